@@ -6,7 +6,7 @@
 namespace scimgate::scim {
 
 /// What went wrong, independent of any transport. gateway/error_response.cpp maps each kind to an
-/// HTTP status and RFC 7644 3.12 scimType exactly once.
+/// HTTP status exactly once.
 enum class ErrorKind {
   InvalidFilter,
   InvalidSyntax,
@@ -34,10 +34,5 @@ struct Error {
 /// The RFC 7644 scimType for a kind, or "" where the RFC defines none (404, 401, 500...).
 std::string_view scimTypeOf(ErrorKind kind);
 
-/// The HTTP status RFC 7644 3.12 assigns to a kind.
-int httpStatusOf(ErrorKind kind);
-
-/// The RFC 7644 3.12 error body as compact JSON.
-std::string errorToJson(const Error& error);
 
 }  // namespace scimgate::scim

@@ -1,0 +1,313 @@
+#include "config/config.h"
+
+#include <Poco/Crypto/DigestEngine.h>
+#include <Poco/JSON/Parser.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace scimgate::config {
+namespace {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+// Reads typed values out of one JSON object, recording a problem for each wrong one.
+class Reader {
+ public:
+  Reader(Problems& problems, std::string path, Object::Ptr object)
+      : problems_(problems), path_(std::move(path)), object_(std::move(object)) {}
+
+  Reader child(const std::string& key) {
+    if (!object_ || !object_->has(key)) return Reader(problems_, at(key), nullptr);
+    if (object_->get(key).type() != typeid(Object::Ptr)) {
+      problem(key, "must be an object");
+      return Reader(problems_, at(key), nullptr);
+    }
+    return Reader(problems_, at(key), object_->getObject(key));
+  }
+
+  void string(const std::string& key, std::string& out) {
+    if (!present(key)) return;
+    const Var v = object_->get(key);
+    if (!v.isString()) return problem(key, "must be a string");
+    out = v.extract<std::string>();
+  }
+
+  void boolean(const std::string& key, bool& out) {
+    if (!present(key)) return;
+    const Var v = object_->get(key);
+    if (v.type() != typeid(bool)) return problem(key, "must be true or false");
+    out = v.extract<bool>();
+  }
+
+  void integer(const std::string& key, int& out, int min, int max) {
+    if (!present(key)) return;
+    const Var v = object_->get(key);
+    if (!v.isInteger()) return problem(key, "must be an integer");
+    const auto value = v.convert<long long>();
+    if (value < min || value > max) {
+      return problem(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    out = static_cast<int>(value);
+  }
+
+  void size(const std::string& key, std::size_t& out, std::size_t min, std::size_t max) {
+    int value = static_cast<int>(out);
+    integer(key, value, static_cast<int>(min), static_cast<int>(max));
+    out = static_cast<std::size_t>(value);
+  }
+
+  /// `check` returns what is wrong with one item, or "": the problem then names the item's index.
+  void strings(const std::string& key, std::vector<std::string>& out,
+               const std::function<std::string(const std::string&)>& check = nullptr) {
+    if (!present(key)) return;
+    const Var v = object_->get(key);
+    if (v.type() != typeid(Array::Ptr)) return problem(key, "must be an array of strings");
+    auto array = v.extract<Array::Ptr>();
+    out.clear();
+    for (unsigned int i = 0; i < array->size(); ++i) {
+      if (!array->get(i).isString()) {
+        problem(key + "[" + std::to_string(i) + "]", "must be a string");
+        continue;
+      }
+      out.push_back(array->get(i).extract<std::string>());
+      if (check) {
+        if (auto what = check(out.back()); !what.empty()) {
+          problem(key + "[" + std::to_string(i) + "]", what);
+        }
+      }
+    }
+  }
+
+  void stringMap(const std::string& key, std::map<std::string, std::string>& out) {
+    Reader mapReader = child(key);
+    if (!mapReader.object_) return;
+    for (const auto& [name, value] : *mapReader.object_) {
+      if (!value.isString()) {
+        mapReader.problem(name, "must be a string (an LDAP attribute name)");
+        continue;
+      }
+      out[name] = value.extract<std::string>();
+    }
+  }
+
+  Array::Ptr array(const std::string& key) {
+    if (!present(key)) return nullptr;
+    if (object_->get(key).type() != typeid(Array::Ptr)) {
+      problem(key, "must be an array");
+      return nullptr;
+    }
+    return object_->getArray(key);
+  }
+
+  void problem(const std::string& key, const std::string& what) {
+    problems_.items.push_back(at(key) + ": " + what);
+  }
+
+  std::string at(const std::string& key) const { return path_ + "." + key; }
+  const std::string& path() const { return path_; }
+  bool exists() const { return static_cast<bool>(object_); }
+
+ private:
+  bool present(const std::string& key) const {
+    return object_ && object_->has(key) && !object_->get(key).isEmpty();
+  }
+
+  Problems& problems_;
+  std::string path_;
+  Object::Ptr object_;
+};
+
+bool isHex64(const std::string& text) {
+  if (text.size() != 64) return false;
+  for (char c : text) {
+    if (!std::isxdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string uriProblem(const std::string& uri) {
+  if (uri.rfind("ldap://", 0) == 0 || uri.rfind("ldaps://", 0) == 0 ||
+      uri.rfind("ldapi://", 0) == 0) {
+    return {};
+  }
+  return "must start with ldap://, ldaps:// or ldapi://";
+}
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+void readConfig(const Object::Ptr& root, Config& config, Problems& problems) {
+  Reader top(problems, "$", root);
+
+  Reader server = top.child("server");
+  server.string("listen", config.server.listen);
+  server.integer("port", config.server.port, 0, 65535);
+  server.string("publicUrl", config.server.publicUrl);
+  server.integer("threads", config.server.threads, 1, 1024);
+  server.integer("maxQueued", config.server.maxQueued, 1, 100000);
+  server.size("maxBodyBytes", config.server.maxBodyBytes, 1024, 256 * 1024 * 1024);
+  server.integer("maxJsonDepth", config.server.maxJsonDepth, 4, 1000);
+  server.integer("requestTimeoutMs", config.server.requestTimeoutMs, 100, 3600 * 1000);
+
+  if (auto tokens = top.array("tokens")) {
+    for (unsigned int i = 0; i < tokens->size(); ++i) {
+      const std::string path = "$.tokens[" + std::to_string(i) + "]";
+      if (tokens->get(i).type() != typeid(Object::Ptr)) {
+        problems.items.push_back(path + ": must be an object with name and sha256");
+        continue;
+      }
+      Reader token(problems, path, tokens->getObject(i));
+      TokenSettings settings;
+      token.string("name", settings.name);
+      token.string("sha256", settings.sha256);
+      if (settings.name.empty()) token.problem("name", "is required");
+      if (!isHex64(settings.sha256)) {
+        token.problem("sha256", "must be the token's SHA-256 as 64 lower-case hex digits "
+                                "(scimgate --hash-token TOKEN prints it)");
+      }
+      config.tokens.push_back(settings);
+    }
+  }
+
+  Reader scim = top.child("scim");
+  scim.integer("defaultPageSize", config.scim.defaultPageSize, 1, 10000);
+  scim.integer("maxPageSize", config.scim.maxPageSize, 1, 10000);
+  scim.boolean("userNameImmutable", config.scim.userNameImmutable);
+  scim.boolean("emailImmutable", config.scim.emailImmutable);
+
+  Reader ldap = top.child("ldap");
+  if (!ldap.exists()) problems.items.push_back("$.ldap: is required");
+  // Checked here, where the index of each array item is still known.
+  ldap.strings("uris", config.ldap.uris, uriProblem);
+  ldap.string("bindDn", config.ldap.bindDn);
+  ldap.string("bindPassword", config.ldap.bindPassword);
+  ldap.string("baseDn", config.ldap.baseDn);
+  ldap.string("peopleDn", config.ldap.peopleDn);
+  ldap.string("rolesDn", config.ldap.rolesDn);
+  ldap.integer("poolSize", config.ldap.poolSize, 1, 256);
+  ldap.integer("connectTimeoutMs", config.ldap.connectTimeoutMs, 100, 600000);
+  ldap.integer("operationTimeoutMs", config.ldap.operationTimeoutMs, 100, 600000);
+  ldap.integer("acquireTimeoutMs", config.ldap.acquireTimeoutMs, 10, 600000);
+  ldap.integer("maxResults", config.ldap.maxResults, 1, 1000000);
+  ldap.strings("userObjectClasses", config.ldap.userObjectClasses);
+  ldap.stringMap("userMapping", config.ldap.userMapping);
+}
+
+void applyEnvironment(Config& config, const std::function<const char*(const char*)>& env,
+                      Problems& problems) {
+  auto get = [&](const char* name) -> std::string {
+    const char* value = env ? env(name) : std::getenv(name);
+    return value != nullptr ? value : "";
+  };
+  if (auto uris = get("SCIMGATE_LDAP_URI"); !uris.empty()) {
+    config.ldap.uris = splitList(uris);
+    for (const auto& uri : config.ldap.uris) {
+      if (auto what = uriProblem(uri); !what.empty()) {
+        problems.items.push_back("env SCIMGATE_LDAP_URI: '" + uri + "' " + what);
+      }
+    }
+  }
+  if (auto dn = get("SCIMGATE_LDAP_BIND_DN"); !dn.empty()) config.ldap.bindDn = dn;
+  if (auto pw = get("SCIMGATE_LDAP_BIND_PASSWORD"); !pw.empty()) config.ldap.bindPassword = pw;
+  if (auto hashes = get("SCIMGATE_TOKEN_SHA256"); !hashes.empty()) {
+    for (const auto& hash : splitList(hashes)) {
+      if (!isHex64(hash)) {
+        problems.items.push_back("env SCIMGATE_TOKEN_SHA256: each entry must be 64 lower-case hex "
+                                 "digits");
+        continue;
+      }
+      config.tokens.push_back({"environment", hash});
+    }
+  }
+  if (auto port = get("SCIMGATE_PORT"); !port.empty()) {
+    try {
+      std::size_t used = 0;
+      const int value = std::stoi(port, &used);
+      if (used != port.size() || value < 0 || value > 65535) throw std::out_of_range("port");
+      config.server.port = value;
+    } catch (const std::exception&) {
+      problems.items.push_back("env SCIMGATE_PORT: must be a port number (0-65535)");
+    }
+  }
+}
+
+void validate(Config& config, Problems& problems) {
+  auto& l = config.ldap;
+  if (l.uris.empty()) problems.items.push_back("$.ldap.uris: at least one LDAP URI is required");
+  if (l.bindDn.empty()) problems.items.push_back("$.ldap.bindDn: is required");
+  if (l.bindPassword.empty()) {
+    problems.items.push_back(
+        "$.ldap.bindPassword: is required (or set SCIMGATE_LDAP_BIND_PASSWORD)");
+  }
+  if (l.baseDn.empty()) problems.items.push_back("$.ldap.baseDn: is required");
+  if (l.peopleDn.empty() && !l.baseDn.empty()) l.peopleDn = "ou=people," + l.baseDn;
+  if (l.rolesDn.empty() && !l.baseDn.empty()) l.rolesDn = "ou=roles," + l.baseDn;
+  if (config.tokens.empty()) {
+    problems.items.push_back("$.tokens: at least one bearer token is required (or set "
+                             "SCIMGATE_TOKEN_SHA256)");
+  }
+  if (config.scim.defaultPageSize > config.scim.maxPageSize) {
+    problems.items.push_back("$.scim.defaultPageSize: must not exceed maxPageSize");
+  }
+  if (l.userMapping.empty()) l.userMapping = ldap::defaultUserMapping();
+}
+
+}  // namespace
+
+Loaded loadText(const std::string& text, const std::string& origin,
+                const std::function<const char*(const char*)>& environment) {
+  Loaded loaded;
+  Object::Ptr root;
+  try {
+    Poco::JSON::Parser parser;
+    Var parsed = parser.parse(text);
+    if (parsed.type() != typeid(Object::Ptr)) {
+      loaded.problems.items.push_back("$: " + origin + " must hold a JSON object");
+      return loaded;
+    }
+    root = parsed.extract<Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    loaded.problems.items.push_back("$: " + origin + " is not valid JSON: " + e.message());
+    return loaded;
+  }
+  readConfig(root, loaded.config, loaded.problems);
+  applyEnvironment(loaded.config, environment, loaded.problems);
+  validate(loaded.config, loaded.problems);
+  return loaded;
+}
+
+Loaded loadFile(const std::string& path,
+                const std::function<const char*(const char*)>& environment) {
+  std::ifstream in(path);
+  if (!in) {
+    Loaded loaded;
+    loaded.problems.items.push_back("$: cannot read config file " + path);
+    return loaded;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return loadText(buffer.str(), path, environment);
+}
+
+std::string sha256Hex(const std::string& token) {
+  Poco::Crypto::DigestEngine engine("SHA256");
+  engine.update(token);
+  return Poco::Crypto::DigestEngine::digestToHex(engine.digest());
+}
+
+}  // namespace scimgate::config

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "ldap/directory.h"
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace scimgate::gateway {
+
+/// The HTTP front: SCIM endpoints under /scim/v2, /healthz and /readyz. Owns its listener;
+/// the directory is borrowed and must outlive the server.
+class Server {
+ public:
+  Server(const config::Config& config, ldap::Directory& directory);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Starts listening; throws Poco::Exception when the address cannot be bound.
+  void start();
+  /// Stops accepting, lets running requests finish (up to a few seconds), then closes.
+  void stop();
+  /// The bound port (useful when the config asked for port 0).
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scimgate::gateway

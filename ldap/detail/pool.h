@@ -1,0 +1,81 @@
+#pragma once
+
+#include <ldap.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ldap/settings.h"
+#include "scim/result.h"
+
+namespace scimgate::ldap::detail {
+
+struct LdapDeleter {
+  void operator()(LDAP* ld) const { ldap_unbind_ext_s(ld, nullptr, nullptr); }
+};
+struct MessageDeleter {
+  void operator()(LDAPMessage* msg) const { ldap_msgfree(msg); }
+};
+using LdapHandle = std::unique_ptr<LDAP, LdapDeleter>;
+using MessagePtr = std::unique_ptr<LDAPMessage, MessageDeleter>;
+
+/// Whether a libldap result code means the connection is gone (and a fresh one may succeed).
+bool isConnectionLost(int rc);
+
+/// Maps a libldap result code to an error kind (RFC 4511 appendix A), with a detail safe to show.
+scim::Error errorFromLdap(int rc, const std::string& context);
+
+class Pool;
+
+/// A bound connection borrowed from the pool; returned on destruction. Call `discard()` when an
+/// operation showed the connection is dead so the pool reconnects instead of reusing it.
+class Lease {
+ public:
+  Lease(Pool* pool, LdapHandle handle) : pool_(pool), handle_(std::move(handle)) {}
+  Lease(Lease&& other) noexcept : pool_(other.pool_), handle_(std::move(other.handle_)) {
+    other.pool_ = nullptr;
+  }
+  Lease& operator=(Lease&&) = delete;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease();
+
+  LDAP* get() const { return handle_.get(); }
+  void discard() { handle_.reset(); }
+
+ private:
+  Pool* pool_;
+  LdapHandle handle_;
+};
+
+/// A fixed-size pool of bound connections. Connections are opened lazily, tried against each URI
+/// in order (failover), and checked before reuse: one the server has closed (after a restart) is
+/// replaced transparently.
+class Pool {
+ public:
+  explicit Pool(Settings settings);
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  /// A bound connection, or Unavailable when no URI answers or none is free in time.
+  scim::Result<Lease> acquire();
+
+  const Settings& settings() const { return settings_; }
+
+ private:
+  friend class Lease;
+  void release(LdapHandle handle);
+  scim::Result<LdapHandle> connect();
+
+  Settings settings_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<LdapHandle> idle_;
+  int open_ = 0;  // connections lent out or idle
+};
+
+}  // namespace scimgate::ldap::detail

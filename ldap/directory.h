@@ -1,0 +1,65 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ldap/settings.h"
+#include "scim/filter.h"
+#include "scim/result.h"
+#include "scim/user.h"
+
+namespace scimgate::ldap {
+
+using scim::Result;
+
+/// One page of a user list. `totalResults` counts every match, not just this page.
+struct UserPage {
+  std::size_t totalResults = 0;
+  std::vector<scim::User> users;
+};
+
+/// A list request: an optional filter (null = all users), an optional sort attribute and 1-based
+/// index pagination. Sorting and paging happen in the directory (Server Side Sort + VLV).
+struct UserQuery {
+  const scim::Filter* filter = nullptr;
+  std::size_t startIndex = 1;
+  std::size_t count = 100;
+  std::optional<scim::AttrPath> sortBy;  // none: by userName, which is unique, so pages are stable
+  bool descending = false;
+};
+
+/// Users as the gateway sees them. Thread-safe; failures are returned, not thrown.
+class Directory {
+ public:
+  virtual ~Directory() = default;
+
+  /// The user with this SCIM id (entryUUID); NotFound when there is none.
+  virtual Result<scim::User> findUser(std::string_view id) = 0;
+  /// Adds the user and, when given, sets its password with the Password Modify extended operation
+  /// (RFC 3062) so the server hashes it. Uniqueness when userName or email is taken. A failed
+  /// password set removes the new entry again: a create is all or nothing.
+  virtual Result<scim::User> createUser(const scim::User& user,
+                                        const std::optional<std::string>& password) = 0;
+  /// Replaces the user's data with `user.attributes` (a full canonical User). A changed userName
+  /// renames the entry (the id stays). `ifMatch` ("" = unconditional, "*" = exists, or an ETag) is
+  /// enforced atomically with the Assertion control (RFC 4528): PreconditionFailed when the entry
+  /// changed. The new state comes back through the Post-Read control (RFC 4527).
+  virtual Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
+                                         const std::optional<std::string>& password,
+                                         std::string_view ifMatch) = 0;
+  /// Removes the user entry; NotFound when there is none, PreconditionFailed when `ifMatch` (an
+  /// ETag, "*" or "") no longer matches.
+  virtual Result<void> deleteUser(std::string_view id, std::string_view ifMatch = {}) = 0;
+  /// Users matching the query. A filter on an attribute the mapping does not know is InvalidFilter.
+  virtual Result<UserPage> searchUsers(const UserQuery& query) = 0;
+  /// Whether the directory answers right now (for /readyz).
+  virtual Result<void> ping() = 0;
+};
+
+/// The libldap implementation with a pool of bound connections.
+std::unique_ptr<Directory> makeLdapDirectory(const Settings& settings);
+
+}  // namespace scimgate::ldap

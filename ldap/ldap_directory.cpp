@@ -1,0 +1,672 @@
+#include <ldap.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <set>
+
+#include "ldap/detail/pool.h"
+#include "ldap/directory.h"
+#include "ldap/escape.h"
+#include "ldap/mapping.h"
+
+namespace scimgate::ldap {
+namespace {
+
+using detail::errorFromLdap;
+using detail::isConnectionLost;
+using detail::Lease;
+using detail::MessagePtr;
+using scim::ErrorKind;
+using scim::makeError;
+
+constexpr char kUserFilter[] = "(objectClass=inetOrgPerson)";
+// ppolicy (draft-behera) value for a lock that only an administrator lifts.
+constexpr char kPermanentLock[] = "000001010000Z";
+
+std::map<std::string, std::string> withDefaults(std::map<std::string, std::string> mapping) {
+  return mapping.empty() ? defaultUserMapping() : mapping;
+}
+
+// RFC 4122 textual form; anything else cannot be an entryUUID and is simply not found.
+bool isUuid(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : std::isxdigit(static_cast<unsigned char>(id[i])) == 0) return false;
+  }
+  return true;
+}
+
+std::string diagnostic(LDAP* ld) {
+  char* message = nullptr;
+  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message);
+  std::string text = message != nullptr ? message : "";
+  ldap_memfree(message);
+  return text;
+}
+
+// One entry of a search result, as attribute -> values, and its DN.
+struct RawEntry {
+  std::string dn;
+  Attributes attributes;
+};
+
+RawEntry readEntry(LDAP* ld, LDAPMessage* entry) {
+  RawEntry out;
+  if (char* dn = ldap_get_dn(ld, entry)) {
+    out.dn = dn;
+    ldap_memfree(dn);
+  }
+  BerElement* ber = nullptr;
+  for (char* name = ldap_first_attribute(ld, entry, &ber); name != nullptr;
+       name = ldap_next_attribute(ld, entry, ber)) {
+    berval** values = ldap_get_values_len(ld, entry, name);
+    auto& target = out.attributes[name];
+    for (int i = 0; values != nullptr && values[i] != nullptr; ++i) {
+      target.emplace_back(values[i]->bv_val, values[i]->bv_len);
+    }
+    ldap_value_free_len(values);
+    ldap_memfree(name);
+  }
+  if (ber != nullptr) ber_free(ber, 0);
+  return out;
+}
+
+// The CSN inside an ETag (`W/"csn"` or `"csn"`); "" for "*" or nothing.
+std::string csnFromEtag(std::string_view etag) {
+  std::string_view text = etag;
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text == "*") return {};
+  if (text.rfind("W/", 0) == 0) text.remove_prefix(2);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
+  }
+  return std::string(text);
+}
+
+struct ControlDeleter {
+  void operator()(LDAPControl* control) const { ldap_control_free(control); }
+};
+using ControlPtr = std::unique_ptr<LDAPControl, ControlDeleter>;
+
+// RFC 4528 Assertion control: the operation only applies while the entry's CSN is unchanged.
+Result<ControlPtr> assertionControl(LDAP* ld, const std::string& csn) {
+  std::string filter = "(entryCSN=" + escapeFilterValue(csn) + ")";
+  LDAPControl* control = nullptr;
+  const int rc = ldap_create_assertion_control(ld, filter.data(), 1, &control);
+  if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the ETag check");
+  return ControlPtr(control);
+}
+
+// RFC 4527 Post-Read control asking for `attributes`.
+Result<ControlPtr> postReadControl(const std::vector<std::string>& attributes) {
+  BerElement* ber = ber_alloc_t(LBER_USE_DER);
+  if (ber == nullptr) return makeError(ErrorKind::Internal, "out of memory");
+  std::vector<std::string> names = attributes;
+  std::vector<char*> pointers;
+  for (auto& n : names) pointers.push_back(n.data());
+  pointers.push_back(nullptr);
+  berval value{0, nullptr};
+  const bool ok = ber_printf(ber, "{v}", pointers.data()) != -1 && ber_flatten2(ber, &value, 1) != -1;
+  ber_free(ber, 1);
+  if (!ok) return makeError(ErrorKind::Internal, "cannot encode the post-read control");
+  LDAPControl* control = nullptr;
+  const int rc = ldap_control_create(LDAP_CONTROL_POST_READ, 0, &value, 1, &control);
+  ber_memfree(value.bv_val);
+  if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the post-read control");
+  return ControlPtr(control);
+}
+
+// RFC 4527: the control value is a SearchResultEntry (dn and attributes).
+std::optional<Attributes> parsePostRead(LDAPControl* control) {
+  if (control == nullptr) return std::nullopt;
+  BerElement* ber = ber_init(&control->ldctl_value);
+  if (ber == nullptr) return std::nullopt;
+  Attributes out;
+  berval dn{0, nullptr};
+  bool ok = ber_scanf(ber, "{m{" /*}}*/, &dn) != LBER_ERROR;
+  berval name{0, nullptr};
+  while (ok && ber_scanf(ber, "{m" /*}*/, &name) != LBER_ERROR) {
+    BerVarray values = nullptr;
+    if (ber_scanf(ber, "[W]", &values) == LBER_ERROR) break;
+    auto& target = out[std::string(name.bv_val, name.bv_len)];
+    for (int i = 0; values != nullptr && values[i].bv_val != nullptr; ++i) {
+      target.emplace_back(values[i].bv_val, values[i].bv_len);
+    }
+    ber_bvarray_free(values);
+    if (ber_scanf(ber, /*{*/ "}") == LBER_ERROR) break;
+  }
+  ber_free(ber, 1);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+// Waits for the result of an asynchronous operation; returns its code and, if asked, the
+// server's Post-Read entry.
+int waitResult(LDAP* ld, int msgid, std::optional<Attributes>* postRead, std::string* diagnostic) {
+  LDAPMessage* raw = nullptr;
+  if (ldap_result(ld, msgid, LDAP_MSG_ALL, nullptr, &raw) <= 0) {
+    int rc = LDAP_SERVER_DOWN;
+    ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+    return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
+  }
+  MessagePtr message(raw);
+  int rc = LDAP_OTHER;
+  char* text = nullptr;
+  LDAPControl** controls = nullptr;
+  if (ldap_parse_result(ld, message.get(), &rc, nullptr, &text, nullptr, &controls, 0) !=
+      LDAP_SUCCESS) {
+    return LDAP_OTHER;
+  }
+  if (diagnostic != nullptr && text != nullptr) *diagnostic = text;
+  ldap_memfree(text);
+  if (postRead != nullptr && controls != nullptr) {
+    *postRead = parsePostRead(ldap_control_find(LDAP_CONTROL_POST_READ, controls, nullptr));
+  }
+  ldap_controls_free(controls);
+  return rc;
+}
+
+// NULL-terminated char* arrays for libldap, owning their strings.
+class CStrings {
+ public:
+  explicit CStrings(const std::vector<std::string>& values) : values_(values) {
+    for (auto& v : values_) pointers_.push_back(v.data());
+    pointers_.push_back(nullptr);
+  }
+  char** get() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<char*> pointers_;
+};
+
+class LdapDirectory final : public Directory {
+ public:
+  explicit LdapDirectory(const Settings& settings, UserMapping mapping)
+      : pool_(settings), mapping_(std::move(mapping)), readAttributes_(mapping_.readAttributes()) {
+    // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy).
+    readAttributes_.emplace_back("pwdAccountLockedTime");
+    readAttributes_.emplace_back("pwdChangedTime");
+  }
+
+  Result<scim::User> findUser(std::string_view id) override {
+    auto found = findEntry(id);
+    if (!found) return found.error();
+    return toUser(*found);
+  }
+
+  Result<scim::User> createUser(const scim::User& user,
+                                const std::optional<std::string>& password) override {
+    Attributes attributes = mapping_.toLdap(*user.attributes);
+    const auto uid = attributes.find("uid");
+    const std::string rdnAttr = "uid";
+    if (uid == attributes.end() || uid->second.empty()) {
+      return makeError(ErrorKind::InvalidValue, "attribute 'userName' is required");
+    }
+    const std::string dn = makeRdn(rdnAttr, uid->second.front()) + "," + peopleDn();
+    attributes["objectClass"] = pool_.settings().userObjectClasses;
+    const bool active = user.attributes->optValue<bool>("active", true);
+    attributes[kStatusAttribute] = {!active ? "inactive" : password ? "active" : "pending"};
+    if (!active) attributes["pwdAccountLockedTime"] = {kPermanentLock};
+
+    auto added = withConnection(false, [&](LDAP* ld) -> Result<void> {
+      std::vector<std::unique_ptr<LDAPMod>> mods;
+      std::vector<std::unique_ptr<CStrings>> values;
+      std::vector<LDAPMod*> modPointers;
+      for (const auto& [name, vals] : attributes) {
+        values.push_back(std::make_unique<CStrings>(vals));
+        auto mod = std::make_unique<LDAPMod>();
+        mod->mod_op = LDAP_MOD_ADD;
+        mod->mod_type = const_cast<char*>(name.c_str());
+        mod->mod_values = values.back()->get();
+        modPointers.push_back(mod.get());
+        mods.push_back(std::move(mod));
+      }
+      modPointers.push_back(nullptr);
+      const int rc = ldap_add_ext_s(ld, dn.c_str(), modPointers.data(), nullptr, nullptr);
+      if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_ALREADY_EXISTS) {
+        return makeError(ErrorKind::Uniqueness, "userName '" + uid->second.front() + "' is taken");
+      }
+      if (rc == LDAP_CONSTRAINT_VIOLATION) {
+        return makeError(ErrorKind::Uniqueness,
+                         "userName or email is already used by another user");
+      }
+      return errorFromLdap(rc, "creating the user");
+    });
+    if (!added) return added.error();
+
+    if (password) {
+      if (auto set = setPassword(dn, *password); !set) {
+        // All or nothing: a user whose password could not be set is removed again.
+        (void)withConnection(false, [&](LDAP* ld) -> Result<void> {
+          ldap_delete_ext_s(ld, dn.c_str(), nullptr, nullptr);
+          return {};
+        });
+        return set.error();
+      }
+    }
+    auto created = readByDn(dn);
+    if (!created) return created.error();
+    return toUser(*created);
+  }
+
+  Result<void> deleteUser(std::string_view id, std::string_view ifMatch) override {
+    auto found = findEntry(id);
+    if (!found) return found.error();
+    const std::string csn = csnFromEtag(ifMatch);
+    return withConnection(false, [&](LDAP* ld) -> Result<void> {
+      std::vector<LDAPControl*> controls;
+      ControlPtr assertion;
+      if (!csn.empty()) {
+        auto made = assertionControl(ld, csn);
+        if (!made) return made.error();
+        assertion = std::move(*made);
+        controls.push_back(assertion.get());
+      }
+      controls.push_back(nullptr);
+      const int rc = ldap_delete_ext_s(ld, found->dn.c_str(), controls.data(), nullptr);
+      if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such user");
+      return errorFromLdap(rc, "deleting the user");
+    });
+  }
+
+  Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
+                                 const std::optional<std::string>& password,
+                                 std::string_view ifMatch) override {
+    auto found = findEntry(id);
+    if (!found) return found.error();
+    const std::string csn = csnFromEtag(ifMatch);
+    const Attributes& old = found->attributes;
+    Attributes wanted = mapping_.toLdap(*user.attributes);
+    auto uid = wanted.find("uid");
+    if (uid == wanted.end() || uid->second.empty()) {
+      return makeError(ErrorKind::InvalidValue, "attribute 'userName' is required");
+    }
+    const std::string newUid = uid->second.front();
+    const std::string oldUid = firstOf(old, "uid");
+
+    // Status: `active` decides inactive; otherwise a user with a password is active, one without
+    // is still pending (invited).
+    const bool active = user.attributes->optValue<bool>("active", true);
+    const bool hasPassword = password.has_value() || !firstOf(old, "pwdChangedTime").empty();
+    const std::string oldStatus = firstOf(old, kStatusAttribute);
+    std::string status = "inactive";
+    if (active) status = hasPassword ? "active" : (oldStatus == "active" ? "active" : "pending");
+    wanted[kStatusAttribute] = {status};
+    const bool locked = !firstOf(old, "pwdAccountLockedTime").empty();
+    if (status == "inactive" && !locked) wanted["pwdAccountLockedTime"] = {kPermanentLock};
+    if (status != "inactive" && locked) wanted["pwdAccountLockedTime"] = {};
+
+    // Every attribute the mapping owns is replaced (or removed) when its values changed.
+    std::set<std::string, AttrNameLess> managed;
+    for (const auto& name : mapping_.readAttributes()) managed.insert(name);
+    for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute}) managed.insert(name);
+    for (const char* name : {"entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "uid"}) {
+      managed.erase(name);
+    }
+    if (wanted.count("pwdAccountLockedTime")) managed.insert("pwdAccountLockedTime");
+    std::vector<std::pair<std::string, std::vector<std::string>>> changes;
+    for (const auto& name : managed) {
+      auto w = wanted.find(name);
+      auto o = old.find(name);
+      const std::vector<std::string> none;
+      const auto& newValues = w == wanted.end() ? none : w->second;
+      const auto& oldValues = o == old.end() ? none : o->second;
+      if (newValues != oldValues) changes.emplace_back(name, newValues);
+    }
+
+    std::string dn = found->dn;
+    const bool rename = newUid != oldUid;
+    if (rename) {
+      // slapd does not honour the Assertion control on modrdn, so the version is checked against
+      // the entry just read; the modify below carries no assertion because the rename moved it on.
+      if (!csn.empty() && firstOf(old, "entryCSN") != csn) {
+        return makeError(ErrorKind::PreconditionFailed,
+                         "the user changed since that ETag was issued; read it again");
+      }
+      auto renamed = renameEntry(dn, newUid, "");
+      if (!renamed) return renamed.error();
+      dn = *renamed;
+    }
+    std::optional<Attributes> postRead;
+    if (!changes.empty()) {
+      auto modified = modifyEntry(dn, changes, rename ? "" : csn, &postRead);
+      if (!modified) {
+        if (rename) (void)renameEntry(dn, oldUid, "");  // put the old name back: all or nothing
+        return modified.error();
+      }
+    } else if (!rename && !csn.empty()) {
+      // Nothing to write, but the caller's ETag must still be current.
+      if (firstOf(old, "entryCSN") != csn) {
+        return makeError(ErrorKind::PreconditionFailed,
+                         "the user changed since that ETag was issued; read it again");
+      }
+    }
+    if (password) {
+      if (auto set = setPassword(dn, *password); !set) return set.error();
+      postRead.reset();
+    }
+    if (postRead && postRead->count("entryUUID")) return toUser(RawEntry{dn, *postRead});
+    auto now = readByDn(dn);
+    if (!now) return now.error();
+    return toUser(*now);
+  }
+
+  Result<UserPage> searchUsers(const UserQuery& query) override {
+    std::string filter = kUserFilter;
+    if (query.filter != nullptr) {
+      auto translated = mapping_.toLdapFilter(*query.filter);
+      if (!translated) return translated.error();
+      filter = "(&" + filter + *translated + ")";
+    }
+    SortKey key{"uid", "caseIgnoreOrderingMatch"};
+    if (query.sortBy) {
+      auto chosen = sortKeyFor(*query.sortBy);
+      if (!chosen) return chosen.error();
+      key = *chosen;
+    }
+    return withConnection<UserPage>(true, [&](LDAP* ld) -> Result<UserPage> {
+      return searchPage(ld, filter, key, query);
+    });
+  }
+
+  Result<void> ping() override {
+    return withConnection(true, [&](LDAP* ld) -> Result<void> {
+      // The root DSE: cheap, always readable, and proves the bound connection works.
+      LDAPMessage* raw = nullptr;
+      char noAttrs[] = LDAP_NO_ATTRS;
+      char* attrs[] = {noAttrs, nullptr};
+      timeval timeout{2, 0};
+      const int rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
+                                       nullptr, nullptr, &timeout, 1, &raw);
+      MessagePtr result(raw);
+      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the directory");
+      return {};
+    });
+  }
+
+ private:
+  std::string peopleDn() const { return pool_.settings().peopleDn; }
+
+  static std::string firstOf(const Attributes& attributes, const char* name) {
+    auto it = attributes.find(name);
+    return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
+  }
+
+  struct SortKey {
+    std::string attribute;
+    std::string orderingRule;  // "" = the attribute's own
+  };
+
+  // The LDAP sort key for a SCIM attribute. Many standard attributes (uid, mail, cn...) have no
+  // ORDERING rule in their schema, so the key names one explicitly.
+  Result<SortKey> sortKeyFor(const scim::AttrPath& path) const {
+    const std::string dotted = path.dotted();
+    if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
+    if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{"createTimestamp", ""};
+    if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
+    const std::string attr = mapping_.ldapAttributeFor(path);
+    if (attr.empty()) {
+      return makeError(ErrorKind::InvalidValue,
+                       "cannot sort by '" + dotted + "': it is unknown or not kept in the directory");
+    }
+    const bool exact = scim::equalsIgnoreCase(attr, "scimgateExternalId") ||
+                       scim::equalsIgnoreCase(attr, "scimgateProfileUrl");
+    return SortKey{attr, exact ? "caseExactOrderingMatch" : "caseIgnoreOrderingMatch"};
+  }
+
+  // One page through Server Side Sort (RFC 2891) and Virtual List View: the directory sorts,
+  // counts and slices, so the gateway never reads more than the page.
+  Result<UserPage> searchPage(LDAP* ld, const std::string& filter, const SortKey& key,
+                              const UserQuery& query) {
+    std::string attrName = key.attribute;
+    std::string rule = key.orderingRule;
+    LDAPSortKey sortKey{attrName.data(), rule.empty() ? nullptr : rule.data(),
+                        query.descending ? 1 : 0};
+    LDAPSortKey* keys[] = {&sortKey, nullptr};
+    LDAPControl* rawSort = nullptr;
+    if (int rc = ldap_create_sort_control(ld, keys, 1, &rawSort); rc != LDAP_SUCCESS) {
+      return errorFromLdap(rc, "preparing the sort");
+    }
+    ControlPtr sortControl(rawSort);
+    const std::size_t count = std::max<std::size_t>(query.count, 1);
+    LDAPVLVInfo vlv{};
+    vlv.ldvlv_version = 1;
+    vlv.ldvlv_before_count = 0;
+    vlv.ldvlv_after_count = static_cast<ber_int_t>(count - 1);
+    vlv.ldvlv_offset = static_cast<ber_int_t>(std::max<std::size_t>(query.startIndex, 1));
+    vlv.ldvlv_count = 0;  // "use your own count": the offset is an absolute 1-based position
+    LDAPControl* rawVlv = nullptr;
+    if (int rc = ldap_create_vlv_control(ld, &vlv, &rawVlv); rc != LDAP_SUCCESS) {
+      return errorFromLdap(rc, "preparing the page");
+    }
+    ControlPtr vlvControl(rawVlv);
+    LDAPControl* controls[] = {sortControl.get(), vlvControl.get(), nullptr};
+
+    CStrings attrs(readAttributes_);
+    LDAPMessage* raw = nullptr;
+    const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                     attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
+    MessagePtr result(raw);
+    if (rc == LDAP_NO_SUCH_OBJECT) return UserPage{};
+    // LDAP_VLV_ERROR still carries the VLV response with the count (an offset past the end).
+    if (rc != LDAP_SUCCESS && rc != LDAP_VLV_ERROR) {
+      if (rc == LDAP_INAPPROPRIATE_MATCHING || rc == LDAP_UNAVAILABLE_CRITICAL_EXTENSION) {
+        return makeError(ErrorKind::InvalidValue, "the directory cannot sort by this attribute");
+      }
+      return errorFromLdap(rc, "searching users");
+    }
+    int code = LDAP_SUCCESS;
+    LDAPControl** responseControls = nullptr;
+    ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls, 0);
+    ber_int_t target = 0;
+    ber_int_t total = 0;
+    int vlvError = LDAP_SUCCESS;
+    LDAPControl* vlvResponse =
+        ldap_control_find(LDAP_CONTROL_VLVRESPONSE, responseControls, nullptr);
+    const bool parsed = vlvResponse != nullptr &&
+                        ldap_parse_vlvresponse_control(ld, vlvResponse, &target, &total, nullptr,
+                                                       &vlvError) == LDAP_SUCCESS;
+    ldap_controls_free(responseControls);
+    // A startIndex past the end is an offset range error for VLV; for SCIM it is an empty page.
+    if (parsed && query.startIndex > static_cast<std::size_t>(std::max<ber_int_t>(total, 0))) {
+      UserPage empty;
+      empty.totalResults = static_cast<std::size_t>(std::max<ber_int_t>(total, 0));
+      return empty;
+    }
+    if (code != LDAP_SUCCESS && code != LDAP_VLV_ERROR) return errorFromLdap(code, "searching users");
+    if (!parsed || vlvError != LDAP_SUCCESS) {
+      return errorFromLdap(vlvError != LDAP_SUCCESS ? vlvError : LDAP_OTHER, "paging users");
+    }
+
+    UserPage page;
+    page.totalResults = static_cast<std::size_t>(std::max<ber_int_t>(total, 0));
+    // The target is clamped to the last entry when startIndex is past the end: nothing to show.
+    if (query.count == 0 || target != vlv.ldvlv_offset ||
+        query.startIndex > page.totalResults) {
+      return page;
+    }
+    for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr;
+         e = ldap_next_entry(ld, e)) {
+      if (page.users.size() >= query.count) break;
+      page.users.push_back(toUser(readEntry(ld, e)));
+    }
+    return page;
+  }
+
+  Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,
+                                  const std::string& csn) {
+    return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
+      const std::string newRdn = makeRdn("uid", newUid);
+      std::vector<LDAPControl*> controls;
+      ControlPtr assertion;
+      if (!csn.empty()) {
+        auto made = assertionControl(ld, csn);
+        if (!made) return made.error();
+        assertion = std::move(*made);
+        controls.push_back(assertion.get());
+      }
+      controls.push_back(nullptr);
+      // Renaming keeps the entry (and its entryUUID, the SCIM id); the old uid value goes.
+      const int rc = ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls.data(),
+                                   nullptr);
+      if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
+        return makeError(ErrorKind::Uniqueness, "userName '" + newUid + "' is taken");
+      }
+      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "renaming the user");
+      return newRdn + "," + peopleDn();
+    });
+  }
+
+  Result<void> modifyEntry(const std::string& dn,
+                           const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
+                           const std::string& csn, std::optional<Attributes>* postRead) {
+    return withConnection(false, [&](LDAP* ld) -> Result<void> {
+      std::vector<std::unique_ptr<CStrings>> values;
+      std::vector<LDAPMod> mods(changes.size());
+      std::vector<LDAPMod*> modPointers;
+      for (std::size_t i = 0; i < changes.size(); ++i) {
+        values.push_back(std::make_unique<CStrings>(changes[i].second));
+        mods[i].mod_op = LDAP_MOD_REPLACE;
+        mods[i].mod_type = const_cast<char*>(changes[i].first.c_str());
+        mods[i].mod_values = values.back()->get();
+        modPointers.push_back(&mods[i]);
+      }
+      modPointers.push_back(nullptr);
+      std::vector<LDAPControl*> controls;
+      ControlPtr assertion;
+      if (!csn.empty()) {
+        auto made = assertionControl(ld, csn);
+        if (!made) return made.error();
+        assertion = std::move(*made);
+        controls.push_back(assertion.get());
+      }
+      auto readBack = postReadControl(readAttributes_);
+      if (!readBack) return readBack.error();
+      controls.push_back(readBack->get());
+      controls.push_back(nullptr);
+      int msgid = 0;
+      int rc = ldap_modify_ext(ld, dn.c_str(), modPointers.data(), controls.data(), nullptr, &msgid);
+      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, nullptr);
+      if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_CONSTRAINT_VIOLATION) {
+        return makeError(ErrorKind::Uniqueness, "email is already used by another user");
+      }
+      return errorFromLdap(rc, "updating the user");
+    });
+  }
+
+  // Runs an operation on a pooled connection. A lost connection is discarded; read-only
+  // operations are retried once on a fresh one (writes are not: they may have been applied).
+  template <typename T>
+  Result<T> withConnection(bool retryable, const std::function<Result<T>(LDAP*)>& operation) {
+    for (int attempt = 0;; ++attempt) {
+      auto lease = pool_.acquire();
+      if (!lease) return lease.error();
+      int rc = LDAP_SUCCESS;
+      auto result = operation(lease->get());
+      ldap_get_option(lease->get(), LDAP_OPT_RESULT_CODE, &rc);
+      if (!isConnectionLost(rc)) return result;
+      lease->discard();
+      if (!retryable || attempt > 0) return result;
+    }
+  }
+  Result<void> withConnection(bool retryable, const std::function<Result<void>(LDAP*)>& op) {
+    return withConnection<void>(retryable, op);
+  }
+
+  Result<std::vector<RawEntry>> search(const std::string& base, int scope,
+                                       const std::string& filter, int sizeLimit) {
+    return withConnection<std::vector<RawEntry>>(
+        true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
+          CStrings attrs(readAttributes_);
+          LDAPMessage* raw = nullptr;
+          const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
+                                           nullptr, nullptr, nullptr, sizeLimit, &raw);
+          MessagePtr result(raw);
+          if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+            return makeError(ErrorKind::TooMany,
+                             "more than " + std::to_string(sizeLimit) +
+                                 " users match; narrow the filter");
+          }
+          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
+          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching users");
+          std::vector<RawEntry> entries;
+          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr;
+               e = ldap_next_entry(ld, e)) {
+            entries.push_back(readEntry(ld, e));
+          }
+          return entries;
+        });
+  }
+
+  Result<RawEntry> findEntry(std::string_view id) {
+    if (!isUuid(id)) return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+    const std::string filter =
+        std::string("(&") + kUserFilter + "(entryUUID=" + escapeFilterValue(id) + "))";
+    auto entries = search(peopleDn(), LDAP_SCOPE_SUBTREE, filter, 2);
+    if (!entries) return entries.error();
+    if (entries->empty()) return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+    return std::move(entries->front());
+  }
+
+  Result<RawEntry> readByDn(const std::string& dn) {
+    auto entries = search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", 1);
+    if (!entries) return entries.error();
+    if (entries->empty()) return makeError(ErrorKind::NotFound, "the user vanished after writing");
+    return std::move(entries->front());
+  }
+
+  Result<void> setPassword(const std::string& dn, const std::string& password) {
+    return withConnection(false, [&](LDAP* ld) -> Result<void> {
+      berval user{static_cast<ber_len_t>(dn.size()), const_cast<char*>(dn.data())};
+      berval secret{static_cast<ber_len_t>(password.size()), const_cast<char*>(password.data())};
+      // RFC 3062 Password Modify: the server hashes the password and applies its policy.
+      berval generated{0, nullptr};  // filled only when the server generates a password
+      const int rc = ldap_passwd_s(ld, &user, nullptr, &secret, &generated, nullptr, nullptr);
+      if (generated.bv_val != nullptr) ber_memfree(generated.bv_val);
+      if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_UNWILLING_TO_PERFORM) {
+        std::string why = diagnostic(ld);
+        return makeError(ErrorKind::InvalidValue,
+                         "the directory rejected the password" + (why.empty() ? "" : ": " + why));
+      }
+      return errorFromLdap(rc, "setting the password");
+    });
+  }
+
+  scim::User toUser(const RawEntry& entry) const {
+    scim::User user;
+    auto first = [&](const char* name) {
+      auto it = entry.attributes.find(name);
+      return it == entry.attributes.end() || it->second.empty() ? std::string()
+                                                                : it->second.front();
+    };
+    user.id = first("entryUUID");
+    user.attributes = mapping_.toScim(entry.attributes);
+    user.meta.created = fromGeneralizedTime(first("createTimestamp"));
+    user.meta.lastModified = fromGeneralizedTime(first("modifyTimestamp"));
+    const std::string csn = first("entryCSN");
+    user.meta.version = "W/\"" + (csn.empty() ? first("modifyTimestamp") : csn) + "\"";
+    return user;
+  }
+
+  detail::Pool pool_;
+  UserMapping mapping_;
+  std::vector<std::string> readAttributes_;
+};
+
+}  // namespace
+
+std::unique_ptr<Directory> makeLdapDirectory(const Settings& settings) {
+  auto mapping = UserMapping::create(withDefaults(settings.userMapping));
+  if (!mapping) throw std::invalid_argument(mapping.error().detail);
+  return std::make_unique<LdapDirectory>(settings, std::move(*mapping));
+}
+
+}  // namespace scimgate::ldap

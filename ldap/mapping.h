@@ -1,0 +1,74 @@
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scim/filter.h"
+#include "scim/result.h"
+#include "scim/schema.h"
+
+namespace scimgate::ldap {
+
+/// Orders LDAP attribute descriptions case-insensitively (RFC 4512 2.5).
+struct AttrNameLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
+/// An LDAP entry's attributes: description -> values.
+using Attributes = std::map<std::string, std::vector<std::string>, AttrNameLess>;
+
+/// The LDAP attribute that keeps, as JSON, the SCIM data no mapped attribute holds (addresses,
+/// extra emails, types and primary flags...), so nothing a client sends is lost.
+inline constexpr char kResourceAttribute[] = "scimgateResource";
+inline constexpr char kStatusAttribute[] = "scimgateStatus";
+
+/// Translates between the canonical SCIM User (scim/user.h) and LDAP attributes, and SCIM filters
+/// into LDAP filters, through a table of `SCIM path -> LDAP attribute` entries. Path forms:
+///   `userName`, `name.givenName`, `urn:...:enterprise:2.0:User:employeeNumber`,
+///   `emails[primary].value` (the primary value, or the first), `phoneNumbers[type=work].value`.
+/// Simple multi-valued attributes (`...:skills`) map to a multi-valued LDAP attribute.
+class UserMapping {
+ public:
+  /// Builds the mapping; InvalidValue names a path the schema does not know or cannot map.
+  static scim::Result<UserMapping> create(const std::map<std::string, std::string>& table);
+
+  /// LDAP attributes for a canonical SCIM User (without objectClass and RDN bookkeeping).
+  /// `cn` and `sn`, which inetOrgPerson requires, are derived when the user has no value for them.
+  Attributes toLdap(const Poco::JSON::Object& attributes) const;
+
+  /// The canonical SCIM attributes of an entry (without id and meta).
+  Poco::JSON::Object::Ptr toScim(const Attributes& entry) const;
+
+  /// Every LDAP attribute a user read needs (mapped ones, status, remainder, operational).
+  std::vector<std::string> readAttributes() const;
+
+  /// The LDAP attribute holding a SCIM path such as "userName", or "" if unmapped.
+  std::string ldapAttributeFor(const scim::AttrPath& path) const;
+
+  /// An RFC 4515 filter equivalent to the SCIM filter; InvalidFilter for an attribute the mapping
+  /// does not know or an operator that cannot apply to it. Every value is escaped.
+  scim::Result<std::string> toLdapFilter(const scim::Filter& filter) const;
+
+  struct Entry {
+    std::string schema;        // "" for core, else the extension URN
+    std::string attribute;     // canonical name
+    std::string subAttribute;  // "" or canonical sub-attribute name
+    enum class Selector { None, Primary, Type } selector = Selector::None;
+    std::string typeValue;  // for Selector::Type
+    std::string ldap;
+    const scim::AttributeDef* def = nullptr;  // the attribute (not the sub-attribute)
+  };
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+/// RFC 3339 -> LDAP GeneralizedTime (RFC 4517 3.3.13), in UTC; empty on bad input.
+std::string toGeneralizedTime(const std::string& rfc3339);
+/// LDAP GeneralizedTime -> RFC 3339 in UTC ("2026-11-23T10:57:01Z").
+std::string fromGeneralizedTime(const std::string& generalized);
+
+}  // namespace scimgate::ldap

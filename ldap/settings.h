@@ -1,0 +1,31 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace scimgate::ldap {
+
+/// How the gateway reaches and lays out the directory. Filled by config/, validated there.
+struct Settings {
+  std::vector<std::string> uris;  // tried in order; the first that answers wins (failover)
+  std::string bindDn;
+  std::string bindPassword;  // secret: never logged
+  std::string baseDn;
+  std::string peopleDn;  // defaults to ou=people,<baseDn>
+  std::string rolesDn;   // defaults to ou=roles,<baseDn>
+  int poolSize = 4;
+  int connectTimeoutMs = 3000;
+  int operationTimeoutMs = 10000;
+  int acquireTimeoutMs = 5000;  // waiting for a free pooled connection
+  int maxResults = 1000;        // entries one list may read before it answers tooMany
+  std::vector<std::string> userObjectClasses = {"top", "person", "organizationalPerson",
+                                                "inetOrgPerson", "scimgateUser"};
+  /// SCIM path (as in a PATCH path) -> LDAP attribute. See ldap/mapping.h for the accepted forms.
+  std::map<std::string, std::string> userMapping;
+};
+
+/// The default OpenLDAP mapping of DESIGN 4.
+std::map<std::string, std::string> defaultUserMapping();
+
+}  // namespace scimgate::ldap

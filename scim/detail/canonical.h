@@ -1,0 +1,42 @@
+#pragma once
+
+#include <Poco/Dynamic/Var.h>
+
+#include <string>
+#include <string_view>
+
+#include "scim/result.h"
+#include "scim/schema.h"
+
+// Canonicalisation shared by POST/PUT (scim/user.cpp) and PATCH (scim/patch.cpp). Only scim/
+// includes this header.
+namespace scimgate::scim::detail {
+
+/// InvalidValue naming the attribute: "attribute 'emails[0].primary' must be a boolean ...".
+Error invalidValue(const std::string& path, const std::string& what);
+
+/// ASCII lower case.
+std::string lowerAscii(std::string_view text);
+
+/// True for JSON null (and an empty Var).
+bool isNull(const Poco::Dynamic::Var& value);
+
+/// Turns one scalar into the type `def` wants, accepting the quirks real clients send ("True" /
+/// "false" strings for booleans). Wrong types give InvalidValue naming `path`.
+Result<Poco::Dynamic::Var> coerceScalar(const AttributeDef& def, const Poco::Dynamic::Var& value,
+                                        const std::string& path);
+
+/// A complex value with sub-attribute names in the schema's spelling; unknown, readOnly and null
+/// sub-attributes are dropped (RFC 7644 3.3). A non-object gives InvalidValue.
+Result<Poco::Dynamic::Var> canonicalComplex(const AttributeDef& def,
+                                            const Poco::Dynamic::Var& value,
+                                            const std::string& path);
+
+/// The canonical form of a whole attribute value: multi-valued attributes become arrays (a single
+/// item is accepted as a one-element array; nulls and empty objects are dropped; more than one
+/// primary is InvalidValue), complex values go through canonicalComplex, scalars through
+/// coerceScalar.
+Result<Poco::Dynamic::Var> canonicalValue(const AttributeDef& def, const Poco::Dynamic::Var& value,
+                                          const std::string& path);
+
+}  // namespace scimgate::scim::detail

@@ -1,0 +1,332 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ldap/settings.h"
+
+namespace config = scimgate::config;
+
+namespace {
+
+const std::string kTokenHash = config::sha256Hex("secret-token-1");
+
+std::string minimalConfig() {
+  return R"({
+    "tokens": [{"name": "entra", "sha256": ")" +
+         kTokenHash + R"("}],
+    "ldap": {
+      "uris": ["ldap://ldap.example.com:389"],
+      "bindDn": "cn=scimgate,ou=services,dc=example,dc=com",
+      "bindPassword": "bind-secret",
+      "baseDn": "dc=example,dc=com"
+    }
+  })";
+}
+
+/// An environment lookup backed by a map; names not in it are unset.
+struct FakeEnvironment {
+  std::map<std::string, std::string> values;
+  const char* operator()(const char* name) const {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : it->second.c_str();
+  }
+};
+
+const FakeEnvironment kNoEnvironment{};
+
+/// True when some problem starts with `path` followed by ": ".
+bool hasProblemAt(const config::Problems& problems, const std::string& path) {
+  return std::any_of(problems.items.begin(), problems.items.end(),
+                     [&](const std::string& item) { return item.rfind(path + ": ", 0) == 0; });
+}
+
+std::string joined(const config::Problems& problems) {
+  std::string out;
+  for (const auto& item : problems.items) out += item + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a minimal config loads without problems and fills in the defaults", "[config]") {
+  const auto loaded = config::loadText(minimalConfig(), "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  REQUIRE(loaded.problems.empty());
+
+  const auto& c = loaded.config;
+  CHECK(c.server.listen == "127.0.0.1");
+  CHECK(c.server.port == 8080);
+  CHECK(c.server.threads == 8);
+  CHECK(c.server.maxBodyBytes == 1024 * 1024);
+  CHECK(c.scim.defaultPageSize == 100);
+  CHECK(c.scim.maxPageSize == 200);
+  REQUIRE(c.tokens.size() == 1);
+  CHECK(c.tokens[0].name == "entra");
+  CHECK(c.tokens[0].sha256 == kTokenHash);
+  CHECK(c.ldap.uris == std::vector<std::string>{"ldap://ldap.example.com:389"});
+  CHECK(c.ldap.bindDn == "cn=scimgate,ou=services,dc=example,dc=com");
+  CHECK(c.ldap.bindPassword == "bind-secret");
+  CHECK(c.ldap.baseDn == "dc=example,dc=com");
+  CHECK(c.ldap.peopleDn == "ou=people,dc=example,dc=com");
+  CHECK(c.ldap.rolesDn == "ou=roles,dc=example,dc=com");
+  CHECK(c.ldap.poolSize == 4);
+  CHECK(c.ldap.userMapping == scimgate::ldap::defaultUserMapping());
+}
+
+TEST_CASE("explicit values override the defaults", "[config]") {
+  const std::string text = R"({
+    "server": {"listen": "0.0.0.0", "port": 0, "publicUrl": "https://scim.example.com",
+               "threads": 2, "maxBodyBytes": 65536},
+    "scim": {"defaultPageSize": 50, "maxPageSize": 500},
+    "tokens": [{"name": "entra", "sha256": ")" +
+                           kTokenHash + R"("}],
+    "ldap": {
+      "uris": ["ldaps://a.example.com", "ldap://b.example.com"],
+      "bindDn": "cn=admin,dc=example,dc=com", "bindPassword": "pw",
+      "baseDn": "dc=example,dc=com", "peopleDn": "ou=staff,dc=example,dc=com",
+      "poolSize": 16,
+      "userMapping": {"userName": "uid", "emails[primary].value": "mail"}
+    }
+  })";
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  REQUIRE(loaded.problems.empty());
+  const auto& c = loaded.config;
+  CHECK(c.server.listen == "0.0.0.0");
+  CHECK(c.server.port == 0);
+  CHECK(c.server.publicUrl == "https://scim.example.com");
+  CHECK(c.server.threads == 2);
+  CHECK(c.server.maxBodyBytes == 65536);
+  CHECK(c.scim.defaultPageSize == 50);
+  CHECK(c.scim.maxPageSize == 500);
+  CHECK(c.ldap.uris.size() == 2);
+  CHECK(c.ldap.peopleDn == "ou=staff,dc=example,dc=com");
+  CHECK(c.ldap.poolSize == 16);
+  CHECK(c.ldap.userMapping ==
+        std::map<std::string, std::string>{{"userName", "uid"}, {"emails[primary].value", "mail"}});
+}
+
+TEST_CASE("a config with several mistakes reports every one with its JSON path", "[config]") {
+  const std::string text = R"({
+    "server": {"port": 70000, "threads": "many", "listen": 5},
+    "scim": {"defaultPageSize": 0},
+    "tokens": [
+      {"name": "entra", "sha256": "not-a-hash"},
+      {"sha256": ")" + kTokenHash +
+                           R"("},
+      "just-a-string"
+    ],
+    "ldap": {
+      "uris": ["http://ldap.example.com", "ldap://ok.example.com", 7],
+      "bindPassword": "pw",
+      "poolSize": 0,
+      "userMapping": {"userName": 3}
+    }
+  })";
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  for (const char* path : {
+           "$.server.port",
+           "$.server.threads",
+           "$.server.listen",
+           "$.scim.defaultPageSize",
+           "$.tokens[0].sha256",
+           "$.tokens[1].name",
+           "$.tokens[2]",
+           "$.ldap.uris[0]",
+           "$.ldap.uris[2]",
+           "$.ldap.bindDn",
+           "$.ldap.baseDn",
+           "$.ldap.poolSize",
+           "$.ldap.userMapping.userName",
+       }) {
+    CAPTURE(path);
+    CHECK(hasProblemAt(loaded.problems, path));
+  }
+  CHECK_FALSE(hasProblemAt(loaded.problems, "$.ldap.uris[1]"));
+  CHECK_FALSE(hasProblemAt(loaded.problems, "$.ldap.bindPassword"));
+  CHECK_FALSE(hasProblemAt(loaded.problems, "$.tokens[1].sha256"));
+  CHECK(loaded.problems.items.size() == 13);
+}
+
+TEST_CASE("a URI problem names the URI's own index even after a non-string entry", "[config]") {
+  auto text = minimalConfig();
+  const std::string good = R"(["ldap://ldap.example.com:389"])";
+  text.replace(text.find(good), good.size(), R"([7, "http://ldap.example.com", "ldaps://ok"])");
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  REQUIRE(loaded.problems.items.size() == 2);
+  CHECK_THAT(loaded.problems.items[0], Catch::StartsWith("$.ldap.uris[0]: must be a string"));
+  CHECK_THAT(loaded.problems.items[1], Catch::StartsWith("$.ldap.uris[1]: must start with"));
+}
+
+TEST_CASE("an empty object reports each required setting", "[config]") {
+  const auto loaded = config::loadText("{}", "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  for (const char* path : {"$.ldap", "$.ldap.uris", "$.ldap.bindDn", "$.ldap.bindPassword",
+                           "$.ldap.baseDn", "$.tokens"}) {
+    CAPTURE(path);
+    CHECK(hasProblemAt(loaded.problems, path));
+  }
+}
+
+TEST_CASE("a section of the wrong type is reported at its path", "[config]") {
+  const auto loaded = config::loadText(R"({"server": [], "ldap": "ldap://x", "tokens": {}})",
+                                       "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  CHECK(hasProblemAt(loaded.problems, "$.server"));
+  CHECK(hasProblemAt(loaded.problems, "$.ldap"));
+  CHECK(hasProblemAt(loaded.problems, "$.tokens"));
+}
+
+TEST_CASE("defaultPageSize above maxPageSize is a problem", "[config]") {
+  auto text = minimalConfig();
+  text.insert(text.find('{') + 1, R"("scim": {"defaultPageSize": 300, "maxPageSize": 200},)");
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  CHECK(loaded.problems.items.size() == 1);
+  CHECK(hasProblemAt(loaded.problems, "$.scim.defaultPageSize"));
+}
+
+TEST_CASE("malformed JSON is one problem naming the origin", "[config]") {
+  for (const char* text : {"{", "", "{\"ldap\": }", "not json", "{\"a\": 1,}"}) {
+    CAPTURE(text);
+    const auto loaded = config::loadText(text, "broken.json", kNoEnvironment);
+    REQUIRE(loaded.problems.items.size() == 1);
+    CHECK_THAT(loaded.problems.items[0],
+               Catch::StartsWith("$: ") && Catch::Contains("broken.json"));
+  }
+}
+
+TEST_CASE("JSON that is not an object is one problem", "[config]") {
+  for (const char* text : {"[]", "42", "\"config\"", "null"}) {
+    CAPTURE(text);
+    const auto loaded = config::loadText(text, "odd.json", kNoEnvironment);
+    REQUIRE(loaded.problems.items.size() == 1);
+    CHECK_THAT(loaded.problems.items[0], Catch::StartsWith("$: "));
+  }
+}
+
+TEST_CASE("environment variables fill in and override settings", "[config]") {
+  const std::string text = R"({
+    "ldap": {"uris": ["ldap://file.example.com"], "bindDn": "cn=file,dc=example,dc=com",
+             "baseDn": "dc=example,dc=com"}
+  })";
+  const std::string envHash = config::sha256Hex("env-token");
+
+  SECTION("the bind password and a token come from the environment") {
+    FakeEnvironment env{
+        {{"SCIMGATE_LDAP_BIND_PASSWORD", "from-env"}, {"SCIMGATE_TOKEN_SHA256", envHash}}};
+    const auto loaded = config::loadText(text, "test.json", env);
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    CHECK(loaded.config.ldap.bindPassword == "from-env");
+    REQUIRE(loaded.config.tokens.size() == 1);
+    CHECK(loaded.config.tokens[0].sha256 == envHash);
+    CHECK_FALSE(loaded.config.tokens[0].name.empty());
+  }
+
+  SECTION("environment tokens add to the file's tokens") {
+    FakeEnvironment env{{{"SCIMGATE_TOKEN_SHA256", envHash + ", " + config::sha256Hex("two")}}};
+    const auto loaded = config::loadText(minimalConfig(), "test.json", env);
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    REQUIRE(loaded.config.tokens.size() == 3);
+    CHECK(loaded.config.tokens[0].sha256 == kTokenHash);
+    CHECK(loaded.config.tokens[1].sha256 == envHash);
+    CHECK(loaded.config.tokens[2].sha256 == config::sha256Hex("two"));
+  }
+
+  SECTION("URIs, bind DN and port from the environment replace the file's") {
+    FakeEnvironment env{{{"SCIMGATE_LDAP_URI", "ldaps://a.example.com, ldap://b.example.com"},
+                         {"SCIMGATE_LDAP_BIND_DN", "cn=env,dc=example,dc=com"},
+                         {"SCIMGATE_PORT", "9443"}}};
+    const auto loaded = config::loadText(minimalConfig(), "test.json", env);
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    CHECK(loaded.config.ldap.uris ==
+          std::vector<std::string>{"ldaps://a.example.com", "ldap://b.example.com"});
+    CHECK(loaded.config.ldap.bindDn == "cn=env,dc=example,dc=com");
+    CHECK(loaded.config.server.port == 9443);
+  }
+
+  SECTION("an empty variable counts as unset") {
+    FakeEnvironment env{{{"SCIMGATE_LDAP_BIND_PASSWORD", ""}, {"SCIMGATE_PORT", ""}}};
+    const auto loaded = config::loadText(minimalConfig(), "test.json", env);
+    REQUIRE(loaded.problems.empty());
+    CHECK(loaded.config.ldap.bindPassword == "bind-secret");
+    CHECK(loaded.config.server.port == 8080);
+  }
+
+  SECTION("a bad port is reported") {
+    for (const char* port : {"http", "-1", "65536", "99999999999", "80abc"}) {
+      CAPTURE(port);
+      FakeEnvironment env{{{"SCIMGATE_PORT", port}}};
+      const auto loaded = config::loadText(minimalConfig(), "test.json", env);
+      REQUIRE(loaded.problems.items.size() == 1);
+      CHECK_THAT(loaded.problems.items[0], Catch::Contains("SCIMGATE_PORT"));
+      CHECK(loaded.config.server.port == 8080);
+    }
+  }
+
+  SECTION("a bad token hash is reported") {
+    FakeEnvironment env{{{"SCIMGATE_TOKEN_SHA256", "secret-token-in-clear"}}};
+    const auto loaded = config::loadText(minimalConfig(), "test.json", env);
+    REQUIRE(loaded.problems.items.size() == 1);
+    CHECK_THAT(loaded.problems.items[0], Catch::Contains("SCIMGATE_TOKEN_SHA256"));
+    CHECK_THAT(loaded.problems.items[0], !Catch::Contains("secret-token-in-clear"));
+  }
+
+  SECTION("a bad environment URI is reported against the variable") {
+    FakeEnvironment env{{{"SCIMGATE_LDAP_URI", "ldap://ok.example.com,https://bad.example.com"}}};
+    const auto loaded = config::loadText(minimalConfig(), "test.json", env);
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.items.size() == 1);
+    CHECK_THAT(loaded.problems.items[0], Catch::StartsWith("env SCIMGATE_LDAP_URI: ") &&
+                                             Catch::Contains("https://bad.example.com"));
+  }
+}
+
+TEST_CASE("problems never repeat the bind password", "[config]") {
+  const std::string text = R"({"ldap": {"bindPassword": "hunter2-secret", "poolSize": "x"}})";
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  REQUIRE_FALSE(loaded.problems.empty());
+  CHECK_THAT(joined(loaded.problems), !Catch::Contains("hunter2-secret"));
+}
+
+TEST_CASE("a missing config file is one problem", "[config]") {
+  const auto loaded = config::loadFile("/nonexistent/scimgate.json", kNoEnvironment);
+  REQUIRE(loaded.problems.items.size() == 1);
+  CHECK_THAT(loaded.problems.items[0], Catch::Contains("/nonexistent/scimgate.json"));
+}
+
+TEST_CASE("sha256Hex gives the lower-case hex SHA-256", "[config]") {
+  CHECK(config::sha256Hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(config::sha256Hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("the example config shipped with the project loads", "[config]") {
+  // tests/config/config_test.cpp -> the source root.
+  const std::filesystem::path example =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
+      "scimgate.example.json";
+  if (!std::filesystem::exists(example)) {
+    WARN("scimgate.example.json does not exist yet; skipping");
+    return;
+  }
+  // The example leaves the secrets to the environment, as a deployment would.
+  FakeEnvironment env{
+      {{"SCIMGATE_LDAP_BIND_PASSWORD", "from-env"}, {"SCIMGATE_TOKEN_SHA256", kTokenHash}}};
+  const auto loaded = config::loadFile(example.string(), env);
+  INFO(joined(loaded.problems));
+  CHECK(loaded.problems.empty());
+  CHECK_FALSE(loaded.config.ldap.uris.empty());
+  CHECK_FALSE(loaded.config.tokens.empty());
+}

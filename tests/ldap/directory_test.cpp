@@ -1,0 +1,283 @@
+// The libldap Directory against a real slapd (started by the CTest fixture).
+#include <Poco/JSON/Array.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "ldap/directory.h"
+#include "ldap/escape.h"
+#include "scim/filter.h"
+#include "support/slapd.h"
+
+namespace {
+
+using namespace scimgate;
+using testing::fixtureSlapd;
+using testing::ldapSearch;
+using testing::uniqueSuffix;
+
+scim::User makeUser(const std::string& userName, const std::string& email) {
+  scim::User user;
+  user.attributes->set("userName", userName);
+  Poco::JSON::Object::Ptr name = new Poco::JSON::Object;
+  name->set("givenName", "Ada");
+  name->set("familyName", "Lovelace");
+  user.attributes->set("name", name);
+  Poco::JSON::Array::Ptr emails = new Poco::JSON::Array;
+  Poco::JSON::Object::Ptr work = new Poco::JSON::Object;
+  work->set("value", email);
+  work->set("type", "work");
+  work->set("primary", true);
+  emails->add(work);
+  user.attributes->set("emails", emails);
+  user.attributes->set("externalId", "ext-" + userName);
+  return user;
+}
+
+std::unique_ptr<ldap::Directory> directory() {
+  return ldap::makeLdapDirectory(fixtureSlapd().ldapSettings());
+}
+
+std::string peopleDn() { return "ou=people," + fixtureSlapd().suffix; }
+
+}  // namespace
+
+TEST_CASE("a created user lands in the directory with the mapped attributes", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string name = "ada-" + uniqueSuffix();
+  auto created = dir->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  CHECK(created->id.size() == 36);
+  CHECK(created->meta.version.rfind("W/\"", 0) == 0);
+  CHECK_FALSE(created->meta.created.empty());
+
+  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
+  REQUIRE(entries.size() == 1);
+  const auto& entry = entries.front();
+  CHECK(entry.dn == "uid=" + name + "," + peopleDn());
+  CHECK(entry.first("entryUUID") == created->id);
+  CHECK(entry.first("givenName") == "Ada");
+  CHECK(entry.first("sn") == "Lovelace");
+  CHECK(entry.first("mail") == name + "@example.com");
+  CHECK(entry.first("scimgateExternalId") == "ext-" + name);
+  CHECK(entry.first("scimgateStatus") == "pending");  // invited: no password yet
+
+  auto found = dir->findUser(created->id);
+  REQUIRE(found.ok());
+  CHECK(found->attributes->getValue<std::string>("userName") == name);
+  CHECK(found->attributes->getObject("name")->getValue<std::string>("familyName") == "Lovelace");
+  auto email = found->attributes->getArray("emails")->getObject(0);
+  CHECK(email->getValue<std::string>("value") == name + "@example.com");
+  CHECK(email->getValue<std::string>("type") == "work");
+  CHECK(email->getValue<bool>("primary"));
+  REQUIRE(dir->deleteUser(created->id).ok());
+}
+
+TEST_CASE("a userName full of DN-special characters round-trips exactly", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string suffix = uniqueSuffix();
+  const std::vector<std::string> names = {
+      " lead,ing+\"q\\uo<te>;s=#" + suffix + " ",
+      "#hash" + suffix,
+      "ünïcødé-" + suffix + "-名前",
+      "*)(uid=*" + suffix,
+  };
+  int n = 0;
+  for (const auto& name : names) {
+    CAPTURE(name);
+    auto created = dir->createUser(makeUser(name, "dn" + std::to_string(n++) + suffix + "@example.com"),
+                                   std::nullopt);
+    REQUIRE(created.ok());
+    auto found = dir->findUser(created->id);
+    REQUIRE(found.ok());
+    CHECK(found->attributes->getValue<std::string>("userName") == name);
+    auto entries = ldapSearch(fixtureSlapd(), peopleDn(),
+                              "(entryUUID=" + created->id + ")", {"uid"});
+    REQUIRE(entries.size() == 1);
+    CHECK(entries.front().first("uid") == name);
+    REQUIRE(dir->deleteUser(created->id).ok());
+  }
+}
+
+TEST_CASE("a hostile filter value matches nothing instead of everything", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string name = "victim-" + uniqueSuffix();
+  auto created = dir->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  for (const char* text : {R"(userName eq "*)(uid=*")", R"(userName eq "*")",
+                           R"(externalId eq "*)(|(objectClass=*")"}) {
+    CAPTURE(text);
+    auto filter = scim::parseFilter(text);
+    REQUIRE(filter.ok());
+    ldap::UserQuery query;
+    query.filter = filter->get();
+    auto page = dir->searchUsers(query);
+    REQUIRE(page.ok());
+    CHECK(page->totalResults == 0);
+  }
+  REQUIRE(dir->deleteUser(created->id).ok());
+}
+
+TEST_CASE("userName filters ignore case and externalId filters respect it", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string name = "Case-" + uniqueSuffix();
+  auto created = dir->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  auto count = [&](const std::string& text) {
+    auto filter = scim::parseFilter(text);
+    REQUIRE(filter.ok());
+    ldap::UserQuery query;
+    query.filter = filter->get();
+    auto page = dir->searchUsers(query);
+    REQUIRE(page.ok());
+    return page->totalResults;
+  };
+  std::string upper = name;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(count("userName eq \"" + upper + "\"") == 1);
+  CHECK(count("externalId eq \"ext-" + name + "\"") == 1);
+  CHECK(count("externalId eq \"EXT-" + upper + "\"") == 0);
+  CHECK(count("userName eq \"nobody-" + uniqueSuffix() + "\"") == 0);
+  REQUIRE(dir->deleteUser(created->id).ok());
+}
+
+TEST_CASE("a taken userName or email is a uniqueness error", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string name = "dup-" + uniqueSuffix();
+  auto first = dir->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+  REQUIRE(first.ok());
+  SECTION("same userName in another case") {
+    std::string upper = name;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto second = dir->createUser(makeUser(upper, "other-" + name + "@example.com"), std::nullopt);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().kind == scim::ErrorKind::Uniqueness);
+  }
+  SECTION("same email") {
+    auto second = dir->createUser(makeUser("other-" + name, name + "@example.com"), std::nullopt);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.error().kind == scim::ErrorKind::Uniqueness);
+  }
+  REQUIRE(dir->deleteUser(first->id).ok());
+}
+
+TEST_CASE("a password is set through the server and lets the user bind", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string name = "pw-" + uniqueSuffix();
+  auto created = dir->createUser(makeUser(name, name + "@example.com"), "Corr3ct-Horse!");
+  REQUIRE(created.ok());
+  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + created->id + ")",
+                            {"userPassword", "scimgateStatus"});
+  REQUIRE(entries.size() == 1);
+  // The server hashed it (RFC 3062): never the cleartext.
+  const std::string stored = entries.front().first("userPassword");
+  CHECK(stored.rfind("{SSHA}", 0) == 0);
+  CHECK(stored.find("Corr3ct-Horse!") == std::string::npos);
+  CHECK(entries.front().first("scimgateStatus") == "active");
+  CHECK_FALSE(created->attributes->has("password"));
+
+  const std::string dn = "uid=" + name + "," + peopleDn();
+  const std::string bind = "ldapwhoami -x -H " + fixtureSlapd().url + " -D '" + dn +
+                           "' -w 'Corr3ct-Horse!' > /dev/null 2>&1";
+  CHECK(std::system(bind.c_str()) == 0);
+  REQUIRE(dir->deleteUser(created->id).ok());
+}
+
+TEST_CASE("an inactive user is created locked", "[ldap][slapd]") {
+  auto dir = directory();
+  const std::string name = "off-" + uniqueSuffix();
+  auto user = makeUser(name, name + "@example.com");
+  user.attributes->set("active", false);
+  auto created = dir->createUser(user, std::nullopt);
+  REQUIRE(created.ok());
+  CHECK_FALSE(created->attributes->getValue<bool>("active"));
+  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + created->id + ")",
+                            {"pwdAccountLockedTime", "scimgateStatus"});
+  REQUIRE(entries.size() == 1);
+  CHECK(entries.front().first("pwdAccountLockedTime") == "000001010000Z");
+  CHECK(entries.front().first("scimgateStatus") == "inactive");
+  REQUIRE(dir->deleteUser(created->id).ok());
+}
+
+TEST_CASE("unknown ids are not found, and a deleted user is gone", "[ldap][slapd]") {
+  auto dir = directory();
+  CHECK(dir->findUser("not-a-uuid").error().kind == scim::ErrorKind::NotFound);
+  CHECK(dir->findUser("00000000-0000-0000-0000-000000000000").error().kind ==
+        scim::ErrorKind::NotFound);
+  CHECK(dir->deleteUser("00000000-0000-0000-0000-000000000000").error().kind ==
+        scim::ErrorKind::NotFound);
+  const std::string name = "gone-" + uniqueSuffix();
+  auto created = dir->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  REQUIRE(dir->deleteUser(created->id).ok());
+  CHECK(dir->findUser(created->id).error().kind == scim::ErrorKind::NotFound);
+  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")").empty());
+}
+
+TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ldap][slapd]") {
+  auto dir = directory();
+  auto filter = scim::parseFilter(R"(password eq "secret")");
+  REQUIRE(filter.ok());
+  ldap::UserQuery query;
+  query.filter = filter->get();
+  auto page = dir->searchUsers(query);
+  REQUIRE_FALSE(page.ok());
+  CHECK(page.error().kind == scim::ErrorKind::InvalidFilter);
+}
+
+TEST_CASE("the pool reconnects by itself after the directory restarts", "[ldap][slapd]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-restart-" + uniqueSuffix());
+  auto env = testing::startSlapd(dir.string());
+  // Stops this private server however the test ends.
+  struct Cleanup {
+    const testing::SlapdEnv& env;
+    std::filesystem::path dir;
+    ~Cleanup() {
+      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) +
+                               "/tools/slapd-env.sh' stop '" + dir.string() + "' --wipe > /dev/null 2>&1";
+      [[maybe_unused]] const int rc = std::system(stop.c_str());
+    }
+  } cleanup{env, dir};
+  {
+    auto directory = ldap::makeLdapDirectory(env.ldapSettings());
+    REQUIRE(directory->ping().ok());
+    auto created = directory->createUser(makeUser("before", "before@example.com"), std::nullopt);
+    REQUIRE(created.ok());
+
+    testing::stopSlapd(env);
+    auto down = directory->findUser(created->id);
+    REQUIRE_FALSE(down.ok());
+    CHECK(down.error().kind == scim::ErrorKind::Unavailable);
+    CHECK(directory->ping().error().kind == scim::ErrorKind::Unavailable);
+
+    testing::restartSlapd(env);
+    // Every pooled connection died with the server; the next calls just work.
+    auto again = directory->findUser(created->id);
+    REQUIRE(again.ok());
+    CHECK(again->attributes->getValue<std::string>("userName") == "before");
+    auto after = directory->createUser(makeUser("after", "after@example.com"), std::nullopt);
+    CHECK(after.ok());
+  }
+}
+
+TEST_CASE("a directory that is not there is unavailable, with failover to the next URI",
+          "[ldap][slapd]") {
+  auto settings = fixtureSlapd().ldapSettings();
+  settings.uris = {"ldap://127.0.0.1:1", fixtureSlapd().url};
+  auto failover = ldap::makeLdapDirectory(settings);
+  CHECK(failover->ping().ok());
+
+  settings.uris = {"ldap://127.0.0.1:1"};
+  auto nowhere = ldap::makeLdapDirectory(settings);
+  auto ping = nowhere->ping();
+  REQUIRE_FALSE(ping.ok());
+  CHECK(ping.error().kind == scim::ErrorKind::Unavailable);
+  // Neither the bind DN nor the password appears in what a caller could see.
+  CHECK(ping.error().detail.find(settings.bindPassword) == std::string::npos);
+  CHECK(ping.error().detail.find(settings.bindDn) == std::string::npos);
+
+  settings.uris = {fixtureSlapd().url};
+  settings.bindPassword = "wrong";
+  auto badCredentials = ldap::makeLdapDirectory(settings);
+  CHECK(badCredentials->ping().error().kind == scim::ErrorKind::Unavailable);
+}

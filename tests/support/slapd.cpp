@@ -1,0 +1,140 @@
+#include "support/slapd.h"
+
+#include <ldap.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+
+namespace scimgate::testing {
+namespace {
+
+std::string scriptPath() { return std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh"; }
+
+SlapdEnv readEnv(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) FAIL("no slapd env file at " << file << ": did the slapd fixture start?");
+  std::map<std::string, std::string> vars;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"')) {
+      value = value.substr(1, value.size() - 2);
+    }
+    vars[line.substr(0, eq)] = value;
+  }
+  SlapdEnv env;
+  env.dir = vars["SLAPD_DIR"];
+  env.url = vars["SLAPD_URL"];
+  env.suffix = vars["SLAPD_SUFFIX"];
+  env.bindDn = vars["SLAPD_BIND_DN"];
+  env.bindPassword = vars["SLAPD_BIND_PASSWORD"];
+  env.rootDn = vars["SLAPD_ROOT_DN"];
+  env.rootPassword = vars["SLAPD_ROOT_PASSWORD"];
+  REQUIRE_FALSE(env.url.empty());
+  return env;
+}
+
+void run(const std::string& command) {
+  const int rc = std::system(command.c_str());
+  if (rc != 0) FAIL("command failed (" << rc << "): " << command);
+}
+
+}  // namespace
+
+ldap::Settings SlapdEnv::ldapSettings() const {
+  ldap::Settings settings;
+  settings.uris = {url};
+  settings.bindDn = bindDn;
+  settings.bindPassword = bindPassword;
+  settings.baseDn = suffix;
+  settings.peopleDn = "ou=people," + suffix;
+  settings.rolesDn = "ou=roles," + suffix;
+  settings.poolSize = 4;
+  settings.connectTimeoutMs = 2000;
+  settings.operationTimeoutMs = 5000;
+  settings.userMapping = ldap::defaultUserMapping();
+  return settings;
+}
+
+const SlapdEnv& fixtureSlapd() {
+  static const SlapdEnv env = [] {
+    const char* file = std::getenv("SCIMGATE_TEST_SLAPD_ENV");
+    if (file == nullptr) {
+      FAIL("SCIMGATE_TEST_SLAPD_ENV is not set: run these tests through ctest, which starts slapd");
+    }
+    return readEnv(file);
+  }();
+  return env;
+}
+
+SlapdEnv startSlapd(const std::string& dir) {
+  run(scriptPath() + " start '" + dir + "' > /dev/null");
+  return readEnv(dir + "/env");
+}
+
+void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "'"); }
+
+void restartSlapd(const SlapdEnv& env) { run(scriptPath() + " restart '" + env.dir + "' > /dev/null"); }
+
+std::string LdapEntry::first(const std::string& name) const {
+  for (const auto& [key, values] : attributes) {
+    if (strcasecmp(key.c_str(), name.c_str()) == 0 && !values.empty()) return values.front();
+  }
+  return {};
+}
+
+std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
+                                  const std::string& filter,
+                                  const std::vector<std::string>& attributes) {
+  LDAP* raw = nullptr;
+  REQUIRE(ldap_initialize(&raw, env.url.c_str()) == LDAP_SUCCESS);
+  std::unique_ptr<LDAP, void (*)(LDAP*)> ld(raw, [](LDAP* l) { ldap_unbind_ext_s(l, nullptr, nullptr); });
+  const int version = LDAP_VERSION3;
+  ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+  berval cred{static_cast<ber_len_t>(env.rootPassword.size()),
+              const_cast<char*>(env.rootPassword.data())};
+  REQUIRE(ldap_sasl_bind_s(ld.get(), env.rootDn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr,
+                           nullptr) == LDAP_SUCCESS);
+  std::vector<std::string> names = attributes;
+  std::vector<char*> attrs;
+  for (auto& n : names) attrs.push_back(n.data());
+  attrs.push_back(nullptr);
+  LDAPMessage* result = nullptr;
+  const int rc = ldap_search_ext_s(ld.get(), base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                   attrs.data(), 0, nullptr, nullptr, nullptr, 0, &result);
+  std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(result, ldap_msgfree);
+  std::vector<LdapEntry> entries;
+  if (rc == LDAP_NO_SUCH_OBJECT) return entries;
+  REQUIRE(rc == LDAP_SUCCESS);
+  for (LDAPMessage* e = ldap_first_entry(ld.get(), result); e; e = ldap_next_entry(ld.get(), e)) {
+    LdapEntry entry;
+    char* dn = ldap_get_dn(ld.get(), e);
+    entry.dn = dn;
+    ldap_memfree(dn);
+    BerElement* ber = nullptr;
+    for (char* a = ldap_first_attribute(ld.get(), e, &ber); a; a = ldap_next_attribute(ld.get(), e, ber)) {
+      berval** vals = ldap_get_values_len(ld.get(), e, a);
+      for (int i = 0; vals && vals[i]; ++i) entry.attributes[a].emplace_back(vals[i]->bv_val, vals[i]->bv_len);
+      ldap_value_free_len(vals);
+      ldap_memfree(a);
+    }
+    if (ber) ber_free(ber, 0);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::string uniqueSuffix() {
+  static std::mt19937_64 rng(std::random_device{}());
+  static const char* digits = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string out;
+  for (int i = 0; i < 10; ++i) out += digits[rng() % 36];
+  return out;
+}
+
+}  // namespace scimgate::testing

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ldap/settings.h"
+
+namespace scimgate::testing {
+
+/// A running throwaway slapd, as described by the env file tools/slapd-env.sh writes.
+struct SlapdEnv {
+  std::string dir;
+  std::string url;
+  std::string suffix;
+  std::string bindDn;
+  std::string bindPassword;
+  std::string rootDn;
+  std::string rootPassword;
+
+  /// Gateway settings for this directory.
+  ldap::Settings ldapSettings() const;
+};
+
+/// The CTest fixture's slapd (path in SCIMGATE_TEST_SLAPD_ENV). Fails the test with a clear
+/// message when the fixture did not run: a skipped directory test would hide a broken install.
+const SlapdEnv& fixtureSlapd();
+
+/// Starts a private slapd in `dir` (for tests that stop and restart their own server).
+SlapdEnv startSlapd(const std::string& dir);
+/// Stops the slapd in `dir`, keeping its data; `restartSlapd` starts it again on the same port.
+void stopSlapd(const SlapdEnv& env);
+void restartSlapd(const SlapdEnv& env);
+
+/// A raw LDAP read as the directory manager, bypassing the gateway: attribute -> values of the
+/// entries matching `filter` under `base`. Used to check what really landed in the directory.
+struct LdapEntry {
+  std::string dn;
+  std::map<std::string, std::vector<std::string>> attributes;
+  std::string first(const std::string& name) const;
+};
+std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
+                                  const std::string& filter,
+                                  const std::vector<std::string>& attributes = {"*", "+"});
+
+/// A random lower-case suffix so tests sharing one directory never collide.
+std::string uniqueSuffix();
+
+}  // namespace scimgate::testing

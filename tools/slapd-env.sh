@@ -1,0 +1,671 @@
+#!/usr/bin/env bash
+# slapd-env.sh -- start/stop a private, throw-away OpenLDAP slapd for scimgate
+# (developer "run" command and the CTest fixture).
+#
+# Usage:
+#   tools/slapd-env.sh start  DIR [--suffix dc=example,dc=com] [--port N]
+#   tools/slapd-env.sh stop   DIR [--wipe]
+#   tools/slapd-env.sh status DIR
+#
+# start  Creates DIR from scratch (a slapd recorded in an existing DIR is
+#        stopped first, then DIR is wiped -- only if DIR is empty or was created
+#        by this script), writes DIR/slapd.conf, DIR/base.ldif, loads the base
+#        tree into DIR/data with slapadd (before the server starts: fast), then
+#        starts slapd listening ONLY on ldap://127.0.0.1:PORT/ (plus an ldapi://
+#        socket DIR/ldapi when DIR's path is short and URL-safe).  Without
+#        --port a random free port in 20000-60000 is picked (retried up to 20
+#        times when the port is taken).  Waits until the root DSE answers, then
+#        writes DIR/env (shell-sourceable) and prints the same lines:
+#          SLAPD_URL SLAPD_PORT SLAPD_SUFFIX SLAPD_BIND_DN SLAPD_BIND_PASSWORD
+#          SLAPD_ROOT_DN SLAPD_ROOT_PASSWORD SLAPD_PID SLAPD_DIR
+# stop   SIGTERM the slapd whose pid is recorded in DIR, wait up to 10 s, then
+#        SIGKILL.  Succeeds when nothing is running.  --wipe also deletes DIR.
+# status Exit 0 when the slapd recorded in DIR is running, 1 otherwise.
+#
+# Environment (optional):
+#   SLAPD_ENV_DEBUG=LEVEL  e.g. "stats" or "stats,acl": instead of letting slapd
+#                          daemonize, run it in the background with -d LEVEL and
+#                          its log in DIR/slapd.log (slapd 2.5 writes no log file
+#                          when daemonized; it only logs to syslog).
+#
+# Local admin access (as the user who ran "start"), when the ldapi socket exists:
+#   ldapsearch -Y EXTERNAL -H "ldapi://<DIR with / as %2F>%2Fldapi" -b <suffix>
+#   (the peer credentials of that user are mapped to the rootdn).
+#
+# Notes on OpenLDAP 2.5 (verified with 2.5.13):
+# - The ppolicy schema (pwdPolicy, pwdAttribute, pwdAccountLockedTime, ...) is
+#   built into the ppolicy overlay: do NOT include ppolicy.schema.  The policy
+#   entry's structural class is namedPolicy (namedobject.schema), pwdPolicy is
+#   auxiliary.
+# - memberOf is defined by the memberof overlay itself (operational attribute).
+#   slapadd does not run overlays, so base.ldif sets memberOf explicitly.
+# - Empty groups: groupOfNames requires at least one member.  The placeholder
+#   is the zero-length DN ("member:" with an empty value): the DN syntax
+#   allows it, the memberof overlay ignores it (no entry to update), and
+#   refint puts it back (refint_nothing "") when a deleted entry was the last
+#   member of a group.  Adding the first real member and deleting the
+#   placeholder (or the reverse) is one modify with two changes: atomic.
+#   Consumers (the gateway) must skip the empty DN when listing members.
+# - uid, mail, cn, sn, givenName, displayName have no ORDERING rule in the
+#   standard schema: a server-side sort key on them must name one explicitly
+#   (e.g. "uid:caseIgnoreOrderingMatch", also fine for mail), otherwise slapd
+#   answers inappropriateMatching (18).  scimgate* attributes have one.
+set -euo pipefail
+
+PROG=${0##*/}
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+REPO_DIR=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
+SCIMGATE_SCHEMA="$REPO_DIR/ldap/schema/scimgate.schema"
+MARKER=".scimgate-slapd-env"
+
+SYSTEM_SCHEMA_DIR=${SLAPD_ENV_SCHEMA_DIR:-/etc/ldap/schema}
+MODULE_DIR=${SLAPD_ENV_MODULE_DIR:-/usr/lib/ldap}
+DEBUG_LEVEL=${SLAPD_ENV_DEBUG:-}
+
+# Never let the user's ldap.conf / ~/.ldaprc / LDAP* variables change our client calls.
+export LDAPNOINIT=1
+
+die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
+note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+
+usage() {
+  cat >&2 <<EOF
+usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N]
+       $PROG stop   DIR [--wipe]
+       $PROG status DIR
+       $PROG restart DIR   (same port and data; for reconnect tests)
+EOF
+  exit 2
+}
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+find_tool() { # name -> path (slapd & co live in /usr/sbin, which may not be in PATH)
+  local name=$1 d
+  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
+  for d in /usr/sbin /usr/local/sbin /sbin /usr/local/libexec /usr/libexec; do
+    if [[ -x "$d/$name" ]]; then printf '%s\n' "$d/$name"; return 0; fi
+  done
+  return 1
+}
+
+require_tools() {
+  local t missing=()
+  for t in slapd slapadd slappasswd ldapsearch; do
+    find_tool "$t" >/dev/null || missing+=("$t")
+  done
+  if ((${#missing[@]})); then
+    die "${missing[0]} not found: install the Debian packages slapd and ldap-utils (missing: ${missing[*]})"
+  fi
+  SLAPD=$(find_tool slapd)
+  SLAPADD=$(find_tool slapadd)
+  SLAPPASSWD=$(find_tool slappasswd)
+  LDAPSEARCH=$(find_tool ldapsearch)
+}
+
+abs_dir() { # DIR -> absolute, normalised path (DIR need not exist)
+  local d=$1
+  [[ -n "$d" ]] || die "empty DIR"
+  if realpath -m / >/dev/null 2>&1; then
+    realpath -m -- "$d"       # resolves symlinks too: one spelling per directory
+    return 0
+  fi
+  [[ "$d" == /* ]] || d="$PWD/$d"
+  # lexical normalisation: collapse //, /./, /../ and trailing /
+  local part parts out=() res=""
+  IFS=/ read -r -a parts <<<"$d"
+  for part in "${parts[@]}"; do
+    case $part in
+      ''|.) ;;
+      ..) if ((${#out[@]})); then unset 'out[${#out[@]}-1]'; fi ;;
+      *) out+=("$part") ;;
+    esac
+  done
+  for part in "${out[@]}"; do res+="/$part"; done
+  printf '%s\n' "${res:-/}"
+}
+
+random_secret() { # 32 alphanumeric characters from /dev/urandom
+  local s=""
+  while ((${#s} < 32)); do
+    s+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
+  done
+  printf '%s\n' "${s:0:32}"
+}
+
+hash_secret() { # secret -> {SSHA} hash (secret passed via a 0600 file, not argv)
+  local secret=$1 tmp h
+  tmp=$(umask 077; mktemp "$DIR/.secret.XXXXXX")
+  printf '%s' "$secret" >"$tmp"
+  h=$("$SLAPPASSWD" -h '{SSHA}' -T "$tmp") || { rm -f "$tmp"; die "slappasswd failed"; }
+  rm -f "$tmp"
+  printf '%s\n' "$h"
+}
+
+recorded_pid() { # DIR -> pid from DIR/slapd.pid (or DIR/env), empty if none
+  local dir=$1 pid=""
+  if [[ -r "$dir/slapd.pid" ]]; then
+    read -r pid <"$dir/slapd.pid" || true
+  fi
+  if [[ -z "$pid" && -r "$dir/env" ]]; then
+    pid=$(sed -n 's/^SLAPD_PID=//p' "$dir/env" | head -n 1)
+  fi
+  if [[ "$pid" =~ ^[0-9]+$ ]]; then printf '%s\n' "$pid"; fi
+}
+
+proc_alive() { # pid -> 0 if the process exists and is not a zombie
+  # (a daemonized slapd is reparented to pid 1, which may reap it late: a
+  # zombie still answers kill -0)
+  local pid=$1 stat
+  kill -0 "$pid" 2>/dev/null || return 1
+  if [[ -r "/proc/$pid/stat" ]]; then
+    stat=$(<"/proc/$pid/stat") 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ "${stat:0:1}" != Z ]] || return 1
+  fi
+  return 0
+}
+
+is_our_slapd() { # pid dir -> 0 if pid is alive, is a slapd, and uses DIR's config
+  local pid=$1 dir=$2 comm cmdline
+  [[ -n "$pid" ]] || return 1
+  proc_alive "$pid" || return 1
+  if [[ -r "/proc/$pid/comm" ]]; then
+    read -r comm <"/proc/$pid/comm" || return 1
+    [[ "$comm" == slapd* ]] || return 1
+    cmdline=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    grep -qxF -- "$dir/slapd.conf" <<<"$cmdline" || return 1
+  fi
+  return 0
+}
+
+stop_dir() { # dir -> stops the recorded slapd, if any
+  local dir=$1 pid i
+  pid=$(recorded_pid "$dir")
+  if ! is_our_slapd "$pid" "$dir"; then
+    rm -f "$dir/slapd.pid"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do          # 200 x 50 ms = 10 s
+    proc_alive "$pid" || break
+    sleep 0.05
+  done
+  if proc_alive "$pid"; then
+    note "slapd (pid $pid) did not stop within 10 s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 40; i++)); do
+      proc_alive "$pid" || break
+      sleep 0.05
+    done
+    proc_alive "$pid" && die "could not kill slapd (pid $pid)"
+  fi
+  rm -f "$dir/slapd.pid"
+  return 0
+}
+
+port_in_use() { # port -> 0 if something accepts connections on 127.0.0.1:port
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+wait_for_pidfile() { # -> sets PID from DIR/slapd.pid; 1 if it does not appear in 10 s
+  local i
+  PID=""
+  for ((i = 0; i < 200; i++)); do
+    PID=$(recorded_pid "$DIR")
+    [[ -n "$PID" ]] && return 0
+    [[ -n "${1:-}" ]] && ! proc_alive "$1" && return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+launch_slapd() { # urls -> 0 and PID set when slapd is up and listening
+  local urls=$1 bg
+  rm -f "$DIR/slapd.pid" "$DIR/ldapi"
+  if [[ -z "$DEBUG_LEVEL" ]]; then
+    # slapd daemonizes; in 2.5 the parent exits only once the child has
+    # initialised, with its status (non-zero e.g. when the port is taken).
+    "$SLAPD" -h "$urls" -f "$DIR/slapd.conf" </dev/null >/dev/null 2>>"$DIR/slapd.log" || return 1
+    wait_for_pidfile || return 1
+    return 0
+  fi
+  # Debug mode: slapd -d never daemonizes, so run it in the background in its
+  # own session, with its log in DIR/slapd.log.  The listeners are opened
+  # before the pid file is written: a pid file means the port was free.
+  printf '=== %s: slapd -d %s -h %s\n' "$(date '+%F %T')" "$DEBUG_LEVEL" "$urls" >>"$DIR/slapd.log"
+  if command -v setsid >/dev/null 2>&1; then
+    setsid "$SLAPD" -d "$DEBUG_LEVEL" -h "$urls" -f "$DIR/slapd.conf" </dev/null >>"$DIR/slapd.log" 2>&1 &
+  else
+    nohup "$SLAPD" -d "$DEBUG_LEVEL" -h "$urls" -f "$DIR/slapd.conf" </dev/null >>"$DIR/slapd.log" 2>&1 &
+  fi
+  bg=$!
+  if wait_for_pidfile "$bg"; then
+    return 0
+  fi
+  kill -TERM "$bg" 2>/dev/null || true
+  wait "$bg" 2>/dev/null || true
+  return 1
+}
+
+safe_to_wipe() { # dir -> 0 if DIR may be deleted (created by us, or empty)
+  local dir=$1
+  case $dir in
+    /|/root|/home|/tmp|/var|/usr|/etc|/work|"$HOME"|"$REPO_DIR") return 1 ;;
+  esac
+  [[ -d "$dir" ]] || return 0
+  [[ -e "$dir/$MARKER" ]] && return 0
+  [[ -z "$(ls -A -- "$dir")" ]] && return 0
+  return 1
+}
+
+ldapi_url() { # dir -> ldapi URL for DIR/ldapi, empty if unusable
+  local dir=$1 sock="$1/ldapi"
+  # sun_path is 108 bytes; keep to URL-safe characters so %2F encoding is enough.
+  ((${#sock} < 100)) || return 0
+  [[ "$sock" =~ ^[A-Za-z0-9._/-]+$ ]] || return 0
+  printf 'ldapi://%s\n' "${sock//\//%2F}"
+}
+
+# --------------------------------------------------------------------------
+# config generation
+# --------------------------------------------------------------------------
+
+write_slapd_conf() {
+  local rootpw_hash=$1 conf="$DIR/slapd.conf" peercred_dn
+  # a regex: "[+]" because slapd.conf's tokenizer eats a backslash escape
+  peercred_dn="^gidNumber=$(id -g)[+]uidNumber=$(id -u),cn=peercred,cn=external,cn=auth\$"
+  (umask 077; : >"$conf")
+  cat >"$conf" <<EOF
+# Generated by tools/slapd-env.sh -- private slapd for scimgate development/tests.
+# Do not edit: regenerated on every "start".
+
+include         "$SYSTEM_SCHEMA_DIR/core.schema"
+include         "$SYSTEM_SCHEMA_DIR/cosine.schema"
+include         "$SYSTEM_SCHEMA_DIR/inetorgperson.schema"
+# namedPolicy: structural class of the password policy entry (pwdPolicy is auxiliary).
+include         "$SYSTEM_SCHEMA_DIR/namedobject.schema"
+include         "$SCIMGATE_SCHEMA"
+# ppolicy.schema must NOT be included: since OpenLDAP 2.5 the overlay defines it.
+
+modulepath      "$MODULE_DIR"
+moduleload      back_mdb
+moduleload      memberof
+moduleload      refint
+moduleload      ppolicy
+moduleload      unique
+moduleload      sssvlv
+
+pidfile         "$DIR/slapd.pid"
+argsfile        "$DIR/slapd.args"
+# Syslog only (slapd 2.5 has no log file when daemonized); see SLAPD_ENV_DEBUG.
+loglevel        none
+
+threads         16
+sizelimit       500
+timelimit       3600
+password-hash   {SSHA}
+
+# Local admin over ldapi:// (SASL EXTERNAL): the user who started slapd is the rootdn.
+authz-regexp    "$peercred_dn" "$ROOT_DN"
+
+# Frontend ACLs (apply to every database, evaluated after the database's own):
+# root DSE and subschema readable by anyone (health check, supportedControl discovery).
+access to dn.base=""
+        by * read
+access to dn.base="cn=Subschema"
+        by * read
+
+#######################################################################
+database        mdb
+suffix          "$SUFFIX"
+rootdn          "$ROOT_DN"
+rootpw          $rootpw_hash
+directory       "$DIR/data"
+maxsize         1073741824
+lastmod         on
+
+index   objectClass             eq
+index   uid                     eq,sub
+index   mail                    eq,sub
+index   cn                      eq,sub
+index   givenName               eq,sub
+index   sn                      eq,sub
+index   displayName             eq,sub
+index   entryUUID               eq
+index   entryCSN                eq
+index   member                  eq
+index   memberOf                eq
+index   scimgateExternalId      eq
+
+# The gateway's service account: no size/time limits.
+limits  dn.exact="$BIND_DN" size=unlimited time=unlimited
+
+# ACLs (first match wins).
+# userPassword: never readable.  The service account may write it with manage
+# privilege (=m makes it a ppolicy password administrator), users may change
+# their own, anonymous may only bind (auth).
+access to attrs=userPassword
+        by dn.exact="$BIND_DN" =mwx
+        by self =wx
+        by anonymous auth
+        by * none
+access to dn.subtree="$SUFFIX"
+        by dn.exact="$BIND_DN" manage
+        by users read
+        by anonymous auth
+        by * none
+
+# Overlays: the last one declared runs first.
+overlay memberof
+memberof-group-oc       groupOfNames
+memberof-member-ad      member
+memberof-memberof-ad    memberOf
+memberof-dangling       ignore
+memberof-refint         TRUE
+
+overlay refint
+refint_attributes       member manager
+# Placeholder left when the last member of a group is removed (see script header).
+refint_nothing          ""
+
+overlay unique
+unique_uri      "ldap:///ou=people,$SUFFIX?uid?sub"
+unique_uri      "ldap:///ou=people,$SUFFIX?mail?sub"
+
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,$SUFFIX"
+ppolicy_hash_cleartext
+
+overlay sssvlv
+sssvlv-max              32
+sssvlv-maxkeys          5
+sssvlv-maxperconn       16
+EOF
+}
+
+write_base_ldif() {
+  local bind_pw_hash=$1 ldif="$DIR/base.ldif" dc ou
+  dc=${SUFFIX%%,*}; dc=${dc#*=}
+  {
+    cat <<EOF
+dn: $SUFFIX
+objectClass: top
+objectClass: dcObject
+objectClass: organization
+dc: $dc
+o: scimgate demo
+
+dn: $BIND_DN
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: scimgate
+description: scimgate gateway service account
+userPassword: $bind_pw_hash
+
+EOF
+    for ou in people groups roles queues accounts policies; do
+      printf 'dn: ou=%s,%s\nobjectClass: organizationalUnit\nou: %s\n\n' "$ou" "$SUFFIX" "$ou"
+    done
+    cat <<EOF
+dn: cn=default,ou=policies,$SUFFIX
+objectClass: namedPolicy
+objectClass: pwdPolicy
+cn: default
+description: Default password policy (complexity is enforced by the gateway)
+pwdAttribute: userPassword
+pwdCheckQuality: 0
+pwdMinLength: 0
+pwdMaxAge: 0
+pwdMinAge: 0
+pwdInHistory: 0
+pwdExpireWarning: 0
+pwdGraceAuthNLimit: 0
+pwdLockout: TRUE
+pwdMaxFailure: 0
+pwdLockoutDuration: 0
+pwdFailureCountInterval: 0
+pwdMustChange: FALSE
+pwdAllowUserChange: TRUE
+pwdSafeModify: FALSE
+
+dn: uid=demo-admin,ou=people,$SUFFIX
+objectClass: inetOrgPerson
+objectClass: scimgateUser
+uid: demo-admin
+cn: Demo Admin
+givenName: Demo
+sn: Admin
+displayName: Demo Admin
+mail: demo-admin@example.com
+scimgateStatus: active
+scimgateExternalId: demo-admin
+memberOf: cn=Administrator,ou=roles,$SUFFIX
+
+dn: cn=Administrator,ou=roles,$SUFFIX
+objectClass: groupOfNames
+objectClass: scimgateGroup
+cn: Administrator
+scimgateGroupKind: role
+member: uid=demo-admin,ou=people,$SUFFIX
+
+EOF
+    # Empty roles: zero-length DN placeholder (see the header of this script).
+    for role in Manager Agent Viewer; do
+      printf 'dn: cn=%s,ou=roles,%s\nobjectClass: groupOfNames\nobjectClass: scimgateGroup\ncn: %s\nscimgateGroupKind: role\nmember:\n\n' \
+        "$role" "$SUFFIX" "$role"
+    done
+  } >"$ldif"
+}
+
+write_env() {
+  local f="$DIR/env"
+  (umask 077; cat >"$f.tmp" <<EOF
+SLAPD_URL=$URL
+SLAPD_PORT=$PORT
+SLAPD_SUFFIX=$(shell_quote "$SUFFIX")
+SLAPD_BIND_DN=$(shell_quote "$BIND_DN")
+SLAPD_BIND_PASSWORD=$BIND_PW
+SLAPD_ROOT_DN=$(shell_quote "$ROOT_DN")
+SLAPD_ROOT_PASSWORD=$ROOT_PW
+SLAPD_PID=$PID
+SLAPD_DIR=$(shell_quote "$DIR")
+EOF
+  )
+  mv -f "$f.tmp" "$f"
+}
+
+shell_quote() { # quote only when needed, so the common case stays KEY=value
+  local v=$1
+  if [[ "$v" =~ ^[A-Za-z0-9_.,=/:@%+-]+$ ]]; then
+    printf '%s' "$v"
+  else
+    printf "'%s'" "${v//\'/\'\\\'\'}"
+  fi
+}
+
+# --------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------
+
+cmd_start() {
+  local dir_arg="" req_port=""
+  SUFFIX="dc=example,dc=com"
+  while (($#)); do
+    case $1 in
+      --suffix) (($# >= 2)) || usage; SUFFIX=$2; shift 2 ;;
+      --suffix=*) SUFFIX=${1#*=}; shift ;;
+      --port) (($# >= 2)) || usage; req_port=$2; shift 2 ;;
+      --port=*) req_port=${1#*=}; shift ;;
+      -h|--help) usage ;;
+      -*) die "unknown option: $1" ;;
+      *) [[ -z "$dir_arg" ]] || usage; dir_arg=$1; shift ;;
+    esac
+  done
+  [[ -n "$dir_arg" ]] || usage
+  if [[ -n "$req_port" ]]; then
+    if ! [[ "$req_port" =~ ^[0-9]{1,5}$ ]] || ((10#$req_port < 1 || 10#$req_port > 65535)); then
+      die "invalid --port: $req_port"
+    fi
+    req_port=$((10#$req_port))
+  fi
+  [[ "$SUFFIX" =~ ^[Dd][Cc]=[A-Za-z0-9-]+(,[A-Za-z]+=[A-Za-z0-9-]+)*$ ]] \
+    || die "invalid --suffix '$SUFFIX': expected e.g. dc=example,dc=com (first RDN must be dc=...)"
+
+  require_tools
+  [[ -r "$SCIMGATE_SCHEMA" ]] || die "schema not found: $SCIMGATE_SCHEMA"
+  [[ -r "$SYSTEM_SCHEMA_DIR/core.schema" ]] || die "OpenLDAP schemas not found in $SYSTEM_SCHEMA_DIR (install slapd)"
+  [[ -e "$MODULE_DIR/back_mdb.la" || -e "$MODULE_DIR/back_mdb.so" ]] \
+    || die "OpenLDAP modules not found in $MODULE_DIR (install slapd)"
+
+  DIR=$(abs_dir "$dir_arg")
+  BIND_DN="cn=scimgate,$SUFFIX"
+  ROOT_DN="cn=admin,$SUFFIX"
+
+  # Fresh directory.
+  if [[ -e "$DIR" ]]; then
+    [[ -d "$DIR" ]] || die "$DIR exists and is not a directory"
+    safe_to_wipe "$DIR" || die "$DIR exists, is not empty and was not created by $PROG: refusing to wipe it"
+    stop_dir "$DIR"
+    rm -rf -- "$DIR"
+  fi
+  mkdir -p -- "$DIR/data"
+  chmod 700 "$DIR"
+  : >"$DIR/$MARKER"
+
+  BIND_PW=$(random_secret)
+  ROOT_PW=$(random_secret)
+  local bind_hash root_hash
+  bind_hash=$(hash_secret "$BIND_PW")
+  root_hash=$(hash_secret "$ROOT_PW")
+
+  write_slapd_conf "$root_hash"
+  write_base_ldif "$bind_hash"
+
+  # Load the base tree before starting (no overlays run: memberOf is in the LDIF).
+  local out
+  if ! out=$("$SLAPADD" -q -f "$DIR/slapd.conf" -l "$DIR/base.ldif" 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "slapadd failed (config: $DIR/slapd.conf, data: $DIR/base.ldif)"
+  fi
+
+  # Start, picking a random free port unless one was requested.  slapadd has
+  # already validated the configuration, so a failing start is almost always a
+  # port that is taken: retry with another random port.
+  local ldapi attempt max_attempts=20 started=0
+  ldapi=$(ldapi_url "$DIR")
+  [[ -n "$req_port" ]] && max_attempts=1
+  for ((attempt = 1; attempt <= max_attempts; attempt++)); do
+    if [[ -n "$req_port" ]]; then
+      PORT=$req_port
+    else
+      PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+      port_in_use "$PORT" && continue
+    fi
+    URL="ldap://127.0.0.1:$PORT"
+    if launch_slapd "$URL/${ldapi:+ $ldapi}"; then
+      started=1
+      break
+    fi
+  done
+  if ((!started)); then
+    [[ -s "$DIR/slapd.log" ]] && tail -n 20 "$DIR/slapd.log" >&2
+    if [[ -n "$req_port" ]]; then
+      port_in_use "$req_port" && die "port $req_port is already in use on 127.0.0.1"
+      die "slapd failed to start on port $req_port (run with SLAPD_ENV_DEBUG=stats for a log in $DIR/slapd.log)"
+    fi
+    die "slapd failed to start after $max_attempts attempts on random ports (run with SLAPD_ENV_DEBUG=stats for a log in $DIR/slapd.log)"
+  fi
+
+  # Wait for the root DSE to answer (10 s).
+  local i ok=0
+  for ((i = 0; i < 200; i++)); do
+    if "$LDAPSEARCH" -x -H "$URL" -o nettimeout=2 -l 2 \
+        -b "" -s base -LLL namingContexts >/dev/null 2>&1; then
+      ok=1
+      break
+    fi
+    proc_alive "$PID" || break
+    sleep 0.05
+  done
+  if ((!ok)); then
+    [[ -s "$DIR/slapd.log" ]] && tail -n 20 "$DIR/slapd.log" >&2
+    stop_dir "$DIR" || true
+    die "slapd on $URL did not answer a root DSE search within 10 s"
+  fi
+
+  write_env
+  cat "$DIR/env"
+}
+
+cmd_stop() {
+  local dir_arg="" wipe=0
+  while (($#)); do
+    case $1 in
+      --wipe) wipe=1; shift ;;
+      -h|--help) usage ;;
+      -*) die "unknown option: $1" ;;
+      *) [[ -z "$dir_arg" ]] || usage; dir_arg=$1; shift ;;
+    esac
+  done
+  [[ -n "$dir_arg" ]] || usage
+  DIR=$(abs_dir "$dir_arg")
+  [[ -d "$DIR" ]] || return 0
+  stop_dir "$DIR"
+  if ((wipe)); then
+    safe_to_wipe "$DIR" || die "$DIR was not created by $PROG: not wiping it"
+    rm -rf -- "$DIR"
+  fi
+}
+
+cmd_restart() { # DIR -> stops and starts the same server again: same port, same data
+  (($# == 1)) || usage
+  require_tools
+  DIR=$(abs_dir "$1")
+  [[ -r "$DIR/env" ]] || die "$DIR/env not found: start the directory first"
+  # shellcheck disable=SC1091
+  source "$DIR/env"
+  URL=$SLAPD_URL PORT=$SLAPD_PORT SUFFIX=$SLAPD_SUFFIX BIND_DN=$SLAPD_BIND_DN
+  BIND_PW=$SLAPD_BIND_PASSWORD ROOT_DN=$SLAPD_ROOT_DN ROOT_PW=$SLAPD_ROOT_PASSWORD
+  stop_dir "$DIR"
+  local ldapi i
+  ldapi=$(ldapi_url "$DIR")
+  for ((i = 0; i < 100; i++)); do
+    launch_slapd "$URL/${ldapi:+ $ldapi}" && break
+    sleep 0.1  # the old listener may linger for a moment
+  done
+  [[ -n "${PID:-}" ]] && proc_alive "$PID" || die "slapd did not restart on $URL"
+  for ((i = 0; i < 200; i++)); do
+    "$LDAPSEARCH" -x -H "$URL" -o nettimeout=2 -l 2 -b "" -s base -LLL namingContexts \
+      >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  write_env
+  cat "$DIR/env"
+}
+
+cmd_status() {
+  (($# == 1)) || usage
+  DIR=$(abs_dir "$1")
+  local pid
+  pid=$(recorded_pid "$DIR")
+  if is_our_slapd "$pid" "$DIR"; then
+    printf 'slapd running (pid %s)\n' "$pid"
+    return 0
+  fi
+  printf 'slapd not running\n'
+  return 1
+}
+
+(($# >= 1)) || usage
+cmd=$1; shift
+case $cmd in
+  start) cmd_start "$@" ;;
+  stop) cmd_stop "$@" ;;
+  status) cmd_status "$@" ;;
+  restart) cmd_restart "$@" ;;
+  -h|--help|help) usage ;;
+  *) note "unknown command: $cmd"; usage ;;
+esac
