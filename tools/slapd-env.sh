@@ -325,6 +325,8 @@ rootdn          "$ROOT_DN"
 rootpw          $rootpw_hash
 directory       "$DIR/data"
 maxsize         1073741824
+# Throwaway demo and test directories: no fsync per write (a crash loses the demo, nothing else).
+dbnosync
 lastmod         on
 
 index   objectClass             eq

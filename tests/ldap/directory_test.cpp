@@ -2,7 +2,10 @@
 #include <Poco/JSON/Array.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <random>
 
 #include "ldap/directory.h"
 #include "ldap/escape.h"
@@ -280,4 +283,91 @@ TEST_CASE("a directory that is not there is unavailable, with failover to the ne
   settings.bindPassword = "wrong";
   auto badCredentials = ldap::makeLdapDirectory(settings);
   CHECK(badCredentials->ping().error().kind == scim::ErrorKind::Unavailable);
+}
+
+TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, sorted by the server",
+          "[ldap][slapd][paging]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-paging-" + uniqueSuffix());
+  auto env = testing::startSlapd(dir.string());
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) +
+                               "/tools/slapd-env.sh' stop '" + dir.string() + "' --wipe > /dev/null 2>&1";
+      [[maybe_unused]] const int rc = std::system(stop.c_str());
+    }
+  } cleanup{dir};
+
+  // Bulk load with ldapadd (as the directory manager) in a shuffled order.
+  constexpr int kUsers = 10000;
+  std::vector<int> order(kUsers);
+  for (int i = 0; i < kUsers; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::mt19937 rng(42);
+  std::shuffle(order.begin(), order.end(), rng);
+  const auto ldif = dir / "bulk.ldif";
+  {
+    std::ofstream out(ldif);
+    for (int i : order) {
+      char name[32];
+      std::snprintf(name, sizeof name, "bulk-%05d", i);
+      out << "dn: uid=" << name << ",ou=people," << env.suffix << "\n"
+          << "objectClass: inetOrgPerson\nobjectClass: scimgateUser\n"
+          << "uid: " << name << "\ncn: " << name << "\nsn: Bulk\n"
+          << "mail: " << name << "@example.com\nscimgateStatus: active\n\n";
+    }
+  }
+  const std::string add = "ldapadd -x -H " + env.url + " -D '" + env.rootDn + "' -w '" +
+                          env.rootPassword + "' -f '" + ldif.string() + "' > /dev/null";
+  REQUIRE(std::system(add.c_str()) == 0);
+
+  // Cap what the gateway's account may read in one search far below the 10,000: only a
+  // directory that sorts and pages itself can serve the pages now.
+  const auto conf = dir / "slapd.conf";
+  std::string text;
+  {
+    std::ifstream in(conf);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string unlimited = "size=unlimited";
+  const auto at = text.find(unlimited);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, unlimited.size(), "size=100");
+  std::ofstream(conf) << text;
+  testing::restartSlapd(env);
+  const std::string unpaged = "ldapsearch -x -LLL -H " + env.url + " -D '" + env.bindDn + "' -w '" +
+                              env.bindPassword + "' -b 'ou=people," + env.suffix +
+                              "' '(uid=bulk-*)' uid > /dev/null 2>&1";
+  CHECK(std::system(unpaged.c_str()) != 0);  // sizelimit exceeded without paging controls
+
+  auto directory = ldap::makeLdapDirectory(env.ldapSettings());
+  auto filter = scim::parseFilter(R"(userName sw "bulk-")");
+  REQUIRE(filter.ok());
+  std::vector<std::string> seen;
+  for (std::size_t start = 1; start <= kUsers; start += 100) {
+    ldap::UserQuery query;
+    query.filter = filter->get();
+    query.startIndex = start;
+    query.count = 100;
+    query.sortBy = scim::AttrPath{"", "userName", ""};
+    auto page = directory->searchUsers(query);
+    REQUIRE(page.ok());
+    REQUIRE(page->totalResults == kUsers);
+    REQUIRE(page->users.size() == 100);
+    for (const auto& user : page->users) {
+      seen.push_back(user.attributes->getValue<std::string>("userName"));
+    }
+  }
+  REQUIRE(seen.size() == kUsers);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // each exactly once
+
+  ldap::UserQuery descending;
+  descending.filter = filter->get();
+  descending.count = 3;
+  descending.sortBy = scim::AttrPath{"", "userName", ""};
+  descending.descending = true;
+  auto last = directory->searchUsers(descending);
+  REQUIRE(last.ok());
+  REQUIRE(last->users.size() == 3);
+  CHECK(last->users.front().attributes->getValue<std::string>("userName") == "bulk-09999");
 }
