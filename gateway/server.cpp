@@ -179,17 +179,20 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (segments.empty()) return sendError(response, {ErrorKind::NotFound, "no such endpoint"});
     const std::string& resource = segments[0];
 
-    if (resource == "ServiceProviderConfig" && segments.size() == 1) {
+    // Endpoint names compare case-insensitively (Entra ID's tests ask for /users), and
+    // /serviceConfiguration, which Microsoft's reference code served, is an alias.
+    auto is = [&](std::string_view name) { return scim::equalsIgnoreCase(resource, name); };
+    if ((is("ServiceProviderConfig") || is("serviceConfiguration")) && segments.size() == 1) {
       if (method != "GET") return methodNotAllowed(response, "GET");
       return sendJson(response, HTTPResponse::HTTP_OK,
                       *scim::serviceProviderConfigToJson(features(), baseUrl(request) +
                                                                          "/ServiceProviderConfig"));
     }
-    if (resource == "Schemas") {
+    if (is("Schemas")) {
       if (method != "GET") return methodNotAllowed(response, "GET");
       return schemas(request, response, segments);
     }
-    if (resource == "ResourceTypes") {
+    if (is("ResourceTypes")) {
       if (method != "GET") return methodNotAllowed(response, "GET");
       return resourceTypes(request, response, segments);
     }
@@ -197,7 +200,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       if (method != "POST") return methodNotAllowed(response, "POST");
       return searchUsers(request, response);
     }
-    if (resource == "Users") {
+    if (is("Users")) {
       if (segments.size() == 1) {
         if (method == "GET") return listUsers(request, response, params);
         if (method == "POST") return createUser(request, response);

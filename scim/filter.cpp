@@ -659,15 +659,16 @@ class Parser {
     } else if (equalsIgnoreCase(text, "null")) {
       literal.type = Literal::Type::Null;
       literal.text = "null";
-    } else if (isDigit(text.front()) || text.front() == '-') {
-      if (const std::size_t bad = invalidNumberIndex(text); bad != std::string_view::npos) {
-        return fail("invalid number", token.pos + bad);
-      }
+    } else if ((isDigit(text.front()) || text.front() == '-') &&
+               invalidNumberIndex(text) == std::string_view::npos) {
       literal.type = Literal::Type::Number;
       literal.text = std::string(text);
     } else {
-      // The bare word is not echoed: it may be a secret the caller forgot to quote.
-      return fail("expected a value (string, number, true, false or null)", token.pos);
+      // RFC 7644 wants strings quoted, but Microsoft's Entra ID test collection sends
+      // `userName sw O` and `meta.created gt 2015-10-10T14:38:21Z`. A bare word that is no JSON
+      // literal can only mean that string, so it is read as one: no valid filter changes meaning.
+      literal.type = Literal::Type::String;
+      literal.text = std::string(text);
     }
     advance();
     return literal;

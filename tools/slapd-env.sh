@@ -70,7 +70,8 @@ note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 usage() {
   cat >&2 <<EOF
-usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N]
+usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N] [--empty]
+         (--empty: no demo administrator, ou=people starts empty)
        $PROG stop   DIR [--wipe]
        $PROG status DIR
        $PROG restart DIR   (same port and data; for reconnect tests)
@@ -433,6 +434,12 @@ pwdMustChange: FALSE
 pwdAllowUserChange: TRUE
 pwdSafeModify: FALSE
 
+EOF
+    local empty_roles="Manager Agent Viewer"
+    if ((EMPTY)); then
+      empty_roles="Administrator $empty_roles"  # --empty: no demo administrator
+    else
+      cat <<EOF
 dn: uid=demo-admin,ou=people,$SUFFIX
 objectClass: inetOrgPerson
 objectClass: scimgateUser
@@ -454,8 +461,9 @@ scimgateGroupKind: role
 member: uid=demo-admin,ou=people,$SUFFIX
 
 EOF
+    fi
     # Empty roles: zero-length DN placeholder (see the header of this script).
-    for role in Manager Agent Viewer; do
+    for role in $empty_roles; do
       printf 'dn: cn=%s,ou=roles,%s\nobjectClass: groupOfNames\nobjectClass: scimgateGroup\ncn: %s\nscimgateGroupKind: role\nmember:\n\n' \
         "$role" "$SUFFIX" "$role"
     done
@@ -494,12 +502,14 @@ shell_quote() { # quote only when needed, so the common case stays KEY=value
 
 cmd_start() {
   local dir_arg="" req_port=""
+  EMPTY=0
   SUFFIX="dc=example,dc=com"
   while (($#)); do
     case $1 in
       --suffix) (($# >= 2)) || usage; SUFFIX=$2; shift 2 ;;
       --suffix=*) SUFFIX=${1#*=}; shift ;;
       --port) (($# >= 2)) || usage; req_port=$2; shift 2 ;;
+      --empty) EMPTY=1; shift ;;
       --port=*) req_port=${1#*=}; shift ;;
       -h|--help) usage ;;
       -*) die "unknown option: $1" ;;
