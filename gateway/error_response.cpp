@@ -16,7 +16,8 @@ int httpStatusOf(ErrorKind kind) {
     case ErrorKind::InvalidValue:
     case ErrorKind::Mutability:
     case ErrorKind::NoTarget:
-    case ErrorKind::TooMany: return 400;
+    case ErrorKind::TooMany:
+    case ErrorKind::InvalidCursor: return 400;
     case ErrorKind::Uniqueness: return 409;
     case ErrorKind::NotFound: return 404;
     case ErrorKind::Unauthorized: return 401;

@@ -260,6 +260,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     f.defaultPageSize = context_.config.scim.defaultPageSize;
     f.maxPageSize = context_.config.scim.maxPageSize;
     f.changePassword = true;
+    f.cursorPagination = true;
     return f;
   }
 
@@ -556,10 +557,63 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     listUsers(request, response, params);
   }
 
+  // RFC 9865 cursors, kept stateless so any gateway instance can serve the next page: the cursor
+  // holds the next 1-based position in the directory's sorted view (VLV) and a fingerprint of
+  // the query it belongs to. (Simple Paged Results cookies live on one LDAP connection, which a
+  // pooled, load-balanced gateway cannot promise to reuse.)
+  static std::string queryFingerprint(const std::map<std::string, std::string>& params) {
+    std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a
+    for (const char* name : {"filter", "sortby", "sortorder"}) {
+      auto it = params.find(name);
+      const std::string part = std::string(name) + "=" + (it == params.end() ? "" : it->second) + "&";
+      for (unsigned char c : part) {
+        hash ^= c;
+        hash *= 1099511628211ULL;
+      }
+    }
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    return text;
+  }
+
+  static std::string makeCursor(std::size_t position, const std::string& fingerprint) {
+    return std::to_string(position) + "." + fingerprint;
+  }
+
+  static scim::Result<std::size_t> readCursor(const std::string& cursor,
+                                              const std::string& fingerprint) {
+    const auto dot = cursor.find('.');
+    const auto invalid = makeError(ErrorKind::InvalidCursor,
+                                   "the cursor is not one this server issued for this query; start "
+                                   "again without a cursor value");
+    if (dot == std::string::npos || dot == 0 || dot > 9 || cursor.substr(dot + 1) != fingerprint) {
+      return invalid;
+    }
+    std::size_t position = 0;
+    for (std::size_t i = 0; i < dot; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(cursor[i]))) return invalid;
+      position = position * 10 + static_cast<std::size_t>(cursor[i] - '0');
+    }
+    if (position < 1) return invalid;
+    return position;
+  }
+
   void listUsers(HTTPServerRequest& request, HTTPServerResponse& response,
                  const std::map<std::string, std::string>& params) {
+    const auto cursorParam = params.find("cursor");
+    const bool cursorMode = cursorParam != params.end();
+    if (cursorMode && params.count("startindex")) {
+      return sendError(response, {ErrorKind::InvalidValue,
+                                  "use either cursor or startIndex pagination, not both"});
+    }
+    const std::string fingerprint = queryFingerprint(params);
     auto startIndex = parseCount(params, "startindex", 1, 1);
     if (!startIndex) return sendError(response, startIndex.error());
+    if (cursorMode && !cursorParam->second.empty()) {
+      auto position = readCursor(cursorParam->second, fingerprint);
+      if (!position) return sendError(response, position.error());
+      startIndex = *position;
+    }
     auto count = parseCount(params, "count", context_.config.scim.defaultPageSize, 0);
     if (!count) return sendError(response, count.error());
     auto projection = projectionOf(params);
@@ -601,7 +655,20 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       resources->add(scim::project(*scim::userToJson(user, base + user.id), *projection,
                                    scim::userResourceType()));
     }
-    sendJson(response, HTTPResponse::HTTP_OK, *listResponse(resources, page->totalResults, *startIndex));
+    auto body = listResponse(resources, page->totalResults, *startIndex);
+    if (cursorMode) {
+      // RFC 9865 2.2: cursor lists carry nextCursor (absent on the last page), not startIndex.
+      body->remove("startIndex");
+      const std::size_t next = *startIndex + page->users.size();
+      if (!page->users.empty() && next <= page->totalResults) {
+        body->set("nextCursor", makeCursor(next, fingerprint));
+      }
+      if (*startIndex > 1 && pageSize > 0) {
+        body->set("previousCursor",
+                  makeCursor(*startIndex > pageSize ? *startIndex - pageSize : 1, fingerprint));
+      }
+    }
+    sendJson(response, HTTPResponse::HTTP_OK, *body);
   }
 
   Context& context_;

@@ -424,6 +424,11 @@ std::vector<std::string> UserMapping::readAttributes() const {
 }
 
 std::string UserMapping::ldapAttributeFor(const scim::AttrPath& path) const {
+  auto all = ldapAttributesFor(path);
+  return all.empty() ? std::string() : all.front();
+}
+
+std::vector<std::string> UserMapping::ldapAttributesFor(const scim::AttrPath& path) const {
   const scim::ResourceTypeDef& type = scim::userResourceType();
   std::string schema;
   if (!path.schema.empty()) {
@@ -431,21 +436,64 @@ std::string UserMapping::ldapAttributeFor(const scim::AttrPath& path) const {
     if (s == nullptr) return {};
     if (s != type.core) schema = s->id;
   }
+  std::vector<std::string> found;
   for (const auto& e : entries_) {
     if (!scim::equalsIgnoreCase(e.schema, schema) ||
         !scim::equalsIgnoreCase(e.attribute, path.attribute)) {
       continue;
     }
     if (e.selector != Entry::Selector::None) {
-      // `emails.value` (or just `emails`) reaches the mapped value of a multi-valued attribute.
+      // `phoneNumbers.value` (or just `phoneNumbers`) reaches every mapped value of a multi-valued
+      // attribute: work and mobile numbers live in different LDAP attributes.
       const std::string sub = path.subAttribute.empty() ? "value" : path.subAttribute;
-      if (scim::equalsIgnoreCase(sub, e.subAttribute)) return e.ldap;
+      if (scim::equalsIgnoreCase(sub, e.subAttribute)) found.push_back(e.ldap);
       continue;
     }
-    if (scim::equalsIgnoreCase(e.subAttribute, path.subAttribute)) return e.ldap;
+    if (scim::equalsIgnoreCase(e.subAttribute, path.subAttribute)) found.push_back(e.ldap);
   }
-  return {};
+  return found;
 }
+
+namespace {
+
+// One comparison on one LDAP attribute (RFC 4515), the value escaped.
+scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::string& attr,
+                                        bool isTime) {
+  using Op = scim::CompareOp;
+  const scim::Literal& value = filter.value;
+  const std::string dotted = filter.path.dotted();
+  if (filter.op == Op::Pr) return "(" + attr + "=*)";
+  if (value.type == scim::Literal::Type::Null) {
+    if (filter.op == Op::Eq) return "(!(" + attr + "=*))";
+    if (filter.op == Op::Ne) return "(" + attr + "=*)";
+    return makeError(ErrorKind::InvalidFilter, "null compares only with eq or ne");
+  }
+  std::string text = value.text;
+  if (value.type == scim::Literal::Type::Boolean) text = value.boolean ? "TRUE" : "FALSE";
+  if (isTime) {
+    text = toGeneralizedTime(value.text);
+    if (text.empty()) {
+      return makeError(ErrorKind::InvalidFilter,
+                       "'" + dotted + "' needs an RFC 3339 date-time, got '" + value.text + "'");
+    }
+  }
+  const std::string v = escapeFilterValue(text);
+  switch (filter.op) {
+    case Op::Eq: return "(" + attr + "=" + v + ")";
+    case Op::Ne: return "(!(" + attr + "=" + v + "))";
+    case Op::Co: return "(" + attr + "=*" + v + "*)";
+    case Op::Sw: return "(" + attr + "=" + v + "*)";
+    case Op::Ew: return "(" + attr + "=*" + v + ")";
+    case Op::Ge: return "(" + attr + ">=" + v + ")";
+    case Op::Le: return "(" + attr + "<=" + v + ")";
+    case Op::Gt: return "(&(" + attr + ">=" + v + ")(!(" + attr + "=" + v + ")))";
+    case Op::Lt: return "(&(" + attr + "<=" + v + ")(!(" + attr + "=" + v + ")))";
+    case Op::Pr: break;
+  }
+  return makeError(ErrorKind::InvalidFilter, "unsupported operator");
+}
+
+}  // namespace
 
 scim::Result<std::string> UserMapping::toLdapFilter(const scim::Filter& filter) const {
   using Kind = scim::Filter::Kind;
@@ -505,41 +553,27 @@ scim::Result<std::string> UserMapping::toLdapFilter(const scim::Filter& filter) 
              (wantActive ? "))" : ")");
     }
   }
-  if (attr.empty()) attr = ldapAttributeFor(path);
+  std::vector<std::string> attrs = attr.empty() ? ldapAttributesFor(path) : std::vector{attr};
+  if (attrs.size() > 1) {
+    // One SCIM attribute kept in several LDAP attributes: any of them may match (RFC 7644
+    // 3.4.2.2 multi-valued semantics); `ne` and absence need all of them.
+    const bool all = filter.op == Op::Ne ||
+                     (value.type == scim::Literal::Type::Null && filter.op == Op::Eq);
+    std::string combined = all ? "(&" : "(|";
+    for (const auto& one : attrs) {
+      auto part = compareFilter(filter, one, false);
+      if (!part) return part.error();
+      combined += *part;
+    }
+    return combined + ")";
+  }
+  if (!attrs.empty()) attr = attrs.front();
   if (attr.empty()) {
     return makeError(ErrorKind::InvalidFilter,
                      "attribute '" + dotted + "' cannot be filtered: it is unknown or not mapped");
   }
 
-  if (filter.op == Op::Pr) return "(" + attr + "=*)";
-  if (value.type == scim::Literal::Type::Null) {
-    if (filter.op == Op::Eq) return "(!(" + attr + "=*))";
-    if (filter.op == Op::Ne) return "(" + attr + "=*)";
-    return makeError(ErrorKind::InvalidFilter, "null compares only with eq or ne");
-  }
-  std::string text = value.text;
-  if (value.type == scim::Literal::Type::Boolean) text = value.boolean ? "TRUE" : "FALSE";
-  if (isTime) {
-    text = toGeneralizedTime(value.text);
-    if (text.empty()) {
-      return makeError(ErrorKind::InvalidFilter,
-                       "'" + dotted + "' needs an RFC 3339 date-time, got '" + value.text + "'");
-    }
-  }
-  const std::string v = escapeFilterValue(text);
-  switch (filter.op) {
-    case Op::Eq: return "(" + attr + "=" + v + ")";
-    case Op::Ne: return "(!(" + attr + "=" + v + "))";
-    case Op::Co: return "(" + attr + "=*" + v + "*)";
-    case Op::Sw: return "(" + attr + "=" + v + "*)";
-    case Op::Ew: return "(" + attr + "=*" + v + ")";
-    case Op::Ge: return "(" + attr + ">=" + v + ")";
-    case Op::Le: return "(" + attr + "<=" + v + ")";
-    case Op::Gt: return "(&(" + attr + ">=" + v + ")(!(" + attr + "=" + v + ")))";
-    case Op::Lt: return "(&(" + attr + "<=" + v + ")(!(" + attr + "=" + v + ")))";
-    case Op::Pr: break;
-  }
-  return makeError(ErrorKind::InvalidFilter, "unsupported operator");
+  return compareFilter(filter, attr, isTime);
 }
 
 std::string toGeneralizedTime(const std::string& rfc3339) {

@@ -47,6 +47,9 @@ class UserMapping {
 
   /// The LDAP attribute holding a SCIM path such as "userName", or "" if unmapped.
   std::string ldapAttributeFor(const scim::AttrPath& path) const;
+  /// Every LDAP attribute holding values of a SCIM path (`phoneNumbers.value` lives in
+  /// telephoneNumber and mobile); empty if unmapped.
+  std::vector<std::string> ldapAttributesFor(const scim::AttrPath& path) const;
 
   /// An RFC 4515 filter equivalent to the SCIM filter; InvalidFilter for an attribute the mapping
   /// does not know or an operator that cannot apply to it. Every value is escaped.

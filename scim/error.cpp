@@ -12,6 +12,7 @@ std::string_view scimTypeOf(ErrorKind kind) {
     case ErrorKind::Mutability: return "mutability";
     case ErrorKind::NoTarget: return "noTarget";
     case ErrorKind::TooMany: return "tooMany";
+    case ErrorKind::InvalidCursor: return "invalidCursor";  // RFC 9865
     case ErrorKind::NotFound:
     case ErrorKind::Unauthorized:
     case ErrorKind::Forbidden:

@@ -16,6 +16,7 @@ enum class ErrorKind {
   Mutability,
   NoTarget,
   TooMany,
+  InvalidCursor,
   NotFound,
   Unauthorized,
   Forbidden,

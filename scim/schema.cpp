@@ -400,7 +400,8 @@ Poco::JSON::Object::Ptr serviceProviderConfigToJson(const ServiceProviderFeature
   Poco::JSON::Object::Ptr pagination = new Poco::JSON::Object;
   pagination->set("cursor", features.cursorPagination);
   pagination->set("index", features.indexPagination);
-  pagination->set("defaultPaginationMethod", features.cursorPagination ? "cursor" : "index");
+  // A list without `cursor` or `startIndex` is index-paginated: the RFC 7644 default clients know.
+  pagination->set("defaultPaginationMethod", "index");
   pagination->set("defaultPageSize", features.defaultPageSize);
   pagination->set("maxPageSize", features.maxPageSize);
   out->set("pagination", pagination);

@@ -602,3 +602,37 @@ TEST_CASE("lists sort and page in the directory, also through POST .search",
   checkScimError(gw.request("GET", "/scim/v2/Users?sortOrder=sideways"), 400, "invalidValue");
   for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
+
+TEST_CASE("cursor pagination (RFC 9865) walks every user once and rejects foreign cursors",
+          "[gateway][list][slapd]") {
+  Gateway gw;
+  const std::string prefix = "cursor-" + uniqueSuffix() + "-";
+  std::vector<std::string> ids;
+  for (const char* letter : {"c", "a", "e", "b", "d"}) ids.push_back(createdId(gw, prefix + letter));
+  const std::string query = "/scim/v2/Users?filter=userName%20sw%20%22" + prefix + "%22&count=2";
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto reply = gw.request("GET", query + "&cursor=" + cursor);
+    REQUIRE(reply.status == 200);
+    auto json = reply.json();
+    CHECK(json->getValue<int>("totalResults") == 5);
+    CHECK_FALSE(json->has("startIndex"));
+    auto resources = json->getArray("Resources");
+    for (unsigned int i = 0; i < resources->size(); ++i) {
+      seen.push_back(resources->getObject(i)->getValue<std::string>("userName"));
+    }
+    if (!json->has("nextCursor")) break;
+    cursor = json->getValue<std::string>("nextCursor");
+  }
+  CHECK(seen == std::vector<std::string>{prefix + "a", prefix + "b", prefix + "c", prefix + "d",
+                                         prefix + "e"});
+
+  checkScimError(gw.request("GET", query + "&cursor=garbage"), 400, "invalidCursor");
+  auto first = gw.request("GET", query + "&cursor=").json()->getValue<std::string>("nextCursor");
+  checkScimError(gw.request("GET", "/scim/v2/Users?count=2&cursor=" + first), 400, "invalidCursor");
+  checkScimError(gw.request("GET", query + "&cursor=&startIndex=2"), 400, "invalidValue");
+  auto config = gw.request("GET", "/scim/v2/ServiceProviderConfig").json();
+  CHECK(config->getObject("pagination")->getValue<bool>("cursor"));
+  for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+}

@@ -353,6 +353,12 @@ TEST_CASE("a SCIM filter becomes the equivalent escaped LDAP filter", "[ldap][ma
       {R"(not (title pr) and (userName sw "a" or userName sw "b"))",
        "(&(!(title=*))(|(uid=a*)(uid=b*)))"},
       {R"(emails.value eq "bjensen@example.com")", "(mail=bjensen@example.com)"},
+      // One SCIM attribute in two LDAP attributes: any may match; ne and absence need all.
+      {R"(phoneNumbers.value eq "555")", "(|(mobile=555)(telephoneNumber=555))"},
+      {R"(phoneNumbers co "55")", "(|(mobile=*55*)(telephoneNumber=*55*))"},
+      {R"(phoneNumbers.value ne "555")", "(&(!(mobile=555))(!(telephoneNumber=555)))"},
+      {R"(phoneNumbers pr)", "(|(mobile=*)(telephoneNumber=*))"},
+      {R"(phoneNumbers.value eq null)", "(&(!(mobile=*))(!(telephoneNumber=*)))"},
       {R"(emails eq "bjensen@example.com")", "(mail=bjensen@example.com)"},
       {R"(emails co "@example.com")", "(mail=*@example.com*)"},
       {R"(emails[value eq "bjensen@example.com"])", "(mail=bjensen@example.com)"},
