@@ -645,6 +645,9 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       }
     }
     query.filter = filter.get();
+    if (!projection->empty()) {
+      query.attributes = scim::neededAttributes(*projection, scim::userResourceType());
+    }
     query.startIndex = *startIndex;
     query.count = pageSize;
     auto page = context_.directory.searchUsers(query);

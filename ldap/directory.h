@@ -29,6 +29,9 @@ struct UserQuery {
   std::size_t count = 100;
   std::optional<scim::AttrPath> sortBy;  // none: by userName, which is unique, so pages are stable
   bool descending = false;
+  /// The SCIM attributes the caller will show (scim::neededAttributes); none = all. Only the LDAP
+  /// attributes behind them are requested.
+  std::optional<std::vector<std::string>> attributes;
 };
 
 /// Users as the gateway sees them. Thread-safe; failures are returned, not thrown.

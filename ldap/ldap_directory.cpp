@@ -448,7 +448,8 @@ class LdapDirectory final : public Directory {
     ControlPtr vlvControl(rawVlv);
     LDAPControl* controls[] = {sortControl.get(), vlvControl.get(), nullptr};
 
-    CStrings attrs(readAttributes_);
+    CStrings attrs(query.attributes ? mapping_.readAttributesFor(*query.attributes)
+                                    : readAttributes_);
     LDAPMessage* raw = nullptr;
     const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
                                      attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);

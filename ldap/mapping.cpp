@@ -423,6 +423,32 @@ std::vector<std::string> UserMapping::readAttributes() const {
   return names;
 }
 
+std::vector<std::string> UserMapping::readAttributesFor(
+    const std::vector<std::string>& scimAttributes) const {
+  std::set<std::string, AttrNameLess> wanted(scimAttributes.begin(), scimAttributes.end());
+  std::vector<std::string> names = {kStatusAttribute, "entryUUID", "entryCSN", "createTimestamp",
+                                    "modifyTimestamp"};
+  std::set<std::string, AttrNameLess> covered;  // needed attributes held entirely in LDAP
+  for (const auto& e : entries_) {
+    const std::string key = e.schema.empty() ? e.attribute : e.schema + ":" + e.attribute;
+    if (!wanted.count(key)) continue;
+    names.push_back(e.ldap);
+    const bool whole = e.selector == Entry::Selector::None && e.subAttribute.empty();
+    if (whole) covered.insert(key);
+  }
+  bool remainder = false;
+  for (const auto& key : wanted) {
+    // id, meta and active come from operational attributes and the status.
+    if (scim::equalsIgnoreCase(key, "id") || scim::equalsIgnoreCase(key, "meta") ||
+        scim::equalsIgnoreCase(key, "active") || scim::equalsIgnoreCase(key, "schemas")) {
+      continue;
+    }
+    if (!covered.count(key)) remainder = true;
+  }
+  if (remainder) names.emplace_back(kResourceAttribute);
+  return names;
+}
+
 std::string UserMapping::ldapAttributeFor(const scim::AttrPath& path) const {
   auto all = ldapAttributesFor(path);
   return all.empty() ? std::string() : all.front();

@@ -45,6 +45,11 @@ class UserMapping {
   /// Every LDAP attribute a user read needs (mapped ones, status, remainder, operational).
   std::vector<std::string> readAttributes() const;
 
+  /// The LDAP attributes needed to produce only the given SCIM attributes (as
+  /// scim::neededAttributes names them: "userName", "name", "<extension urn>:skills"...). The
+  /// JSON remainder is only read when a needed attribute may live there.
+  std::vector<std::string> readAttributesFor(const std::vector<std::string>& scimAttributes) const;
+
   /// The LDAP attribute holding a SCIM path such as "userName", or "" if unmapped.
   std::string ldapAttributeFor(const scim::AttrPath& path) const;
   /// Every LDAP attribute holding values of a SCIM path (`phoneNumbers.value` lives in

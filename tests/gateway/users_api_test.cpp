@@ -598,6 +598,23 @@ TEST_CASE("lists sort and page in the directory, also through POST .search",
   REQUIRE(rootSearch.status == 200);
   CHECK(names(rootSearch.json()) == std::vector<std::string>{prefix + "e"});
 
+  // A projection shows (and reads) only what was asked for.
+  auto projected = gw.request("GET", "/scim/v2/Users?" + filter + "&attributes=userName&count=1");
+  REQUIRE(projected.status == 200);
+  auto only = projected.json()->getArray("Resources")->getObject(0);
+  CHECK(only->has("id"));
+  CHECK(only->has("userName"));
+  CHECK_FALSE(only->has("emails"));
+  CHECK_FALSE(only->has("name"));
+  auto excluded = gw.request("GET", "/scim/v2/Users?" + filter + "&excludedAttributes=emails,meta&count=1");
+  auto rest = excluded.json()->getArray("Resources")->getObject(0);
+  CHECK(rest->has("name"));
+  CHECK_FALSE(rest->has("emails"));
+  CHECK_FALSE(rest->has("meta"));
+  auto single = gw.request("GET", "/scim/v2/Users/" + ids.front() + "?attributes=name.familyName");
+  CHECK(single.json()->getObject("name")->getValue<std::string>("familyName") == "Hopper");
+  CHECK_FALSE(single.json()->getObject("name")->has("givenName"));
+
   checkScimError(gw.request("GET", "/scim/v2/Users?sortBy=shoeSize"), 400, "invalidValue");
   checkScimError(gw.request("GET", "/scim/v2/Users?sortOrder=sideways"), 400, "invalidValue");
   for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);

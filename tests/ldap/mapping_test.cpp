@@ -552,3 +552,34 @@ TEST_CASE("a date-time survives the trip to GeneralizedTime and back", "[ldap][m
     CHECK(ldap::fromGeneralizedTime(ldap::toGeneralizedTime(value)) == value);
   }
 }
+
+TEST_CASE("a projection reads only the LDAP attributes behind the SCIM attributes it shows",
+          "[ldap][mapping]") {
+  const auto mapping = defaultMapping();
+  auto has = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  SECTION("userName alone needs uid, not the JSON remainder") {
+    const auto names = mapping.readAttributesFor({"id", "userName"});
+    CHECK(has(names, "uid"));
+    CHECK(has(names, "entryUUID"));
+    CHECK_FALSE(has(names, "mail"));
+    CHECK_FALSE(has(names, ldap::kResourceAttribute));
+  }
+  SECTION("a complex attribute also needs the remainder (types, primary flags, formatted name)") {
+    const auto names = mapping.readAttributesFor({"emails"});
+    CHECK(has(names, "mail"));
+    CHECK(has(names, ldap::kResourceAttribute));
+    CHECK_FALSE(has(names, "uid"));
+  }
+  SECTION("an unmapped attribute lives only in the remainder") {
+    const auto names = mapping.readAttributesFor({"addresses"});
+    CHECK(has(names, ldap::kResourceAttribute));
+  }
+  SECTION("extension attributes are named with their URN") {
+    const auto names = mapping.readAttributesFor(
+        {"urn:scimgate:params:scim:schemas:extension:2.0:User:skills"});
+    CHECK(has(names, "scimgateSkill"));
+    CHECK_FALSE(has(names, ldap::kResourceAttribute));
+  }
+}
