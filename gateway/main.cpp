@@ -65,8 +65,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<ldap::Directory> directory;
+  std::unique_ptr<ldap::GroupDirectory> groups;
   try {
     directory = ldap::makeLdapDirectory(loaded.config.ldap);
+    groups = ldap::makeLdapGroupDirectory(loaded.config.ldap);
   } catch (const std::exception& e) {
     std::cerr << "scimgate: " << configPath << ": $.ldap.userMapping: " << e.what() << '\n';
     return 1;
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  gateway::Server server(loaded.config, *directory);
+  gateway::Server server(loaded.config, *directory, *groups);
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -20,6 +20,8 @@
 
 #include "gateway/auth.h"
 #include "gateway/error_response.h"
+#include "ldap/group_directory.h"
+#include "scim/group.h"
 #include "scim/patch.h"
 #include "scim/projection.h"
 #include "scim/schema.h"
@@ -97,6 +99,7 @@ scim::Result<std::size_t> parseCount(const std::map<std::string, std::string>& p
 struct Context {
   config::Config config;
   ldap::Directory& directory;
+  ldap::GroupDirectory& groups;
   TokenAuthenticator authenticator;
 };
 
@@ -200,6 +203,27 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       if (method != "POST") return methodNotAllowed(response, "POST");
       return searchUsers(request, response);
     }
+    if (is("Groups")) {
+      if (segments.size() == 1) {
+        if (method == "GET") return listGroups(request, response, params);
+        if (method == "POST") return createGroup(request, response);
+        return methodNotAllowed(response, "GET, POST");
+      }
+      if (segments.size() == 2) {
+        if (method == "GET") return getGroup(request, response, segments[1], params);
+        if (method == "PUT") return replaceGroup(request, response, segments[1]);
+        if (method == "PATCH") return patchGroup(request, response, segments[1]);
+        if (method == "DELETE") {
+          auto deleted = context_.groups.deleteGroup(segments[1], request.get("If-Match", ""));
+          if (!deleted) return sendError(response, deleted.error());
+          response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+          response.setContentLength(0);
+          response.send();
+          return;
+        }
+        return methodNotAllowed(response, "GET, PUT, PATCH, DELETE");
+      }
+    }
     if (is("Users")) {
       if (segments.size() == 1) {
         if (method == "GET") return listUsers(request, response, params);
@@ -279,7 +303,8 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
                const std::vector<std::string>& segments) {
     const std::string base = baseUrl(request) + "/Schemas/";
     std::vector<const scim::Schema*> all = {&scim::userSchema(), &scim::enterpriseUserSchema(),
-                                            &scim::scimgateUserSchema()};
+                                            &scim::scimgateUserSchema(), &scim::groupSchema(),
+                                            &scim::scimgateGroupSchema()};
     if (segments.size() == 2) {
       for (const auto* schema : all) {
         if (schema->id == segments[1]) {
@@ -296,15 +321,19 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   void resourceTypes(HTTPServerRequest& request, HTTPServerResponse& response,
                      const std::vector<std::string>& segments) {
     const std::string base = baseUrl(request) + "/ResourceTypes/";
-    const auto& user = scim::userResourceType();
+    std::vector<const scim::ResourceTypeDef*> types = {&scim::userResourceType(),
+                                                       &scim::groupResourceType()};
     if (segments.size() == 2) {
-      if (segments[1] != user.id) {
-        return sendError(response, {ErrorKind::NotFound, "no resource type '" + segments[1] + "'"});
+      for (const auto* type : types) {
+        if (segments[1] == type->id) {
+          return sendJson(response, HTTPResponse::HTTP_OK,
+                          *scim::resourceTypeToJson(*type, base + type->id));
+        }
       }
-      return sendJson(response, HTTPResponse::HTTP_OK, *scim::resourceTypeToJson(user, base + user.id));
+      return sendError(response, {ErrorKind::NotFound, "no resource type '" + segments[1] + "'"});
     }
     Array::Ptr resources = new Array;
-    resources->add(scim::resourceTypeToJson(user, base + user.id));
+    for (const auto* type : types) resources->add(scim::resourceTypeToJson(*type, base + type->id));
     sendJson(response, HTTPResponse::HTTP_OK, *listResponse(resources, resources->size(), 1));
   }
 
@@ -488,6 +517,276 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       // Okta needs the resource back (200), which RFC 7644 3.5.2 allows.
       return sendUser(request, response, HTTPResponse::HTTP_OK, *replaced);
     }
+  }
+
+  // ---- Groups ----------------------------------------------------------------------------
+
+  // excludedAttributes=members (or attributes without members) means member values are never
+  // read from the directory.
+  static bool wantsMembers(const std::map<std::string, std::string>& params) {
+    auto has = [](const std::string& list, std::string_view name) {
+      std::stringstream stream(list);
+      std::string item;
+      while (std::getline(stream, item, ',')) {
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        if (scim::equalsIgnoreCase(item, name) || item.rfind("members.", 0) == 0 ||
+            scim::equalsIgnoreCase(item, std::string(scim::kGroupSchema) + ":members")) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (auto it = params.find("attributes"); it != params.end() && !it->second.empty()) {
+      return has(it->second, "members");
+    }
+    if (auto it = params.find("excludedattributes"); it != params.end()) {
+      return !has(it->second, "members");
+    }
+    return true;
+  }
+
+  scim::Result<Object::Ptr> groupJson(const HTTPServerRequest& request, const scim::GroupView& group,
+                                      const std::map<std::string, std::string>& params) {
+    auto attributes = params.find("attributes");
+    auto excluded = params.find("excludedattributes");
+    auto projection = scim::parseProjection(attributes == params.end() ? "" : attributes->second,
+                                            excluded == params.end() ? "" : excluded->second,
+                                            scim::groupResourceType());
+    if (!projection) return projection.error();
+    return scim::project(*scim::groupToJson(group, baseUrl(request)), *projection,
+                         scim::groupResourceType());
+  }
+
+  void sendGroup(HTTPServerRequest& request, HTTPServerResponse& response,
+                 HTTPResponse::HTTPStatus status, const scim::GroupView& group) {
+    const auto params = parseQuery(Poco::URI(request.getURI()).getRawQuery());
+    auto json = groupJson(request, group, params);
+    if (!json) return sendError(response, json.error());
+    response.set("ETag", group.meta.version);
+    if (status == HTTPResponse::HTTP_CREATED) {
+      response.set("Location", baseUrl(request) + "/Groups/" + group.id);
+    }
+    sendJson(response, status, **json);
+  }
+
+  void createGroup(HTTPServerRequest& request, HTTPServerResponse& response) {
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    auto input = scim::parseGroupInput(**body);
+    if (!input) return sendError(response, input.error());
+    auto created = context_.groups.createGroup(*input);
+    if (!created) return sendError(response, created.error());
+    sendGroup(request, response, HTTPResponse::HTTP_CREATED, *created);
+  }
+
+  void getGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id,
+                const std::map<std::string, std::string>& params) {
+    auto group = context_.groups.findGroup(id, wantsMembers(params));
+    if (!group) return sendError(response, group.error());
+    if (etagListMatches(request.get("If-None-Match", ""), group->meta.version)) {
+      response.set("ETag", group->meta.version);
+      response.setStatus(HTTPResponse::HTTP_NOT_MODIFIED);
+      response.setContentLength(0);
+      response.send();
+      return;
+    }
+    sendGroup(request, response, HTTPResponse::HTTP_OK, *group);
+  }
+
+  void replaceGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    auto input = scim::parseGroupInput(**body);
+    if (!input) return sendError(response, input.error());
+    auto current = context_.groups.findGroup(id, false);
+    if (!current) return sendError(response, current.error());
+    if (input->kindGiven && input->kind != current->kind) {
+      return sendError(response, {ErrorKind::Mutability, "a group's kind is set on create"});
+    }
+    input->kind = current->kind;
+    auto replaced = context_.groups.replaceGroup(id, *input, request.get("If-Match", ""));
+    if (!replaced) return sendError(response, replaced.error());
+    sendGroup(request, response, HTTPResponse::HTTP_OK, *replaced);
+  }
+
+  // Member values of a PATCH value: [{"value": id}, ...], a single object, or bare ids.
+  static scim::Result<std::vector<std::string>> memberIds(const Poco::Dynamic::Var& value) {
+    std::vector<std::string> ids;
+    auto one = [&](const Poco::Dynamic::Var& item) -> scim::Result<void> {
+      if (item.isString()) {
+        ids.push_back(item.extract<std::string>());
+        return {};
+      }
+      if (item.type() == typeid(Object::Ptr)) {
+        auto object = item.extract<Object::Ptr>();
+        for (const auto& [key, v] : *object) {
+          if (scim::equalsIgnoreCase(key, "value") && v.isString()) {
+            ids.push_back(v.extract<std::string>());
+            return {};
+          }
+        }
+      }
+      return makeError(ErrorKind::InvalidValue, "each member needs a string 'value' (a user or group id)");
+    };
+    if (value.type() == typeid(Array::Ptr)) {
+      auto array = value.extract<Array::Ptr>();
+      for (unsigned int i = 0; i < array->size(); ++i) {
+        if (auto r = one(array->get(i)); !r) return r.error();
+      }
+    } else if (!value.isEmpty()) {
+      if (auto r = one(value); !r) return r.error();
+    }
+    return ids;
+  }
+
+  // RFC 7644 3.5.2 on a Group: member changes become single-value LDAP modifies; displayName and
+  // externalId changes a replace of those attributes. Operations apply in order; each member
+  // change is one modify.
+  void patchGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    auto operations = scim::parsePatchRequest(**body);
+    if (!operations) return sendError(response, operations.error());
+    auto current = context_.groups.findGroup(id, false);
+    if (!current) return sendError(response, current.error());
+    const std::string ifMatch = request.get("If-Match", "");
+    std::vector<std::string> add;
+    std::vector<std::string> remove;
+    std::optional<std::vector<scim::GroupMember>> replaceMembers;
+    std::optional<std::string> displayName;
+    std::optional<std::string> externalId;
+
+    auto attribute = [&](const std::string& name, const Poco::Dynamic::Var& value,
+                         scim::PatchOpKind op) -> scim::Result<void> {
+      if (scim::equalsIgnoreCase(name, "members")) {
+        auto ids = memberIds(value);
+        if (!ids) return ids.error();
+        if (op == scim::PatchOpKind::Add) {
+          add.insert(add.end(), ids->begin(), ids->end());
+        } else if (op == scim::PatchOpKind::Remove) {
+          if (value.isEmpty()) {
+            replaceMembers = std::vector<scim::GroupMember>{};
+          } else {
+            remove.insert(remove.end(), ids->begin(), ids->end());
+          }
+        } else {
+          std::vector<scim::GroupMember> members;
+          for (const auto& m : *ids) members.push_back({m, "", ""});
+          replaceMembers = members;
+          add.clear();
+          remove.clear();
+        }
+        return {};
+      }
+      if (scim::equalsIgnoreCase(name, "displayName") || scim::equalsIgnoreCase(name, "externalId")) {
+        if (op == scim::PatchOpKind::Remove) {
+          if (scim::equalsIgnoreCase(name, "displayName")) {
+            return makeError(ErrorKind::Mutability, "displayName is required");
+          }
+          externalId = "";
+          return {};
+        }
+        if (!value.isString() || (scim::equalsIgnoreCase(name, "displayName") &&
+                                  value.extract<std::string>().empty())) {
+          return makeError(ErrorKind::InvalidValue, "'" + name + "' must be a non-empty string");
+        }
+        (scim::equalsIgnoreCase(name, "displayName") ? displayName : externalId) =
+            value.extract<std::string>();
+        return {};
+      }
+      if (scim::equalsIgnoreCase(name, "id") || scim::equalsIgnoreCase(name, "meta") ||
+          scim::equalsIgnoreCase(name, "schemas")) {
+        return {};  // sent back by clients; ignored
+      }
+      return makeError(ErrorKind::InvalidPath, "groups have no writable attribute '" + name + "'");
+    };
+
+    for (const auto& operation : *operations) {
+      if (!operation.path) {
+        if (operation.value.type() != typeid(Object::Ptr)) {
+          return sendError(response, {ErrorKind::InvalidSyntax, "an operation without path needs an object value"});
+        }
+        for (const auto& [key, value] : *operation.value.extract<Object::Ptr>()) {
+          if (auto r = attribute(key, value, operation.op); !r) return sendError(response, r.error());
+        }
+        continue;
+      }
+      const scim::PatchPath& path = *operation.path;
+      if (path.valueFilter) {
+        // members[value eq "id"]: the one member the filter names.
+        const scim::Filter& f = *path.valueFilter;
+        if (!scim::equalsIgnoreCase(path.attr.attribute, "members") ||
+            operation.op != scim::PatchOpKind::Remove || f.kind != scim::Filter::Kind::Compare ||
+            f.op != scim::CompareOp::Eq || !scim::equalsIgnoreCase(f.path.attribute, "value")) {
+          return sendError(response, {ErrorKind::InvalidPath,
+                                      "on groups, value filters are supported as remove "
+                                      "members[value eq \"id\"]"});
+        }
+        remove.push_back(f.value.text);
+        continue;
+      }
+      if (!path.attr.subAttribute.empty()) {
+        return sendError(response, {ErrorKind::InvalidPath, "groups have no sub-attribute paths"});
+      }
+      if (auto r = attribute(path.attr.attribute, operation.value, operation.op); !r) {
+        return sendError(response, r.error());
+      }
+    }
+
+    std::string version = ifMatch;
+    if (displayName || externalId || replaceMembers) {
+      scim::GroupInput input;
+      input.kind = current->kind;
+      input.displayName = displayName.value_or(current->displayName);
+      input.externalId = externalId ? externalId : current->externalId;
+      input.members = replaceMembers;
+      auto replaced = context_.groups.replaceGroup(id, input, version);
+      if (!replaced) return sendError(response, replaced.error());
+      version.clear();
+    }
+    if (!add.empty() || !remove.empty()) {
+      auto changed = context_.groups.changeMembers(id, add, remove, version);
+      if (!changed) return sendError(response, changed.error());
+    }
+    // RFC 7644 3.5.2: 204 without a body unless the client asked for attributes back.
+    const auto params = parseQuery(Poco::URI(request.getURI()).getRawQuery());
+    if (params.count("attributes") || params.count("excludedattributes")) {
+      auto group = context_.groups.findGroup(id, wantsMembers(params));
+      if (!group) return sendError(response, group.error());
+      return sendGroup(request, response, HTTPResponse::HTTP_OK, *group);
+    }
+    response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+    response.setContentLength(0);
+    response.send();
+  }
+
+  void listGroups(HTTPServerRequest& request, HTTPServerResponse& response,
+                  const std::map<std::string, std::string>& params) {
+    auto startIndex = parseCount(params, "startindex", 1, 1);
+    if (!startIndex) return sendError(response, startIndex.error());
+    auto count = parseCount(params, "count", context_.config.scim.defaultPageSize, 0);
+    if (!count) return sendError(response, count.error());
+    scim::FilterPtr filter;
+    if (auto it = params.find("filter"); it != params.end() && !it->second.empty()) {
+      auto parsed = scim::parseFilter(it->second);
+      if (!parsed) return sendError(response, parsed.error());
+      filter = std::move(*parsed);
+    }
+    ldap::GroupQuery query;
+    query.filter = filter.get();
+    query.startIndex = *startIndex;
+    query.count = std::min<std::size_t>(*count, static_cast<std::size_t>(context_.config.scim.maxPageSize));
+    query.withMembers = wantsMembers(params);
+    auto page = context_.groups.searchGroups(query);
+    if (!page) return sendError(response, page.error());
+    Array::Ptr resources = new Array;
+    for (const auto& group : page->groups) {
+      auto json = groupJson(request, group, params);
+      if (!json) return sendError(response, json.error());
+      resources->add(*json);
+    }
+    sendJson(response, HTTPResponse::HTTP_OK, *listResponse(resources, page->totalResults, *startIndex));
   }
 
   static std::string primaryEmail(const Object& attributes) {
@@ -691,15 +990,16 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 }  // namespace
 
 struct Server::Impl {
-  Impl(const config::Config& config, ldap::Directory& directory)
-      : context{config, directory, TokenAuthenticator(config.tokens)} {}
+  Impl(const config::Config& config, ldap::Directory& directory, ldap::GroupDirectory& groups)
+      : context{config, directory, groups, TokenAuthenticator(config.tokens)} {}
   Context context;
   std::unique_ptr<Poco::Net::HTTPServer> http;
   Poco::ThreadPool threads{2, 8};
 };
 
-Server::Server(const config::Config& config, ldap::Directory& directory)
-    : impl_(std::make_unique<Impl>(config, directory)) {}
+Server::Server(const config::Config& config, ldap::Directory& directory,
+               ldap::GroupDirectory& groups)
+    : impl_(std::make_unique<Impl>(config, directory, groups)) {}
 
 Server::~Server() { stop(); }
 

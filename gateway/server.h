@@ -4,6 +4,7 @@
 
 #include "config/config.h"
 #include "ldap/directory.h"
+#include "ldap/group_directory.h"
 
 namespace Poco::Net {
 class HTTPServer;
@@ -12,10 +13,10 @@ class HTTPServer;
 namespace scimgate::gateway {
 
 /// The HTTP front: SCIM endpoints under /scim/v2, /healthz and /readyz. Owns its listener;
-/// the directory is borrowed and must outlive the server.
+/// the directories are borrowed and must outlive the server.
 class Server {
  public:
-  Server(const config::Config& config, ldap::Directory& directory);
+  Server(const config::Config& config, ldap::Directory& directory, ldap::GroupDirectory& groups);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

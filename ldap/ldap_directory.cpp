@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ldap/detail/pool.h"
+#include "ldap/detail/util.h"
 #include "ldap/directory.h"
 #include "ldap/escape.h"
 #include "ldap/mapping.h"
@@ -17,6 +18,7 @@ using detail::errorFromLdap;
 using detail::isConnectionLost;
 using detail::Lease;
 using detail::MessagePtr;
+using namespace detail;  // shared libldap helpers (ldap/detail/util.h)
 using scim::ErrorKind;
 using scim::makeError;
 
@@ -27,161 +29,6 @@ constexpr char kPermanentLock[] = "000001010000Z";
 std::map<std::string, std::string> withDefaults(std::map<std::string, std::string> mapping) {
   return mapping.empty() ? defaultUserMapping() : mapping;
 }
-
-// RFC 4122 textual form; anything else cannot be an entryUUID and is simply not found.
-bool isUuid(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : std::isxdigit(static_cast<unsigned char>(id[i])) == 0) return false;
-  }
-  return true;
-}
-
-std::string diagnostic(LDAP* ld) {
-  char* message = nullptr;
-  ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message);
-  std::string text = message != nullptr ? message : "";
-  ldap_memfree(message);
-  return text;
-}
-
-// One entry of a search result, as attribute -> values, and its DN.
-struct RawEntry {
-  std::string dn;
-  Attributes attributes;
-};
-
-RawEntry readEntry(LDAP* ld, LDAPMessage* entry) {
-  RawEntry out;
-  if (char* dn = ldap_get_dn(ld, entry)) {
-    out.dn = dn;
-    ldap_memfree(dn);
-  }
-  BerElement* ber = nullptr;
-  for (char* name = ldap_first_attribute(ld, entry, &ber); name != nullptr;
-       name = ldap_next_attribute(ld, entry, ber)) {
-    berval** values = ldap_get_values_len(ld, entry, name);
-    auto& target = out.attributes[name];
-    for (int i = 0; values != nullptr && values[i] != nullptr; ++i) {
-      target.emplace_back(values[i]->bv_val, values[i]->bv_len);
-    }
-    ldap_value_free_len(values);
-    ldap_memfree(name);
-  }
-  if (ber != nullptr) ber_free(ber, 0);
-  return out;
-}
-
-// The CSN inside an ETag (`W/"csn"` or `"csn"`); "" for "*" or nothing.
-std::string csnFromEtag(std::string_view etag) {
-  std::string_view text = etag;
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text == "*") return {};
-  if (text.rfind("W/", 0) == 0) text.remove_prefix(2);
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
-    text = text.substr(1, text.size() - 2);
-  }
-  return std::string(text);
-}
-
-struct ControlDeleter {
-  void operator()(LDAPControl* control) const { ldap_control_free(control); }
-};
-using ControlPtr = std::unique_ptr<LDAPControl, ControlDeleter>;
-
-// RFC 4528 Assertion control: the operation only applies while the entry's CSN is unchanged.
-Result<ControlPtr> assertionControl(LDAP* ld, const std::string& csn) {
-  std::string filter = "(entryCSN=" + escapeFilterValue(csn) + ")";
-  LDAPControl* control = nullptr;
-  const int rc = ldap_create_assertion_control(ld, filter.data(), 1, &control);
-  if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the ETag check");
-  return ControlPtr(control);
-}
-
-// RFC 4527 Post-Read control asking for `attributes`.
-Result<ControlPtr> postReadControl(const std::vector<std::string>& attributes) {
-  BerElement* ber = ber_alloc_t(LBER_USE_DER);
-  if (ber == nullptr) return makeError(ErrorKind::Internal, "out of memory");
-  std::vector<std::string> names = attributes;
-  std::vector<char*> pointers;
-  for (auto& n : names) pointers.push_back(n.data());
-  pointers.push_back(nullptr);
-  berval value{0, nullptr};
-  const bool ok = ber_printf(ber, "{v}", pointers.data()) != -1 && ber_flatten2(ber, &value, 1) != -1;
-  ber_free(ber, 1);
-  if (!ok) return makeError(ErrorKind::Internal, "cannot encode the post-read control");
-  LDAPControl* control = nullptr;
-  const int rc = ldap_control_create(LDAP_CONTROL_POST_READ, 0, &value, 1, &control);
-  ber_memfree(value.bv_val);
-  if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the post-read control");
-  return ControlPtr(control);
-}
-
-// RFC 4527: the control value is a SearchResultEntry (dn and attributes).
-std::optional<Attributes> parsePostRead(LDAPControl* control) {
-  if (control == nullptr) return std::nullopt;
-  BerElement* ber = ber_init(&control->ldctl_value);
-  if (ber == nullptr) return std::nullopt;
-  Attributes out;
-  berval dn{0, nullptr};
-  bool ok = ber_scanf(ber, "{m{" /*}}*/, &dn) != LBER_ERROR;
-  berval name{0, nullptr};
-  while (ok && ber_scanf(ber, "{m" /*}*/, &name) != LBER_ERROR) {
-    BerVarray values = nullptr;
-    if (ber_scanf(ber, "[W]", &values) == LBER_ERROR) break;
-    auto& target = out[std::string(name.bv_val, name.bv_len)];
-    for (int i = 0; values != nullptr && values[i].bv_val != nullptr; ++i) {
-      target.emplace_back(values[i].bv_val, values[i].bv_len);
-    }
-    ber_bvarray_free(values);
-    if (ber_scanf(ber, /*{*/ "}") == LBER_ERROR) break;
-  }
-  ber_free(ber, 1);
-  if (!ok) return std::nullopt;
-  return out;
-}
-
-// Waits for the result of an asynchronous operation; returns its code and, if asked, the
-// server's Post-Read entry.
-int waitResult(LDAP* ld, int msgid, std::optional<Attributes>* postRead, std::string* diagnostic) {
-  LDAPMessage* raw = nullptr;
-  if (ldap_result(ld, msgid, LDAP_MSG_ALL, nullptr, &raw) <= 0) {
-    int rc = LDAP_SERVER_DOWN;
-    ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
-    return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
-  }
-  MessagePtr message(raw);
-  int rc = LDAP_OTHER;
-  char* text = nullptr;
-  LDAPControl** controls = nullptr;
-  if (ldap_parse_result(ld, message.get(), &rc, nullptr, &text, nullptr, &controls, 0) !=
-      LDAP_SUCCESS) {
-    return LDAP_OTHER;
-  }
-  if (diagnostic != nullptr && text != nullptr) *diagnostic = text;
-  ldap_memfree(text);
-  if (postRead != nullptr && controls != nullptr) {
-    *postRead = parsePostRead(ldap_control_find(LDAP_CONTROL_POST_READ, controls, nullptr));
-  }
-  ldap_controls_free(controls);
-  return rc;
-}
-
-// NULL-terminated char* arrays for libldap, owning their strings.
-class CStrings {
- public:
-  explicit CStrings(const std::vector<std::string>& values) : values_(values) {
-    for (auto& v : values_) pointers_.push_back(v.data());
-    pointers_.push_back(nullptr);
-  }
-  char** get() { return pointers_.data(); }
-
- private:
-  std::vector<std::string> values_;
-  std::vector<char*> pointers_;
-};
 
 class LdapDirectory final : public Directory {
  public:

@@ -192,6 +192,46 @@ Schema buildScimgateSchema() {
   return s;
 }
 
+AttributeDef immutable(AttributeDef def) {
+  def.mutability = Mutability::Immutable;
+  return def;
+}
+
+Schema buildGroupSchema() {
+  Schema s;
+  s.id = std::string(kGroupSchema);
+  s.name = "Group";
+  s.description = "Group";
+
+  AttributeDef displayName = str("displayName", "A human-readable name for the Group.");
+  displayName.required = true;
+  // Two groups of one kind with the same name would be indistinguishable (the name is the RDN).
+  displayName.uniqueness = Uniqueness::Server;
+  s.attributes.push_back(displayName);
+
+  // RFC 7643 8.7.1: members' sub-attributes are immutable; membership changes replace values.
+  s.attributes.push_back(complex(
+      "members", "A list of members of the Group.",
+      {immutable(str("value", "Identifier of the member of this Group.")),
+       immutable(reference("$ref", {"User", "Group"})),
+       immutable(str("display", "The member's displayName.")),
+       immutable(canonical(str("type", "The type of the member: User or Group."),
+                           {"User", "Group"}))},
+      true));
+  return s;
+}
+
+Schema buildScimgateGroupSchema() {
+  Schema s;
+  s.id = std::string(kScimgateGroupSchema);
+  s.name = "ScimgateGroup";
+  s.description = "scimgate Group extension: the kind of group";
+  s.attributes.push_back(immutable(
+      canonical(str("kind", "Which container the group lives in; set on create"),
+                {"group", "role", "queue", "account"})));
+  return s;
+}
+
 std::string_view typeName(AttrType type) {
   switch (type) {
     case AttrType::String: return "string";
@@ -324,6 +364,29 @@ const ResourceTypeDef& userResourceType() {
     t.description = "User Account";
     t.core = &userSchema();
     t.extensions = {&enterpriseUserSchema(), &scimgateUserSchema()};
+    return t;
+  }();
+  return type;
+}
+
+const Schema& groupSchema() {
+  static const Schema schema = buildGroupSchema();
+  return schema;
+}
+
+const Schema& scimgateGroupSchema() {
+  static const Schema schema = buildScimgateGroupSchema();
+  return schema;
+}
+
+const ResourceTypeDef& groupResourceType() {
+  static const ResourceTypeDef type = [] {
+    ResourceTypeDef t;
+    t.id = "Group";
+    t.endpoint = "/Groups";
+    t.description = "Group";
+    t.core = &groupSchema();
+    t.extensions = {&scimgateGroupSchema()};
     return t;
   }();
   return type;

@@ -14,6 +14,8 @@ inline constexpr std::string_view kEnterpriseUserSchema =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 inline constexpr std::string_view kScimgateUserSchema =
     "urn:scimgate:params:scim:schemas:extension:2.0:User";
+inline constexpr std::string_view kScimgateGroupSchema =
+    "urn:scimgate:params:scim:schemas:extension:2.0:Group";
 inline constexpr std::string_view kListResponseSchema =
     "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 inline constexpr std::string_view kPatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -77,6 +79,13 @@ const Schema& enterpriseUserSchema();
 const Schema& scimgateUserSchema();
 /// The User resource type with its extensions.
 const ResourceTypeDef& userResourceType();
+
+/// The core Group schema (RFC 7643 4.2) as scimgate serves it.
+const Schema& groupSchema();
+/// scimgate's own Group extension (DESIGN 5a): `kind`, which decides the container.
+const Schema& scimgateGroupSchema();
+/// The Group resource type with its extension.
+const ResourceTypeDef& groupResourceType();
 
 /// Case-insensitive ASCII equality, used for attribute names and URNs (RFC 7644 3.4.2.2).
 bool equalsIgnoreCase(std::string_view a, std::string_view b);

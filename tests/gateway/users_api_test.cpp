@@ -46,7 +46,8 @@ class Gateway {
   explicit Gateway(config::Config cfg = defaultConfig())
       : config_(std::move(cfg)),
         directory_(ldap::makeLdapDirectory(config_.ldap)),
-        server_(config_, *directory_) {
+        groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
+        server_(config_, *directory_, *groups_) {
     server_.start();
   }
 
@@ -86,6 +87,7 @@ class Gateway {
  private:
   config::Config config_;
   std::unique_ptr<ldap::Directory> directory_;
+  std::unique_ptr<ldap::GroupDirectory> groups_;
   gateway::Server server_;
 };
 
@@ -307,7 +309,7 @@ TEST_CASE("discovery endpoints describe the User resource", "[gateway][discovery
 
   auto schemas = gw.request("GET", "/scim/v2/Schemas");
   REQUIRE(schemas.status == 200);
-  CHECK(schemas.json()->getValue<int>("totalResults") == 3);
+  CHECK(schemas.json()->getValue<int>("totalResults") == 5);  // User, Enterprise, scimgate User, Group, scimgate Group
   auto user = gw.request("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User");
   REQUIRE(user.status == 200);
   CHECK(user.json()->getValue<std::string>("name") == "User");

@@ -1,0 +1,542 @@
+#include "ldap/group_directory.h"
+
+#include <ldap.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "ldap/detail/pool.h"
+#include "ldap/detail/util.h"
+#include "ldap/escape.h"
+#include "ldap/mapping.h"
+
+namespace scimgate::ldap {
+namespace {
+
+using namespace detail;
+using scim::GroupKind;
+using scim::GroupView;
+
+constexpr char kGroupFilter[] = "(objectClass=groupOfNames)";
+// groupOfNames requires a member: an empty group holds the zero-length DN, which readers skip.
+constexpr char kPlaceholder[] = "";
+
+struct Containers {
+  std::string groups, roles, queues, accounts;
+  const std::string& of(GroupKind kind) const {
+    switch (kind) {
+      case GroupKind::Group: return groups;
+      case GroupKind::Role: return roles;
+      case GroupKind::Queue: return queues;
+      case GroupKind::Account: return accounts;
+    }
+    return groups;
+  }
+};
+
+std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool endsWithIgnoreCase(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         scim::equalsIgnoreCase(std::string_view(text).substr(text.size() - suffix.size()), suffix);
+}
+
+class LdapGroupDirectory final : public GroupDirectory {
+ public:
+  explicit LdapGroupDirectory(const Settings& settings) : pool_(settings) {
+    const std::string& base = settings.baseDn;
+    containers_.groups = "ou=groups," + base;
+    containers_.roles = settings.rolesDn.empty() ? "ou=roles," + base : settings.rolesDn;
+    containers_.queues = "ou=queues," + base;
+    containers_.accounts = "ou=accounts," + base;
+  }
+
+  Result<GroupView> findGroup(std::string_view id, bool withMembers) override {
+    auto entry = findEntry(id);
+    if (!entry) return entry.error();
+    return toView(*entry, withMembers);
+  }
+
+  Result<GroupView> createGroup(const scim::GroupInput& group) override {
+    std::vector<std::string> memberDns;
+    if (group.members) {
+      auto dns = resolveMembers(idsOf(*group.members));
+      if (!dns) return dns.error();
+      memberDns = std::move(*dns);
+    }
+    if (memberDns.empty()) memberDns.push_back(kPlaceholder);
+    const std::string dn = makeRdn("cn", group.displayName) + "," + containers_.of(group.kind);
+    std::vector<std::pair<std::string, std::vector<std::string>>> attributes = {
+        {"objectClass", {"top", "groupOfNames", "scimgateGroup"}},
+        {"cn", {group.displayName}},
+        {"scimgateGroupKind", {std::string(scim::toString(group.kind))}},
+        {"member", memberDns},
+    };
+    if (group.externalId && !group.externalId->empty()) {
+      attributes.push_back({"scimgateExternalId", {*group.externalId}});
+    }
+    auto added = withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
+      std::vector<std::unique_ptr<CStrings>> values;
+      std::vector<LDAPMod> mods(attributes.size());
+      std::vector<LDAPMod*> pointers;
+      for (std::size_t i = 0; i < attributes.size(); ++i) {
+        values.push_back(std::make_unique<CStrings>(attributes[i].second));
+        mods[i].mod_op = LDAP_MOD_ADD;
+        mods[i].mod_type = attributes[i].first.data();
+        mods[i].mod_values = values.back()->get();
+        pointers.push_back(&mods[i]);
+      }
+      pointers.push_back(nullptr);
+      const int rc = ldap_add_ext_s(ld, dn.c_str(), pointers.data(), nullptr, nullptr);
+      if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
+        return makeError(ErrorKind::Uniqueness, "a " + std::string(scim::toString(group.kind)) +
+                                                    " named '" + group.displayName + "' exists");
+      }
+      return errorFromLdap(rc, "creating the group");
+    });
+    if (!added) return added.error();
+    auto entry = readBase(dn, false);
+    if (!entry) return entry.error();
+    return toView(*entry, true);
+  }
+
+  Result<GroupView> replaceGroup(std::string_view id, const scim::GroupInput& group,
+                                 std::string_view ifMatch) override {
+    auto entry = findEntry(id);
+    if (!entry) return entry.error();
+    const std::string csn = csnFromEtag(ifMatch);
+    if (!csn.empty() && firstOf(entry->attributes, "entryCSN") != csn) {
+      return makeError(ErrorKind::PreconditionFailed,
+                       "the group changed since that ETag was issued; read it again");
+    }
+    std::string dn = entry->dn;
+    if (group.displayName != firstOf(entry->attributes, "cn")) {
+      auto renamed = withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
+        const std::string rdn = makeRdn("cn", group.displayName);
+        const int rc = ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);
+        if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
+          return makeError(ErrorKind::Uniqueness, "displayName '" + group.displayName + "' is taken");
+        }
+        if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "renaming the group");
+        return rdn + dn.substr(dn.find(','));
+      });
+      if (!renamed) return renamed.error();
+      dn = *renamed;
+    }
+    std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>> mods;
+    const std::string externalId = group.externalId.value_or("");
+    if (externalId != firstOf(entry->attributes, "scimgateExternalId")) {
+      mods.push_back({LDAP_MOD_REPLACE, {"scimgateExternalId",
+                                         externalId.empty() ? std::vector<std::string>{}
+                                                            : std::vector<std::string>{externalId}}});
+    }
+    if (group.members) {
+      auto dns = resolveMembers(idsOf(*group.members));
+      if (!dns) return dns.error();
+      if (dns->empty()) dns->push_back(kPlaceholder);
+      mods.push_back({LDAP_MOD_REPLACE, {"member", *dns}});
+    }
+    if (!mods.empty()) {
+      if (auto modified = modify(dn, mods, ""); !modified) return modified.error();
+    }
+    auto now = readBase(dn, false);
+    if (!now) return now.error();
+    return toView(*now, true);
+  }
+
+  Result<void> deleteGroup(std::string_view id, std::string_view ifMatch) override {
+    auto entry = findEntry(id);
+    if (!entry) return entry.error();
+    const std::string csn = csnFromEtag(ifMatch);
+    return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
+      std::vector<LDAPControl*> controls;
+      ControlPtr assertion;
+      if (!csn.empty()) {
+        auto made = assertionControl(ld, csn);
+        if (!made) return made.error();
+        assertion = std::move(*made);
+        controls.push_back(assertion.get());
+      }
+      controls.push_back(nullptr);
+      const int rc = ldap_delete_ext_s(ld, entry->dn.c_str(), controls.data(), nullptr);
+      if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such group");
+      return errorFromLdap(rc, "deleting the group");
+    });
+  }
+
+  Result<GroupPage> searchGroups(const GroupQuery& query) override {
+    std::string filter = kGroupFilter;
+    if (query.filter != nullptr) {
+      auto translated = toLdapFilter(*query.filter);
+      if (!translated) return translated.error();
+      filter = "(&" + filter + *translated + ")";
+    }
+    auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false);
+    if (!entries) return entries.error();
+    std::sort(entries->begin(), entries->end(), [](const RawEntry& a, const RawEntry& b) {
+      return lower(firstOf(a.attributes, "cn")) < lower(firstOf(b.attributes, "cn"));
+    });
+    GroupPage page;
+    page.totalResults = entries->size();
+    const std::size_t first = std::max<std::size_t>(query.startIndex, 1) - 1;
+    for (std::size_t i = first; i < entries->size() && page.groups.size() < query.count; ++i) {
+      auto view = toView((*entries)[i], query.withMembers);
+      if (!view) return view.error();
+      page.groups.push_back(std::move(*view));
+    }
+    return page;
+  }
+
+  Result<GroupView> changeMembers(std::string_view id, const std::vector<std::string>& add,
+                                  const std::vector<std::string>& remove,
+                                  std::string_view ifMatch) override {
+    auto entry = findEntry(id);
+    if (!entry) return entry.error();
+    auto addDns = resolveMembers(add);
+    if (!addDns) return addDns.error();
+    auto removeDns = resolveMembers(remove, true);
+    if (!removeDns) return removeDns.error();
+    const std::string csn = csnFromEtag(ifMatch);
+    if (!addDns->empty()) {
+      if (auto added = addMembers(entry->dn, *addDns, csn); !added) return added.error();
+    }
+    if (!removeDns->empty()) {
+      if (auto removed = removeMembers(entry->dn, *removeDns, addDns->empty() ? csn : "");
+          !removed) {
+        return removed.error();
+      }
+    }
+    auto now = readBase(entry->dn, false);
+    if (!now) return now.error();
+    return toView(*now, false);
+  }
+
+ private:
+  static std::string firstOf(const Attributes& attributes, const char* name) {
+    auto it = attributes.find(name);
+    return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
+  }
+
+  static std::vector<std::string> idsOf(const std::vector<scim::GroupMember>& members) {
+    std::vector<std::string> ids;
+    for (const auto& m : members) ids.push_back(m.value);
+    return ids;
+  }
+
+  template <typename T>
+  Result<T> withConnection(bool retryable, const std::function<Result<T>(LDAP*)>& operation) {
+    for (int attempt = 0;; ++attempt) {
+      auto lease = pool_.acquire();
+      if (!lease) return lease.error();
+      int rc = LDAP_SUCCESS;
+      auto result = operation(lease->get());
+      ldap_get_option(lease->get(), LDAP_OPT_RESULT_CODE, &rc);
+      if (!isConnectionLost(rc)) return result;
+      lease->discard();
+      if (!retryable || attempt > 0) return result;
+    }
+  }
+
+  std::vector<std::string> groupAttributes() const {
+    return {"cn", "scimgateExternalId", "scimgateGroupKind", "entryUUID", "entryCSN",
+            "createTimestamp", "modifyTimestamp"};
+  }
+
+  Result<std::vector<RawEntry>> search(const std::string& base, int scope, const std::string& filter,
+                                       bool sizeOne) {
+    return withConnection<std::vector<RawEntry>>(true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
+      CStrings attrs(groupAttributes());
+      LDAPMessage* raw = nullptr;
+      const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
+                                       nullptr, nullptr, nullptr, sizeOne ? 2 : 0, &raw);
+      MessagePtr result(raw);
+      if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
+      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching groups");
+      std::vector<RawEntry> entries;
+      for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+        entries.push_back(readEntry(ld, e));
+      }
+      return entries;
+    });
+  }
+
+  Result<RawEntry> findEntry(std::string_view id) {
+    const auto notFound = makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
+    if (!isUuid(id)) return notFound;
+    auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE,
+                          std::string("(&") + kGroupFilter + "(entryUUID=" +
+                              escapeFilterValue(id) + "))",
+                          true);
+    if (!entries) return entries.error();
+    if (entries->empty()) return notFound;
+    return std::move(entries->front());
+  }
+
+  Result<RawEntry> readBase(const std::string& dn, bool) {
+    auto entries = search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", true);
+    if (!entries) return entries.error();
+    if (entries->empty()) return makeError(ErrorKind::NotFound, "the group vanished after writing");
+    return std::move(entries->front());
+  }
+
+  // SCIM ids (entryUUID) of users or groups -> their DNs, in one search. Unknown ids are
+  // InvalidValue, except when removing (removing a non-member is not an error).
+  Result<std::vector<std::string>> resolveMembers(const std::vector<std::string>& ids,
+                                                  bool ignoreUnknown = false) {
+    std::set<std::string> wanted;
+    for (const auto& id : ids) {
+      if (isUuid(id)) {
+        wanted.insert(lower(id));
+      } else if (!ignoreUnknown) {
+        return makeError(ErrorKind::InvalidValue,
+                         "member '" + id + "' is not the id of a user or group");
+      }
+    }
+    if (wanted.empty()) return std::vector<std::string>{};
+    std::vector<std::string> dns;
+    std::set<std::string> found;
+    const std::vector<std::string> list(wanted.begin(), wanted.end());
+    // Bounded filter size: resolve in batches.
+    for (std::size_t start = 0; start < list.size(); start += 200) {
+      std::string filter = "(|";
+      for (std::size_t i = start; i < std::min(list.size(), start + 200); ++i) {
+        filter += "(entryUUID=" + escapeFilterValue(list[i]) + ")";
+      }
+      filter += ")";
+      auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false);
+      if (!entries) return entries.error();
+      for (const auto& e : *entries) {
+        dns.push_back(e.dn);
+        found.insert(lower(firstOf(e.attributes, "entryUUID")));
+      }
+    }
+    if (!ignoreUnknown) {
+      for (const auto& id : wanted) {
+        if (!found.count(id)) {
+          return makeError(ErrorKind::InvalidValue, "no user or group has the id '" + id + "'");
+        }
+      }
+    }
+    return dns;
+  }
+
+  using Mods = std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>>;
+
+  // One modify adding the values (and dropping the empty-group placeholder). Values already
+  // present make slapd refuse the whole modify; then each value is added on its own and the
+  // ones already there are skipped (RFC 7644: adding an existing member is not an error).
+  Result<void> addMembers(const std::string& dn, const std::vector<std::string>& dns,
+                          const std::string& csn) {
+    Mods mods = {{LDAP_MOD_ADD, {"member", dns}}, {LDAP_MOD_DELETE, {"member", {kPlaceholder}}}};
+    auto result = modify(dn, mods, csn);
+    if (result || lastCode_ != LDAP_NO_SUCH_ATTRIBUTE) {
+      if (result || lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return result;
+    }
+    if (lastCode_ == LDAP_NO_SUCH_ATTRIBUTE) {  // no placeholder to drop
+      result = modify(dn, {{LDAP_MOD_ADD, {"member", dns}}}, csn);
+      if (result || lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return result;
+    }
+    for (const auto& one : dns) {
+      auto single = modify(dn, {{LDAP_MOD_ADD, {"member", {one}}}}, csn);
+      if (!single && lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return single;
+    }
+    return {};
+  }
+
+  // One modify deleting the values; when that would empty the group, the placeholder goes in
+  // with it (groupOfNames needs a member). Absent values are skipped one by one.
+  Result<void> removeMembers(const std::string& dn, const std::vector<std::string>& dns,
+                             const std::string& csn) {
+    auto result = modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, csn);
+    if (result) return result;
+    if (lastCode_ == LDAP_OBJECT_CLASS_VIOLATION) {
+      return modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
+                    csn);
+    }
+    if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE || dns.size() == 1) {
+      return lastCode_ == LDAP_NO_SUCH_ATTRIBUTE ? Result<void>() : result;
+    }
+    for (const auto& one : dns) {
+      auto single = removeMembers(dn, {one}, csn);
+      if (!single) return single;
+    }
+    return {};
+  }
+
+  Result<void> modify(const std::string& dn, const Mods& changes, const std::string& csn) {
+    return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
+      std::vector<std::unique_ptr<CStrings>> values;
+      std::vector<LDAPMod> mods(changes.size());
+      std::vector<LDAPMod*> pointers;
+      for (std::size_t i = 0; i < changes.size(); ++i) {
+        values.push_back(std::make_unique<CStrings>(changes[i].second.second));
+        mods[i].mod_op = changes[i].first;
+        mods[i].mod_type = const_cast<char*>(changes[i].second.first.c_str());
+        mods[i].mod_values = values.back()->get();
+        pointers.push_back(&mods[i]);
+      }
+      pointers.push_back(nullptr);
+      std::vector<LDAPControl*> controls;
+      ControlPtr assertion;
+      if (!csn.empty()) {
+        auto made = assertionControl(ld, csn);
+        if (!made) return made.error();
+        assertion = std::move(*made);
+        controls.push_back(assertion.get());
+      }
+      controls.push_back(nullptr);
+      const int rc = ldap_modify_ext_s(ld, dn.c_str(), pointers.data(), controls.data(), nullptr);
+      lastCode_ = rc;
+      if (rc == LDAP_SUCCESS) return {};
+      return errorFromLdap(rc, "updating the group");
+    });
+  }
+
+  // Members through memberOf (indexed), read with the Simple Paged Results control so a
+  // 50,000-member group never needs one huge response.
+  Result<std::vector<scim::GroupMember>> readMembers(const std::string& groupDn) {
+    return withConnection<std::vector<scim::GroupMember>>(
+        true, [&](LDAP* ld) -> Result<std::vector<scim::GroupMember>> {
+          std::vector<scim::GroupMember> members;
+          const std::string filter = "(memberOf=" + escapeFilterValue(groupDn) + ")";
+          CStrings attrs({"entryUUID", "displayName", "cn", "objectClass"});
+          berval* cookie = nullptr;
+          do {
+            LDAPControl* page = nullptr;
+            int rc = ldap_create_page_control(ld, 1000, cookie, 0, &page);
+            if (cookie != nullptr) ber_bvfree(cookie);
+            cookie = nullptr;
+            if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "reading members");
+            ControlPtr pageControl(page);
+            LDAPControl* controls[] = {pageControl.get(), nullptr};
+            LDAPMessage* raw = nullptr;
+            rc = ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE,
+                                   filter.c_str(), attrs.get(), 0, controls, nullptr, nullptr, 0,
+                                   &raw);
+            MessagePtr result(raw);
+            if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "reading members");
+            for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+              RawEntry member = readEntry(ld, e);
+              scim::GroupMember m;
+              m.value = firstOf(member.attributes, "entryUUID");
+              m.display = firstOf(member.attributes, "displayName");
+              if (m.display.empty()) m.display = firstOf(member.attributes, "cn");
+              bool isGroup = false;
+              if (auto it = member.attributes.find("objectClass"); it != member.attributes.end()) {
+                for (const auto& oc : it->second) isGroup = isGroup || scim::equalsIgnoreCase(oc, "groupOfNames");
+              }
+              m.type = isGroup ? "Group" : "User";
+              members.push_back(std::move(m));
+            }
+            LDAPControl** responseControls = nullptr;
+            int code = LDAP_SUCCESS;
+            ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls, 0);
+            LDAPControl* response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, responseControls, nullptr);
+            ber_int_t estimate = 0;
+            berval next{0, nullptr};
+            if (response != nullptr &&
+                ldap_parse_pageresponse_control(ld, response, &estimate, &next) == LDAP_SUCCESS &&
+                next.bv_len > 0) {
+              cookie = ber_bvdup(&next);
+            }
+            if (next.bv_val != nullptr) ber_memfree(next.bv_val);
+            ldap_controls_free(responseControls);
+          } while (cookie != nullptr);
+          return members;
+        });
+  }
+
+  Result<GroupView> toView(const RawEntry& entry, bool withMembers) {
+    GroupView view;
+    view.id = firstOf(entry.attributes, "entryUUID");
+    view.displayName = firstOf(entry.attributes, "cn");
+    if (auto ext = firstOf(entry.attributes, "scimgateExternalId"); !ext.empty()) {
+      view.externalId = ext;
+    }
+    view.kind = scim::groupKindFrom(firstOf(entry.attributes, "scimgateGroupKind"))
+                    .value_or(kindFromDn(entry.dn));
+    view.meta.created = fromGeneralizedTime(firstOf(entry.attributes, "createTimestamp"));
+    view.meta.lastModified = fromGeneralizedTime(firstOf(entry.attributes, "modifyTimestamp"));
+    view.meta.version = "W/\"" + firstOf(entry.attributes, "entryCSN") + "\"";
+    if (withMembers) {
+      auto members = readMembers(entry.dn);
+      if (!members) return members.error();
+      view.members = std::move(*members);
+    }
+    return view;
+  }
+
+  GroupKind kindFromDn(const std::string& dn) const {
+    if (endsWithIgnoreCase(dn, containers_.roles)) return GroupKind::Role;
+    if (endsWithIgnoreCase(dn, containers_.queues)) return GroupKind::Queue;
+    if (endsWithIgnoreCase(dn, containers_.accounts)) return GroupKind::Account;
+    return GroupKind::Group;
+  }
+
+  Result<std::string> toLdapFilter(const scim::Filter& filter) const {
+    using Kind = scim::Filter::Kind;
+    using Op = scim::CompareOp;
+    switch (filter.kind) {
+      case Kind::And:
+      case Kind::Or: {
+        auto left = toLdapFilter(*filter.left);
+        if (!left) return left.error();
+        auto right = toLdapFilter(*filter.right);
+        if (!right) return right.error();
+        return std::string(filter.kind == Kind::And ? "(&" : "(|") + *left + *right + ")";
+      }
+      case Kind::Not: {
+        auto inner = toLdapFilter(*filter.left);
+        if (!inner) return inner.error();
+        return "(!" + *inner + ")";
+      }
+      case Kind::ValuePath:
+        return makeError(ErrorKind::InvalidFilter, "value filters on groups are not supported");
+      case Kind::Compare:
+        break;
+    }
+    const std::string path = filter.path.dotted();
+    std::string attr;
+    if (scim::equalsIgnoreCase(path, "displayName")) attr = "cn";
+    if (scim::equalsIgnoreCase(path, "externalId")) attr = "scimgateExternalId";
+    if (scim::equalsIgnoreCase(path, "id")) attr = "entryUUID";
+    if (scim::equalsIgnoreCase(path, "kind")) attr = "scimgateGroupKind";
+    if (attr.empty()) {
+      return makeError(ErrorKind::InvalidFilter,
+                       "groups can be filtered by displayName, externalId, id or kind, not '" +
+                           path + "'");
+    }
+    if (filter.op == Op::Pr) return "(" + attr + "=*)";
+    const std::string v = escapeFilterValue(filter.value.text);
+    switch (filter.op) {
+      case Op::Eq: return "(" + attr + "=" + v + ")";
+      case Op::Ne: return "(!(" + attr + "=" + v + "))";
+      case Op::Co: return "(" + attr + "=*" + v + "*)";
+      case Op::Sw: return "(" + attr + "=" + v + "*)";
+      case Op::Ew: return "(" + attr + "=*" + v + ")";
+      default:
+        return makeError(ErrorKind::InvalidFilter, "groups support eq, ne, co, sw, ew and pr");
+    }
+  }
+
+  Pool pool_;
+  Containers containers_;
+  // The libldap code of the last modify on this thread, for the add/remove fallbacks above.
+  static thread_local int lastCode_;
+};
+
+thread_local int LdapGroupDirectory::lastCode_ = LDAP_SUCCESS;
+
+}  // namespace
+
+std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings) {
+  return std::make_unique<LdapGroupDirectory>(settings);
+}
+
+}  // namespace scimgate::ldap

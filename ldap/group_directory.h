@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ldap/settings.h"
+#include "scim/filter.h"
+#include "scim/group.h"
+#include "scim/result.h"
+
+namespace scimgate::ldap {
+
+/// One page of a group list; `totalResults` counts every match.
+struct GroupPage {
+  std::size_t totalResults = 0;
+  std::vector<scim::GroupView> groups;
+};
+
+/// A group list request. `withMembers` false never reads member values from the directory.
+struct GroupQuery {
+  const scim::Filter* filter = nullptr;
+  std::size_t startIndex = 1;
+  std::size_t count = 100;
+  bool withMembers = true;
+};
+
+/// Groups (kind group, role, queue or account) as groupOfNames entries in their containers.
+/// Thread-safe; failures are returned, not thrown. Member values are the SCIM ids (entryUUID) of
+/// users or groups; an id that names neither is InvalidValue.
+class GroupDirectory {
+ public:
+  virtual ~GroupDirectory() = default;
+
+  virtual scim::Result<scim::GroupView> findGroup(std::string_view id, bool withMembers) = 0;
+  /// Creates the group in the container of its kind; Uniqueness when the displayName is taken there.
+  virtual scim::Result<scim::GroupView> createGroup(const scim::GroupInput& group) = 0;
+  /// Replaces displayName (a rename), externalId and, when given, the whole member list.
+  virtual scim::Result<scim::GroupView> replaceGroup(std::string_view id,
+                                                     const scim::GroupInput& group,
+                                                     std::string_view ifMatch) = 0;
+  virtual scim::Result<void> deleteGroup(std::string_view id, std::string_view ifMatch) = 0;
+  virtual scim::Result<GroupPage> searchGroups(const GroupQuery& query) = 0;
+  /// Adds and removes members with one LDAP modify of just those values, whatever the group's
+  /// size: never a read-modify-write of the member list. Adding a member twice or removing a
+  /// non-member is not an error (RFC 7644 3.5.2.1 / permissive modify).
+  virtual scim::Result<scim::GroupView> changeMembers(std::string_view id,
+                                                      const std::vector<std::string>& add,
+                                                      const std::vector<std::string>& remove,
+                                                      std::string_view ifMatch) = 0;
+};
+
+std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings);
+
+}  // namespace scimgate::ldap

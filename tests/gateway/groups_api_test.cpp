@@ -1,0 +1,189 @@
+// Groups over real HTTP against a real slapd: members are member DNs, changed one value at a time.
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <catch2/catch.hpp>
+
+#include "config/config.h"
+#include "gateway/server.h"
+#include "ldap/escape.h"
+#include "support/slapd.h"
+
+namespace {
+
+using namespace scimgate;
+using Poco::JSON::Object;
+using testing::fixtureSlapd;
+using testing::ldapSearch;
+using testing::uniqueSuffix;
+
+constexpr char kToken[] = "group-test-token-42";
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  Object::Ptr json() const {
+    Poco::JSON::Parser parser;
+    return parser.parse(body).extract<Object::Ptr>();
+  }
+};
+
+class Gateway {
+ public:
+  Gateway()
+      : config_(makeConfig()),
+        users_(ldap::makeLdapDirectory(config_.ldap)),
+        groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
+        server_(config_, *users_, *groups_) {
+    server_.start();
+  }
+  static config::Config makeConfig() {
+    config::Config cfg;
+    cfg.server.port = 0;
+    cfg.tokens = {{"test", config::sha256Hex(kToken)}};
+    cfg.ldap = fixtureSlapd().ldapSettings();
+    return cfg;
+  }
+  Reply request(const std::string& method, const std::string& path, const std::string& body = "") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_.port()));
+    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.set("Authorization", std::string("Bearer ") + kToken);
+    if (!body.empty()) {
+      req.setContentType("application/scim+json");
+      req.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    session.sendRequest(req) << body;
+    Poco::Net::HTTPResponse res;
+    Reply reply;
+    Poco::StreamCopier::copyToString(session.receiveResponse(res), reply.body);
+    reply.status = static_cast<int>(res.getStatus());
+    return reply;
+  }
+
+ private:
+  config::Config config_;
+  std::unique_ptr<ldap::Directory> users_;
+  std::unique_ptr<ldap::GroupDirectory> groups_;
+  gateway::Server server_;
+};
+
+std::string createUser(Gateway& gw, const std::string& name) {
+  auto reply = gw.request("POST", "/scim/v2/Users",
+                          R"({"userName":")" + name + R"(","emails":[{"value":")" + name +
+                              R"(@example.com","primary":true}]})");
+  REQUIRE(reply.status == 201);
+  return reply.json()->getValue<std::string>("id");
+}
+
+std::vector<std::string> memberDns(const std::string& groupId) {
+  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")",
+                            {"member"});
+  REQUIRE(entries.size() == 1);
+  std::vector<std::string> dns;
+  for (const auto& [name, values] : entries.front().attributes) {
+    for (const auto& v : values) {
+      if (!v.empty()) dns.push_back(v);
+    }
+  }
+  return dns;
+}
+
+std::string patch(const std::string& operations) {
+  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
+         operations + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("groups are created, read, patched member by member and deleted",
+          "[gateway][groups][slapd]") {
+  Gateway gw;
+  const std::string suffix = uniqueSuffix();
+  const std::string ann = createUser(gw, "ann-" + suffix);
+  const std::string bob = createUser(gw, "bob-" + suffix);
+
+  auto created = gw.request("POST", "/scim/v2/Groups",
+                            R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],)"
+                            R"("displayName":"Team )" + suffix + R"(","externalId":"ext-)" + suffix +
+                                R"(","members":[{"value":")" + ann + R"(","display":"Ann"}]})");
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()->getValue<std::string>("id");
+  auto entries = ldapSearch(fixtureSlapd(), "ou=groups," + fixtureSlapd().suffix,
+                            "(entryUUID=" + id + ")", {"cn", "member", "scimgateGroupKind"});
+  REQUIRE(entries.size() == 1);
+  CHECK(entries.front().first("cn") == "Team " + suffix);
+  CHECK(entries.front().first("scimgateGroupKind") == "group");
+  CHECK(memberDns(id) == std::vector<std::string>{"uid=ann-" + suffix + ",ou=people," +
+                                                  fixtureSlapd().suffix});
+
+  auto got = gw.request("GET", "/scim/v2/Groups/" + id);
+  REQUIRE(got.status == 200);
+  auto members = got.json()->getArray("members");
+  REQUIRE(members->size() == 1);
+  CHECK(members->getObject(0)->getValue<std::string>("value") == ann);
+  CHECK(members->getObject(0)->getValue<std::string>("type") == "User");
+
+  // The user side shows the membership (memberOf).
+  auto user = gw.request("GET", "/scim/v2/Users/" + ann);
+  REQUIRE(user.status == 200);
+
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
+                   patch(R"({"op":"add","path":"members","value":[{"value":")" + bob + R"("}]})"))
+            .status == 204);
+  CHECK(memberDns(id).size() == 2);
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
+                   patch(R"({"op":"remove","path":"members[value eq \")" + ann + R"(\"]"})"))
+            .status == 204);
+  CHECK(memberDns(id) == std::vector<std::string>{"uid=bob-" + suffix + ",ou=people," +
+                                                  fixtureSlapd().suffix});
+  // Entra ID's remove with a value list, then the last member goes: the group stays valid.
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
+                   patch(R"({"op":"Remove","path":"members","value":[{"value":")" + bob + R"("}]})"))
+            .status == 204);
+  CHECK(memberDns(id).empty());
+  auto empty = gw.request("GET", "/scim/v2/Groups/" + id);
+  CHECK_FALSE(empty.json()->has("members"));
+
+  SECTION("excludedAttributes=members leaves members out") {
+    CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
+                     patch(R"({"op":"add","path":"members","value":[{"value":")" + ann + R"("}]})"))
+              .status == 204);
+    auto lean = gw.request("GET", "/scim/v2/Groups/" + id + "?excludedAttributes=members");
+    REQUIRE(lean.status == 200);
+    CHECK_FALSE(lean.json()->has("members"));
+    CHECK(lean.json()->getValue<std::string>("displayName") == "Team " + suffix);
+  }
+  SECTION("a rename through PATCH and a list filtered by displayName") {
+    CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
+                     patch(R"({"op":"replace","path":"displayName","value":"Renamed )" + suffix + R"("})"))
+              .status == 204);
+    auto list = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Renamed%20" + suffix + "%22");
+    REQUIRE(list.status == 200);
+    CHECK(list.json()->getValue<int>("totalResults") == 1);
+    CHECK(list.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == id);
+  }
+  SECTION("unknown member ids are refused and change nothing") {
+    auto bad = gw.request("PATCH", "/scim/v2/Groups/" + id,
+                          patch(R"({"op":"add","path":"members","value":[{"value":"00000000-0000-0000-0000-000000000000"}]})"));
+    CHECK(bad.status == 400);
+    CHECK(memberDns(id).empty());
+  }
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
+  CHECK(gw.request("GET", "/scim/v2/Groups/" + id).status == 404);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + ann).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + bob).status == 204);
+}
+
+TEST_CASE("a group's displayName is unique and required", "[gateway][groups][slapd]") {
+  Gateway gw;
+  const std::string name = "Unique " + uniqueSuffix();
+  auto first = gw.request("POST", "/scim/v2/Groups", R"({"displayName":")" + name + R"("})");
+  REQUIRE(first.status == 201);
+  CHECK(gw.request("POST", "/scim/v2/Groups", R"({"displayName":")" + name + R"("})").status == 409);
+  CHECK(gw.request("POST", "/scim/v2/Groups", R"({"members":[]})").status == 400);
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + first.json()->getValue<std::string>("id")).status ==
+        204);
+}
