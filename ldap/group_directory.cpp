@@ -154,16 +154,10 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (!entry) return entry.error();
     const std::string csn = csnFromEtag(ifMatch);
     return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<LDAPControl*> controls;
       ControlPtr assertion;
-      if (!csn.empty()) {
-        auto made = assertionControl(ld, csn);
-        if (!made) return made.error();
-        assertion = std::move(*made);
-        controls.push_back(assertion.get());
-      }
-      controls.push_back(nullptr);
-      const int rc = ldap_delete_ext_s(ld, entry->dn.c_str(), controls.data(), nullptr);
+      auto controls = writeControls(ld, csn, assertion);
+      if (!controls) return controls.error();
+      const int rc = ldap_delete_ext_s(ld, entry->dn.c_str(), controls->data(), nullptr);
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such group");
       return errorFromLdap(rc, "deleting the group");
@@ -231,16 +225,7 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   template <typename T>
   Result<T> withConnection(bool retryable, const std::function<Result<T>(LDAP*)>& operation) {
-    for (int attempt = 0;; ++attempt) {
-      auto lease = pool_.acquire();
-      if (!lease) return lease.error();
-      int rc = LDAP_SUCCESS;
-      auto result = operation(lease->get());
-      ldap_get_option(lease->get(), LDAP_OPT_RESULT_CODE, &rc);
-      if (!isConnectionLost(rc)) return result;
-      lease->discard();
-      if (!retryable || attempt > 0) return result;
-    }
+    return detail::withConnection<T>(pool_, retryable, operation);
   }
 
   std::vector<std::string> groupAttributes() const {
@@ -382,16 +367,10 @@ class LdapGroupDirectory final : public GroupDirectory {
         pointers.push_back(&mods[i]);
       }
       pointers.push_back(nullptr);
-      std::vector<LDAPControl*> controls;
       ControlPtr assertion;
-      if (!csn.empty()) {
-        auto made = assertionControl(ld, csn);
-        if (!made) return made.error();
-        assertion = std::move(*made);
-        controls.push_back(assertion.get());
-      }
-      controls.push_back(nullptr);
-      const int rc = ldap_modify_ext_s(ld, dn.c_str(), pointers.data(), controls.data(), nullptr);
+      auto controls = writeControls(ld, csn, assertion);
+      if (!controls) return controls.error();
+      const int rc = ldap_modify_ext_s(ld, dn.c_str(), pointers.data(), controls->data(), nullptr);
       lastCode_ = rc;
       if (rc == LDAP_SUCCESS) return {};
       return errorFromLdap(rc, "updating the group");

@@ -106,16 +106,10 @@ class LdapDirectory final : public Directory {
     if (!found) return found.error();
     const std::string csn = csnFromEtag(ifMatch);
     return withConnection(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<LDAPControl*> controls;
       ControlPtr assertion;
-      if (!csn.empty()) {
-        auto made = assertionControl(ld, csn);
-        if (!made) return made.error();
-        assertion = std::move(*made);
-        controls.push_back(assertion.get());
-      }
-      controls.push_back(nullptr);
-      const int rc = ldap_delete_ext_s(ld, found->dn.c_str(), controls.data(), nullptr);
+      auto controls = writeControls(ld, csn, assertion);
+      if (!controls) return controls.error();
+      const int rc = ldap_delete_ext_s(ld, found->dn.c_str(), controls->data(), nullptr);
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such user");
       return errorFromLdap(rc, "deleting the user");
@@ -351,17 +345,11 @@ class LdapDirectory final : public Directory {
                                   const std::string& csn) {
     return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
       const std::string newRdn = makeRdn("uid", newUid);
-      std::vector<LDAPControl*> controls;
       ControlPtr assertion;
-      if (!csn.empty()) {
-        auto made = assertionControl(ld, csn);
-        if (!made) return made.error();
-        assertion = std::move(*made);
-        controls.push_back(assertion.get());
-      }
-      controls.push_back(nullptr);
+      auto controls = writeControls(ld, csn, assertion);
+      if (!controls) return controls.error();
       // Renaming keeps the entry (and its entryUUID, the SCIM id); the old uid value goes.
-      const int rc = ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls.data(),
+      const int rc = ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(),
                                    nullptr);
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "userName '" + newUid + "' is taken");
@@ -386,20 +374,13 @@ class LdapDirectory final : public Directory {
         modPointers.push_back(&mods[i]);
       }
       modPointers.push_back(nullptr);
-      std::vector<LDAPControl*> controls;
-      ControlPtr assertion;
-      if (!csn.empty()) {
-        auto made = assertionControl(ld, csn);
-        if (!made) return made.error();
-        assertion = std::move(*made);
-        controls.push_back(assertion.get());
-      }
       auto readBack = postReadControl(readAttributes_);
       if (!readBack) return readBack.error();
-      controls.push_back(readBack->get());
-      controls.push_back(nullptr);
+      ControlPtr assertion;
+      auto controls = writeControls(ld, csn, assertion, {readBack->get()});
+      if (!controls) return controls.error();
       int msgid = 0;
-      int rc = ldap_modify_ext(ld, dn.c_str(), modPointers.data(), controls.data(), nullptr, &msgid);
+      int rc = ldap_modify_ext(ld, dn.c_str(), modPointers.data(), controls->data(), nullptr, &msgid);
       if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, nullptr);
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_CONSTRAINT_VIOLATION) {
@@ -409,20 +390,9 @@ class LdapDirectory final : public Directory {
     });
   }
 
-  // Runs an operation on a pooled connection. A lost connection is discarded; read-only
-  // operations are retried once on a fresh one (writes are not: they may have been applied).
   template <typename T>
   Result<T> withConnection(bool retryable, const std::function<Result<T>(LDAP*)>& operation) {
-    for (int attempt = 0;; ++attempt) {
-      auto lease = pool_.acquire();
-      if (!lease) return lease.error();
-      int rc = LDAP_SUCCESS;
-      auto result = operation(lease->get());
-      ldap_get_option(lease->get(), LDAP_OPT_RESULT_CODE, &rc);
-      if (!isConnectionLost(rc)) return result;
-      lease->discard();
-      if (!retryable || attempt > 0) return result;
-    }
+    return detail::withConnection<T>(pool_, retryable, operation);
   }
   Result<void> withConnection(bool retryable, const std::function<Result<void>(LDAP*)>& op) {
     return withConnection<void>(retryable, op);

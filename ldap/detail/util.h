@@ -4,6 +4,7 @@
 #include <ldap.h>
 
 #include <cctype>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -175,5 +176,40 @@ class CStrings {
   std::vector<std::string> values_;
   std::vector<char*> pointers_;
 };
+
+
+/// Runs an operation on a pooled connection. A lost connection is discarded; read-only
+/// operations are retried once on a fresh one (writes are not: they may have been applied).
+template <typename T>
+Result<T> withConnection(Pool& pool, bool retryable,
+                         const std::function<Result<T>(LDAP*)>& operation) {
+  for (int attempt = 0;; ++attempt) {
+    auto lease = pool.acquire();
+    if (!lease) return lease.error();
+    int rc = LDAP_SUCCESS;
+    auto result = operation(lease->get());
+    ldap_get_option(lease->get(), LDAP_OPT_RESULT_CODE, &rc);
+    if (!isConnectionLost(rc)) return result;
+    lease->discard();
+    if (!retryable || attempt > 0) return result;
+  }
+}
+
+/// The request controls for a write: the Assertion control when `csn` is set (its ownership goes
+/// to `holder`), then `extra`, NULL-terminated for libldap.
+inline Result<std::vector<LDAPControl*>> writeControls(LDAP* ld, const std::string& csn,
+                                                       ControlPtr& holder,
+                                                       std::vector<LDAPControl*> extra = {}) {
+  std::vector<LDAPControl*> controls;
+  if (!csn.empty()) {
+    auto made = assertionControl(ld, csn);
+    if (!made) return made.error();
+    holder = std::move(*made);
+    controls.push_back(holder.get());
+  }
+  controls.insert(controls.end(), extra.begin(), extra.end());
+  controls.push_back(nullptr);
+  return controls;
+}
 
 }  // namespace scimgate::ldap::detail
