@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "ldap/detail/pool.h"
@@ -34,9 +35,11 @@ class LdapDirectory final : public Directory {
  public:
   explicit LdapDirectory(const Settings& settings, UserMapping mapping)
       : pool_(settings), mapping_(std::move(mapping)), readAttributes_(mapping_.readAttributes()) {
-    // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy).
+    // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and
+    // the memberships the memberof overlay keeps.
     readAttributes_.emplace_back("pwdAccountLockedTime");
     readAttributes_.emplace_back("pwdChangedTime");
+    readAttributes_.emplace_back("memberOf");
   }
 
   Result<scim::User> findUser(std::string_view id) override {
@@ -333,11 +336,13 @@ class LdapDirectory final : public Directory {
         query.startIndex > page.totalResults) {
       return page;
     }
+    std::vector<RawEntry> entries;
     for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr;
          e = ldap_next_entry(ld, e)) {
-      if (page.users.size() >= query.count) break;
-      page.users.push_back(toUser(readEntry(ld, e)));
+      if (entries.size() >= query.count) break;
+      entries.push_back(readEntry(ld, e));
     }
+    page.users = toUsers(ld, entries);
     return page;
   }
 
@@ -458,7 +463,89 @@ class LdapDirectory final : public Directory {
     });
   }
 
-  scim::User toUser(const RawEntry& entry) const {
+  // A user as SCIM sees it, with its memberships (groups, roles, queues, accounts) read on a
+  // connection of its own.
+  Result<scim::User> toUser(const RawEntry& entry) {
+    return withConnection<scim::User>(true, [&](LDAP* ld) -> Result<scim::User> {
+      return toUsers(ld, {entry}).front();
+    });
+  }
+
+  // Users with their memberships: the groups' DNs come from memberOf (memberof overlay); one
+  // search on `ld` reads the ids, names and kinds of all of them for the whole page.
+  std::vector<scim::User> toUsers(LDAP* ld, const std::vector<RawEntry>& entries) {
+    std::set<std::string, AttrNameLess> groupDns;
+    for (const auto& entry : entries) {
+      if (auto it = entry.attributes.find("memberOf"); it != entry.attributes.end()) {
+        groupDns.insert(it->second.begin(), it->second.end());
+      }
+    }
+    std::map<std::string, RawEntry, AttrNameLess> groups;
+    if (!groupDns.empty()) {
+      std::string filter = "(|";
+      for (const auto& dn : groupDns) filter += "(entryDN=" + escapeFilterValue(dn) + ")";
+      filter += ")";
+      CStrings attrs({"entryUUID", "cn", "scimgateGroupKind"});
+      LDAPMessage* raw = nullptr;
+      const int rc = ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE,
+                                       filter.c_str(), attrs.get(), 0, nullptr, nullptr, nullptr,
+                                       0, &raw);
+      MessagePtr result(raw);
+      if (rc == LDAP_SUCCESS) {
+        for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+          RawEntry group = readEntry(ld, e);
+          groups[group.dn] = std::move(group);
+        }
+      }
+    }
+    std::vector<scim::User> users;
+    for (const auto& entry : entries) {
+      scim::User user = toPlainUser(entry);
+      auto it = entry.attributes.find("memberOf");
+      if (it == entry.attributes.end()) {
+        users.push_back(std::move(user));
+        continue;
+      }
+      for (const auto& dn : it->second) {
+        auto group = groups.find(dn);
+        if (group == groups.end()) continue;
+        const std::string id = firstOf(group->second.attributes, "entryUUID");
+        const std::string name = firstOf(group->second.attributes, "cn");
+        const std::string kind = lower(firstOf(group->second.attributes, "scimgateGroupKind"));
+        Poco::JSON::Object::Ptr value = new Poco::JSON::Object;
+        Poco::JSON::Object::Ptr target = user.attributes;
+        std::string key = "groups";
+        if (kind == "role") {
+          // RFC 7643 4.1.2: a role's value is its name.
+          key = "roles";
+          value->set("value", name);
+          value->set("display", name);
+        } else {
+          value->set("value", id);
+          value->set("display", name);
+          if (kind == "queue" || kind == "account") {
+            key = kind == "queue" ? "queues" : "accounts";
+            const std::string ext(scim::kScimgateUserSchema);
+            if (!user.attributes->has(ext)) user.attributes->set(ext, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+            target = user.attributes->getObject(ext);
+          } else {
+            value->set("type", "direct");
+          }
+        }
+        if (!target->has(key)) target->set(key, Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+        target->getArray(key)->add(value);
+      }
+      users.push_back(std::move(user));
+    }
+    return users;
+  }
+
+  static std::string lower(std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  }
+
+  scim::User toPlainUser(const RawEntry& entry) const {
     scim::User user;
     auto first = [&](const char* name) {
       auto it = entry.attributes.find(name);

@@ -291,6 +291,12 @@ Attributes UserMapping::toLdap(const Object& attributes) const {
   Attributes out;
   Object::Ptr rest = deepCopy(attributes);
   rest->remove("active");  // kept by the directory as status, not as data
+  // Memberships and computed data come from the directory, never from the stored remainder.
+  rest->remove("groups");
+  rest->remove("roles");
+  if (auto ext = objectAt(*rest, std::string(scim::kScimgateUserSchema), false)) {
+    for (const char* name : {"status", "queues", "accounts", "mfa"}) ext->remove(name);
+  }
   for (const auto& entry : entries_) {
     Object::Ptr container = entry.schema.empty() ? rest : objectAt(*rest, entry.schema, false);
     if (!container || !container->has(entry.attribute)) continue;
@@ -436,8 +442,17 @@ std::vector<std::string> UserMapping::readAttributesFor(
     const bool whole = e.selector == Entry::Selector::None && e.subAttribute.empty();
     if (whole) covered.insert(key);
   }
+  const std::string ext(scim::kScimgateUserSchema);
+  if (wanted.count("groups") || wanted.count("roles") || wanted.count(ext + ":queues") ||
+      wanted.count(ext + ":accounts")) {
+    names.emplace_back("memberOf");
+  }
   bool remainder = false;
   for (const auto& key : wanted) {
+    if (scim::equalsIgnoreCase(key, "groups") || scim::equalsIgnoreCase(key, "roles") ||
+        scim::equalsIgnoreCase(key, ext + ":queues") || scim::equalsIgnoreCase(key, ext + ":accounts")) {
+      continue;
+    }
     // id, meta and active come from operational attributes and the status.
     if (scim::equalsIgnoreCase(key, "id") || scim::equalsIgnoreCase(key, "meta") ||
         scim::equalsIgnoreCase(key, "active") || scim::equalsIgnoreCase(key, "schemas")) {

@@ -128,10 +128,14 @@ std::string trimmedBase(const std::string& baseUrl) {
 
 std::string_view toString(GroupKind kind) {
   switch (kind) {
-    case GroupKind::Group: return "group";
-    case GroupKind::Role: return "role";
-    case GroupKind::Queue: return "queue";
-    case GroupKind::Account: return "account";
+    case GroupKind::Group:
+      return "group";
+    case GroupKind::Role:
+      return "role";
+    case GroupKind::Queue:
+      return "queue";
+    case GroupKind::Account:
+      return "account";
   }
   return "group";
 }

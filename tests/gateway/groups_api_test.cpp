@@ -126,9 +126,20 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   CHECK(members->getObject(0)->getValue<std::string>("value") == ann);
   CHECK(members->getObject(0)->getValue<std::string>("type") == "User");
 
-  // The user side shows the membership (memberOf).
+  // The user side shows the membership (memberOf), read-only.
   auto user = gw.request("GET", "/scim/v2/Users/" + ann);
   REQUIRE(user.status == 200);
+  auto groups = user.json()->getArray("groups");
+  REQUIRE(groups);
+  REQUIRE(groups->size() == 1);
+  CHECK(groups->getObject(0)->getValue<std::string>("value") == id);
+  CHECK(groups->getObject(0)->getValue<std::string>("display") == "Team " + suffix);
+  auto listed = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22ann-" + suffix + "%22");
+  CHECK(listed.json()->getArray("Resources")->getObject(0)->getArray("groups")->size() == 1);
+  // A PATCH of something else neither writes nor loses the membership.
+  CHECK(gw.request("PATCH", "/scim/v2/Users/" + ann,
+                   patch(R"({"op":"replace","path":"title","value":"Lead"})")).status == 200);
+  CHECK(memberDns(id).size() == 1);
 
   CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
                    patch(R"({"op":"add","path":"members","value":[{"value":")" + bob + R"("}]})"))
@@ -186,4 +197,17 @@ TEST_CASE("a group's displayName is unique and required", "[gateway][groups][sla
   CHECK(gw.request("POST", "/scim/v2/Groups", R"({"members":[]})").status == 400);
   CHECK(gw.request("DELETE", "/scim/v2/Groups/" + first.json()->getValue<std::string>("id")).status ==
         204);
+}
+
+TEST_CASE("a user's roles come from the role groups", "[gateway][groups][slapd]") {
+  Gateway gw;
+  // The demo directory's administrator is a member of cn=Administrator,ou=roles.
+  auto reply = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22demo-admin%22");
+  REQUIRE(reply.status == 200);
+  auto admin = reply.json()->getArray("Resources")->getObject(0);
+  auto roles = admin->getArray("roles");
+  REQUIRE(roles);
+  REQUIRE(roles->size() == 1);
+  CHECK(roles->getObject(0)->getValue<std::string>("value") == "Administrator");
+  CHECK_FALSE(admin->has("groups"));
 }

@@ -101,7 +101,8 @@ TEST_CASE("group kinds have lower-case names and parse case-insensitively", "[sc
 }
 
 TEST_CASE("group parser accepts the Entra ID create body", "[scim][group]") {
-  auto input = accepted(R"({"externalId":"x","schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
+  auto input =
+      accepted(R"({"externalId":"x","schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],
                             "displayName":"Group1DisplayName","members":[]})");
   CHECK(input.displayName == "Group1DisplayName");
   CHECK(input.externalId == std::optional<std::string>("x"));
@@ -168,8 +169,8 @@ TEST_CASE("group parser reads the kind from the scimgate extension", "[scim][gro
       {R"({"displayName": "G", "URN:SCIMGATE:params:scim:schemas:extension:2.0:group":
           {"Kind": "Role"}})",
        scim::GroupKind::Role, true},
-      {R"({"displayName": "G", ")" + kExtension + R"(:kind": "account"})",
-       scim::GroupKind::Account, true},
+      {R"({"displayName": "G", ")" + kExtension + R"(:kind": "account"})", scim::GroupKind::Account,
+       true},
       {R"({"displayName": "G", ")" + kExtension + R"(": {}})", scim::GroupKind::Group, false},
       {R"({"displayName": "G", ")" + kExtension + R"(": {"kind": null}})", scim::GroupKind::Group,
        false},
@@ -203,7 +204,8 @@ TEST_CASE("group parser rejects bad bodies with invalidValue naming the attribut
        "'members[1].value' is required"},
       {R"({"displayName": "G", "members": [{"value": ""}]})", "'members[0].value' is required"},
       {R"({"displayName": "G", "members": [""]})", "'members[0]' must not be an empty id"},
-      {R"({"displayName": "G", "members": [{"value": 42}]})", "'members[0].value' must be a string"},
+      {R"({"displayName": "G", "members": [{"value": 42}]})",
+       "'members[0].value' must be a string"},
       {R"({"displayName": "G", "members": [{"value": "u", "display": 1}]})",
        "'members[0].display' must be a string"},
       {R"({"displayName": "G", "members": [{"value": "u", "type": "Device"}]})",
@@ -248,8 +250,7 @@ TEST_CASE("group representation carries schemas, extension, refs and meta", "[sc
   CHECK(meta->getValue<std::string>("location") == "http://h/scim/v2/Groups/g-1");
 }
 
-TEST_CASE("group representation omits members that were not read or are empty",
-          "[scim][group]") {
+TEST_CASE("group representation omits members that were not read or are empty", "[scim][group]") {
   auto group = sampleGroup();
   SECTION("not read") { group.members.reset(); }
   SECTION("empty") { group.members = std::vector<scim::GroupMember>{}; }
@@ -268,8 +269,7 @@ TEST_CASE("group representation leaves out what is unknown", "[scim][group]") {
   CHECK(stringify(*json->getArray("members")->getObject(0)) == R"({"value":"x-1"})");
   CHECK(json->getObject(kExtension)->getValue<std::string>("kind") == "group");
   auto meta = json->getObject("meta");
-  CHECK(stringify(*meta) ==
-        R"({"location":"http://h/scim/v2/Groups/g-9","resourceType":"Group"})");
+  CHECK(stringify(*meta) == R"({"location":"http://h/scim/v2/Groups/g-9","resourceType":"Group"})");
 }
 
 TEST_CASE("a parsed group body round-trips through the representation", "[scim][group]") {
@@ -327,8 +327,7 @@ TEST_CASE("scimgate group extension defines an immutable kind", "[scim][group]")
   REQUIRE(kind != nullptr);
   CHECK(kind->type == scim::AttrType::String);
   CHECK(kind->mutability == scim::Mutability::Immutable);
-  CHECK(kind->canonicalValues ==
-        std::vector<std::string>{"group", "role", "queue", "account"});
+  CHECK(kind->canonicalValues == std::vector<std::string>{"group", "role", "queue", "account"});
   CHECK(kind->description == "Which container the group lives in; set on create");
 }
 
@@ -347,7 +346,8 @@ TEST_CASE("group schemas serialise for /Schemas", "[scim][group]") {
   REQUIRE(ref);
   CHECK(stringsOf(ref->getArray("referenceTypes")) == std::vector<std::string>{"User", "Group"});
 
-  auto extension = scim::schemaToJson(scim::scimgateGroupSchema(), kBase + "/Schemas/" + kExtension);
+  auto extension =
+      scim::schemaToJson(scim::scimgateGroupSchema(), kBase + "/Schemas/" + kExtension);
   auto kind = attributeNamed(extension->getArray("attributes"), "kind");
   REQUIRE(kind);
   CHECK(kind->getValue<std::string>("mutability") == "immutable");
