@@ -205,7 +205,15 @@ class LdapDirectory final : public Directory {
     std::string filter = kUserFilter;
     if (query.filter != nullptr) {
       auto translated = mapping_.toLdapFilter(*query.filter);
-      if (!translated) return translated.error();
+      if (!translated) {
+        // Known attributes the directory cannot compare (addresses, further emails...) are
+        // evaluated here over the candidates the translatable part selects, bounded by
+        // ldap.maxResults (tooMany above). Unknown attributes stay invalidFilter.
+        if (translated.error().kind != ErrorKind::InvalidFilter || !isFilterable(*query.filter)) {
+          return translated.error();
+        }
+        return searchInMemory(query);
+      }
       filter = "(&" + filter + *translated + ")";
     }
     SortKey key{"uid", "caseIgnoreOrderingMatch"};
@@ -217,6 +225,106 @@ class LdapDirectory final : public Directory {
     return withConnection<UserPage>(true, [&](LDAP* ld) -> Result<UserPage> {
       return searchPage(ld, filter, key, query);
     });
+  }
+
+  // Whether every path of the filter names an attribute the User schemas define (and may be
+  // filtered on: never a `returned: never` one such as password).
+  static bool isFilterable(const scim::Filter& filter) {
+    using Kind = scim::Filter::Kind;
+    if (filter.kind == Kind::And || filter.kind == Kind::Or) {
+      return isFilterable(*filter.left) && isFilterable(*filter.right);
+    }
+    if (filter.kind == Kind::Not) return isFilterable(*filter.left);
+    const scim::AttrPath& path = filter.path;
+    const auto& type = scim::userResourceType();
+    const scim::Schema* schema = path.schema.empty() ? type.core : type.schemaFor(path.schema);
+    if (schema == nullptr) return false;
+    if (schema == type.core) {
+      for (const char* common : {"id", "externalId", "meta"}) {
+        if (scim::equalsIgnoreCase(path.attribute, common)) return true;
+      }
+    }
+    const scim::AttributeDef* def = schema->find(path.attribute);
+    if (def == nullptr || def->returned == scim::Returned::Never) return false;
+    if (filter.kind == Kind::ValuePath) return def->multiValued;
+    return path.subAttribute.empty() || def->findSub(path.subAttribute) != nullptr;
+  }
+
+  // The LDAP filter for the parts of `filter` the directory can answer: a superset of the
+  // matches (an untranslatable conjunct is dropped; an untranslatable `or`/`not` selects all).
+  std::optional<std::string> narrowing(const scim::Filter& filter) const {
+    using Kind = scim::Filter::Kind;
+    if (auto exact = mapping_.toLdapFilter(filter)) return *exact;
+    if (filter.kind == Kind::And) {
+      auto left = narrowing(*filter.left);
+      auto right = narrowing(*filter.right);
+      if (left && right) return "(&" + *left + *right + ")";
+      return left ? left : right;
+    }
+    if (filter.kind == Kind::Or) {
+      auto left = narrowing(*filter.left);
+      auto right = narrowing(*filter.right);
+      if (left && right) return "(|" + *left + *right + ")";
+    }
+    return std::nullopt;
+  }
+
+  Result<UserPage> searchInMemory(const UserQuery& query) {
+    std::string filter = kUserFilter;
+    if (auto narrowed = narrowing(*query.filter)) filter = "(&" + filter + *narrowed + ")";
+    auto entries = search(peopleDn(), LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
+    if (!entries) return entries.error();
+    auto users = withConnection<std::vector<scim::User>>(
+        true, [&](LDAP* ld) -> Result<std::vector<scim::User>> { return toUsers(ld, *entries); });
+    if (!users) return users.error();
+    auto caseExact = [](const scim::AttrPath& path) {
+      return scim::equalsIgnoreCase(path.attribute, "externalId") ||
+             scim::equalsIgnoreCase(path.attribute, "id");
+    };
+    std::vector<std::pair<std::string, scim::User>> matching;
+    for (auto& user : *users) {
+      auto json = scim::userToJson(user, "");
+      if (!scim::matches(*query.filter, *json, caseExact)) continue;
+      std::string key = user.attributes->optValue<std::string>("userName", "");
+      if (query.sortBy) key = sortValue(*json, *query.sortBy);
+      matching.emplace_back(lower(key), std::move(user));
+    }
+    std::stable_sort(matching.begin(), matching.end(), [&](const auto& a, const auto& b) {
+      return query.descending ? a.first > b.first : a.first < b.first;
+    });
+    UserPage page;
+    page.totalResults = matching.size();
+    const std::size_t first = std::max<std::size_t>(query.startIndex, 1) - 1;
+    for (std::size_t i = first; i < matching.size() && page.users.size() < query.count; ++i) {
+      page.users.push_back(std::move(matching[i].second));
+    }
+    return page;
+  }
+
+  // The first string value at a path, for sorting in memory (multi-valued: the primary value).
+  static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path) {
+    Poco::JSON::Object::Ptr container = new Poco::JSON::Object(resource);
+    if (!path.schema.empty() && resource.has(path.schema)) container = resource.getObject(path.schema);
+    for (const auto& [key, value] : *container) {
+      if (!scim::equalsIgnoreCase(key, path.attribute)) continue;
+      if (value.isString()) return value.extract<std::string>();
+      Poco::JSON::Object::Ptr object;
+      if (value.type() == typeid(Poco::JSON::Object::Ptr)) object = value.extract<Poco::JSON::Object::Ptr>();
+      if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+        auto array = value.extract<Poco::JSON::Array::Ptr>();
+        if (array->size() > 0 && array->get(0).type() == typeid(Poco::JSON::Object::Ptr)) {
+          object = array->getObject(0);
+        }
+      }
+      if (!object) return {};
+      const std::string sub = path.subAttribute.empty() ? "value" : path.subAttribute;
+      for (const auto& [subKey, subValue] : *object) {
+        if (scim::equalsIgnoreCase(subKey, sub) && subValue.isString()) {
+          return subValue.extract<std::string>();
+        }
+      }
+    }
+    return {};
   }
 
   Result<void> ping() override {

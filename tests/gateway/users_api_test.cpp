@@ -655,3 +655,40 @@ TEST_CASE("cursor pagination (RFC 9865) walks every user once and rejects foreig
   CHECK(config->getObject("pagination")->getValue<bool>("cursor"));
   for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
+
+TEST_CASE("filters on attributes the directory cannot compare are evaluated over a bounded "
+          "candidate set", "[gateway][list][slapd]") {
+  auto cfg = Gateway::defaultConfig();
+  cfg.ldap.maxResults = 2;  // the directory also holds demo-admin: an unnarrowed filter sees 3+
+  Gateway gw(cfg);
+  const std::string prefix = "addr-" + uniqueSuffix() + "-";
+  std::vector<std::string> ids;
+  for (const char* city : {"Paris", "Lyon"}) {
+    const std::string name = prefix + city;
+    auto reply = gw.request("POST", "/scim/v2/Users",
+                            userBody(name, name + "@example.com",
+                                     std::string(R"(,"addresses":[{"type":"work","locality":")") +
+                                         city + R"("}])"));
+    REQUIRE(reply.status == 201);
+    ids.push_back(reply.json()->getValue<std::string>("id"));
+  }
+  const std::string narrow = "userName%20sw%20%22" + prefix + "%22%20and%20";
+  auto paris = gw.request("GET", "/scim/v2/Users?filter=" + narrow +
+                                     "addresses%5Btype%20eq%20%22work%22%20and%20locality%20eq%20%22paris%22%5D");
+  REQUIRE(paris.status == 200);
+  CHECK(paris.json()->getValue<int>("totalResults") == 1);
+  CHECK(paris.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == ids[0]);
+
+  auto sorted = gw.request("GET", "/scim/v2/Users?filter=" + narrow +
+                                      "addresses.locality%20pr&sortBy=addresses.locality");
+  REQUIRE(sorted.status == 200);
+  CHECK(sorted.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == ids[1]);
+
+  // Without a narrowing part every user is a candidate: more than ldap.maxResults is tooMany.
+  checkScimError(gw.request("GET", "/scim/v2/Users?filter=addresses.locality%20eq%20%22Paris%22"),
+                 400, "tooMany");
+  // Never-returned attributes cannot be probed through filters.
+  checkScimError(gw.request("GET", "/scim/v2/Users?filter=password%20eq%20%22x%22"), 400,
+                 "invalidFilter");
+  for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+}
