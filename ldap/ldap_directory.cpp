@@ -177,10 +177,22 @@ class LdapDirectory final : public Directory {
       if (!renamed) return renamed.error();
       dn = *renamed;
     }
+    // DESIGN 2: deactivation also removes the user from every queue, in the same request; if
+    // the rest of the update fails, the memberships (and the old name) are put back.
+    std::vector<std::string> leftQueues;
+    if (status == "inactive" && oldStatus != "inactive") {
+      auto left = leaveQueues(dn);
+      if (!left) {
+        if (rename) (void)renameEntry(dn, oldUid, "");
+        return left.error();
+      }
+      leftQueues = std::move(*left);
+    }
     std::optional<Attributes> postRead;
     if (!changes.empty()) {
       auto modified = modifyEntry(dn, changes, rename ? "" : csn, &postRead);
       if (!modified) {
+        rejoinQueues(dn, leftQueues);
         if (rename) (void)renameEntry(dn, oldUid, "");  // put the old name back: all or nothing
         return modified.error();
       }
@@ -452,6 +464,74 @@ class LdapDirectory final : public Directory {
     }
     page.users = toUsers(ld, entries);
     return page;
+  }
+
+  using MemberMods = std::vector<std::pair<int, std::vector<std::string>>>;
+
+  // One modify of the `member` attribute of a group; returns the libldap code.
+  int modifyMembers(const std::string& groupDn, const MemberMods& changes) {
+    auto done = withConnection<int>(false, [&](LDAP* ld) -> Result<int> {
+      std::vector<std::unique_ptr<CStrings>> values;
+      std::vector<LDAPMod> mods(changes.size());
+      std::vector<LDAPMod*> pointers;
+      char member[] = "member";
+      for (std::size_t i = 0; i < changes.size(); ++i) {
+        values.push_back(std::make_unique<CStrings>(changes[i].second));
+        mods[i].mod_op = changes[i].first;
+        mods[i].mod_type = member;
+        mods[i].mod_values = values.back()->get();
+        pointers.push_back(&mods[i]);
+      }
+      pointers.push_back(nullptr);
+      return ldap_modify_ext_s(ld, groupDn.c_str(), pointers.data(), nullptr, nullptr);
+    });
+    return done ? *done : LDAP_SERVER_DOWN;
+  }
+
+  std::string queuesDn() const { return "ou=queues," + pool_.settings().baseDn; }
+
+  // Removes the user from every queue group; returns the queues it left. On a failure the
+  // queues already left are joined again and the error is returned.
+  Result<std::vector<std::string>> leaveQueues(const std::string& userDn) {
+    auto queues = withConnection<std::vector<std::string>>(
+        true, [&](LDAP* ld) -> Result<std::vector<std::string>> {
+          CStrings attrs({LDAP_NO_ATTRS});
+          LDAPMessage* raw = nullptr;
+          const std::string filter = "(member=" + escapeFilterValue(userDn) + ")";
+          const int rc = ldap_search_ext_s(ld, queuesDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                           attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
+          MessagePtr result(raw);
+          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<std::string>{};
+          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the user's queues");
+          std::vector<std::string> dns;
+          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+            dns.push_back(readEntry(ld, e).dn);
+          }
+          return dns;
+        });
+    if (!queues) return queues.error();
+    std::vector<std::string> left;
+    for (const auto& queue : *queues) {
+      int rc = modifyMembers(queue, {{LDAP_MOD_DELETE, {userDn}}});
+      if (rc == LDAP_OBJECT_CLASS_VIOLATION) {
+        // The last member: groupOfNames keeps the empty placeholder instead.
+        rc = modifyMembers(queue, {{LDAP_MOD_DELETE, {userDn}}, {LDAP_MOD_ADD, {""}}});
+      }
+      if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE) {
+        rejoinQueues(userDn, left);
+        return errorFromLdap(rc, "removing the user from a queue");
+      }
+      left.push_back(queue);
+    }
+    return left;
+  }
+
+  void rejoinQueues(const std::string& userDn, const std::vector<std::string>& queues) {
+    for (const auto& queue : queues) {
+      if (modifyMembers(queue, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}}) != LDAP_SUCCESS) {
+        (void)modifyMembers(queue, {{LDAP_MOD_ADD, {userDn}}});
+      }
+    }
   }
 
   Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,

@@ -211,3 +211,53 @@ TEST_CASE("a user's roles come from the role groups", "[gateway][groups][slapd]"
   CHECK(roles->getObject(0)->getValue<std::string>("value") == "Administrator");
   CHECK_FALSE(admin->has("groups"));
 }
+
+TEST_CASE("deactivation locks the account and leaves every queue; reactivation unlocks only",
+          "[gateway][groups][slapd]") {
+  Gateway gw;
+  const std::string suffix = uniqueSuffix();
+  const std::string name = "agent-" + suffix;
+  const std::string password = "Qu3ue-Agent!" + suffix;
+  auto created = gw.request("POST", "/scim/v2/Users",
+                            R"({"userName":")" + name + R"(","password":")" + password +
+                                R"(","emails":[{"value":")" + name + R"(@example.com"}]})");
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()->getValue<std::string>("id");
+  const std::string dn = "uid=" + name + ",ou=people," + fixtureSlapd().suffix;
+  auto binds = [&] {
+    const std::string bind = "ldapwhoami -x -H " + fixtureSlapd().url + " -D '" + dn + "' -w '" +
+                             password + "' > /dev/null 2>&1";
+    return std::system(bind.c_str()) == 0;
+  };
+  REQUIRE(binds());
+
+  auto queue = gw.request("POST", "/scim/v2/Groups",
+                          R"({"displayName":"Billing )" + suffix +
+                              R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":"queue"},)"
+                              R"("members":[{"value":")" + id + R"("}]})");
+  REQUIRE(queue.status == 201);
+  const std::string queueId = queue.json()->getValue<std::string>("id");
+  auto inQueue = ldapSearch(fixtureSlapd(), "ou=queues," + fixtureSlapd().suffix,
+                            "(entryUUID=" + queueId + ")", {"member"});
+  REQUIRE(inQueue.size() == 1);
+  CHECK(memberDns(queueId).size() == 1);
+  auto user = gw.request("GET", "/scim/v2/Users/" + id).json();
+  CHECK(user->getObject("urn:scimgate:params:scim:schemas:extension:2.0:User")
+            ->getArray("queues")->size() == 1);
+
+  auto off = gw.request("PATCH", "/scim/v2/Users/" + id,
+                        patch(R"({"op":"replace","path":"active","value":false})"));
+  REQUIRE(off.status == 200);
+  CHECK_FALSE(binds());
+  CHECK(memberDns(queueId).empty());
+
+  auto on = gw.request("PATCH", "/scim/v2/Users/" + id,
+                       patch(R"({"op":"replace","path":"active","value":true})"));
+  REQUIRE(on.status == 200);
+  CHECK(on.json()->getValue<bool>("active"));
+  CHECK(binds());                      // the old password works again
+  CHECK(memberDns(queueId).empty());   // queues are assigned again by hand
+
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + queueId).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+}
