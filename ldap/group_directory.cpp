@@ -460,7 +460,6 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   Result<std::string> toLdapFilter(const scim::Filter& filter) const {
     using Kind = scim::Filter::Kind;
-    using Op = scim::CompareOp;
     switch (filter.kind) {
       case Kind::And:
       case Kind::Or: {
@@ -491,17 +490,7 @@ class LdapGroupDirectory final : public GroupDirectory {
                        "groups can be filtered by displayName, externalId, id or kind, not '" +
                            path + "'");
     }
-    if (filter.op == Op::Pr) return "(" + attr + "=*)";
-    const std::string v = escapeFilterValue(filter.value.text);
-    switch (filter.op) {
-      case Op::Eq: return "(" + attr + "=" + v + ")";
-      case Op::Ne: return "(!(" + attr + "=" + v + "))";
-      case Op::Co: return "(" + attr + "=*" + v + "*)";
-      case Op::Sw: return "(" + attr + "=" + v + "*)";
-      case Op::Ew: return "(" + attr + "=*" + v + ")";
-      default:
-        return makeError(ErrorKind::InvalidFilter, "groups support eq, ne, co, sw, ew and pr");
-    }
+    return compareFilter(filter, attr, false);
   }
 
   Pool pool_;

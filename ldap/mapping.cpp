@@ -495,8 +495,6 @@ std::vector<std::string> UserMapping::ldapAttributesFor(const scim::AttrPath& pa
   return found;
 }
 
-namespace {
-
 // One comparison on one LDAP attribute (RFC 4515), the value escaped.
 scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::string& attr,
                                         bool isTime) {
@@ -534,7 +532,6 @@ scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::s
   return makeError(ErrorKind::InvalidFilter, "unsupported operator");
 }
 
-}  // namespace
 
 scim::Result<std::string> UserMapping::toLdapFilter(const scim::Filter& filter) const {
   using Kind = scim::Filter::Kind;

@@ -74,6 +74,12 @@ class UserMapping {
   std::vector<Entry> entries_;
 };
 
+/// One SCIM comparison (`filter.kind` is Compare) on one LDAP attribute as an RFC 4515 filter,
+/// the value escaped; `isTime` converts an RFC 3339 value to GeneralizedTime. InvalidFilter for
+/// an operator that cannot apply (null with anything but eq/ne, a malformed date).
+scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::string& attr,
+                                        bool isTime);
+
 /// RFC 3339 -> LDAP GeneralizedTime (RFC 4517 3.3.13), in UTC; empty on bad input.
 std::string toGeneralizedTime(const std::string& rfc3339);
 /// LDAP GeneralizedTime -> RFC 3339 in UTC ("2026-11-23T10:57:01Z").
