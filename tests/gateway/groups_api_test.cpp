@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "gateway/server.h"
 #include "ldap/escape.h"
+#include "support/gateway.h"
 #include "support/slapd.h"
 
 namespace {
@@ -20,55 +21,8 @@ using testing::fixtureSlapd;
 using testing::ldapSearch;
 using testing::uniqueSuffix;
 
-constexpr char kToken[] = "group-test-token-42";
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  Object::Ptr json() const {
-    Poco::JSON::Parser parser;
-    return parser.parse(body).extract<Object::Ptr>();
-  }
-};
-
-class Gateway {
- public:
-  Gateway()
-      : config_(makeConfig()),
-        users_(ldap::makeLdapDirectory(config_.ldap)),
-        groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
-        server_(config_, *users_, *groups_) {
-    server_.start();
-  }
-  static config::Config makeConfig() {
-    config::Config cfg;
-    cfg.server.port = 0;
-    cfg.tokens = {{"test", config::sha256Hex(kToken)}};
-    cfg.ldap = fixtureSlapd().ldapSettings();
-    return cfg;
-  }
-  Reply request(const std::string& method, const std::string& path, const std::string& body = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_.port()));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    req.set("Authorization", std::string("Bearer ") + kToken);
-    if (!body.empty()) {
-      req.setContentType("application/scim+json");
-      req.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    session.sendRequest(req) << body;
-    Poco::Net::HTTPResponse res;
-    Reply reply;
-    Poco::StreamCopier::copyToString(session.receiveResponse(res), reply.body);
-    reply.status = static_cast<int>(res.getStatus());
-    return reply;
-  }
-
- private:
-  config::Config config_;
-  std::unique_ptr<ldap::Directory> users_;
-  std::unique_ptr<ldap::GroupDirectory> groups_;
-  gateway::Server server_;
-};
+using testing::Gateway;
+using testing::Reply;
 
 std::string createUser(Gateway& gw, const std::string& name) {
   auto reply = gw.request("POST", "/scim/v2/Users",

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "gateway/server.h"
 #include "ldap/escape.h"
+#include "support/gateway.h"
 #include "support/slapd.h"
 
 namespace {
@@ -23,73 +24,9 @@ using testing::fixtureSlapd;
 using testing::ldapSearch;
 using testing::uniqueSuffix;
 
-constexpr char kToken[] = "test-token-0123456789";
-
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;
-  std::string contentType;
-
-  Object::Ptr json() const {
-    Poco::JSON::Parser parser;
-    return parser.parse(body).extract<Object::Ptr>();
-  }
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
-};
-
-class Gateway {
- public:
-  explicit Gateway(config::Config cfg = defaultConfig())
-      : config_(std::move(cfg)),
-        directory_(ldap::makeLdapDirectory(config_.ldap)),
-        groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
-        server_(config_, *directory_, *groups_) {
-    server_.start();
-  }
-
-  static config::Config defaultConfig() {
-    config::Config cfg;
-    cfg.server.listen = "127.0.0.1";
-    cfg.server.port = 0;
-    cfg.server.maxBodyBytes = 64 * 1024;
-    cfg.tokens = {{"test", config::sha256Hex(kToken)}};
-    cfg.ldap = fixtureSlapd().ldapSettings();
-    return cfg;
-  }
-
-  Reply request(const std::string& method, const std::string& path, const std::string& body = "",
-                const std::string& token = kToken,
-                const std::string& contentType = "application/scim+json") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_.port()));
-    Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!token.empty()) req.set("Authorization", "Bearer " + token);
-    if (!body.empty()) {
-      req.setContentType(contentType);
-      req.setContentLength(static_cast<std::streamsize>(body.size()));
-    }
-    session.sendRequest(req) << body;
-    Poco::Net::HTTPResponse res;
-    std::istream& in = session.receiveResponse(res);
-    Reply reply;
-    reply.status = static_cast<int>(res.getStatus());
-    Poco::StreamCopier::copyToString(in, reply.body);
-    for (const auto& [name, value] : res) reply.headers[name] = value;
-    reply.contentType = res.getContentType();
-    return reply;
-  }
-
-  int port() const { return server_.port(); }
-
- private:
-  config::Config config_;
-  std::unique_ptr<ldap::Directory> directory_;
-  std::unique_ptr<ldap::GroupDirectory> groups_;
-  gateway::Server server_;
-};
+using testing::Gateway;
+using testing::kToken;
+using testing::Reply;
 
 std::string userBody(const std::string& userName, const std::string& email,
                      const std::string& extra = "") {

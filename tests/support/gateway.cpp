@@ -1,0 +1,61 @@
+#include "support/gateway.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include "support/slapd.h"
+
+namespace scimgate::testing {
+
+Poco::JSON::Object::Ptr Reply::json() const {
+  Poco::JSON::Parser parser;
+  return parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string Reply::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? "" : it->second;
+}
+
+Gateway::Gateway(config::Config cfg)
+    : config_(std::move(cfg)),
+      directory_(ldap::makeLdapDirectory(config_.ldap)),
+      groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
+      server_(config_, *directory_, *groups_) {
+  server_.start();
+}
+
+config::Config Gateway::defaultConfig() {
+  config::Config cfg;
+  cfg.server.listen = "127.0.0.1";
+  cfg.server.port = 0;
+  cfg.server.maxBodyBytes = 64 * 1024;
+  cfg.tokens = {{"test", config::sha256Hex(kToken)}};
+  cfg.ldap = fixtureSlapd().ldapSettings();
+  return cfg;
+}
+
+Reply Gateway::request(const std::string& method, const std::string& path, const std::string& body,
+                       const std::string& token, const std::string& contentType) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_.port()));
+  Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!token.empty()) req.set("Authorization", "Bearer " + token);
+  if (!body.empty()) {
+    req.setContentType(contentType);
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+  }
+  session.sendRequest(req) << body;
+  Poco::Net::HTTPResponse res;
+  std::istream& in = session.receiveResponse(res);
+  Reply reply;
+  reply.status = static_cast<int>(res.getStatus());
+  Poco::StreamCopier::copyToString(in, reply.body);
+  for (const auto& [name, value] : res) reply.headers[name] = value;
+  reply.contentType = res.getContentType();
+  return reply;
+}
+
+}  // namespace scimgate::testing

@@ -1,0 +1,52 @@
+#pragma once
+// A gateway on 127.0.0.1 and a free port in front of the CTest fixture's slapd, and a small HTTP
+// client for it: what every gateway test needs.
+
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "gateway/server.h"
+#include "ldap/directory.h"
+#include "ldap/group_directory.h"
+
+namespace scimgate::testing {
+
+/// The bearer token every test gateway accepts.
+inline constexpr char kToken[] = "test-token-0123456789";
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+  std::string contentType;
+
+  Poco::JSON::Object::Ptr json() const;
+  std::string header(const std::string& name) const;
+};
+
+class Gateway {
+ public:
+  explicit Gateway(config::Config cfg = defaultConfig());
+
+  /// Port 0, the fixture's slapd, kToken, a 64 KiB body limit.
+  static config::Config defaultConfig();
+
+  /// One request on a fresh connection; `token` "" sends no Authorization header.
+  Reply request(const std::string& method, const std::string& path, const std::string& body = "",
+                const std::string& token = kToken,
+                const std::string& contentType = "application/scim+json");
+
+  int port() const { return server_.port(); }
+
+ private:
+  config::Config config_;
+  std::unique_ptr<ldap::Directory> directory_;
+  std::unique_ptr<ldap::GroupDirectory> groups_;
+  gateway::Server server_;
+};
+
+}  // namespace scimgate::testing
