@@ -177,24 +177,28 @@ class LdapDirectory final : public Directory {
       if (!renamed) return renamed.error();
       dn = *renamed;
     }
-    // DESIGN 2: deactivation also removes the user from every queue, in the same request; if
-    // the rest of the update fails, the memberships (and the old name) are put back.
-    std::vector<std::string> leftQueues;
-    if (status == "inactive" && oldStatus != "inactive") {
-      auto left = leaveQueues(dn);
-      if (!left) {
-        if (rename) (void)renameEntry(dn, oldUid, "");
-        return left.error();
-      }
-      leftQueues = std::move(*left);
-    }
     std::optional<Attributes> postRead;
     if (!changes.empty()) {
       auto modified = modifyEntry(dn, changes, rename ? "" : csn, &postRead);
       if (!modified) {
-        rejoinQueues(dn, leftQueues);
         if (rename) (void)renameEntry(dn, oldUid, "");  // put the old name back: all or nothing
         return modified.error();
+      }
+      // DESIGN 2: deactivation also removes the user from every queue, in the same request. It
+      // comes after the (ETag-checked) modify because leaving a queue changes the user's
+      // memberOf; if it fails, the modify and the rename are undone.
+      if (status == "inactive" && oldStatus != "inactive") {
+        if (auto left = leaveQueues(dn); !left) {
+          std::vector<std::pair<std::string, std::vector<std::string>>> undo;
+          for (const auto& [name, values] : changes) {
+            auto before = old.find(name);
+            undo.emplace_back(name, before == old.end() ? std::vector<std::string>{} : before->second);
+          }
+          (void)modifyEntry(dn, undo, "", nullptr);
+          if (rename) (void)renameEntry(dn, oldUid, "");
+          return left.error();
+        }
+        postRead.reset();  // memberOf changed after the post-read
       }
     } else if (!rename && !csn.empty()) {
       // Nothing to write, but the caller's ETag must still be current.
@@ -573,9 +577,16 @@ class LdapDirectory final : public Directory {
       auto controls = writeControls(ld, csn, assertion, {readBack->get()});
       if (!controls) return controls.error();
       int msgid = 0;
+      std::string why;
       int rc = ldap_modify_ext(ld, dn.c_str(), modPointers.data(), controls->data(), nullptr, &msgid);
-      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, nullptr);
+      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, &why);
       if (rc == LDAP_SUCCESS) return {};
+      // slapd's unique overlay runs its duplicate search with the request's controls, so a
+      // taken value under an Assertion control comes back as assertionFailed ("unique_search
+      // failed") rather than constraintViolation.
+      if (rc == LDAP_ASSERTION_FAILED && why.find("unique") != std::string::npos) {
+        rc = LDAP_CONSTRAINT_VIOLATION;
+      }
       if (rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "email is already used by another user");
       }

@@ -215,3 +215,40 @@ TEST_CASE("deactivation locks the account and leaves every queue; reactivation u
   CHECK(gw.request("DELETE", "/scim/v2/Groups/" + queueId).status == 204);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
+
+TEST_CASE("a deactivation that fails midway leaves the user as it was, queues included",
+          "[gateway][groups][slapd]") {
+  auto cfg = Gateway::defaultConfig();
+  cfg.scim.emailImmutable = false;
+  Gateway gw(cfg);
+  const std::string suffix = uniqueSuffix();
+  const std::string taken = "taken-" + suffix;
+  const std::string takenId = createUser(gw, taken);
+  const std::string id = createUser(gw, "worker-" + suffix);
+  auto queue = gw.request("POST", "/scim/v2/Groups",
+                          R"({"displayName":"Support )" + suffix +
+                              R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":"queue"},)"
+                              R"("members":[{"value":")" + id + R"("}]})");
+  REQUIRE(queue.status == 201);
+  const std::string queueId = queue.json()->getValue<std::string>("id");
+
+  // The real directory refuses the second half: the new email belongs to someone else (unique
+  // overlay), after the queue has already been left.
+  auto failed = gw.request(
+      "PATCH", "/scim/v2/Users/" + id,
+      patch(R"({"op":"replace","path":"active","value":false},
+               {"op":"replace","path":"emails","value":[{"value":")" + taken + R"(@example.com","primary":true}]})"));
+  CAPTURE(failed.body);
+  CHECK(failed.status == 409);
+  CHECK(memberDns(queueId).size() == 1);
+  auto entry = ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix,
+                          "(entryUUID=" + id + ")", {"pwdAccountLockedTime", "scimgateStatus", "mail"});
+  REQUIRE(entry.size() == 1);
+  CHECK(entry.front().first("pwdAccountLockedTime").empty());
+  CHECK(entry.front().first("scimgateStatus") != "inactive");
+  CHECK(entry.front().first("mail") == "worker-" + suffix + "@example.com");
+
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + queueId).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + takenId).status == 204);
+}
