@@ -1,5 +1,7 @@
 #include "scim/filter.h"
 
+#include "scim/detail/canonical.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -800,17 +802,8 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-const Object* asObject(const Var& value) {
-  if (value.type() == typeid(Object::Ptr)) return value.extract<Object::Ptr>().get();
-  if (value.type() == typeid(Object)) return &value.extract<Object>();
-  return nullptr;
-}
-
-const Array* asArray(const Var& value) {
-  if (value.type() == typeid(Array::Ptr)) return value.extract<Array::Ptr>().get();
-  if (value.type() == typeid(Array)) return &value.extract<Array>();
-  return nullptr;
-}
+using detail::asArray;
+using detail::asObject;
 
 std::optional<std::string> asString(const Var& value) {
   if (!value.isString()) return std::nullopt;

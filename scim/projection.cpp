@@ -1,5 +1,7 @@
 #include "scim/projection.h"
 
+#include "scim/detail/canonical.h"
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 
@@ -330,17 +332,8 @@ Var deepCopy(const Var& value) {
   return value;
 }
 
-const Object* asObject(const Var& value) {
-  if (value.type() == typeid(Object::Ptr)) return value.extract<Object::Ptr>().get();
-  if (value.type() == typeid(Object)) return &value.extract<Object>();
-  return nullptr;
-}
-
-const Array* asArray(const Var& value) {
-  if (value.type() == typeid(Array::Ptr)) return value.extract<Array::Ptr>().get();
-  if (value.type() == typeid(Array)) return &value.extract<Array>();
-  return nullptr;
-}
+using detail::asArray;
+using detail::asObject;
 
 // One value of a complex attribute with its sub-attributes chosen; null when nothing is left of
 // a value that had something.

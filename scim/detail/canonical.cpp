@@ -21,6 +21,22 @@ std::string lowerAscii(std::string_view text) {
   return out;
 }
 
+const Poco::JSON::Object* asObject(const Poco::Dynamic::Var& value) {
+  if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+    return value.extract<Poco::JSON::Object::Ptr>().get();
+  }
+  if (value.type() == typeid(Poco::JSON::Object)) return &value.extract<Poco::JSON::Object>();
+  return nullptr;
+}
+
+const Poco::JSON::Array* asArray(const Poco::Dynamic::Var& value) {
+  if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+    return value.extract<Poco::JSON::Array::Ptr>().get();
+  }
+  if (value.type() == typeid(Poco::JSON::Array)) return &value.extract<Poco::JSON::Array>();
+  return nullptr;
+}
+
 bool isNull(const Var& value) { return value.isEmpty(); }
 
 Result<Var> coerceScalar(const AttributeDef& def, const Var& value, const std::string& path) {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 
 #include <string>
 #include <string_view>
@@ -17,6 +19,11 @@ Error invalidValue(const std::string& path, const std::string& what);
 
 /// ASCII lower case.
 std::string lowerAscii(std::string_view text);
+
+/// The object or array a JSON value holds, whether by pointer (as the parser makes them) or by
+/// value (as code may build them); null otherwise. The pointer lives as long as `value`.
+const Poco::JSON::Object* asObject(const Poco::Dynamic::Var& value);
+const Poco::JSON::Array* asArray(const Poco::Dynamic::Var& value);
 
 /// True for JSON null (and an empty Var).
 bool isNull(const Poco::Dynamic::Var& value);
