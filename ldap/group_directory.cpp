@@ -459,25 +459,12 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
   Result<std::string> toLdapFilter(const scim::Filter& filter) const {
-    using Kind = scim::Filter::Kind;
-    switch (filter.kind) {
-      case Kind::And:
-      case Kind::Or: {
-        auto left = toLdapFilter(*filter.left);
-        if (!left) return left.error();
-        auto right = toLdapFilter(*filter.right);
-        if (!right) return right.error();
-        return std::string(filter.kind == Kind::And ? "(&" : "(|") + *left + *right + ")";
-      }
-      case Kind::Not: {
-        auto inner = toLdapFilter(*filter.left);
-        if (!inner) return inner.error();
-        return "(!" + *inner + ")";
-      }
-      case Kind::ValuePath:
-        return makeError(ErrorKind::InvalidFilter, "value filters on groups are not supported");
-      case Kind::Compare:
-        break;
+    return translateFilter(filter, [](const scim::Filter& node) { return leafFilter(node); });
+  }
+
+  static Result<std::string> leafFilter(const scim::Filter& filter) {
+    if (filter.kind == scim::Filter::Kind::ValuePath) {
+      return makeError(ErrorKind::InvalidFilter, "value filters on groups are not supported");
     }
     const std::string path = filter.path.dotted();
     std::string attr;

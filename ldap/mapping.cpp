@@ -533,23 +533,43 @@ scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::s
 }
 
 
-scim::Result<std::string> UserMapping::toLdapFilter(const scim::Filter& filter) const {
+scim::Result<std::string> translateFilter(
+    const scim::Filter& filter,
+    const std::function<scim::Result<std::string>(const scim::Filter&)>& leaf) {
   using Kind = scim::Filter::Kind;
-  using Op = scim::CompareOp;
   switch (filter.kind) {
     case Kind::And:
     case Kind::Or: {
-      auto left = toLdapFilter(*filter.left);
+      auto left = translateFilter(*filter.left, leaf);
       if (!left) return left.error();
-      auto right = toLdapFilter(*filter.right);
+      auto right = translateFilter(*filter.right, leaf);
       if (!right) return right.error();
       return std::string(filter.kind == Kind::And ? "(&" : "(|") + *left + *right + ")";
     }
     case Kind::Not: {
-      auto inner = toLdapFilter(*filter.left);
+      auto inner = translateFilter(*filter.left, leaf);
       if (!inner) return inner.error();
       return "(!" + *inner + ")";
     }
+    case Kind::ValuePath:
+    case Kind::Compare:
+      break;
+  }
+  return leaf(filter);
+}
+
+scim::Result<std::string> UserMapping::toLdapFilter(const scim::Filter& filter) const {
+  return translateFilter(filter, [this](const scim::Filter& node) { return leafFilter(node); });
+}
+
+scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) const {
+  using Kind = scim::Filter::Kind;
+  using Op = scim::CompareOp;
+  switch (filter.kind) {
+    case Kind::And:
+    case Kind::Or:
+    case Kind::Not:
+      return toLdapFilter(filter);  // translateFilter handles these; kept for -Wswitch
     case Kind::ValuePath: {
       // A value path over one mapped sub-attribute (`emails[value eq "x"]`) reads as `emails.value`.
       const scim::Filter& inner = *filter.left;

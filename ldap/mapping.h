@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -71,8 +72,16 @@ class UserMapping {
   };
 
  private:
+  scim::Result<std::string> leafFilter(const scim::Filter& filter) const;
+
   std::vector<Entry> entries_;
 };
+
+/// An RFC 4515 filter for a SCIM filter: `and`, `or` and `not` are translated here, and every
+/// Compare or ValuePath node goes to `leaf`, whose errors are returned as they are.
+scim::Result<std::string> translateFilter(
+    const scim::Filter& filter,
+    const std::function<scim::Result<std::string>(const scim::Filter&)>& leaf);
 
 /// One SCIM comparison (`filter.kind` is Compare) on one LDAP attribute as an RFC 4515 filter,
 /// the value escaped; `isTime` converts an RFC 3339 value to GeneralizedTime. InvalidFilter for
