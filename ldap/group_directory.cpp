@@ -80,18 +80,10 @@ class LdapGroupDirectory final : public GroupDirectory {
       attributes.push_back({"scimgateExternalId", {*group.externalId}});
     }
     auto added = withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<std::unique_ptr<CStrings>> values;
-      std::vector<LDAPMod> mods(attributes.size());
-      std::vector<LDAPMod*> pointers;
-      for (std::size_t i = 0; i < attributes.size(); ++i) {
-        values.push_back(std::make_unique<CStrings>(attributes[i].second));
-        mods[i].mod_op = LDAP_MOD_ADD;
-        mods[i].mod_type = attributes[i].first.data();
-        mods[i].mod_values = values.back()->get();
-        pointers.push_back(&mods[i]);
-      }
-      pointers.push_back(nullptr);
-      const int rc = ldap_add_ext_s(ld, dn.c_str(), pointers.data(), nullptr, nullptr);
+      std::vector<Change> changes;
+      for (const auto& [name, values] : attributes) changes.push_back({LDAP_MOD_ADD, name, values});
+      ModList mods(changes);
+      const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "a " + std::string(scim::toString(group.kind)) +
@@ -356,21 +348,13 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   Result<void> modify(const std::string& dn, const Mods& changes, const std::string& csn) {
     return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<std::unique_ptr<CStrings>> values;
-      std::vector<LDAPMod> mods(changes.size());
-      std::vector<LDAPMod*> pointers;
-      for (std::size_t i = 0; i < changes.size(); ++i) {
-        values.push_back(std::make_unique<CStrings>(changes[i].second.second));
-        mods[i].mod_op = changes[i].first;
-        mods[i].mod_type = const_cast<char*>(changes[i].second.first.c_str());
-        mods[i].mod_values = values.back()->get();
-        pointers.push_back(&mods[i]);
-      }
-      pointers.push_back(nullptr);
+      std::vector<Change> list;
+      for (const auto& [op, change] : changes) list.push_back({op, change.first, change.second});
+      ModList mods(list);
       ControlPtr assertion;
       auto controls = writeControls(ld, csn, assertion);
       if (!controls) return controls.error();
-      const int rc = ldap_modify_ext_s(ld, dn.c_str(), pointers.data(), controls->data(), nullptr);
+      const int rc = ldap_modify_ext_s(ld, dn.c_str(), mods.get(), controls->data(), nullptr);
       lastCode_ = rc;
       if (rc == LDAP_SUCCESS) return {};
       return errorFromLdap(rc, "updating the group");

@@ -63,20 +63,10 @@ class LdapDirectory final : public Directory {
     if (!active) attributes["pwdAccountLockedTime"] = {kPermanentLock};
 
     auto added = withConnection(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<std::unique_ptr<LDAPMod>> mods;
-      std::vector<std::unique_ptr<CStrings>> values;
-      std::vector<LDAPMod*> modPointers;
-      for (const auto& [name, vals] : attributes) {
-        values.push_back(std::make_unique<CStrings>(vals));
-        auto mod = std::make_unique<LDAPMod>();
-        mod->mod_op = LDAP_MOD_ADD;
-        mod->mod_type = const_cast<char*>(name.c_str());
-        mod->mod_values = values.back()->get();
-        modPointers.push_back(mod.get());
-        mods.push_back(std::move(mod));
-      }
-      modPointers.push_back(nullptr);
-      const int rc = ldap_add_ext_s(ld, dn.c_str(), modPointers.data(), nullptr, nullptr);
+      std::vector<Change> changes;
+      for (const auto& [name, vals] : attributes) changes.push_back({LDAP_MOD_ADD, name, vals});
+      ModList mods(changes);
+      const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_ALREADY_EXISTS) {
         return makeError(ErrorKind::Uniqueness, "userName '" + uid->second.front() + "' is taken");
@@ -475,19 +465,10 @@ class LdapDirectory final : public Directory {
   // One modify of the `member` attribute of a group; returns the libldap code.
   int modifyMembers(const std::string& groupDn, const MemberMods& changes) {
     auto done = withConnection<int>(false, [&](LDAP* ld) -> Result<int> {
-      std::vector<std::unique_ptr<CStrings>> values;
-      std::vector<LDAPMod> mods(changes.size());
-      std::vector<LDAPMod*> pointers;
-      char member[] = "member";
-      for (std::size_t i = 0; i < changes.size(); ++i) {
-        values.push_back(std::make_unique<CStrings>(changes[i].second));
-        mods[i].mod_op = changes[i].first;
-        mods[i].mod_type = member;
-        mods[i].mod_values = values.back()->get();
-        pointers.push_back(&mods[i]);
-      }
-      pointers.push_back(nullptr);
-      return ldap_modify_ext_s(ld, groupDn.c_str(), pointers.data(), nullptr, nullptr);
+      std::vector<Change> list;
+      for (const auto& [op, values] : changes) list.push_back({op, "member", values});
+      ModList mods(list);
+      return ldap_modify_ext_s(ld, groupDn.c_str(), mods.get(), nullptr, nullptr);
     });
     return done ? *done : LDAP_SERVER_DOWN;
   }
@@ -560,17 +541,9 @@ class LdapDirectory final : public Directory {
                            const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
                            const std::string& csn, std::optional<Attributes>* postRead) {
     return withConnection(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<std::unique_ptr<CStrings>> values;
-      std::vector<LDAPMod> mods(changes.size());
-      std::vector<LDAPMod*> modPointers;
-      for (std::size_t i = 0; i < changes.size(); ++i) {
-        values.push_back(std::make_unique<CStrings>(changes[i].second));
-        mods[i].mod_op = LDAP_MOD_REPLACE;
-        mods[i].mod_type = const_cast<char*>(changes[i].first.c_str());
-        mods[i].mod_values = values.back()->get();
-        modPointers.push_back(&mods[i]);
-      }
-      modPointers.push_back(nullptr);
+      std::vector<Change> list;
+      for (const auto& [name, values] : changes) list.push_back({LDAP_MOD_REPLACE, name, values});
+      ModList mods(list);
       auto readBack = postReadControl(readAttributes_);
       if (!readBack) return readBack.error();
       ControlPtr assertion;
@@ -578,7 +551,7 @@ class LdapDirectory final : public Directory {
       if (!controls) return controls.error();
       int msgid = 0;
       std::string why;
-      int rc = ldap_modify_ext(ld, dn.c_str(), modPointers.data(), controls->data(), nullptr, &msgid);
+      int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls->data(), nullptr, &msgid);
       if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, &why);
       if (rc == LDAP_SUCCESS) return {};
       // slapd's unique overlay runs its duplicate search with the request's controls, so a

@@ -178,6 +178,39 @@ class CStrings {
 };
 
 
+/// One LDAP modification: operation (LDAP_MOD_ADD / DELETE / REPLACE), attribute, values.
+struct Change {
+  int op;
+  std::string attribute;
+  std::vector<std::string> values;
+};
+
+/// The NULL-terminated LDAPMod array libldap's add and modify take, owning everything it points
+/// to.
+class ModList {
+ public:
+  explicit ModList(const std::vector<Change>& changes) : changes_(changes), mods_(changes.size()) {
+    for (std::size_t i = 0; i < changes_.size(); ++i) {
+      values_.push_back(std::make_unique<CStrings>(changes_[i].values));
+      mods_[i].mod_op = changes_[i].op;
+      mods_[i].mod_type = changes_[i].attribute.data();
+      mods_[i].mod_values = values_.back()->get();
+      pointers_.push_back(&mods_[i]);
+    }
+    pointers_.push_back(nullptr);
+  }
+  ModList(const ModList&) = delete;
+  ModList& operator=(const ModList&) = delete;
+
+  LDAPMod** get() { return pointers_.data(); }
+
+ private:
+  std::vector<Change> changes_;
+  std::vector<std::unique_ptr<CStrings>> values_;
+  std::vector<LDAPMod> mods_;
+  std::vector<LDAPMod*> pointers_;
+};
+
 /// Runs an operation on a pooled connection. A lost connection is discarded; read-only
 /// operations are retried once on a fresh one (writes are not: they may have been applied).
 template <typename T>
