@@ -93,6 +93,65 @@ Object::Ptr selectElement(const Array& array, const Entry& entry, bool needsSub)
   return first;
 }
 
+// Every element's `sub` (strings), the primary element's first, without repeats: the values an
+// [all] entry writes to its LDAP attribute.
+std::vector<std::string> allValues(const Array& array, const std::string& sub) {
+  std::vector<std::string> values;
+  auto take = [&](const Object& element) {
+    if (!element.has(sub) || element.get(sub).isEmpty()) return;
+    std::string value = scalarToLdap(element.get(sub));
+    const bool seen = std::any_of(values.begin(), values.end(), [&](const std::string& v) {
+      return scim::equalsIgnoreCase(v, value);
+    });
+    if (!value.empty() && !seen) values.push_back(std::move(value));
+  };
+  for (bool primary : {true, false}) {
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      Var item = array.get(static_cast<unsigned int>(i));
+      if (item.type() != typeid(Object::Ptr)) continue;
+      auto element = item.extract<Object::Ptr>();
+      if (isPrimary(*element) == primary) take(*element);
+    }
+  }
+  return values;
+}
+
+// The elements of an [all] attribute as the directory has them: the stored elements (type,
+// primary, display...) whose value the LDAP attribute still holds, then a bare element for each
+// LDAP value no stored element carries (written by something other than the gateway).
+Array::Ptr reconcile(const Array::Ptr& stored, const std::string& sub,
+                     const std::vector<std::string>& ldapValues) {
+  Array::Ptr out = new Array;
+  std::vector<bool> used(ldapValues.size(), false);
+  auto indexOf = [&](const std::string& value) -> std::size_t {
+    for (std::size_t i = 0; i < ldapValues.size(); ++i) {
+      if (!used[i] && scim::equalsIgnoreCase(ldapValues[i], value)) return i;
+    }
+    return ldapValues.size();
+  };
+  if (stored) {
+    for (std::size_t i = 0; i < stored->size(); ++i) {
+      Var item = stored->get(static_cast<unsigned int>(i));
+      if (item.type() != typeid(Object::Ptr)) continue;
+      auto element = item.extract<Object::Ptr>();
+      if (!element->has(sub) || element->get(sub).isEmpty()) continue;
+      const std::size_t at = indexOf(scalarToLdap(element->get(sub)));
+      if (at == ldapValues.size()) continue;  // removed in the directory
+      used[at] = true;
+      element->set(sub, Var(ldapValues[at]));
+      out->add(element);
+    }
+  }
+  for (std::size_t i = 0; i < ldapValues.size(); ++i) {
+    if (used[i]) continue;
+    Object::Ptr element = new Object;
+    element->set(sub, Var(ldapValues[i]));
+    if (out->size() == 0 && i == 0) element->set("primary", true);
+    out->add(element);
+  }
+  return out;
+}
+
 void removeEmpty(Object& object) {
   std::vector<std::string> empty;
   for (auto& [key, value] : object) {
@@ -176,14 +235,16 @@ scim::Result<Entry> parseEntry(const std::string& path, const std::string& ldapA
     if (!def->multiValued) return bad("a selector needs a multi-valued attribute");
     if (selector == "primary") {
       entry.selector = Entry::Selector::Primary;
+    } else if (selector == "all") {
+      entry.selector = Entry::Selector::All;
     } else if (selector.rfind("type=", 0) == 0 && selector.size() > 5) {
       entry.selector = Entry::Selector::Type;
       entry.typeValue = selector.substr(5);
     } else {
-      return bad("selector must be [primary] or [type=VALUE]");
+      return bad("selector must be [primary], [all] or [type=VALUE]");
     }
   } else if (def->multiValued && def->type == scim::AttrType::Complex) {
-    return bad("a multi-valued complex attribute needs [primary] or [type=VALUE]");
+    return bad("a multi-valued complex attribute needs [primary], [all] or [type=VALUE]");
   }
   return entry;
 }
@@ -250,7 +311,7 @@ std::map<std::string, std::string> defaultUserMapping() {
       {"preferredLanguage", "preferredLanguage"},
       {"locale", "scimgateLocale"},
       {"timezone", "scimgateTimezone"},
-      {"emails[primary].value", "mail"},
+      {"emails[all].value", "mail"},
       {"phoneNumbers[type=work].value", "telephoneNumber"},
       {"phoneNumbers[type=mobile].value", "mobile"},
       {ent + "employeeNumber", "employeeNumber"},
@@ -278,6 +339,17 @@ scim::Result<UserMapping> UserMapping::create(const std::map<std::string, std::s
     if (!entry) return entry.error();
     mapping.entries_.push_back(std::move(*entry));
   }
+  for (const auto& all : mapping.entries_) {
+    if (all.selector != Entry::Selector::All) continue;
+    for (const auto& other : mapping.entries_) {
+      if (&other != &all && other.schema == all.schema && other.attribute == all.attribute &&
+          other.subAttribute == all.subAttribute) {
+        return makeError(ErrorKind::InvalidValue,
+                         "mapping: '" + all.attribute + "[all]." + all.subAttribute +
+                             "' cannot be combined with another mapping of the same values");
+      }
+    }
+  }
   bool hasUserName = std::any_of(mapping.entries_.begin(), mapping.entries_.end(),
                                  [](const Entry& e) { return e.attribute == "userName"; });
   if (!hasUserName) return makeError(ErrorKind::InvalidValue, "mapping: userName must be mapped");
@@ -302,7 +374,10 @@ Attributes UserMapping::toLdap(const Object& attributes) const {
     if (!container || !container->has(entry.attribute)) continue;
     Var value = container->get(entry.attribute);
     std::vector<std::string> values;
-    if (entry.selector != Entry::Selector::None) {
+    if (entry.selector == Entry::Selector::All) {
+      if (value.type() != typeid(Array::Ptr)) continue;
+      values = allValues(*value.extract<Array::Ptr>(), entry.subAttribute);
+    } else if (entry.selector != Entry::Selector::None) {
       if (value.type() != typeid(Array::Ptr)) continue;
       auto element = selectElement(*value.extract<Array::Ptr>(), entry, true);
       if (!element) continue;
@@ -383,6 +458,20 @@ Object::Ptr UserMapping::toScim(const Attributes& entry) const {
 
   for (const auto& e : entries_) {
     auto it = entry.find(e.ldap);
+    if (e.selector == Entry::Selector::All) {
+      // The directory is the truth for these values: the stored elements only add their details.
+      const std::vector<std::string> none;
+      const auto& values = it == entry.end() ? none : it->second;
+      Object::Ptr container = e.schema.empty() ? out : objectAt(*out, e.schema, !values.empty());
+      if (!container || (values.empty() && !container->has(e.attribute))) continue;
+      auto array = reconcile(arrayAt(*container, e.attribute, false), e.subAttribute, values);
+      if (array->size() == 0) {
+        container->remove(e.attribute);
+      } else {
+        container->set(e.attribute, array);
+      }
+      continue;
+    }
     if (it == entry.end() || it->second.empty() || synthesized.count(e.ldap)) continue;
     const auto& values = it->second;
     Object::Ptr container = e.schema.empty() ? out : objectAt(*out, e.schema, true);

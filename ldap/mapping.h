@@ -29,7 +29,8 @@ inline constexpr char kStatusAttribute[] = "scimgateStatus";
 /// Translates between the canonical SCIM User (scim/user.h) and LDAP attributes, and SCIM filters
 /// into LDAP filters, through a table of `SCIM path -> LDAP attribute` entries. Path forms:
 ///   `userName`, `name.givenName`, `urn:...:enterprise:2.0:User:employeeNumber`,
-///   `emails[primary].value` (the primary value, or the first), `phoneNumbers[type=work].value`.
+///   `emails[primary].value` (the primary value, or the first), `emails[all].value` (every value,
+///   primary first, in one multi-valued attribute), `phoneNumbers[type=work].value`.
 /// Simple multi-valued attributes (`...:skills`) map to a multi-valued LDAP attribute.
 class UserMapping {
  public:
@@ -65,7 +66,9 @@ class UserMapping {
     std::string schema;        // "" for core, else the extension URN
     std::string attribute;     // canonical name
     std::string subAttribute;  // "" or canonical sub-attribute name
-    enum class Selector { None, Primary, Type } selector = Selector::None;
+    // Primary/Type: one element's sub-attribute. All: every element's, all of them searchable in
+    // one multi-valued LDAP attribute (primary first); the elements stay whole in the remainder.
+    enum class Selector { None, Primary, Type, All } selector = Selector::None;
     std::string typeValue;  // for Selector::Type
     std::string ldap;
     const scim::AttributeDef* def = nullptr;  // the attribute (not the sub-attribute)

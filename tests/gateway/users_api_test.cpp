@@ -148,6 +148,44 @@ TEST_CASE("GET /Users filters by userName and externalId", "[gateway][users][sla
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
 
+TEST_CASE("every email is found by an emails.value filter the directory evaluates",
+          "[gateway][users][slapd]") {
+  Gateway gw;
+  const std::string name = "Mails-" + uniqueSuffix();
+  const std::string home = name + "@home.example.org";
+  auto created = gw.request(
+      "POST", "/scim/v2/Users",
+      R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)"
+      R"("emails":[{"value":")" + name + R"(@example.com","type":"work","primary":true},)"
+      R"({"value":")" + home + R"(","type":"home"}]})");
+  REQUIRE(created.status == 201);
+  const std::string id = created.json()->getValue<std::string>("id");
+
+  // The directory holds both addresses in mail, the primary first.
+  auto mail = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")", {"mail"});
+  REQUIRE(mail.size() == 1);
+  CHECK(mail.front().attributes["mail"] == std::vector<std::string>{name + "@example.com", home});
+
+  for (const std::string& filter :
+       {"emails.value%20eq%20%22" + home + "%22", "emails%5Bvalue%20co%20%22" + name +
+                                                      "%40home%22%5D",
+        "emails.value%20ew%20%22" + name + "%40home.example.org%22"}) {
+    CAPTURE(filter);
+    auto reply = gw.request("GET", "/scim/v2/Users?filter=" + filter);
+    REQUIRE(reply.status == 200);
+    auto json = reply.json();
+    REQUIRE(json->getValue<int>("totalResults") == 1);
+    CHECK(json->getArray("Resources")->getObject(0)->getValue<std::string>("id") == id);
+  }
+  // The type and primary flags come back as they were written.
+  auto read = gw.request("GET", "/scim/v2/Users/" + id);
+  auto emails = read.json()->getArray("emails");
+  REQUIRE(emails->size() == 2);
+  CHECK(emails->getObject(0)->getValue<bool>("primary"));
+  CHECK(emails->getObject(1)->getValue<std::string>("type") == "home");
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+}
+
 TEST_CASE("a duplicate userName is 409 uniqueness", "[gateway][users][slapd]") {
   Gateway gw;
   const std::string name = "twice-" + uniqueSuffix();

@@ -96,7 +96,9 @@ TEST_CASE("the default mapping writes each mapped SCIM attribute to its LDAP att
   CHECK(valuesOf(attributes, "cn") == Values{"Ada Lovelace - Engineering"});
   CHECK(valuesOf(attributes, "displayName") == Values{"Ada Lovelace - Engineering"});
   CHECK(valuesOf(attributes, "title") == Values{"Principal Engineer"});
-  CHECK(valuesOf(attributes, "mail") == Values{"ada.lovelace@example.com"});
+  // Every email is searchable in mail, the primary first.
+  CHECK(valuesOf(attributes, "mail") ==
+        Values{"ada.lovelace@example.com", "ada.personal@example.org"});
   CHECK(valuesOf(attributes, "telephoneNumber") == Values{"+44 20 7946 0000"});
   CHECK(valuesOf(attributes, "mobile") == Values{"+44 7700 900123"});
   CHECK(valuesOf(attributes, "employeeNumber") == Values{"701984"});
@@ -127,7 +129,7 @@ TEST_CASE("the remainder attribute holds exactly the SCIM data no mapped attribu
   const auto expected = parseObject(R"({
     "name": {"formatted": "Ada Lovelace"},
     "emails": [{"value": "ada.personal@example.org", "type": "home"},
-               {"type": "work", "primary": true}],
+               {"value": "ada.lovelace@example.com", "type": "work", "primary": true}],
     "phoneNumbers": [{"type": "work"}, {"type": "mobile"}],
     "addresses": [{"type": "work", "streetAddress": "1 Analytical Way", "locality": "London",
                    "postalCode": "EC1A 1BB", "country": "GB", "primary": true}],
@@ -203,12 +205,12 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("without a primary flag the first email maps to mail", "[ldap][mapping]") {
+TEST_CASE("without a primary flag the emails map to mail in their order", "[ldap][mapping]") {
   const auto user = parseObject(R"({"userName": "bjensen", "emails": [
       {"value": "first@example.com", "type": "work"},
       {"value": "second@example.com", "type": "home"}]})");
   const auto attributes = defaultMapping().toLdap(*user);
-  CHECK(valuesOf(attributes, "mail") == Values{"first@example.com"});
+  CHECK(valuesOf(attributes, "mail") == Values{"first@example.com", "second@example.com"});
 
   const auto readBack = defaultMapping().toScim(attributes);
   auto expected = parseObject(R"({"userName": "bjensen", "active": true, "emails": [
@@ -216,6 +218,45 @@ TEST_CASE("without a primary flag the first email maps to mail", "[ldap][mapping
       {"value": "second@example.com", "type": "home"}],
       "urn:scimgate:params:scim:schemas:extension:2.0:User": {"status": "active"}})");
   CHECK(canonicalJson(*readBack) == canonicalJson(*expected));
+}
+
+TEST_CASE("emails follow mail when the directory changes it behind the gateway",
+          "[ldap][mapping]") {
+  const auto user = parseObject(R"({"userName": "bjensen", "emails": [
+      {"value": "work@example.com", "type": "work", "primary": true},
+      {"value": "home@example.org", "type": "home"}]})");
+  auto attributes = defaultMapping().toLdap(*user);
+
+  SECTION("a value removed from mail disappears, the others keep their type") {
+    attributes["mail"] = {"WORK@example.com"};
+    const auto readBack = defaultMapping().toScim(attributes);
+    auto expected = parseObject(R"({"userName": "bjensen", "active": true, "emails": [
+        {"value": "WORK@example.com", "type": "work", "primary": true}],
+        "urn:scimgate:params:scim:schemas:extension:2.0:User": {"status": "active"}})");
+    CHECK(canonicalJson(*readBack) == canonicalJson(*expected));
+  }
+  SECTION("a value added to mail appears as an email without type") {
+    attributes["mail"].push_back("desk@example.net");
+    const auto readBack = defaultMapping().toScim(attributes);
+    auto expected = parseObject(R"({"userName": "bjensen", "active": true, "emails": [
+        {"value": "work@example.com", "type": "work", "primary": true},
+        {"value": "home@example.org", "type": "home"}, {"value": "desk@example.net"}],
+        "urn:scimgate:params:scim:schemas:extension:2.0:User": {"status": "active"}})");
+    CHECK(canonicalJson(*readBack) == canonicalJson(*expected));
+  }
+  SECTION("mail removed altogether leaves no emails") {
+    attributes.erase("mail");
+    const auto readBack = defaultMapping().toScim(attributes);
+    CHECK_FALSE(readBack->has("emails"));
+  }
+  SECTION("mail written by hand, with no stored details, reads as emails, the first primary") {
+    ldap::Attributes bare = {{"uid", {"bjensen"}}, {"mail", {"a@example.com", "b@example.com"}}};
+    const auto readBack = defaultMapping().toScim(bare);
+    auto expected = parseObject(R"({"userName": "bjensen", "active": true, "emails": [
+        {"value": "a@example.com", "primary": true}, {"value": "b@example.com"}],
+        "urn:scimgate:params:scim:schemas:extension:2.0:User": {"status": "active"}})");
+    CHECK(canonicalJson(*readBack) == canonicalJson(*expected));
+  }
 }
 
 TEST_CASE("a phone type the user does not have produces no LDAP attribute", "[ldap][mapping]") {
