@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <Poco/Crypto/DigestEngine.h>
 #include <Poco/JSON/Parser.h>
 
@@ -190,6 +191,11 @@ void readConfig(const Object::Ptr& root, Config& config, Problems& problems) {
   scim.boolean("userNameImmutable", config.scim.userNameImmutable);
   scim.boolean("emailImmutable", config.scim.emailImmutable);
 
+  // The roles a User may hold (each a group under ldap.rolesDn) and the one a new user gets.
+  Reader roles = top.child("roles");
+  roles.strings("names", config.ldap.roleNames);
+  roles.string("default", config.ldap.defaultRole);
+
   Reader ldap = top.child("ldap");
   if (!ldap.exists()) problems.items.push_back("$.ldap: is required");
   // Checked here, where the index of each array item is still known.
@@ -265,6 +271,13 @@ void validate(Config& config, Problems& problems) {
     problems.items.push_back("$.scim.defaultPageSize: must not exceed maxPageSize");
   }
   if (l.userMapping.empty()) l.userMapping = ldap::defaultUserMapping();
+  if (l.roleNames.empty()) problems.items.push_back("$.roles.names: at least one role is required");
+  if (!l.defaultRole.empty() &&
+      std::none_of(l.roleNames.begin(), l.roleNames.end(),
+                   [&](const std::string& name) { return name == l.defaultRole; })) {
+    problems.items.push_back("$.roles.default: '" + l.defaultRole +
+                             "' is not one of $.roles.names (or use \"\" for no default role)");
+  }
 }
 
 }  // namespace

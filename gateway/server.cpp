@@ -476,6 +476,19 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     sendUser(request, response, HTTPResponse::HTTP_OK, *replaced);
   }
 
+  static void markRemovedMemberships(const Object& before, Object& after) {
+    if (!after.has("roles")) after.set("roles", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+    const std::string ext(scim::kScimgateUserSchema);
+    auto had = before.getObject(ext);
+    if (!had || !had->has("accounts")) return;
+    auto now = after.getObject(ext);
+    if (!now) {
+      now = new Object;
+      after.set(ext, now);
+    }
+    if (!now->has("accounts")) now->set("accounts", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+  }
+
   // RFC 7644 3.5.2: the operations apply to the current state all or nothing; the write is
   // conditional on the version they were applied to, and is retried from a fresh read when a
   // concurrent writer got there first (unless the client pinned a version with If-Match).
@@ -502,6 +515,9 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
         ext->remove("status");
         if (ext->size() == 0) attributes->remove(std::string(scim::kScimgateUserSchema));
       }
+      // The operations applied to the whole current state: roles or accounts missing now were
+      // removed (for the directory, a missing `roles` means "leave them as they are").
+      markRemovedMemberships(*current->attributes, *attributes);
       if (auto immutable = checkImmutable(*current, *attributes); !immutable) {
         return sendError(response, immutable.error());
       }

