@@ -1,0 +1,25 @@
+#include "policy/mfa/state_store.h"
+
+#include "policy/mfa/detail/sql_state_store.h"
+
+namespace scimgate::policy::mfa {
+
+Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings) {
+  if (settings.kind == "sqlite") {
+    if (settings.path.empty()) {
+      return scim::makeError(ErrorKind::InvalidValue, "the SQLite MFA state store needs a file path");
+    }
+    return detail::openSqliteStore(settings.path);
+  }
+  if (settings.kind == "postgres" || settings.kind == "postgresql") {
+    if (settings.postgres.empty()) {
+      return scim::makeError(ErrorKind::InvalidValue,
+                             "the PostgreSQL MFA state store needs a connection string");
+    }
+    return detail::openPostgresStore(settings.postgres);
+  }
+  return scim::makeError(ErrorKind::InvalidValue, "unknown MFA state store kind '" + settings.kind +
+                                                      "' (expected sqlite or postgres)");
+}
+
+}  // namespace scimgate::policy::mfa

@@ -1,0 +1,105 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scim/result.h"
+
+namespace scimgate::policy::mfa {
+
+using scim::Error;
+using scim::ErrorKind;
+using scim::Result;
+
+/// Where the MFA state lives (DESIGN 6: SQLite file by default, PostgreSQL for several instances).
+struct StoreSettings {
+  std::string kind = "sqlite";  // "sqlite" or "postgres"
+  std::string path;             // sqlite: database file, created when missing
+  std::string postgres;         // postgres: libpq conninfo ("host=... port=... dbname=...")
+};
+
+enum class TotpState { Pending, Active };
+
+/// One TOTP secret as stored: `sealedSecret` is the AES-GCM envelope from secret_box.h, never the
+/// plain secret.
+struct TotpRecord {
+  TotpState state = TotpState::Pending;
+  std::string sealedSecret;
+  std::optional<std::int64_t> lastStep;  // last accepted RFC 6238 time step
+};
+
+/// One backup code as stored: only its salted slow hash (backup_codes.h).
+struct StoredBackupCode {
+  std::int64_t id = 0;
+  std::string hash;
+  bool used = false;
+};
+
+/// Second-factor throttling state of one user.
+struct FailureRecord {
+  std::int64_t failures = 0;                // failures since the last success or lockout
+  std::optional<std::int64_t> lockedUntil;  // unix seconds; locked while now < lockedUntil
+};
+
+/// Persistent MFA state, keyed by the user's SCIM id. Implementations are thread-safe, and every
+/// "use once" operation is a single conditional write, atomic across processes sharing the store.
+/// Failures are returned (kind Unavailable or Internal), never thrown; details carry no secrets.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  /// Stores a new pending TOTP secret for the user, replacing a previous pending one (the active
+  /// secret, if any, stays in force until the new one is activated).
+  virtual Result<void> putPendingTotp(std::string_view userId, std::string_view sealedSecret,
+                                      std::int64_t now) = 0;
+  /// The user's TOTP secret in that state, or nullopt.
+  virtual Result<std::optional<TotpRecord>> findTotp(std::string_view userId, TotpState state) = 0;
+  /// Records `step` as used for the secret `sealedSecret` in `state`, only when it is later than
+  /// the last used step. True when this caller won; false when the step (or a later one) was
+  /// already used or the secret was replaced meanwhile.
+  virtual Result<bool> claimTotpStep(std::string_view userId, TotpState state,
+                                     std::string_view sealedSecret, std::int64_t step) = 0;
+  /// Makes the pending secret `sealedSecret` the active one (replacing the old active secret) in one
+  /// transaction. False when that pending secret is no longer there.
+  virtual Result<bool> activateTotp(std::string_view userId, std::string_view sealedSecret) = 0;
+  /// Removes the user's pending and active TOTP secrets.
+  virtual Result<void> removeTotp(std::string_view userId) = 0;
+
+  /// Replaces the user's backup codes with `hashes` (a new generation) in one transaction: codes
+  /// of earlier generations stop working. Returns the new generation (1, 2, ...).
+  virtual Result<std::int64_t> replaceBackupCodes(std::string_view userId,
+                                                  const std::vector<std::string>& hashes,
+                                                  std::int64_t now) = 0;
+  /// The user's current backup codes, used ones included.
+  virtual Result<std::vector<StoredBackupCode>> backupCodes(std::string_view userId) = 0;
+  /// Marks the code used if it is still unused: true for exactly one caller.
+  virtual Result<bool> consumeBackupCode(std::int64_t codeId, std::int64_t now) = 0;
+  /// How many of the user's current backup codes are unused.
+  virtual Result<std::int64_t> countUnusedBackupCodes(std::string_view userId) = 0;
+
+  /// The user's throttling state (zero failures when none is stored).
+  virtual Result<FailureRecord> failures(std::string_view userId) = 0;
+  /// Counts one failure atomically; when the count reaches `maxFailures` the user is locked until
+  /// `now + lockoutSeconds` and the count starts again. True when this failure started a lockout.
+  virtual Result<bool> recordFailure(std::string_view userId, std::int64_t now,
+                                     std::int64_t maxFailures, std::int64_t lockoutSeconds) = 0;
+  /// Clears the failure count (after a success); an active lockout is left in place.
+  virtual Result<void> resetFailures(std::string_view userId) = 0;
+
+  /// The schema version the store is at (migrations are applied when it is opened).
+  virtual Result<int> schemaVersion() = 0;
+};
+
+/// Opens (creating or migrating as needed) the store `settings` describes. Unknown kind or missing
+/// path/conninfo: InvalidValue; database unreachable or unusable: Unavailable.
+Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings);
+
+/// The newest schema version this build knows; a store at a newer version is refused.
+inline constexpr int kSchemaVersion = 1;
+
+}  // namespace scimgate::policy::mfa
