@@ -1,7 +1,7 @@
 #include "config/config.h"
 
 #include <algorithm>
-#include <Poco/Crypto/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
 #include <Poco/JSON/Parser.h>
 
 #include <cstdlib>
@@ -318,9 +318,11 @@ Loaded loadFile(const std::string& path,
 }
 
 std::string sha256Hex(const std::string& token) {
-  Poco::Crypto::DigestEngine engine("SHA256");
+  // Poco's own SHA-2 (Foundation): Poco::Crypto::DigestEngine's per-object OpenSSL initialiser
+  // raced on its reference count when many requests hashed tokens at once, and crashed the gateway.
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
   engine.update(token);
-  return Poco::Crypto::DigestEngine::digestToHex(engine.digest());
+  return Poco::DigestEngine::digestToHex(engine.digest());
 }
 
 }  // namespace scimgate::config

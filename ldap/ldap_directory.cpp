@@ -454,6 +454,7 @@ class LdapDirectory final : public Directory {
     const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
                                      attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
     MessagePtr result(raw);
+    pool_.noteSortContext(ld);
     if (rc == LDAP_NO_SUCH_OBJECT) return UserPage{};
     // LDAP_VLV_ERROR still carries the VLV response with the count (an offset past the end).
     if (rc != LDAP_SUCCESS && rc != LDAP_VLV_ERROR) {

@@ -72,6 +72,14 @@ Lease::~Lease() {
   if (pool_ != nullptr) pool_->release(std::move(handle_));
 }
 
+void Lease::discard() {
+  if (pool_ != nullptr && handle_) {
+    std::lock_guard lock(pool_->mutex_);
+    pool_->sortContexts_.erase(handle_.get());
+  }
+  handle_.reset();
+}
+
 Pool::Pool(Settings settings) : settings_(std::move(settings)) {}
 
 scim::Result<LdapHandle> Pool::connect() {
@@ -113,6 +121,7 @@ scim::Result<Lease> Pool::acquire() {
       LdapHandle handle = std::move(idle_.back());
       idle_.pop_back();
       if (looksAlive(handle.get())) return Lease(this, std::move(handle));
+      sortContexts_.erase(handle.get());
       --open_;  // dead: dropped here, a fresh one is opened below
     }
     if (open_ < settings_.poolSize) {
@@ -135,8 +144,18 @@ scim::Result<Lease> Pool::acquire() {
   }
 }
 
+void Pool::noteSortContext(LDAP* ld) {
+  std::lock_guard lock(mutex_);
+  ++sortContexts_[ld];
+}
+
 void Pool::release(LdapHandle handle) {
   std::lock_guard lock(mutex_);
+  if (auto used = sortContexts_.find(handle.get());
+      handle && used != sortContexts_.end() && used->second >= kSortContextsPerConnection) {
+    sortContexts_.erase(used);
+    handle.reset();  // retired: its sort contexts are freed with it; a fresh one opens on demand
+  }
   if (handle) {
     idle_.push_back(std::move(handle));
   } else {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,7 +46,7 @@ class Lease {
   ~Lease();
 
   LDAP* get() const { return handle_.get(); }
-  void discard() { handle_.reset(); }
+  void discard();
 
  private:
   Pool* pool_;
@@ -66,6 +67,13 @@ class Pool {
 
   const Settings& settings() const { return settings_; }
 
+  /// Records that a search on `ld` opened a server-side sort context (a VLV page). slapd's sssvlv
+  /// keeps each one until the connection closes and answers busy beyond sssvlv-maxperconn (16 by
+  /// default), and a context cannot be reused for a new search (it serves the old result), so the
+  /// pool closes a connection once it has opened kSortContextsPerConnection of them.
+  void noteSortContext(LDAP* ld);
+  static constexpr int kSortContextsPerConnection = 8;
+
  private:
   friend class Lease;
   void release(LdapHandle handle);
@@ -75,6 +83,7 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<LdapHandle> idle_;
+  std::map<LDAP*, int> sortContexts_;  // per open connection that has opened any
   int open_ = 0;  // connections lent out or idle
 };
 

@@ -1,8 +1,10 @@
 #include "gateway/auth.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config/config.h"
@@ -112,4 +114,22 @@ TEST_CASE("constantTimeEquals is string equality", "[gateway][auth]") {
     CHECK(gateway::constantTimeEquals(c.a, c.b) == c.equal);
     CHECK(gateway::constantTimeEquals(c.b, c.a) == c.equal);
   }
+}
+
+TEST_CASE("tokens are hashed correctly by many request threads at once", "[gateway][auth]") {
+  // The gateway once crashed under load here: a per-hash OpenSSL initialiser raced on its count.
+  const auto auth = makeAuthenticator();
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        if (auth.authenticate("Bearer " + kOktaToken) != std::optional<std::string>("okta")) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(wrong == 0);
 }

@@ -3,9 +3,11 @@
 
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "ldap/directory.h"
 #include "ldap/escape.h"
@@ -370,4 +372,24 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
   REQUIRE(last.ok());
   REQUIRE(last->users.size() == 3);
   CHECK(last->users.front().attributes->getValue<std::string>("userName") == "bulk-09999");
+}
+
+TEST_CASE("many concurrent paged searches never run out of the server's sort contexts",
+          "[ldap][slapd][paging]") {
+  // slapd's sssvlv keeps every VLV sort context until its connection closes and answers busy past
+  // sssvlv-maxperconn (16 here); the pool must retire connections before that, with no failures.
+  auto dir = directory();
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 60; ++i) {
+        ldap::UserQuery query;
+        query.count = 2;
+        if (!dir->searchUsers(query).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failed == 0);
 }
