@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "policy/permissions.h"
+
 #include <algorithm>
 #include <Poco/SHA2Engine.h>
 #include <Poco/JSON/Parser.h>
@@ -95,6 +97,17 @@ class Reader {
     }
   }
 
+  /// Every key of this object as a list of strings ({"Manager": ["readUsers"], ...}).
+  void stringLists(std::map<std::string, std::vector<std::string>>& out) {
+    if (!object_) return;
+    for (const auto& [name, value] : *object_) {
+      (void)value;
+      std::vector<std::string> items;
+      strings(name, items);
+      out[name] = items;
+    }
+  }
+
   Array::Ptr array(const std::string& key) {
     if (!present(key)) return nullptr;
     if (object_->get(key).type() != typeid(Array::Ptr)) {
@@ -176,6 +189,8 @@ void readConfig(const Object::Ptr& root, Config& config, Problems& problems) {
       TokenSettings settings;
       token.string("name", settings.name);
       token.string("sha256", settings.sha256);
+      token.string("role", settings.role);
+      token.strings("accounts", settings.accounts);
       if (settings.name.empty()) token.problem("name", "is required");
       if (!isHex64(settings.sha256)) {
         token.problem("sha256", "must be the token's SHA-256 as 64 lower-case hex digits "
@@ -184,6 +199,44 @@ void readConfig(const Object::Ptr& root, Config& config, Problems& problems) {
       config.tokens.push_back(settings);
     }
   }
+
+  if (auto clients = top.array("jwtClients")) {
+    for (unsigned int i = 0; i < clients->size(); ++i) {
+      const std::string path = "$.jwtClients[" + std::to_string(i) + "]";
+      if (clients->get(i).type() != typeid(Object::Ptr)) {
+        problems.items.push_back(path + ": must be an object");
+        continue;
+      }
+      Reader client(problems, path, clients->getObject(i));
+      JwtClientSettings settings;
+      client.string("name", settings.name);
+      client.string("issuer", settings.issuer);
+      client.string("audience", settings.audience);
+      client.string("algorithm", settings.algorithm);
+      client.string("secret", settings.secret);
+      client.string("publicKeyFile", settings.publicKeyFile);
+      client.string("role", settings.role);
+      client.strings("accounts", settings.accounts);
+      if (settings.name.empty()) client.problem("name", "is required");
+      if (settings.issuer.empty()) client.problem("issuer", "is required");
+      if (settings.audience.empty()) client.problem("audience", "is required");
+      if (settings.algorithm == "HS256") {
+        if (settings.secret.size() < 32) client.problem("secret", "HS256 needs a secret of at least 32 characters");
+      } else if (settings.algorithm == "RS256") {
+        if (settings.publicKeyFile.empty()) client.problem("publicKeyFile", "RS256 needs a PEM public key file");
+      } else {
+        client.problem("algorithm", "must be RS256 or HS256");
+      }
+      config.jwtClients.push_back(settings);
+    }
+  }
+
+  Reader auth = top.child("auth");
+  auth.string("sessionKey", config.auth.sessionKey);
+  auth.integer("sessionSeconds", config.auth.sessionSeconds, 60, 24 * 3600);
+  auth.string("auditPath", config.auth.auditPath);
+  Reader permissions = auth.child("permissions");
+  permissions.stringLists(config.auth.permissions);
 
   Reader scim = top.child("scim");
   scim.integer("defaultPageSize", config.scim.defaultPageSize, 1, 10000);
@@ -230,6 +283,7 @@ void applyEnvironment(Config& config, const std::function<const char*(const char
   }
   if (auto dn = get("SCIMGATE_LDAP_BIND_DN"); !dn.empty()) config.ldap.bindDn = dn;
   if (auto pw = get("SCIMGATE_LDAP_BIND_PASSWORD"); !pw.empty()) config.ldap.bindPassword = pw;
+  if (auto key = get("SCIMGATE_SESSION_KEY"); !key.empty()) config.auth.sessionKey = key;
   if (auto hashes = get("SCIMGATE_TOKEN_SHA256"); !hashes.empty()) {
     for (const auto& hash : splitList(hashes)) {
       if (!isHex64(hash)) {
@@ -271,6 +325,27 @@ void validate(Config& config, Problems& problems) {
     problems.items.push_back("$.scim.defaultPageSize: must not exceed maxPageSize");
   }
   if (l.userMapping.empty()) l.userMapping = ldap::defaultUserMapping();
+  for (std::size_t i = 0; i < config.tokens.size(); ++i) {
+    const std::string path = "$.tokens[" + std::to_string(i) + "]";
+    if (!policy::parseRole(config.tokens[i].role)) {
+      problems.items.push_back(path + ".role: must be Administrator, Manager, Agent or Viewer");
+    }
+  }
+  for (std::size_t i = 0; i < config.jwtClients.size(); ++i) {
+    if (!policy::parseRole(config.jwtClients[i].role)) {
+      problems.items.push_back("$.jwtClients[" + std::to_string(i) +
+                               "].role: must be Administrator, Manager, Agent or Viewer");
+    }
+  }
+  const auto& key = config.auth.sessionKey;
+  if (!key.empty() && (key.size() < 64 || key.size() % 2 != 0 ||
+                       key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
+    problems.items.push_back("$.auth.sessionKey: must be at least 32 bytes as hex (64 hex digits; "
+                             "openssl rand -hex 32 makes one)");
+  }
+  if (auto matrix = policy::parsePermissionMatrix(config.auth.permissions); !matrix.ok()) {
+    for (const auto& error : matrix.errors) problems.items.push_back("$.auth.permissions: " + error);
+  }
   if (l.roleNames.empty()) problems.items.push_back("$.roles.names: at least one role is required");
   if (!l.defaultRole.empty() &&
       std::none_of(l.roleNames.begin(), l.roleNames.end(),

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,38 @@ struct ServerSettings {
   int requestTimeoutMs = 30000;
 };
 
-/// A provisioning client's static bearer token, stored only as its SHA-256 (hex).
+/// A provisioning client's static bearer token, stored only as its SHA-256 (hex), with the role
+/// and account scope it acts with (DESIGN 6).
 struct TokenSettings {
   std::string name;
   std::string sha256;
+  std::string role = "Administrator";
+  std::vector<std::string> accounts = {"*"};  // account ids, or "*" for every account
+};
+
+/// A provisioning client that presents OAuth2 JWT bearer tokens (RFC 7523 / RFC 9068 style):
+/// signature, issuer, audience, expiry and not-before are checked.
+struct JwtClientSettings {
+  std::string name;
+  std::string issuer;
+  std::string audience;
+  std::string algorithm = "RS256";  // or HS256
+  std::string secret;               // HS256: the shared key (secret: never logged)
+  std::string publicKeyFile;        // RS256: PEM public key
+  std::string role = "Administrator";
+  std::vector<std::string> accounts = {"*"};
+};
+
+/// People's logins, sessions, permissions and the audit trail.
+struct AuthSettings {
+  /// HMAC key for session tokens, hex (>= 32 bytes). "" = a random key per process, so sessions
+  /// end at a restart and are not shared between instances.
+  std::string sessionKey;
+  int sessionSeconds = 900;
+  /// Role -> operation names (policy/permissions.h); roles left out keep the default row.
+  std::map<std::string, std::vector<std::string>> permissions;
+  /// JSON-lines audit log; "" = written to the standard error stream with the request log.
+  std::string auditPath;
 };
 
 /// SCIM list limits.
@@ -40,6 +69,8 @@ struct ScimSettings {
 struct Config {
   ServerSettings server;
   std::vector<TokenSettings> tokens;
+  std::vector<JwtClientSettings> jwtClients;
+  AuthSettings auth;
   ScimSettings scim;
   ldap::Settings ldap;
 };
