@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -14,13 +15,18 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "gateway/access.h"
+#include "gateway/audit.h"
 #include "gateway/auth.h"
 #include "gateway/error_response.h"
 #include "ldap/group_directory.h"
+#include "policy/password_policy.h"
+#include "policy/permissions.h"
 #include "scim/group.h"
 #include "scim/patch.h"
 #include "scim/projection.h"
@@ -97,11 +103,35 @@ scim::Result<std::size_t> parseCount(const std::map<std::string, std::string>& p
 }
 
 struct Context {
+  Context(const config::Config& cfg, ldap::Directory& dir, ldap::GroupDirectory& grp)
+      : config(cfg),
+        directory(dir),
+        groups(grp),
+        access(cfg, dir),
+        matrix(policy::parsePermissionMatrix(cfg.auth.permissions).matrix),
+        audit(cfg.auth.auditPath) {}
+
   config::Config config;
   ldap::Directory& directory;
   ldap::GroupDirectory& groups;
-  TokenAuthenticator authenticator;
+  Access access;
+  policy::PermissionMatrix matrix;
+  AuditLog audit;
+  policy::PasswordRules passwords;
 };
+
+// A deep copy of a JSON object.
+Object::Ptr copyOf(const Object& object) {
+  Poco::JSON::Parser parser;
+  return parser.parse(toJson(object)).extract<Object::Ptr>();
+}
+
+std::string jsonText(const Poco::Dynamic::Var& value) {
+  if (value.isEmpty()) return "null";
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(value, out);
+  return out.str();
+}
 
 class ScimRequest final : public Poco::Net::HTTPRequestHandler {
  public:
@@ -120,9 +150,12 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     } catch (const std::exception& e) {
       logLine("error", request.getMethod(), path, 500, started, e.what());
       if (!response.sent()) sendError(response, {ErrorKind::Internal, "internal error"});
+      recordAudit(request.getMethod(), path, 500);
       return;
     }
-    logLine("info", request.getMethod(), path, static_cast<int>(response.getStatus()), started, "");
+    const int status = static_cast<int>(response.getStatus());
+    logLine("info", request.getMethod(), path, status, started, "");
+    recordAudit(request.getMethod(), path, status);
   }
 
  private:
@@ -136,6 +169,21 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       in.read(buffer, sizeof buffer);
       dropped += static_cast<std::size_t>(in.gcount());
     }
+  }
+
+  // DESIGN 6 / issue #5: one audit record per write and per denied request. Attribute names
+  // only, never values.
+  void recordAudit(const std::string& method, const std::string& path, int status) {
+    const bool denied = status == 401 || status == 403 || audit_.outcome == "denied";
+    const bool write = method != "GET" && method != "HEAD" && method != "OPTIONS";
+    if (!denied && !write) return;
+    if (path == "/healthz" || path == "/readyz") return;
+    if (audit_.operation.empty()) audit_.operation = method + " " + path;
+    if (audit_.outcome.empty() || (audit_.outcome != "denied" && denied)) {
+      audit_.outcome = denied ? "denied" : status < 400 ? "success" : "failed";
+    }
+    audit_.status = status;
+    context_.audit.record(audit_);
   }
 
   // One JSON line per request: no bodies, no headers, no secrets.
@@ -162,14 +210,21 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     const std::string& method = request.getMethod();
     if (path == "/healthz") return health(response);
     if (path == "/readyz") return ready(response);
-    if (path.rfind(kBasePath, 0) != 0 ||
-        (path.size() > kBasePath.size() && path[kBasePath.size()] != '/')) {
+    if (path == "/auth/login") {
+      if (method != "POST") return methodNotAllowed(response, "POST");
+      return login(request, response);
+    }
+    const bool people = path.rfind("/auth/", 0) == 0 || path.rfind("/mfa/", 0) == 0;
+    if (!people && (path.rfind(kBasePath, 0) != 0 ||
+                    (path.size() > kBasePath.size() && path[kBasePath.size()] != '/'))) {
       return sendError(response, {ErrorKind::NotFound, "no such endpoint: " + path});
     }
-    if (!context_.authenticator.authenticate(request.get("Authorization", ""))) {
-      return sendError(response, {ErrorKind::Unauthorized,
-                                  "a valid bearer token is required (Authorization: Bearer ...)"});
-    }
+    auto caller = context_.access.identify(request.get("Authorization", ""));
+    if (!caller) return sendError(response, caller.error());
+    caller_ = *caller;
+    audit_.principal = caller_.name;
+    audit_.principalId = caller_.principal.userId;
+    if (people) return peopleRoute(request, response, path);
     std::vector<std::string> segments;
     {
       std::stringstream stream(path.substr(kBasePath.size()));
@@ -199,6 +254,11 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       if (method != "GET") return methodNotAllowed(response, "GET");
       return resourceTypes(request, response, segments);
     }
+    if (is("Me") && segments.size() == 1) {
+      if (method == "GET") return getMe(request, response);
+      if (method == "PUT" || method == "PATCH") return changeMe(request, response, method == "PATCH");
+      return methodNotAllowed(response, "GET, PUT, PATCH");
+    }
     if (resource == ".search" && segments.size() == 1) {
       if (method != "POST") return methodNotAllowed(response, "POST");
       return searchUsers(request, response);
@@ -213,14 +273,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
         if (method == "GET") return getGroup(request, response, segments[1], params);
         if (method == "PUT") return replaceGroup(request, response, segments[1]);
         if (method == "PATCH") return patchGroup(request, response, segments[1]);
-        if (method == "DELETE") {
-          auto deleted = context_.groups.deleteGroup(segments[1], request.get("If-Match", ""));
-          if (!deleted) return sendError(response, deleted.error());
-          response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
-          response.setContentLength(0);
-          response.send();
-          return;
-        }
+        if (method == "DELETE") return deleteGroup(request, response, segments[1]);
         return methodNotAllowed(response, "GET, PUT, PATCH, DELETE");
       }
     }
@@ -414,20 +467,44 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   }
 
   void createUser(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "users.create";
+    if (!allowed(response, policy::Operation::WriteUsers)) return;
     auto body = readJsonBody(request);
     if (!body) return sendError(response, body.error());
+    audit_.attributes = keysOf(**body);
     auto input = scim::parseUserInput(**body);
     if (!input) return sendError(response, input.error());
+    const policy::Target newUser;  // no role, no accounts yet
+    if (auto decision = checkUserChange(nullptr, *input->attributes, newUser, false);
+        !decision.isAllowed()) {
+      return deny(response, decision);
+    }
+    if (!caller_.principal.allAccounts) {
+      const auto accounts = accountIdsOf(*input->attributes);
+      if (!accounts || accounts->empty()) {
+        return deny(response, policy::Decision::forbidden(
+                                  "you manage users only within your accounts: name one of them in "
+                                  "the new user's accounts (" +
+                                  std::string(scim::kScimgateUserSchema) + ":accounts)"));
+      }
+    }
+    if (input->password) {
+      if (auto problem = passwordProblems(*input->password, *input->attributes)) {
+        return sendError(response, *problem);
+      }
+    }
     scim::User user;
     user.attributes = input->attributes;
     auto created = context_.directory.createUser(user, input->password);
     if (!created) return sendError(response, created.error());
+    audit_.target = created->id;
     sendUser(request, response, HTTPResponse::HTTP_CREATED, *created);
   }
 
   void getUser(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
-    auto user = context_.directory.findUser(id);
-    if (!user) return sendError(response, user.error());
+    auto loaded = loadTarget(response, id, policy::Operation::ReadUsers);
+    if (!loaded) return;
+    auto user = std::optional<scim::User>(std::move(loaded->first));
     // RFC 7644 3.14 / RFC 7232 3.2: an unchanged resource is 304 without a body.
     if (etagListMatches(request.get("If-None-Match", ""), user->meta.version)) {
       response.set("ETag", user->meta.version);
@@ -457,14 +534,31 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   }
 
   void replaceUser(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
+    audit_.operation = "users.replace";
     auto body = readJsonBody(request);
     if (!body) return sendError(response, body.error());
+    audit_.attributes = keysOf(**body);
     auto input = scim::parseUserInput(**body);
     if (!input) return sendError(response, input.error());
-    auto current = context_.directory.findUser(id);
-    if (!current) return sendError(response, current.error());
+    auto loaded = loadTarget(response, id, policy::Operation::WriteUsers);
+    if (!loaded) return;
+    auto current = std::optional<scim::User>(std::move(loaded->first));
+    if (ownProfileOnly(loaded->second)) {
+      if (input->password) return sendError(response, passwordHere());
+      return writeOwnProfile(request, response, *current, *input->attributes);
+    }
     if (auto immutable = checkImmutable(*current, *input->attributes); !immutable) {
       return sendError(response, immutable.error());
+    }
+    if (auto decision = checkUserChange(current->attributes.get(), *input->attributes,
+                                        loaded->second, input->password.has_value());
+        !decision.isAllowed()) {
+      return deny(response, decision, id);
+    }
+    if (input->password) {
+      if (auto problem = passwordProblems(*input->password, *input->attributes)) {
+        return sendError(response, *problem);
+      }
     }
     scim::User user;
     user.attributes = input->attributes;
@@ -493,17 +587,26 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   // conditional on the version they were applied to, and is retried from a fresh read when a
   // concurrent writer got there first (unless the client pinned a version with If-Match).
   void patchUser(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
+    audit_.operation = "users.patch";
     auto body = readJsonBody(request);
     if (!body) return sendError(response, body.error());
     auto operations = scim::parsePatchRequest(**body);
     if (!operations) return sendError(response, operations.error());
+    audit_.attributes = pathsOf(*operations);
     const auto& type = scim::userResourceType();
     auto password = scim::takePassword(*operations, type);
     if (!password) return sendError(response, password.error());
+    auto loaded = loadTarget(response, id, policy::Operation::WriteUsers);
+    if (!loaded) return;
+    const bool ownOnly = ownProfileOnly(loaded->second);
+    if (ownOnly && *password) return sendError(response, passwordHere());
     const std::string clientIfMatch = request.get("If-Match", "");
     for (int attempt = 0;; ++attempt) {
-      auto current = context_.directory.findUser(id);
+      scim::Result<scim::User> current = attempt == 0 ? scim::Result<scim::User>(loaded->first)
+                                                      : context_.directory.findUser(id);
       if (!current) return sendError(response, current.error());
+      auto target = attempt == 0 ? scim::Result<policy::Target>(loaded->second) : targetOf(*current);
+      if (!target) return sendError(response, target.error());
       Object::Ptr attributes = current->attributes;
       if (!operations->empty()) {
         auto patched = scim::applyPatch(*current->attributes, *operations, type);
@@ -517,9 +620,20 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       }
       // The operations applied to the whole current state: roles or accounts missing now were
       // removed (for the directory, a missing `roles` means "leave them as they are").
+      if (ownOnly) return writeOwnProfile(request, response, *current, *attributes);
       markRemovedMemberships(*current->attributes, *attributes);
       if (auto immutable = checkImmutable(*current, *attributes); !immutable) {
         return sendError(response, immutable.error());
+      }
+      if (auto decision = checkUserChange(current->attributes.get(), *attributes, *target,
+                                          password->has_value());
+          !decision.isAllowed()) {
+        return deny(response, decision, id);
+      }
+      if (*password) {
+        if (auto problem = passwordProblems(**password, *attributes)) {
+          return sendError(response, *problem);
+        }
       }
       scim::User user;
       user.attributes = attributes;
@@ -587,10 +701,28 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   }
 
   void createGroup(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "groups.create";
     auto body = readJsonBody(request);
     if (!body) return sendError(response, body.error());
+    audit_.attributes = keysOf(**body);
     auto input = scim::parseGroupInput(**body);
     if (!input) return sendError(response, input.error());
+    if (!allowed(response, groupOperation(input->kind))) return;
+    if (input->members && !input->members->empty()) {
+      scim::GroupView planned;
+      planned.kind = input->kind;
+      planned.displayName = input->displayName;
+      std::vector<std::string> add;
+      for (const auto& member : *input->members) add.push_back(member.value);
+      auto decision = checkGroupMembers(planned, add, {});
+      if (input->kind == scim::GroupKind::Account &&
+          caller_.principal.role != policy::Role::Administrator) {
+        decision = policy::Decision::forbidden("only an Administrator puts users in a new account");
+      } else if (input->kind == scim::GroupKind::Account) {
+        decision = policy::Decision::allow();  // the creator administers the new account
+      }
+      if (!decision.isAllowed()) return deny(response, decision);
+    }
     auto created = context_.groups.createGroup(*input);
     if (!created) return sendError(response, created.error());
     sendGroup(request, response, HTTPResponse::HTTP_CREATED, *created);
@@ -598,6 +730,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
 
   void getGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id,
                 const std::map<std::string, std::string>& params) {
+    if (!allowed(response, policy::Operation::ReadGroups)) return;
     auto group = context_.groups.findGroup(id, wantsMembers(params));
     if (!group) return sendError(response, group.error());
     if (etagListMatches(request.get("If-None-Match", ""), group->meta.version)) {
@@ -615,10 +748,20 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (!body) return sendError(response, body.error());
     auto input = scim::parseGroupInput(**body);
     if (!input) return sendError(response, input.error());
-    auto current = context_.groups.findGroup(id, false);
+    audit_.operation = "groups.replace";
+    audit_.target = id;
+    audit_.attributes = keysOf(**body);
+    auto current = context_.groups.findGroup(id, input->members.has_value());
     if (!current) return sendError(response, current.error());
+    if (!allowed(response, groupOperation(current->kind))) return;
     if (input->kindGiven && input->kind != current->kind) {
       return sendError(response, {ErrorKind::Mutability, "a group's kind is set on create"});
+    }
+    if (input->members && current->members) {
+      auto [add, remove] = memberDiff(*current->members, *input->members);
+      if (auto decision = checkGroupMembers(*current, add, remove); !decision.isAllowed()) {
+        return deny(response, decision);
+      }
     }
     input->kind = current->kind;
     auto replaced = context_.groups.replaceGroup(id, *input, request.get("If-Match", ""));
@@ -664,8 +807,12 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (!body) return sendError(response, body.error());
     auto operations = scim::parsePatchRequest(**body);
     if (!operations) return sendError(response, operations.error());
+    audit_.operation = "groups.patch";
+    audit_.target = id;
+    audit_.attributes = pathsOf(*operations);
     auto current = context_.groups.findGroup(id, false);
     if (!current) return sendError(response, current.error());
+    if (!allowed(response, groupOperation(current->kind))) return;
     const std::string ifMatch = request.get("If-Match", "");
     std::vector<std::string> add;
     std::vector<std::string> remove;
@@ -750,6 +897,21 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       }
     }
 
+    if (current->kind == scim::GroupKind::Role || current->kind == scim::GroupKind::Account) {
+      std::vector<std::string> adds = add;
+      std::vector<std::string> removes = remove;
+      if (replaceMembers) {
+        auto withMembers = context_.groups.findGroup(id, true);
+        if (!withMembers) return sendError(response, withMembers.error());
+        auto [plus, minus] = memberDiff(withMembers->members.value_or(std::vector<scim::GroupMember>{}),
+                                        *replaceMembers);
+        adds.insert(adds.end(), plus.begin(), plus.end());
+        removes.insert(removes.end(), minus.begin(), minus.end());
+      }
+      if (auto decision = checkGroupMembers(*current, adds, removes); !decision.isAllowed()) {
+        return deny(response, decision);
+      }
+    }
     std::string version = ifMatch;
     if (displayName || externalId || replaceMembers) {
       scim::GroupInput input;
@@ -777,8 +939,44 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     response.send();
   }
 
+  // Ids in `wanted` and not in `current` (added), and the other way round (removed).
+  static std::pair<std::vector<std::string>, std::vector<std::string>> memberDiff(
+      const std::vector<scim::GroupMember>& current, const std::vector<scim::GroupMember>& wanted) {
+    std::set<std::string> had;
+    std::set<std::string> want;
+    for (const auto& m : current) had.insert(m.value);
+    for (const auto& m : wanted) want.insert(m.value);
+    std::pair<std::vector<std::string>, std::vector<std::string>> diff;
+    for (const auto& id : want) {
+      if (!had.count(id)) diff.first.push_back(id);
+    }
+    for (const auto& id : had) {
+      if (!want.count(id)) diff.second.push_back(id);
+    }
+    return diff;
+  }
+
+  void deleteGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
+    audit_.operation = "groups.delete";
+    audit_.target = id;
+    auto current = context_.groups.findGroup(id, false);
+    if (!current) return sendError(response, current.error());
+    if (!allowed(response, groupOperation(current->kind))) return;
+    if (current->kind == scim::GroupKind::Role) {
+      return deny(response, policy::Decision::forbidden(
+                                "role groups come from the configuration (roles.names) and are not "
+                                "deleted through the API"));
+    }
+    auto deleted = context_.groups.deleteGroup(id, request.get("If-Match", ""));
+    if (!deleted) return sendError(response, deleted.error());
+    response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+    response.setContentLength(0);
+    response.send();
+  }
+
   void listGroups(HTTPServerRequest& request, HTTPServerResponse& response,
                   const std::map<std::string, std::string>& params) {
+    if (!allowed(response, policy::Operation::ReadGroups)) return;
     auto startIndex = parseCount(params, "startindex", 1, 1);
     if (!startIndex) return sendError(response, startIndex.error());
     auto count = parseCount(params, "count", context_.config.scim.defaultPageSize, 0);
@@ -841,6 +1039,13 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   }
 
   void deleteUser(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
+    audit_.operation = "users.delete";
+    auto loaded = loadTarget(response, id, policy::Operation::DeleteUsers);
+    if (!loaded) return;
+    if (auto decision = policy::checkDeactivateOrDelete(caller_.principal, loaded->second);
+        !decision.isAllowed()) {
+      return deny(response, decision, id);
+    }
     auto deleted = context_.directory.deleteUser(id, request.get("If-Match", ""));
     if (!deleted) return sendError(response, deleted.error());
     response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
@@ -915,6 +1120,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
 
   void listUsers(HTTPServerRequest& request, HTTPServerResponse& response,
                  const std::map<std::string, std::string>& params) {
+    if (!allowed(response, policy::Operation::ReadUsers)) return;
     const auto cursorParam = params.find("cursor");
     const bool cursorMode = cursorParam != params.end();
     if (cursorMode && params.count("startindex")) {
@@ -965,6 +1171,10 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     }
     query.startIndex = *startIndex;
     query.count = pageSize;
+    if (!caller_.principal.allAccounts) {
+      query.inAccounts = caller_.principal.accounts;
+      query.alsoUserId = caller_.principal.userId;
+    }
     auto page = context_.directory.searchUsers(query);
     if (!page) return sendError(response, page.error());
     Array::Ptr resources = new Array;
@@ -989,6 +1199,532 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     sendJson(response, HTTPResponse::HTTP_OK, *body);
   }
 
+  // ---- Self-service: /Me and the person's own profile (issue #5) ----------------------------
+
+  // The profile fields a person may change about themselves; everything else (userName, emails,
+  // roles, accounts, status) belongs to administrators and the identity provider.
+  static bool selfWritable(const std::string& attribute) {
+    for (const char* name : {"name", "displayName", "nickName", "phoneNumbers", "timezone",
+                             "preferredLanguage", "locale", "profileUrl", "photos"}) {
+      if (scim::equalsIgnoreCase(attribute, name)) return true;
+    }
+    return false;
+  }
+
+  // A person acting on their own user whose role may not write users: only the profile fields.
+  bool ownProfileOnly(const policy::Target& target) const {
+    return target.isCaller &&
+           !context_.matrix.allows(caller_.principal.role, policy::Operation::WriteUsers);
+  }
+
+  static scim::Error passwordHere() {
+    return {ErrorKind::Mutability,
+            "your own password is changed with POST /auth/password/change {\"currentPassword\", "
+            "\"newPassword\", \"confirmPassword\"}"};
+  }
+
+  // Writes the profile fields of `wanted` over the current user. A read-only field that differs
+  // is 400 mutability naming it; fields sent back unchanged are fine (clients echo resources).
+  void writeOwnProfile(HTTPServerRequest& request, HTTPServerResponse& response,
+                       const scim::User& current, const Object& wanted) {
+    if (!context_.matrix.allows(caller_.principal.role, policy::Operation::WriteOwnProfile)) {
+      return deny(response, policy::Decision::forbidden("your role may not change your profile"));
+    }
+    for (const auto& [key, value] : wanted) {
+      if (selfWritable(key) || scim::equalsIgnoreCase(key, "schemas") ||
+          scim::equalsIgnoreCase(key, "id") || scim::equalsIgnoreCase(key, "meta") ||
+          scim::equalsIgnoreCase(key, "groups")) {
+        continue;
+      }
+      Poco::Dynamic::Var before;
+      for (const auto& [name, had] : *current.attributes) {
+        if (scim::equalsIgnoreCase(name, key)) before = had;
+      }
+      if (key == scim::kScimgateUserSchema && value.type() == typeid(Object::Ptr)) {
+        // status is computed; only the rest of the extension must match.
+        auto sent = copyOf(*value.extract<Object::Ptr>());
+        sent->remove("status");
+        sent->remove("mfa");
+        Object::Ptr had = before.type() == typeid(Object::Ptr) ? copyOf(*before.extract<Object::Ptr>())
+                                                               : Object::Ptr(new Object);
+        had->remove("status");
+        had->remove("mfa");
+        if (toJson(*sent) == toJson(*had)) continue;
+      } else if (jsonText(value) == jsonText(before)) {
+        continue;
+      }
+      return sendError(response, {ErrorKind::Mutability,
+                                  "'" + key + "' cannot be changed here; you may change name, "
+                                  "displayName, nickName, phoneNumbers, timezone, "
+                                  "preferredLanguage, locale, profileUrl and photos"});
+    }
+    Object::Ptr next = copyOf(*current.attributes);
+    std::vector<std::string> drop;
+    for (const auto& [key, value] : *next) {
+      if (selfWritable(key)) drop.push_back(key);
+    }
+    for (const auto& key : drop) next->remove(key);
+    for (const auto& [key, value] : wanted) {
+      if (selfWritable(key)) next->set(key, value);
+    }
+    if (auto ext = next->getObject(std::string(scim::kScimgateUserSchema))) {
+      ext->remove("status");
+      ext->remove("mfa");
+    }
+    scim::User user;
+    user.attributes = next;
+    auto replaced = context_.directory.replaceUser(current.id, user, std::nullopt,
+                                                   request.get("If-Match", current.meta.version));
+    if (!replaced) return sendError(response, replaced.error());
+    sendUser(request, response, HTTPResponse::HTTP_OK, *replaced);
+  }
+
+  void getMe(HTTPServerRequest& request, HTTPServerResponse& response) {
+    if (!allowed(response, policy::Operation::ReadOwnProfile)) return;
+    auto user = context_.directory.findUser(caller_.principal.userId);
+    if (!user) return sendError(response, user.error());
+    sendUser(request, response, HTTPResponse::HTTP_OK, *user);
+  }
+
+  void changeMe(HTTPServerRequest& request, HTTPServerResponse& response, bool patch) {
+    audit_.operation = patch ? "me.patch" : "me.replace";
+    audit_.target = caller_.principal.userId;
+    if (!allowed(response, policy::Operation::WriteOwnProfile)) return;
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    auto current = context_.directory.findUser(caller_.principal.userId);
+    if (!current) return sendError(response, current.error());
+    Object::Ptr wanted;
+    if (patch) {
+      auto operations = scim::parsePatchRequest(**body);
+      if (!operations) return sendError(response, operations.error());
+      audit_.attributes = pathsOf(*operations);
+      auto password = scim::takePassword(*operations, scim::userResourceType());
+      if (!password) return sendError(response, password.error());
+      if (*password) return sendError(response, passwordHere());
+      auto patched = scim::applyPatch(*current->attributes, *operations, scim::userResourceType());
+      if (!patched) return sendError(response, patched.error());
+      wanted = *patched;
+    } else {
+      audit_.attributes = keysOf(**body);
+      auto input = scim::parseUserInput(**body);
+      if (!input) return sendError(response, input.error());
+      if (input->password) return sendError(response, passwordHere());
+      wanted = input->attributes;
+    }
+    writeOwnProfile(request, response, *current, *wanted);
+  }
+
+  // ---- People: login, password change and reset, SSO verification (issue #5) -----------------
+
+  void sendPlainJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const Object& body) {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    const std::string text = toJson(body);
+    response.setContentLength(static_cast<std::streamsize>(text.size()));
+    response.send() << text;
+  }
+
+  // Unknown user, wrong password, locked or deactivated account: one answer for all.
+  void loginRefused(HTTPServerResponse& response, const std::string& error, const std::string& detail) {
+    audit_.outcome = "denied";
+    audit_.reason = error;
+    Object body;
+    body.set("error", error);
+    body.set("detail", detail);
+    response.set("WWW-Authenticate", "Bearer");
+    sendPlainJson(response, HTTPResponse::HTTP_UNAUTHORIZED, body);
+  }
+
+  static std::string stringField(const Object& body, const std::string& name) {
+    return body.has(name) && body.get(name).isString() ? body.getValue<std::string>(name) : "";
+  }
+
+  void login(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "auth.login";
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    const std::string userName = stringField(**body, "userName");
+    const std::string password = stringField(**body, "password");
+    audit_.principal = userName;
+    if (userName.empty() || password.empty()) {
+      return sendError(response, {ErrorKind::InvalidValue,
+                                  "send {\"userName\": ..., \"password\": ...} as JSON strings"});
+    }
+    auto id = context_.directory.verifyPassword(userName, password);
+    if (!id) {
+      if (id.error().kind != ErrorKind::Unauthorized) return sendError(response, id.error());
+      return loginRefused(response, "invalid_credentials",
+                          "the user name or password is wrong, or the account is locked");
+    }
+    audit_.principalId = *id;
+    audit_.target = *id;
+    Object answer;
+    answer.set("token", context_.access.issueSession(*id));
+    answer.set("tokenType", "Bearer");
+    answer.set("expiresIn", context_.access.sessionSeconds());
+    answer.set("userId", *id);
+    sendPlainJson(response, HTTPResponse::HTTP_OK, answer);
+  }
+
+  void peopleRoute(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& path) {
+    const std::string& method = request.getMethod();
+    if (path == "/auth/password/change") {
+      if (method != "POST") return methodNotAllowed(response, "POST");
+      return changeOwnPassword(request, response);
+    }
+    if (path == "/auth/password/set") {
+      if (method != "POST") return methodNotAllowed(response, "POST");
+      return setPassword(request, response);
+    }
+    sendError(response, {ErrorKind::NotFound, "no such endpoint: " + path});
+  }
+
+  void changeOwnPassword(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "auth.password.change";
+    audit_.target = caller_.principal.userId;
+    audit_.attributes = {"password"};
+    if (!caller_.isPerson()) {
+      return deny(response, policy::Decision::forbidden(
+                                "a provisioning client has no password of its own; reset a "
+                                "user's password with POST /auth/password/set"));
+    }
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    const std::string current = stringField(**body, "currentPassword");
+    const std::string next = stringField(**body, "newPassword");
+    const std::string confirmation = stringField(**body, "confirmPassword");
+    if (current.empty() || next.empty()) {
+      return sendError(response, {ErrorKind::InvalidValue,
+                                  "send currentPassword, newPassword and confirmPassword"});
+    }
+    auto user = context_.directory.findUser(caller_.principal.userId);
+    if (!user) return sendError(response, user.error());
+    const std::string userName = user->attributes->optValue<std::string>("userName", "");
+    auto verified = context_.directory.verifyPassword(userName, current);
+    if (!verified) {
+      if (verified.error().kind != ErrorKind::Unauthorized) {
+        return sendError(response, verified.error());
+      }
+      audit_.outcome = "denied";
+      audit_.reason = "current password wrong";
+      return sendError(response, {ErrorKind::Forbidden, "the current password is wrong"});
+    }
+    if (auto problem = passwordProblems(next, *user->attributes, &confirmation)) {
+      return sendError(response, *problem);
+    }
+    auto set = context_.directory.setPassword(user->id, next);
+    if (!set) return sendError(response, set.error());
+    response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+    response.setContentLength(0);
+    response.send();
+  }
+
+  void setPassword(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "auth.password.set";
+    audit_.attributes = {"password"};
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    const std::string id = stringField(**body, "userId");
+    const std::string next = stringField(**body, "newPassword");
+    const std::string confirmation = stringField(**body, "confirmPassword");
+    if (id.empty() || next.empty()) {
+      return sendError(response, {ErrorKind::InvalidValue,
+                                  "send userId, newPassword and confirmPassword"});
+    }
+    if (id == caller_.principal.userId) return sendError(response, passwordHere());
+    auto loaded = loadTarget(response, id, policy::Operation::ResetPasswords);
+    if (!loaded) return;
+    if (auto problem = passwordProblems(next, *loaded->first.attributes, &confirmation)) {
+      return sendError(response, *problem);
+    }
+    auto set = context_.directory.setPassword(id, next);
+    if (!set) return sendError(response, set.error());
+    response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+    response.setContentLength(0);
+    response.send();
+  }
+
+  // ---- Authorization (DESIGN 6, issue #5: policy/ decides, the gateway asks) ---------------
+
+  Caller caller_;
+  AuditRecord audit_;
+
+  // Sends the refusal a decision stands for and marks the request denied for the audit trail.
+  // Out-of-scope users look exactly like missing ones (404 with the same message).
+  void deny(HTTPServerResponse& response, const policy::Decision& decision,
+            const std::string& id = "") {
+    audit_.outcome = "denied";
+    audit_.reason = decision.reason;
+    if (decision.kind == policy::DecisionKind::NotFound) {
+      return sendError(response, {ErrorKind::NotFound, "no user with id '" + id + "'"});
+    }
+    sendError(response, {ErrorKind::Forbidden, decision.reason});
+  }
+
+  // The matrix check before anything is read: false (and the 403 sent) when the role lacks it.
+  bool allowed(HTTPServerResponse& response, policy::Operation operation) {
+    auto decision = policy::authorize(context_.matrix, caller_.principal, operation);
+    if (decision.isAllowed()) return true;
+    deny(response, decision);
+    return false;
+  }
+
+  static bool inactive(const scim::User& user) {
+    auto ext = user.attributes->getObject(std::string(scim::kScimgateUserSchema));
+    return ext && ext->optValue<std::string>("status", "") == "inactive";
+  }
+
+  static std::set<std::string> roleNamesOf(const Object& user) {
+    std::set<std::string> names;
+    if (user.has("roles") && user.get("roles").type() == typeid(Array::Ptr)) {
+      auto roles = user.getArray("roles");
+      for (unsigned i = 0; i < roles->size(); ++i) {
+        if (auto role = roles->getObject(i)) {
+          if (auto parsed = policy::parseRole(role->optValue<std::string>("value", ""))) {
+            names.insert(std::string(policy::roleName(*parsed)));
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  static std::optional<std::set<std::string>> accountIdsOf(const Object& user) {
+    auto ext = user.getObject(std::string(scim::kScimgateUserSchema));
+    if (!ext || !ext->has("accounts") || ext->get("accounts").type() != typeid(Array::Ptr)) {
+      return std::nullopt;
+    }
+    std::set<std::string> ids;
+    auto accounts = ext->getArray("accounts");
+    for (unsigned i = 0; i < accounts->size(); ++i) {
+      if (auto account = accounts->getObject(i)) {
+        std::string id = account->optValue<std::string>("value", "");
+        for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        ids.insert(id);
+      }
+    }
+    return ids;
+  }
+
+  // The facts policy/ needs about an existing user.
+  scim::Result<policy::Target> targetOf(const scim::User& user) {
+    policy::Target target;
+    target.userId = user.id;
+    const auto principal = Access::principalOf(user);
+    for (const auto& account : principal.accounts) {
+      std::string id = account;
+      for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      target.accounts.insert(id);
+    }
+    if (!roleNamesOf(*user.attributes).empty()) target.role = principal.role;
+    target.isCaller = !caller_.principal.userId.empty() && caller_.principal.userId == user.id;
+    target.isActiveAdministrator =
+        !inactive(user) && target.role == policy::Role::Administrator;
+    if (target.isActiveAdministrator) {
+      auto count = context_.directory.countActiveInRole(
+          policy::roleName(policy::Role::Administrator));
+      if (!count) return count.error();
+      target.activeAdministrators = *count;
+    }
+    return target;
+  }
+
+  // Loads the user a request acts on, after checking the caller may do `operation` at all (403
+  // whether or not the user exists) and that the user is in the caller's scope (else 404).
+  std::optional<std::pair<scim::User, policy::Target>> loadTarget(HTTPServerResponse& response,
+                                                                  const std::string& id,
+                                                                  policy::Operation operation) {
+    audit_.target = id;
+    const bool self = caller_.principal.userId == id;
+    if (!self && !allowed(response, operation)) return std::nullopt;
+    auto user = context_.directory.findUser(id);
+    if (!user) {
+      sendError(response, user.error());
+      return std::nullopt;
+    }
+    auto target = targetOf(*user);
+    if (!target) {
+      sendError(response, target.error());
+      return std::nullopt;
+    }
+    auto decision = policy::authorize(context_.matrix, caller_.principal, operation, *target);
+    if (!decision.isAllowed()) {
+      deny(response, decision, id);
+      return std::nullopt;
+    }
+    return std::make_pair(std::move(*user), std::move(*target));
+  }
+
+  // Where the caller counts as Administrator of an account (checkAccountAdd): a person who is an
+  // Administrator, in the accounts they belong to.
+  std::set<std::string> adminAccounts() const {
+    if (caller_.principal.role != policy::Role::Administrator) return {};
+    return caller_.principal.accounts;
+  }
+
+  // Every permission and invariant a change of roles, accounts, status or password touches.
+  // `before` is null for a create. Returns the refusal, or Allow.
+  policy::Decision checkUserChange(const Object* before, const Object& after,
+                                   const policy::Target& target, bool passwordGiven) {
+    const auto& principal = caller_.principal;
+    const auto& matrix = context_.matrix;
+    // Roles: a missing `roles` leaves them as they are.
+    if (after.has("roles")) {
+      const auto wanted = roleNamesOf(after);
+      const auto had = before ? roleNamesOf(*before) : std::set<std::string>{};
+      if (wanted != had && !(before == nullptr && wanted.empty())) {
+        auto decision = policy::authorize(matrix, principal, policy::Operation::ChangeRoles, target);
+        if (!decision.isAllowed()) return decision;
+        policy::Role highest = policy::Role::Viewer;
+        for (const auto& name : wanted) highest = std::max(highest, *policy::parseRole(name));
+        decision = policy::checkRoleChange(principal, target, highest);
+        if (!decision.isAllowed()) return decision;
+      }
+    }
+    // Accounts: each one added or removed.
+    if (auto wanted = accountIdsOf(after)) {
+      const auto had = before ? accountIdsOf(*before).value_or(std::set<std::string>{})
+                              : std::set<std::string>{};
+      const auto admin = adminAccounts();
+      for (const auto& id : *wanted) {
+        if (had.count(id)) continue;
+        auto decision = policy::authorize(matrix, principal, policy::Operation::ManageAccounts, target);
+        if (!decision.isAllowed()) return decision;
+        decision = policy::checkAccountAdd(principal, id, admin);
+        if (!decision.isAllowed()) return decision;
+      }
+      for (const auto& id : had) {
+        if (wanted->count(id)) continue;
+        auto decision = policy::authorize(matrix, principal, policy::Operation::ManageAccounts, target);
+        if (!decision.isAllowed()) return decision;
+        decision = policy::checkAccountRemove(principal, id, admin);
+        if (!decision.isAllowed()) return decision;
+      }
+    }
+    // Deactivation and reactivation.
+    if (before != nullptr && after.has("active")) {
+      auto ext = before->getObject(std::string(scim::kScimgateUserSchema));
+      const bool wasActive = !(ext && ext->optValue<std::string>("status", "") == "inactive");
+      const bool nowActive = after.optValue<bool>("active", true);
+      if (wasActive != nowActive) {
+        auto decision = policy::authorize(matrix, principal, policy::Operation::DeactivateUsers, target);
+        if (!decision.isAllowed()) return decision;
+        if (!nowActive) {
+          decision = policy::checkDeactivateOrDelete(principal, target);
+          if (!decision.isAllowed()) return decision;
+        }
+      }
+    }
+    if (passwordGiven && before != nullptr) {
+      if (target.isCaller) {
+        return policy::Decision::forbidden(
+            "change your own password with POST /auth/password/change, which asks for the current one");
+      }
+      auto decision = policy::authorize(matrix, principal, policy::Operation::ResetPasswords, target);
+      if (!decision.isAllowed()) return decision;
+    }
+    return policy::Decision::allow();
+  }
+
+  // The password rules (issue #5): one 400 invalidValue listing every unmet rule.
+  std::optional<scim::Error> passwordProblems(const std::string& password, const Object& user,
+                                              const std::string* confirmation = nullptr) const {
+    policy::PasswordContext about;
+    about.userName = user.optValue<std::string>("userName", "");
+    if (auto name = user.getObject("name")) {
+      about.givenName = name->optValue<std::string>("givenName", "");
+      about.familyName = name->optValue<std::string>("familyName", "");
+    }
+    about.displayName = user.optValue<std::string>("displayName", "");
+    const auto unmet =
+        confirmation ? policy::unmetPasswordChangeRules(password, *confirmation, context_.passwords, about)
+                     : policy::unmetPasswordRules(password, context_.passwords, about);
+    if (unmet.empty()) return std::nullopt;
+    std::string detail = "the password does not meet the rules: ";
+    for (std::size_t i = 0; i < unmet.size(); ++i) detail += (i ? "; " : "") + unmet[i];
+    return scim::Error{ErrorKind::InvalidValue, detail};
+  }
+
+  static std::vector<std::string> keysOf(const Object& body) {
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : body) {
+      if (!scim::equalsIgnoreCase(key, "schemas")) keys.push_back(key);
+    }
+    return keys;
+  }
+
+  static std::vector<std::string> pathsOf(const std::vector<scim::PatchOperation>& operations) {
+    std::vector<std::string> paths;
+    for (const auto& operation : operations) {
+      if (operation.path) {
+        paths.push_back(operation.path->attr.schema.empty()
+                            ? operation.path->attr.attribute
+                            : operation.path->attr.schema + ":" + operation.path->attr.attribute);
+      } else if (operation.value.type() == typeid(Object::Ptr)) {
+        for (const auto& key : keysOf(*operation.value.extract<Object::Ptr>())) paths.push_back(key);
+      }
+    }
+    return paths;
+  }
+
+  // The operation a change to a group of this kind needs.
+  static policy::Operation groupOperation(scim::GroupKind kind) {
+    switch (kind) {
+      case scim::GroupKind::Role: return policy::Operation::ChangeRoles;
+      case scim::GroupKind::Queue: return policy::Operation::ManageQueues;
+      case scim::GroupKind::Account: return policy::Operation::ManageAccounts;
+      case scim::GroupKind::Group: break;
+    }
+    return policy::Operation::ManageGroups;
+  }
+
+  // Member changes of role and account groups keep the invariants: no own role changes, no role
+  // above the caller's, never the last active Administrator removed, accounts only where the
+  // caller is their Administrator.
+  policy::Decision checkGroupMembers(const scim::GroupView& group, const std::vector<std::string>& add,
+                                     const std::vector<std::string>& remove) {
+    const auto& principal = caller_.principal;
+    if (group.kind == scim::GroupKind::Account) {
+      const auto admin = adminAccounts();
+      auto decision = add.empty() ? policy::Decision::allow()
+                                  : policy::checkAccountAdd(principal, group.id, admin);
+      if (decision.isAllowed() && !remove.empty()) {
+        decision = policy::checkAccountRemove(principal, group.id, admin);
+      }
+      return decision;
+    }
+    if (group.kind != scim::GroupKind::Role) return policy::Decision::allow();
+    const auto role = policy::parseRole(group.displayName);
+    if (!role) return policy::Decision::allow();  // a role the policy does not rank
+    if (principal.role < *role) {
+      return policy::Decision::forbidden("you cannot grant or revoke the role " +
+                                         group.displayName + ", which is above your own");
+    }
+    for (const auto* list : {&add, &remove}) {
+      for (const auto& id : *list) {
+        if (!principal.userId.empty() && id == principal.userId) {
+          return policy::Decision::forbidden("you cannot change your own role");
+        }
+      }
+    }
+    if (*role == policy::Role::Administrator && !remove.empty()) {
+      std::size_t activeRemoved = 0;
+      for (const auto& id : remove) {
+        auto user = context_.directory.findUser(id);
+        if (user && !inactive(*user) && roleNamesOf(*user->attributes).count("Administrator")) {
+          ++activeRemoved;
+        }
+      }
+      auto count = context_.directory.countActiveInRole("Administrator");
+      if (count && activeRemoved > 0 && *count <= activeRemoved) {
+        return policy::Decision::forbidden(
+            "the last active Administrator cannot be removed from the Administrator role");
+      }
+    }
+    return policy::Decision::allow();
+  }
+
   Context& context_;
 };
 
@@ -1007,7 +1743,7 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 struct Server::Impl {
   Impl(const config::Config& config, ldap::Directory& directory, ldap::GroupDirectory& groups)
-      : context{config, directory, groups, TokenAuthenticator(config.tokens)} {}
+      : context(config, directory, groups) {}
   Context context;
   std::unique_ptr<Poco::Net::HTTPServer> http;
   Poco::ThreadPool threads{2, 8};

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ struct UserQuery {
   /// The SCIM attributes the caller will show (scim::neededAttributes); none = all. Only the LDAP
   /// attributes behind them are requested.
   std::optional<std::vector<std::string>> attributes;
+  /// Account scope (DESIGN 6): only users in at least one of these accounts (ids of account
+  /// groups), plus `alsoUserId` when set. none = every user.
+  std::optional<std::set<std::string>> inAccounts;
+  std::string alsoUserId;
 };
 
 /// Users as the gateway sees them. Thread-safe; failures are returned, not thrown.
@@ -60,6 +65,15 @@ class Directory {
   virtual Result<UserPage> searchUsers(const UserQuery& query) = 0;
   /// Whether the directory answers right now (for /readyz).
   virtual Result<void> ping() = 0;
+
+  /// The id of the user with this userName and password, checked by binding to the directory as
+  /// that user, so the directory's own lockout and the deactivation lock apply. An unknown user, a
+  /// wrong password and a locked account are the same Unauthorized.
+  virtual Result<std::string> verifyPassword(std::string_view userName, std::string_view password) = 0;
+  /// Sets the password of the user with this id (Password Modify, RFC 3062).
+  virtual Result<void> setPassword(std::string_view id, std::string_view password) = 0;
+  /// How many users that are not deactivated hold the role (member of its role group).
+  virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
 };
 
 /// The libldap implementation with a pool of bound connections.

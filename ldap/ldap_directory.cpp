@@ -249,8 +249,29 @@ class LdapDirectory final : public Directory {
     return toUser(*now);
   }
 
+  // The account scope as an LDAP filter: "" for none, else memberOf one of the account groups
+  // (or the one extra user); a scope that names no existing account matches only that user.
+  Result<std::string> scopeFilter(const UserQuery& query) {
+    if (!query.inAccounts) return std::string();
+    std::string any = "(|";
+    if (!query.alsoUserId.empty() && isUuid(query.alsoUserId)) {
+      any += "(entryUUID=" + escapeFilterValue(query.alsoUserId) + ")";
+    }
+    std::vector<std::string> ids(query.inAccounts->begin(), query.inAccounts->end());
+    auto dns = accountDnsById(ids, false);
+    if (!dns) return dns.error();
+    for (const auto& [id, dn] : *dns) any += "(memberOf=" + escapeFilterValue(dn) + ")";
+    if (any == "(|") return std::string("(!(objectClass=*))");
+    return any + ")";
+  }
+
   Result<UserPage> searchUsers(const UserQuery& query) override {
     std::string filter = kUserFilter;
+    {
+      auto scope = scopeFilter(query);
+      if (!scope) return scope.error();
+      if (!scope->empty()) filter = "(&" + filter + *scope + ")";
+    }
     if (query.filter != nullptr) {
       auto translated = mapping_.toLdapFilter(*query.filter);
       if (!translated) {
@@ -319,6 +340,9 @@ class LdapDirectory final : public Directory {
 
   Result<UserPage> searchInMemory(const UserQuery& query) {
     std::string filter = kUserFilter;
+    auto scope = scopeFilter(query);
+    if (!scope) return scope.error();
+    if (!scope->empty()) filter = "(&" + filter + *scope + ")";
     if (auto narrowed = narrowing(*query.filter)) filter = "(&" + filter + *narrowed + ")";
     auto entries = search(peopleDn(), LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
     if (!entries) return entries.error();
@@ -387,6 +411,52 @@ class LdapDirectory final : public Directory {
       MessagePtr result(raw);
       if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the directory");
       return {};
+    });
+  }
+
+  Result<std::string> verifyPassword(std::string_view userName,
+                                     std::string_view password) override {
+    const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
+    const int rc = pool_.bindAs(dn, std::string(password));
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INVALID_DN_SYNTAX ||
+        rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_INAPPROPRIATE_AUTH) {
+      return makeError(ErrorKind::Unauthorized, "invalid credentials");
+    }
+    if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the password");
+    auto entry = readByDn(dn);
+    if (!entry) return entry.error();
+    // A pending or deactivated user cannot log in, even where the directory has no lock.
+    if (lower(firstOf(entry->attributes, kStatusAttribute)) == "inactive") {
+      return makeError(ErrorKind::Unauthorized, "invalid credentials");
+    }
+    return firstOf(entry->attributes, "entryUUID");
+  }
+
+  Result<void> setPassword(std::string_view id, std::string_view password) override {
+    auto found = findEntry(id);
+    if (!found) return found.error();
+    if (auto set = setPassword(found->dn, std::string(password)); !set) return set.error();
+    // A pending (invited) user becomes active once it has a password.
+    if (lower(firstOf(found->attributes, kStatusAttribute)) == "pending") {
+      return modifyEntry(found->dn, {{kStatusAttribute, {"active"}}}, "", nullptr);
+    }
+    return {};
+  }
+
+  Result<std::size_t> countActiveInRole(std::string_view role) override {
+    const std::string group = makeRdn("cn", std::string(role)) + "," + rolesDn();
+    const std::string filter = std::string("(&") + kUserFilter + "(memberOf=" +
+                               escapeFilterValue(group) + ")(!(" + kStatusAttribute +
+                               "=inactive)))";
+    return withConnection<std::size_t>(true, [&](LDAP* ld) -> Result<std::size_t> {
+      CStrings attrs({LDAP_NO_ATTRS});
+      LDAPMessage* raw = nullptr;
+      const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                       attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
+      MessagePtr result(raw);
+      if (rc == LDAP_NO_SUCH_OBJECT) return std::size_t{0};
+      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "counting the role's users");
+      return static_cast<std::size_t>(std::max(0, ldap_count_entries(ld, result.get())));
     });
   }
 
@@ -610,6 +680,42 @@ class LdapDirectory final : public Directory {
     return std::optional<DnSet>{std::move(dns)};
   }
 
+  // lower-case account id -> DN of the account groups with these ids. `strict`: an id that is not
+  // a UUID is InvalidValue (naming it); otherwise such ids are skipped.
+  Result<std::map<std::string, std::string>> accountDnsById(const std::vector<std::string>& ids,
+                                                            bool strict) {
+    std::map<std::string, std::string> none;
+    std::string filter = "(&(objectClass=groupOfNames)(|";
+    bool any = false;
+    for (const auto& id : ids) {
+      if (!isUuid(id)) {
+        if (strict) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
+        continue;
+      }
+      filter += "(entryUUID=" + escapeFilterValue(id) + ")";
+      any = true;
+    }
+    if (!any) return none;
+    filter += "))";
+    return withConnection<std::map<std::string, std::string>>(
+        true, [&](LDAP* ld) -> Result<std::map<std::string, std::string>> {
+          CStrings attrs({"entryUUID"});
+          LDAPMessage* raw = nullptr;
+          const int rc = ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE,
+                                           filter.c_str(), attrs.get(), 0, nullptr, nullptr,
+                                           nullptr, 0, &raw);
+          MessagePtr result(raw);
+          std::map<std::string, std::string> byId;
+          if (rc == LDAP_NO_SUCH_OBJECT) return byId;
+          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the accounts");
+          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+            RawEntry entry = readEntry(ld, e);
+            byId[lower(firstOf(entry.attributes, "entryUUID"))] = entry.dn;
+          }
+          return byId;
+        });
+  }
+
   // The account groups the extension's `accounts` names (by Group id); nullopt when absent.
   Result<std::optional<DnSet>> wantedAccounts(const Poco::JSON::Object& user) {
     const std::string ext(scim::kScimgateUserSchema);
@@ -634,29 +740,7 @@ class LdapDirectory final : public Directory {
     }
     DnSet dns;
     if (ids.empty()) return std::optional<DnSet>{std::move(dns)};
-    std::string filter = "(&(objectClass=groupOfNames)(|";
-    for (const auto& id : ids) {
-      if (!isUuid(id)) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
-      filter += "(entryUUID=" + escapeFilterValue(id) + ")";
-    }
-    filter += "))";
-    auto found = withConnection<std::map<std::string, std::string>>(
-        true, [&](LDAP* ld) -> Result<std::map<std::string, std::string>> {
-          CStrings attrs({"entryUUID"});
-          LDAPMessage* raw = nullptr;
-          const int rc = ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE,
-                                           filter.c_str(), attrs.get(), 0, nullptr, nullptr,
-                                           nullptr, 0, &raw);
-          MessagePtr result(raw);
-          std::map<std::string, std::string> byId;
-          if (rc == LDAP_NO_SUCH_OBJECT) return byId;
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the accounts");
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-            RawEntry entry = readEntry(ld, e);
-            byId[lower(firstOf(entry.attributes, "entryUUID"))] = entry.dn;
-          }
-          return byId;
-        });
+    auto found = accountDnsById(ids, true);
     if (!found) return found.error();
     for (const auto& id : ids) {
       auto it = found->find(lower(id));

@@ -112,6 +112,30 @@ scim::Result<LdapHandle> Pool::connect() {
   return scim::makeError(scim::ErrorKind::Unavailable, "directory unavailable (" + lastError + ")");
 }
 
+int Pool::bindAs(const std::string& dn, const std::string& password) {
+  int last = LDAP_SERVER_DOWN;
+  for (const auto& uri : settings_.uris) {
+    LDAP* raw = nullptr;
+    if (ldap_initialize(&raw, uri.c_str()) != LDAP_SUCCESS) continue;
+    LdapHandle ld(raw);
+    const int version = LDAP_VERSION3;
+    ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    const timeval network = toTimeval(settings_.connectTimeoutMs);
+    ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network);
+    const timeval op = toTimeval(settings_.operationTimeoutMs);
+    ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &op);
+    // An empty password would be an unauthenticated bind (RFC 4513 5.1.2), which "succeeds".
+    if (password.empty()) return LDAP_INVALID_CREDENTIALS;
+    berval cred{};
+    cred.bv_val = const_cast<char*>(password.c_str());
+    cred.bv_len = password.size();
+    last = ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+    if (!isConnectionLost(last)) return last;
+  }
+  return last;
+}
+
 scim::Result<Lease> Pool::acquire() {
   std::unique_lock lock(mutex_);
   const auto deadline =

@@ -67,6 +67,10 @@ class Pool {
 
   const Settings& settings() const { return settings_; }
 
+  /// Binds a fresh, unpooled connection as `dn` with `password` and closes it: the libldap code
+  /// (LDAP_SUCCESS, LDAP_INVALID_CREDENTIALS for a wrong password, unknown DN or locked account).
+  int bindAs(const std::string& dn, const std::string& password);
+
   /// Records that a search on `ld` opened a server-side sort context (a VLV page). slapd's sssvlv
   /// keeps each one until the connection closes and answers busy beyond sssvlv-maxperconn (16 by
   /// default), and a context cannot be reused for a new search (it serves the old result), so the

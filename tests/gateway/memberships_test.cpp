@@ -243,7 +243,7 @@ TEST_CASE("a failure injected mid-deactivation leaves the entry, the lock and th
   Gateway gw(cfg);
   const std::string suffix = uniqueSuffix();
   const std::string name = "midway-" + suffix;
-  const std::string password = "Midw4y-Agent!" + suffix;
+  const std::string password = "Midw4y-Agent!7kZ";
   auto created = gw.request("POST", "/scim/v2/Users",
                             R"({"userName":")" + name + R"(","password":")" + password +
                                 R"(","displayName":"Before"})");

@@ -1,0 +1,239 @@
+#include "gateway/access.h"
+
+#include <Poco/Crypto/OpenSSLInitializer.h>
+#include <Poco/Crypto/RSAKey.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
+#include <Poco/RandomStream.h>
+#include <Poco/SharedPtr.h>
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "gateway/auth.h"
+#include "scim/schema.h"
+
+namespace scimgate::gateway {
+namespace {
+
+using scim::ErrorKind;
+using scim::makeError;
+
+constexpr char kSessionType[] = "scimgate-session";
+
+scim::Error unauthorized() {
+  return {ErrorKind::Unauthorized, "a valid bearer token is required (Authorization: Bearer ...)"};
+}
+
+// The credentials of an "Authorization: Bearer x" header (RFC 6750 2.1), or "".
+std::string bearerOf(const std::string& header) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return {};
+  }
+  std::size_t start = kScheme.size();
+  while (start < header.size() && header[start] == ' ') ++start;
+  std::string token = header.substr(start);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  return token;
+}
+
+policy::Principal machine(const std::string& role, const std::vector<std::string>& accounts) {
+  policy::Principal principal;
+  principal.role = policy::parseRole(role).value_or(policy::Role::Viewer);
+  for (const auto& account : accounts) {
+    if (account == "*") {
+      principal.allAccounts = true;
+    } else {
+      principal.accounts.insert(account);
+    }
+  }
+  return principal;
+}
+
+std::string fromHex(const std::string& hex) {
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return bytes;
+}
+
+std::string randomKey() {
+  Poco::RandomInputStream random;
+  std::string key(32, '\0');
+  random.read(key.data(), static_cast<std::streamsize>(key.size()));
+  return key;
+}
+
+bool audienceMatches(const Poco::JWT::Token& token, const std::string& audience) {
+  const auto& payload = token.payload();
+  if (!payload.has("aud")) return false;
+  const auto aud = payload.get("aud");
+  if (aud.isString()) return aud.extract<std::string>() == audience;
+  if (aud.type() == typeid(Poco::JSON::Array::Ptr)) {
+    auto list = aud.extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      if (list->get(static_cast<unsigned>(i)).toString() == audience) return true;
+    }
+  }
+  return false;
+}
+
+// exp is required; nbf and iat, when present, may not lie in the future (30 s of clock skew).
+bool timesValid(const Poco::JWT::Token& token) {
+  const auto& payload = token.payload();
+  const auto now = Poco::Timestamp().epochTime();
+  constexpr long kSkew = 30;
+  if (!payload.has("exp")) return false;
+  try {
+    if (payload.getValue<long>("exp") + kSkew < now) return false;
+    if (payload.has("nbf") && payload.getValue<long>("nbf") - kSkew > now) return false;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Access::Impl {
+  struct JwtClient {
+    config::JwtClientSettings settings;
+    std::unique_ptr<Poco::JWT::Signer> signer;  // Signer can be neither copied nor moved
+  };
+
+  // Holds OpenSSL initialised for the gateway's lifetime, so no per-object initialiser (RSA keys,
+  // signers) tears it down while another request thread uses it.
+  Poco::Crypto::OpenSSLInitializer openssl;
+  ldap::Directory& directory;
+  std::vector<config::TokenSettings> tokens;
+  std::vector<JwtClient> jwtClients;
+  Poco::JWT::Signer sessions;
+  int sessionSeconds;
+
+  Impl(const config::Config& config, ldap::Directory& dir)
+      : directory(dir),
+        tokens(config.tokens),
+        sessions(config.auth.sessionKey.empty() ? randomKey() : fromHex(config.auth.sessionKey)),
+        sessionSeconds(config.auth.sessionSeconds) {
+    for (const auto& client : config.jwtClients) {
+      JwtClient entry{client, std::make_unique<Poco::JWT::Signer>()};
+      if (client.algorithm == "HS256") {
+        entry.signer->setHMACKey(client.secret);
+        entry.signer->addAlgorithm(Poco::JWT::Signer::ALGO_HS256);
+      } else {
+        // Throws at start-up for an unreadable key: a configuration error, reported by main().
+        entry.signer->setRSAKey(new Poco::Crypto::RSAKey(client.publicKeyFile));
+        entry.signer->addAlgorithm(Poco::JWT::Signer::ALGO_RS256);
+      }
+      jwtClients.push_back(std::move(entry));
+    }
+  }
+
+  std::optional<Caller> staticToken(const std::string& token) const {
+    // Hashing first makes every comparison the same length; every token is visited.
+    const std::string presented = config::sha256Hex(token);
+    const config::TokenSettings* match = nullptr;
+    for (const auto& t : tokens) {
+      if (constantTimeEquals(presented, t.sha256) && match == nullptr) match = &t;
+    }
+    if (match == nullptr) return std::nullopt;
+    return Caller{machine(match->role, match->accounts), match->name};
+  }
+
+  scim::Result<Caller> session(const Poco::JWT::Token& token) const {
+    if (token.payload().optValue<std::string>("typ", "") != kSessionType || !timesValid(token)) {
+      return unauthorized();
+    }
+    auto user = directory.findUser(token.getSubject());
+    if (!user) {
+      if (user.error().kind == ErrorKind::Unavailable) return user.error();
+      return unauthorized();  // deleted since the login
+    }
+    const std::string ext(scim::kScimgateUserSchema);
+    auto extension = user->attributes->getObject(ext);
+    if (extension && extension->optValue<std::string>("status", "") == "inactive") {
+      return unauthorized();  // deactivated since the login
+    }
+    return Caller{principalOf(*user), user->attributes->optValue<std::string>("userName", "")};
+  }
+
+  std::optional<Caller> jwtClient(const std::string& jwt) const {
+    for (const auto& client : jwtClients) {
+      Poco::JWT::Token token;
+      if (!client.signer->tryVerify(jwt, token)) continue;
+      if (token.getIssuer() != client.settings.issuer) continue;
+      if (!audienceMatches(token, client.settings.audience) || !timesValid(token)) continue;
+      return Caller{machine(client.settings.role, client.settings.accounts), client.settings.name};
+    }
+    return std::nullopt;
+  }
+};
+
+Access::Access(const config::Config& config, ldap::Directory& directory)
+    : impl_(std::make_unique<Impl>(config, directory)) {}
+
+Access::~Access() = default;
+
+scim::Result<Caller> Access::identify(const std::string& authorizationHeader) const {
+  const std::string credentials = bearerOf(authorizationHeader);
+  if (credentials.empty()) return unauthorized();
+  if (std::count(credentials.begin(), credentials.end(), '.') == 2) {
+    try {
+      Poco::JWT::Token token;
+      if (impl_->sessions.tryVerify(credentials, token)) return impl_->session(token);
+      if (auto client = impl_->jwtClient(credentials)) return *client;
+    } catch (const Poco::Exception&) {
+      return unauthorized();
+    }
+  }
+  if (auto token = impl_->staticToken(credentials)) return *token;
+  return unauthorized();
+}
+
+std::string Access::issueSession(const std::string& userId) const {
+  Poco::JWT::Token token;
+  token.setType("JWT");
+  token.setSubject(userId);
+  token.payload().set("typ", std::string(kSessionType));
+  Poco::Timestamp now;
+  token.setIssuedAt(now);
+  token.setExpiration(now + static_cast<Poco::Timestamp::TimeDiff>(impl_->sessionSeconds) *
+                                Poco::Timestamp::resolution());
+  return impl_->sessions.sign(token, Poco::JWT::Signer::ALGO_HS256);
+}
+
+int Access::sessionSeconds() const { return impl_->sessionSeconds; }
+
+policy::Principal Access::principalOf(const scim::User& user) {
+  policy::Principal principal;
+  principal.userId = user.id;
+  std::optional<policy::Role> highest;
+  if (auto roles = user.attributes->getArray("roles")) {
+    for (std::size_t i = 0; i < roles->size(); ++i) {
+      auto role = roles->getObject(static_cast<unsigned>(i));
+      if (!role) continue;
+      auto parsed = policy::parseRole(role->optValue<std::string>("value", ""));
+      if (parsed && (!highest || *highest < *parsed)) highest = parsed;
+    }
+  }
+  principal.role = highest.value_or(policy::Role::Viewer);
+  auto extension = user.attributes->getObject(std::string(scim::kScimgateUserSchema));
+  if (auto accounts = extension ? extension->getArray("accounts") : nullptr) {
+    for (std::size_t i = 0; i < accounts->size(); ++i) {
+      if (auto account = accounts->getObject(static_cast<unsigned>(i))) {
+        principal.accounts.insert(account->optValue<std::string>("value", ""));
+      }
+    }
+  }
+  // A single-tenant deployment has no accounts: a person in none is not confined to any.
+  principal.allAccounts = principal.accounts.empty();
+  return principal;
+}
+
+}  // namespace scimgate::gateway

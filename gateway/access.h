@@ -1,0 +1,49 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "ldap/directory.h"
+#include "policy/permissions.h"
+#include "scim/result.h"
+#include "scim/user.h"
+
+namespace scimgate::gateway {
+
+/// Who makes a request: the principal policy/ decides about, and a name for the audit trail (a
+/// token's or client's name, or the person's userName). Never a secret.
+struct Caller {
+  policy::Principal principal;
+  std::string name;
+  bool isPerson() const { return !principal.userId.empty(); }
+};
+
+/// Turns an Authorization header into a Caller (DESIGN 6): a provisioning client's static token
+/// (hashed in config) or OAuth2 JWT, or a person's session token from /auth/login. A person's role
+/// and accounts are read from the directory on every request, so a role change applies at once.
+class Access {
+ public:
+  Access(const config::Config& config, ldap::Directory& directory);
+  ~Access();
+  Access(const Access&) = delete;
+  Access& operator=(const Access&) = delete;
+
+  /// Unauthorized (one message for every failure) when no credential is valid.
+  scim::Result<Caller> identify(const std::string& authorizationHeader) const;
+
+  /// A signed session token for the person with this id, valid for sessionSeconds().
+  std::string issueSession(const std::string& userId) const;
+  int sessionSeconds() const;
+
+  /// A person's principal from their directory memberships: the highest of their roles (none is
+  /// Viewer) and their accounts. A person in no account is unscoped (single-tenant deployments);
+  /// membership in any account confines them to their accounts.
+  static policy::Principal principalOf(const scim::User& user);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scimgate::gateway

@@ -1,0 +1,508 @@
+// Who may do what (issue #5), over real HTTP against the real slapd: the role x operation matrix
+// for provisioning clients and people, the invariants, account scope, password rules, logins,
+// /Me, password change and reset, and the audit trail. Every refusal is checked to have left the
+// directory as it was.
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
+#include <Poco/Timestamp.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support/gateway.h"
+#include "support/slapd.h"
+
+namespace {
+
+using namespace scimgate;
+using testing::fixtureSlapd;
+using testing::Gateway;
+using testing::ldapSearch;
+using testing::Reply;
+using testing::uniqueSuffix;
+
+constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
+constexpr char kManagerToken[] = "manager-token-0123456789";
+constexpr char kAgentToken[] = "agent-token-0123456789";
+constexpr char kViewerToken[] = "viewer-token-0123456789";
+constexpr char kScopedToken[] = "scoped-admin-token-0123456789";
+constexpr char kJwtSecret[] = "a-shared-hs256-secret-for-tests-0123456789";
+
+std::string patch(const std::string& operations) {
+  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
+         operations + "]}";
+}
+
+std::string userDn(const std::string& name) {
+  return "uid=" + name + ",ou=people," + fixtureSlapd().suffix;
+}
+
+// The entry's attributes as the directory holds them (operational ones included).
+testing::LdapEntry entryOf(const std::string& name) {
+  auto entries = ldapSearch(fixtureSlapd(), userDn(name), "(objectClass=*)", {"*", "+"});
+  REQUIRE(entries.size() == 1);
+  return entries.front();
+}
+
+config::Config policyConfig(const std::string& scopedAccount = "") {
+  auto cfg = Gateway::defaultConfig();
+  cfg.tokens.push_back({"manager", config::sha256Hex(kManagerToken), "Manager", {"*"}});
+  cfg.tokens.push_back({"agent", config::sha256Hex(kAgentToken), "Agent", {"*"}});
+  cfg.tokens.push_back({"viewer", config::sha256Hex(kViewerToken), "Viewer", {"*"}});
+  if (!scopedAccount.empty()) {
+    cfg.tokens.push_back({"scoped", config::sha256Hex(kScopedToken), "Administrator", {scopedAccount}});
+  }
+  config::JwtClientSettings jwt;
+  jwt.name = "okta-oauth";
+  jwt.issuer = "https://idp.example.com";
+  jwt.audience = "scimgate";
+  jwt.algorithm = "HS256";
+  jwt.secret = kJwtSecret;
+  jwt.role = "Viewer";
+  cfg.jwtClients.push_back(jwt);
+  return cfg;
+}
+
+std::string createUser(Gateway& gw, const std::string& name, const std::string& extra = "") {
+  auto reply = gw.request("POST", "/scim/v2/Users",
+                          R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)" +
+                              R"("emails":[{"value":")" + name + R"(@example.com","primary":true}])" +
+                              extra + "}");
+  CAPTURE(reply.body);
+  REQUIRE(reply.status == 201);
+  return reply.json()->getValue<std::string>("id");
+}
+
+std::string createGroup(Gateway& gw, const std::string& name, const std::string& kind) {
+  auto reply = gw.request(
+      "POST", "/scim/v2/Groups",
+      R"({"displayName":")" + name + R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":")" +
+          kind + R"("}})");
+  CAPTURE(reply.body);
+  REQUIRE(reply.status == 201);
+  return reply.json()->getValue<std::string>("id");
+}
+
+// A person with a password and a role, logged in: their session token.
+std::string loginAs(Gateway& gw, const std::string& name, const std::string& password) {
+  auto reply = gw.request("POST", "/auth/login",
+                          R"({"userName":")" + name + R"(","password":")" + password + R"("})", "",
+                          "application/json");
+  CAPTURE(reply.body);
+  REQUIRE(reply.status == 200);
+  return reply.json()->getValue<std::string>("token");
+}
+
+constexpr char kPassword[] = "Correct-Horse-42!";
+
+std::string person(Gateway& gw, const std::string& name, const std::string& role,
+                   const std::string& extra = "") {
+  createUser(gw, name,
+             R"(,"password":")" + std::string(kPassword) + R"(","roles":[{"value":")" + role +
+                 R"("}])" + extra);
+  return loginAs(gw, name, kPassword);
+}
+
+std::string errorDetail(const Reply& reply) {
+  return reply.json()->optValue<std::string>("detail", "");
+}
+
+}  // namespace
+
+TEST_CASE("each provisioning role may do exactly what the default matrix allows",
+          "[gateway][policy][slapd]") {
+  Gateway gw(policyConfig());
+  const std::string suffix = uniqueSuffix();
+  const std::string name = "matrix-" + suffix;
+  const std::string id = createUser(gw, name);
+  const std::string queue = createGroup(gw, "Matrix queue " + suffix, "queue");
+  const auto before = entryOf(name);
+
+  struct Case {
+    const char* token;
+    bool read, write, deactivate, remove, roles, queues, groups, reset;
+  };
+  // Administrator (the default test token), Manager, Agent, Viewer.
+  const std::vector<Case> cases = {
+      {testing::kToken, true, true, true, true, true, true, true, true},
+      {kManagerToken, true, false, false, false, false, true, false, false},
+      {kAgentToken, true, false, false, false, false, false, false, false},
+      {kViewerToken, true, false, false, false, false, false, false, false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.token);
+    auto expect = [&](const Reply& reply, bool allowedHere, int okStatus) {
+      CAPTURE(reply.body);
+      if (allowedHere) {
+        CHECK(reply.status == okStatus);
+      } else {
+        CHECK(reply.status == 403);
+      }
+    };
+    expect(gw.request("GET", "/scim/v2/Users/" + id, "", c.token), c.read, 200);
+    expect(gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22" + name + "%22", "", c.token),
+           c.read, 200);
+    if (c.write) continue;  // the Administrator's writes are covered everywhere else
+    expect(gw.request("PATCH", "/scim/v2/Users/" + id,
+                      patch(R"({"op":"replace","path":"displayName","value":"Changed"})"), c.token),
+           c.write, 200);
+    expect(gw.request("POST", "/scim/v2/Users",
+                      R"({"userName":"denied-)" + suffix + R"("})", c.token),
+           c.write, 201);
+    expect(gw.request("PATCH", "/scim/v2/Users/" + id,
+                      patch(R"({"op":"replace","path":"active","value":false})"), c.token),
+           c.deactivate, 200);
+    expect(gw.request("DELETE", "/scim/v2/Users/" + id, "", c.token), c.remove, 204);
+    expect(gw.request("POST", "/scim/v2/Groups",
+                      R"({"displayName":"denied group )" + suffix + R"("})", c.token),
+           c.groups, 201);
+    expect(gw.request("POST", "/auth/password/set",
+                      R"({"userId":")" + id + R"(","newPassword":"Another-Pass-42!","confirmPassword":"Another-Pass-42!"})",
+                      c.token, "application/json"),
+           c.reset, 204);
+    // Queue membership is the Manager's work ("teams"); everyone else below is refused.
+    auto joined = gw.request("PATCH", "/scim/v2/Groups/" + queue,
+                             patch(R"({"op":"add","path":"members","value":[{"value":")" + id + R"("}]})"),
+                             c.token);
+    expect(joined, c.queues, 204);
+    if (c.queues && joined.status == 204) {
+      REQUIRE(gw.request("PATCH", "/scim/v2/Groups/" + queue,
+                         patch(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})"))
+                  .status == 204);
+    }
+  }
+  // Nothing any refusal touched changed in the directory.
+  const auto after = entryOf(name);
+  CHECK(after.first("entryCSN") == before.first("entryCSN"));
+  CHECK(after.first("displayName") == before.first("displayName"));
+  CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(uid=denied-" + suffix + ")").empty());
+}
+
+TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway][policy][slapd]") {
+  Gateway gw(policyConfig());
+  const std::string suffix = uniqueSuffix();
+  const std::string managerName = "mgr-" + suffix;
+  const std::string manager = person(gw, managerName, "Manager");
+  const std::string adminName = "adm-" + suffix;
+  const std::string admin = person(gw, adminName, "Administrator");
+  const std::string otherName = "oth-" + suffix;
+  const std::string other = createUser(gw, otherName);
+  const std::string adminId =
+      gw.request("GET", "/scim/v2/Me", "", admin).json()->getValue<std::string>("id");
+  const std::string managerId =
+      gw.request("GET", "/scim/v2/Me", "", manager).json()->getValue<std::string>("id");
+
+  SECTION("a Manager cannot grant Administrator, through the User or the role group") {
+    auto viaUser = gw.request("PATCH", "/scim/v2/Users/" + other,
+                              patch(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})"),
+                              manager);
+    CHECK(viaUser.status == 403);
+    auto roleGroup = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Administrator%22",
+                                "", manager);
+    REQUIRE(roleGroup.status == 200);
+    const std::string adminGroup =
+        roleGroup.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
+    auto viaGroup = gw.request("PATCH", "/scim/v2/Groups/" + adminGroup,
+                               patch(R"({"op":"add","path":"members","value":[{"value":")" + managerId + R"("}]})"),
+                               manager);
+    CHECK(viaGroup.status == 403);
+    CHECK(entryOf(managerName).attributes["memberOf"] ==
+          std::vector<std::string>{"cn=Manager,ou=roles," + fixtureSlapd().suffix});
+  }
+  SECTION("nobody changes their own role, not even an Administrator") {
+    const auto before = entryOf(adminName);
+    auto own = gw.request("PATCH", "/scim/v2/Users/" + adminId,
+                          patch(R"({"op":"replace","path":"roles","value":[{"value":"Viewer"}]})"), admin);
+    CAPTURE(own.body);
+    CHECK(own.status == 403);
+    CHECK(errorDetail(own).find("own role") != std::string::npos);
+    CHECK(entryOf(adminName).attributes["memberOf"] == before.attributes.at("memberOf"));
+  }
+  SECTION("an Administrator person grants roles up to their own") {
+    auto granted = gw.request("PATCH", "/scim/v2/Users/" + other,
+                              patch(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})"), admin);
+    CAPTURE(granted.body);
+    CHECK(granted.status == 200);
+  }
+  SECTION("a person may not reset their own password through SCIM") {
+    auto own = gw.request("PATCH", "/scim/v2/Users/" + adminId,
+                          patch(R"({"op":"replace","path":"password","value":"Whatever-Pass-77!"})"), admin);
+    CHECK(own.status == 403);
+  }
+}
+
+TEST_CASE("the last active Administrator cannot be deactivated, deleted or demoted",
+          "[gateway][policy][slapd]") {
+  // A private directory without the demo administrator: exactly one Administrator exists.
+  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-lastadmin-" + uniqueSuffix());
+  std::filesystem::create_directories(dir);
+  const std::string start = "'" + std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh' start '" +
+                            dir.string() + "' --empty > /dev/null 2>&1";
+  REQUIRE(std::system(start.c_str()) == 0);
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh' stop '" +
+                               dir.string() + "' --wipe > /dev/null 2>&1";
+      [[maybe_unused]] const int rc = std::system(stop.c_str());
+    }
+  } cleanup{dir};
+  std::map<std::string, std::string> env;
+  {
+    std::ifstream in(dir / "env");
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto eq = line.find('=');
+      if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  auto cfg = policyConfig();
+  cfg.ldap.uris = {env["SLAPD_URL"]};
+  cfg.ldap.bindDn = env["SLAPD_BIND_DN"];
+  cfg.ldap.bindPassword = env["SLAPD_BIND_PASSWORD"];
+  cfg.ldap.baseDn = env["SLAPD_SUFFIX"];
+  cfg.ldap.peopleDn = "ou=people," + env["SLAPD_SUFFIX"];
+  cfg.ldap.rolesDn = "ou=roles," + env["SLAPD_SUFFIX"];
+  Gateway gw(cfg);
+  const std::string id = createUser(gw, "only-admin", R"(,"roles":[{"value":"Administrator"}])");
+
+  for (const auto& [method, body] : std::vector<std::pair<std::string, std::string>>{
+           {"PATCH", patch(R"({"op":"replace","path":"active","value":false})")},
+           {"PATCH", patch(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})")},
+           {"DELETE", ""}}) {
+    CAPTURE(method, body);
+    auto reply = gw.request(method, "/scim/v2/Users/" + id, body);
+    CAPTURE(reply.body);
+    CHECK(reply.status == 403);
+    CHECK(errorDetail(reply).find("last active Administrator") != std::string::npos);
+  }
+  auto still = gw.request("GET", "/scim/v2/Users/" + id);
+  REQUIRE(still.status == 200);
+  CHECK(still.json()->getValue<bool>("active"));
+  CHECK(still.json()->getArray("roles")->getObject(0)->getValue<std::string>("value") == "Administrator");
+
+  // With a second Administrator, the first may go.
+  createUser(gw, "second-admin", R"(,"roles":[{"value":"Administrator"}])");
+  CHECK(gw.request("PATCH", "/scim/v2/Users/" + id,
+                   patch(R"({"op":"replace","path":"active","value":false})"))
+            .status == 200);
+}
+
+TEST_CASE("a caller scoped to an account sees and changes only that account's users",
+          "[gateway][policy][slapd]") {
+  Gateway setup;
+  const std::string suffix = uniqueSuffix();
+  const std::string north = createGroup(setup, "North " + suffix, "account");
+  const std::string south = createGroup(setup, "South " + suffix, "account");
+  const std::string inNorth =
+      createUser(setup, "north-" + suffix, std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north + R"("}]})");
+  const std::string inSouth =
+      createUser(setup, "south-" + suffix, std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + south + R"("}]})");
+
+  Gateway gw(policyConfig(north));
+  auto list = gw.request("GET", "/scim/v2/Users?filter=userName%20co%20%22" + suffix + "%22", "", kScopedToken);
+  REQUIRE(list.status == 200);
+  CHECK(list.json()->getValue<int>("totalResults") == 1);
+  CHECK(list.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == inNorth);
+
+  CHECK(gw.request("GET", "/scim/v2/Users/" + inNorth, "", kScopedToken).status == 200);
+  auto hidden = gw.request("GET", "/scim/v2/Users/" + inSouth, "", kScopedToken);
+  CHECK(hidden.status == 404);  // outside the scope looks like missing
+  const auto before = entryOf("south-" + suffix);
+  auto write = gw.request("PATCH", "/scim/v2/Users/" + inSouth,
+                          patch(R"({"op":"replace","path":"displayName","value":"Taken over"})"), kScopedToken);
+  CHECK(write.status == 404);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + inSouth, "", kScopedToken).status == 404);
+  CHECK(entryOf("south-" + suffix).first("entryCSN") == before.first("entryCSN"));
+
+  // Adding a user to an account the caller does not administer is refused.
+  auto grab = gw.request("PATCH", "/scim/v2/Users/" + inNorth,
+                         patch(std::string(R"({"op":"add","path":")") + kExt +
+                               R"(:accounts","value":[{"value":")" + south + R"("}]})"),
+                         kScopedToken);
+  CHECK(grab.status == 403);
+  CHECK(entryOf("north-" + suffix).attributes["memberOf"].size() == 2);  // Viewer + North
+  // A new user must land inside the caller's accounts.
+  CHECK(gw.request("POST", "/scim/v2/Users", R"({"userName":"unscoped-)" + suffix + R"("})", kScopedToken)
+            .status == 403);
+}
+
+TEST_CASE("passwords must meet every rule, and each unmet rule is named", "[gateway][policy][slapd]") {
+  Gateway gw;
+  const std::string name = "pw-" + uniqueSuffix();
+  auto weak = gw.request("POST", "/scim/v2/Users", R"({"userName":")" + name + R"(","password":"short"})");
+  CAPTURE(weak.body);
+  REQUIRE(weak.status == 400);
+  CHECK(weak.json()->getValue<std::string>("scimType") == "invalidValue");
+  const std::string detail = errorDetail(weak);
+  CHECK(detail.find("10") != std::string::npos);
+  CHECK(detail.find("upper") != std::string::npos);
+  CHECK(detail.find("digit") != std::string::npos);
+  CHECK(detail.find("short") == std::string::npos);  // the password itself is never echoed
+
+  auto hashed = gw.request("POST", "/scim/v2/Users",
+                           R"({"userName":")" + name + R"(","password":"{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="})");
+  CHECK(hashed.status == 400);
+  CHECK(errorDetail(hashed).find("hash") != std::string::npos);
+
+  auto named = gw.request("POST", "/scim/v2/Users",
+                          R"({"userName":")" + name + R"(","password":"Xy-)" + name + R"(-99"})");
+  CHECK(named.status == 400);
+  CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(uid=" + name + ")").empty());
+}
+
+TEST_CASE("people log in, read and edit their own profile, and change their password",
+          "[gateway][policy][login][slapd]") {
+  Gateway gw(policyConfig());
+  const std::string name = "self-" + uniqueSuffix();
+  const std::string session = person(gw, name, "Agent");
+
+  SECTION("unknown user, wrong password and deactivated user get the same 401") {
+    auto wrong = gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})",
+                            "", "application/json");
+    auto unknown = gw.request("POST", "/auth/login", R"({"userName":"nobody-)" + name + R"(","password":"Wrong-Pass-42!"})",
+                              "", "application/json");
+    CHECK(wrong.status == 401);
+    CHECK(unknown.status == 401);
+    CHECK(wrong.body == unknown.body);
+    const std::string id = gw.request("GET", "/scim/v2/Me", "", session).json()->getValue<std::string>("id");
+    REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id, patch(R"({"op":"replace","path":"active","value":false})"))
+                .status == 200);
+    auto locked = gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})",
+                             "", "application/json");
+    CHECK(locked.status == 401);
+    CHECK(locked.body == wrong.body);
+    // The session issued before the deactivation stops working at once.
+    CHECK(gw.request("GET", "/scim/v2/Me", "", session).status == 401);
+  }
+  SECTION("/Me: profile fields change, userName, emails and roles do not") {
+    auto me = gw.request("GET", "/scim/v2/Me", "", session);
+    REQUIRE(me.status == 200);
+    CHECK(me.json()->getValue<std::string>("userName") == name);
+    auto alias = gw.request("PATCH", "/scim/v2/Me",
+                            patch(R"({"op":"replace","path":"displayName","value":"Amazing Grace"},)"
+                                  R"({"op":"replace","path":"timezone","value":"Europe/Paris"})"),
+                            session);
+    CAPTURE(alias.body);
+    REQUIRE(alias.status == 200);
+    CHECK(entryOf(name).first("displayName") == "Amazing Grace");
+    for (const std::string& op : {std::string(R"({"op":"replace","path":"userName","value":"renamed"})"),
+                                  std::string(R"({"op":"replace","path":"emails","value":[{"value":"x@example.com"}]})"),
+                                  std::string(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})")}) {
+      CAPTURE(op);
+      auto refused = gw.request("PATCH", "/scim/v2/Me", patch(op), session);
+      CHECK(refused.status == 400);
+      CHECK(refused.json()->getValue<std::string>("scimType") == "mutability");
+    }
+    CHECK(entryOf(name).attributes["memberOf"] ==
+          std::vector<std::string>{"cn=Agent,ou=roles," + fixtureSlapd().suffix});
+    // A provisioning client has no /Me.
+    CHECK(gw.request("GET", "/scim/v2/Me").status == 403);
+  }
+  SECTION("password change: current password checked, confirmation and rules applied") {
+    auto change = [&](const std::string& current, const std::string& next, const std::string& confirm) {
+      return gw.request("POST", "/auth/password/change",
+                        R"({"currentPassword":")" + current + R"(","newPassword":")" + next +
+                            R"(","confirmPassword":")" + confirm + R"("})",
+                        session, "application/json");
+    };
+    CHECK(change("Not-The-Pass-1!", "Brand-New-Pass-7!", "Brand-New-Pass-7!").status == 403);
+    auto mismatch = change(kPassword, "Brand-New-Pass-7!", "Brand-New-Pass-8!");
+    CHECK(mismatch.status == 400);
+    CHECK(errorDetail(mismatch).find("same new password") != std::string::npos);
+    CHECK(change(kPassword, "weak", "weak").status == 400);
+    REQUIRE(change(kPassword, "Brand-New-Pass-7!", "Brand-New-Pass-7!").status == 204);
+    loginAs(gw, name, "Brand-New-Pass-7!");
+    CHECK(gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})",
+                     "", "application/json")
+              .status == 401);
+  }
+  SECTION("an Agent reads users but may not write them") {
+    const std::string other = createUser(gw, "agent-target-" + uniqueSuffix());
+    CHECK(gw.request("GET", "/scim/v2/Users/" + other, "", session).status == 200);
+    CHECK(gw.request("PATCH", "/scim/v2/Users/" + other,
+                     patch(R"({"op":"replace","path":"displayName","value":"x"})"), session)
+              .status == 403);
+  }
+}
+
+TEST_CASE("an administrator resets a password; the rules apply there too", "[gateway][policy][slapd]") {
+  Gateway gw(policyConfig());
+  const std::string name = "reset-" + uniqueSuffix();
+  const std::string id = createUser(gw, name, R"(,"password":")" + std::string(kPassword) + R"(")");
+  auto set = [&](const std::string& next, const std::string& token) {
+    return gw.request("POST", "/auth/password/set",
+                      R"({"userId":")" + id + R"(","newPassword":")" + next + R"(","confirmPassword":")" +
+                          next + R"("})",
+                      token, "application/json");
+  };
+  CHECK(set("Reset-By-Admin-9!", kManagerToken).status == 403);
+  CHECK(set("weak", testing::kToken).status == 400);
+  REQUIRE(set("Reset-By-Admin-9!", testing::kToken).status == 204);
+  loginAs(gw, name, "Reset-By-Admin-9!");
+}
+
+TEST_CASE("OAuth2 JWT bearer clients: signature, issuer, audience and expiry are checked",
+          "[gateway][policy][slapd]") {
+  Gateway gw(policyConfig());
+  auto jwt = [](const std::string& issuer, const std::string& audience, long lifetime,
+                const std::string& key) {
+    Poco::JWT::Token token;
+    token.setIssuer(issuer);
+    token.setAudience(audience);
+    token.setSubject("okta-client");
+    Poco::Timestamp now;
+    token.setIssuedAt(now);
+    token.setExpiration(now + lifetime * Poco::Timestamp::resolution());
+    Poco::JWT::Signer signer(key);
+    return signer.sign(token, Poco::JWT::Signer::ALGO_HS256);
+  };
+  const std::string good = jwt("https://idp.example.com", "scimgate", 300, kJwtSecret);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", good).status == 200);
+  // The client's role is Viewer: writes are refused.
+  CHECK(gw.request("POST", "/scim/v2/Users", R"({"userName":"jwt-denied"})", good).status == 403);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", jwt("https://evil.example.com", "scimgate", 300, kJwtSecret))
+            .status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", jwt("https://idp.example.com", "other", 300, kJwtSecret))
+            .status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", jwt("https://idp.example.com", "scimgate", -600, kJwtSecret))
+            .status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "",
+                   jwt("https://idp.example.com", "scimgate", 300, "another-secret-of-enough-length-000"))
+            .status == 401);
+}
+
+TEST_CASE("writes and refusals leave audit records with attribute names, never values",
+          "[gateway][policy][audit][slapd]") {
+  const auto path = std::filesystem::temp_directory_path() / ("scimgate-audit-" + uniqueSuffix() + ".log");
+  auto cfg = policyConfig();
+  cfg.auth.auditPath = path.string();
+  const std::string name = "audited-" + uniqueSuffix();
+  const std::string secret = "Audit-Secret-Pass-5!";
+  {
+    Gateway gw(cfg);
+    const std::string id = createUser(gw, name, R"(,"password":")" + secret + R"(")");
+    gw.request("PATCH", "/scim/v2/Users/" + id, patch(R"({"op":"replace","path":"displayName","value":"x"})"),
+               kViewerToken);
+    gw.request("GET", "/scim/v2/Users", "", "not-a-token");
+    gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})", "",
+               "application/json");
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string log = text.str();
+  std::filesystem::remove(path);
+  CAPTURE(log);
+  CHECK(log.find(R"("operation":"users.create")") != std::string::npos);
+  CHECK(log.find(R"("attributes":["emails","name","password","userName"])") != std::string::npos);
+  CHECK(log.find(R"("principal":"viewer")") != std::string::npos);
+  CHECK(log.find(R"("outcome":"denied")") != std::string::npos);
+  CHECK(log.find(R"("operation":"auth.login")") != std::string::npos);
+  CHECK(log.find(R"("status":401)") != std::string::npos);
+  CHECK(log.find(secret) == std::string::npos);
+  CHECK(log.find("Wrong-Pass-42!") == std::string::npos);
+}
