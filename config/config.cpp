@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "policy/mfa/secret_box.h"
 #include "policy/permissions.h"
 
 #include <algorithm>
@@ -50,10 +51,15 @@ class Reader {
     if (!present(key)) return;
     const Var v = object_->get(key);
     if (!v.isInteger()) return problem(key, "must be an integer");
-    const auto value = v.convert<long long>();
-    if (value < min || value > max) {
-      return problem(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    const std::string range =
+        "must be between " + std::to_string(min) + " and " + std::to_string(max);
+    long long value = 0;
+    try {
+      value = v.convert<long long>();
+    } catch (const Poco::Exception&) {
+      return problem(key, range);  // an unsigned 64-bit value above the signed range
     }
+    if (value < min || value > max) return problem(key, range);
     out = static_cast<int>(value);
   }
 
@@ -135,6 +141,38 @@ class Reader {
   Object::Ptr object_;
 };
 
+// Longest password the rules may allow: a bound on the work of checking and hashing one.
+constexpr std::size_t kMaxPasswordLength = 4096;
+// Upper bounds that keep "now + lockoutSeconds" and the failure count far from overflow.
+constexpr int kMaxMfaFailures = 1000000;
+constexpr int kMaxLockoutSeconds = 10 * 366 * 24 * 3600;
+constexpr const char* kMfaKeyEnv = "SCIMGATE_MFA_KEY";
+constexpr const char* kMfaPostgresEnv = "SCIMGATE_MFA_POSTGRES";
+
+// The MFA key stays text until the environment has had its say; only then is it decoded, and
+// a problem names where the text came from, never the text.
+struct PendingSecrets {
+  bool mfaPresent = false;  // the file has an "mfa" object
+  std::string mfaKey;
+  std::string mfaKeyOrigin = "$.mfa.encryptionKey";
+  bool mfaKeyReported = false;  // the file's value had the wrong type: already a problem
+};
+
+// "Viewer, Agent, Manager or Administrator", from the list policy/ knows.
+std::string roleNameList() {
+  std::string out;
+  for (std::size_t i = 0; i < policy::kAllRoles.size(); ++i) {
+    if (i > 0) out += i + 1 == policy::kAllRoles.size() ? " or " : ", ";
+    out += policy::roleName(policy::kAllRoles[i]);
+  }
+  return out;
+}
+
+std::string roleProblem(const std::string& name) {
+  if (policy::parseRole(name)) return {};
+  return "'" + name + "' is not a role: must be " + roleNameList() + " (any case)";
+}
+
 bool isHex64(const std::string& text) {
   if (text.size() != 64) return false;
   for (char c : text) {
@@ -165,7 +203,59 @@ std::vector<std::string> splitList(const std::string& text) {
   return items;
 }
 
-void readConfig(const Object::Ptr& root, Config& config, Problems& problems) {
+void readPasswords(Reader& top, policy::PasswordRules& rules) {
+  Reader passwords = top.child("passwords");
+  passwords.size("minLength", rules.minLength, 1, kMaxPasswordLength);
+  passwords.size("maxLength", rules.maxLength, 1, kMaxPasswordLength);
+  passwords.boolean("requireLower", rules.requireLower);
+  passwords.boolean("requireUpper", rules.requireUpper);
+  passwords.boolean("requireDigit", rules.requireDigit);
+  passwords.boolean("requireSpecial", rules.requireSpecial);
+  passwords.boolean("rejectUserNameParts", rules.rejectUserNameParts);
+  std::string blocklistFile;
+  passwords.string("blocklistFile", blocklistFile);
+  // Read now, so a missing list stops the start instead of the first password change.
+  if (!blocklistFile.empty()) {
+    auto list = policy::loadPasswordBlocklist(blocklistFile);
+    if (list.ok()) {
+      rules.blocklist = std::move(list.entries);
+    } else {
+      passwords.problem("blocklistFile", list.error);
+    }
+  }
+}
+
+void readMfa(Reader& top, MfaConfig& mfa, PendingSecrets& pending, Problems& problems) {
+  Reader section = top.child("mfa");
+  pending.mfaPresent = section.exists();
+  if (!section.exists()) return;  // MFA off: empty store and key
+
+  Reader store = section.child("store");
+  store.string("kind", mfa.store.kind);
+  store.string("path", mfa.store.path);
+  store.string("postgres", mfa.store.postgres);
+
+  const auto before = problems.items.size();
+  section.string("encryptionKey", pending.mfaKey);
+  pending.mfaKeyReported = problems.items.size() != before;
+
+  int window = static_cast<int>(mfa.settings.window);
+  section.integer("window", window, 0, 10);
+  mfa.settings.window = static_cast<unsigned>(window);
+  int maxFailures = static_cast<int>(mfa.settings.maxFailures);
+  section.integer("maxFailures", maxFailures, 1, kMaxMfaFailures);
+  mfa.settings.maxFailures = maxFailures;
+  int lockoutSeconds = static_cast<int>(mfa.settings.lockoutSeconds);
+  section.integer("lockoutSeconds", lockoutSeconds, 1, kMaxLockoutSeconds);
+  mfa.settings.lockoutSeconds = lockoutSeconds;
+  section.size("backupCodeCount", mfa.settings.backupCodeCount, 1, 100);
+  section.string("issuer", mfa.settings.issuer);
+  section.boolean("allowSelfBackupCodes", mfa.allowSelfBackupCodes);
+  section.strings("requireForRoles", mfa.requireForRoles, roleProblem);
+}
+
+void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending,
+                Problems& problems) {
   Reader top(problems, "$", root);
 
   Reader server = top.child("server");
@@ -265,10 +355,13 @@ void readConfig(const Object::Ptr& root, Config& config, Problems& problems) {
   ldap.integer("maxResults", config.ldap.maxResults, 1, 1000000);
   ldap.strings("userObjectClasses", config.ldap.userObjectClasses);
   ldap.stringMap("userMapping", config.ldap.userMapping);
+
+  readPasswords(top, config.passwords);
+  readMfa(top, config.mfa, pending, problems);
 }
 
 void applyEnvironment(Config& config, const std::function<const char*(const char*)>& env,
-                      Problems& problems) {
+                      PendingSecrets& pending, Problems& problems) {
   auto get = [&](const char* name) -> std::string {
     const char* value = env ? env(name) : std::getenv(name);
     return value != nullptr ? value : "";
@@ -284,6 +377,17 @@ void applyEnvironment(Config& config, const std::function<const char*(const char
   if (auto dn = get("SCIMGATE_LDAP_BIND_DN"); !dn.empty()) config.ldap.bindDn = dn;
   if (auto pw = get("SCIMGATE_LDAP_BIND_PASSWORD"); !pw.empty()) config.ldap.bindPassword = pw;
   if (auto key = get("SCIMGATE_SESSION_KEY"); !key.empty()) config.auth.sessionKey = key;
+  // Without an "mfa" section MFA stays off whatever the environment holds.
+  if (pending.mfaPresent) {
+    if (auto key = get(kMfaKeyEnv); !key.empty()) {
+      pending.mfaKey = key;
+      pending.mfaKeyOrigin = std::string("env ") + kMfaKeyEnv;
+      pending.mfaKeyReported = false;
+    }
+    if (auto conninfo = get(kMfaPostgresEnv); !conninfo.empty()) {
+      config.mfa.store.postgres = conninfo;
+    }
+  }
   if (auto hashes = get("SCIMGATE_TOKEN_SHA256"); !hashes.empty()) {
     for (const auto& hash : splitList(hashes)) {
       if (!isHex64(hash)) {
@@ -306,7 +410,51 @@ void applyEnvironment(Config& config, const std::function<const char*(const char
   }
 }
 
-void validate(Config& config, Problems& problems) {
+void validatePasswords(const policy::PasswordRules& rules, Problems& problems) {
+  if (rules.maxLength < rules.minLength) {
+    problems.items.push_back("$.passwords.maxLength: must be at least minLength (" +
+                             std::to_string(rules.minLength) + ")");
+  }
+}
+
+void validateMfa(MfaConfig& mfa, const PendingSecrets& pending, Problems& problems) {
+  if (!pending.mfaPresent) return;
+  if (mfa.store.kind == "sqlite") {
+    if (mfa.store.path.empty()) {
+      problems.items.push_back("$.mfa.store.path: the sqlite store needs a database file path");
+    }
+  } else if (mfa.store.kind == "postgres") {
+    // Never echo the conninfo: it may hold a password.
+    if (mfa.store.postgres.empty()) {
+      problems.items.push_back(std::string("$.mfa.store.postgres: the postgres store needs a libpq "
+                                           "conninfo (or set ") + kMfaPostgresEnv + ")");
+    }
+  } else {
+    problems.items.push_back("$.mfa.store.kind: must be sqlite or postgres");
+  }
+
+  const std::string keyHelp =
+      "32 bytes as 64 hex digits or base64 (openssl rand -hex 32 makes one)";
+  if (pending.mfaKey.empty()) {
+    if (!pending.mfaKeyReported) {
+      problems.items.push_back(std::string("$.mfa.encryptionKey: is required (or set ") +
+                               kMfaKeyEnv + "): " + keyHelp);
+    }
+  } else if (auto key = policy::mfa::parseEncryptionKey(pending.mfaKey); key.ok()) {
+    mfa.settings.encryptionKey = std::move(key.value());
+  } else {
+    // Our own words, not the parser's: the value is (almost) a key and must not reach a log.
+    problems.items.push_back(pending.mfaKeyOrigin + ": must be " + keyHelp);
+  }
+
+  if (mfa.settings.issuer.empty()) problems.items.push_back("$.mfa.issuer: must not be empty");
+  // Checked when read; stored in the canonical spelling so callers can compare exactly.
+  for (auto& name : mfa.requireForRoles) {
+    if (auto role = policy::parseRole(name)) name = std::string(policy::roleName(*role));
+  }
+}
+
+void validate(Config& config, const PendingSecrets& pending, Problems& problems) {
   auto& l = config.ldap;
   if (l.uris.empty()) problems.items.push_back("$.ldap.uris: at least one LDAP URI is required");
   if (l.bindDn.empty()) problems.items.push_back("$.ldap.bindDn: is required");
@@ -353,6 +501,8 @@ void validate(Config& config, Problems& problems) {
     problems.items.push_back("$.roles.default: '" + l.defaultRole +
                              "' is not one of $.roles.names (or use \"\" for no default role)");
   }
+  validatePasswords(config.passwords, problems);
+  validateMfa(config.mfa, pending, problems);
 }
 
 }  // namespace
@@ -373,9 +523,10 @@ Loaded loadText(const std::string& text, const std::string& origin,
     loaded.problems.items.push_back("$: " + origin + " is not valid JSON: " + e.message());
     return loaded;
   }
-  readConfig(root, loaded.config, loaded.problems);
-  applyEnvironment(loaded.config, environment, loaded.problems);
-  validate(loaded.config, loaded.problems);
+  PendingSecrets pending;
+  readConfig(root, loaded.config, pending, loaded.problems);
+  applyEnvironment(loaded.config, environment, pending, loaded.problems);
+  validate(loaded.config, pending, loaded.problems);
   return loaded;
 }
 

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "ldap/settings.h"
+#include "policy/mfa/mfa.h"
+#include "policy/mfa/state_store.h"
+#include "policy/password_policy.h"
 
 namespace scimgate::config {
 
@@ -65,6 +68,19 @@ struct ScimSettings {
   bool emailImmutable = true;
 };
 
+/// Second factors for people (DESIGN 6). Without an "mfa" section `store.path`,
+/// `store.postgres` and `settings.encryptionKey` stay empty: MFA is then off. With the section,
+/// `settings.encryptionKey` holds the 32 key bytes and the store is complete.
+struct MfaConfig {
+  policy::mfa::StoreSettings store;
+  policy::mfa::MfaSettings settings;
+  /// May people generate backup codes for themselves? By default only an administrator with the
+  /// permission does (DESIGN: backup codes for a user who lost the device).
+  bool allowSelfBackupCodes = false;
+  /// Roles whose holders must have a second factor, as canonical role names ("Administrator").
+  std::vector<std::string> requireForRoles;
+};
+
 /// The whole configuration. Built only by `load`.
 struct Config {
   ServerSettings server;
@@ -73,6 +89,9 @@ struct Config {
   AuthSettings auth;
   ScimSettings scim;
   ldap::Settings ldap;
+  /// Rules for new passwords; `blocklist` holds the lines of "passwords.blocklistFile".
+  policy::PasswordRules passwords;
+  MfaConfig mfa;
 };
 
 /// Every problem found, each as "$.json.path: what is wrong".
@@ -88,9 +107,11 @@ struct Loaded {
 };
 
 /// Reads a JSON config file, applies environment overrides (SCIMGATE_LDAP_URI,
-/// SCIMGATE_LDAP_BIND_DN, SCIMGATE_LDAP_BIND_PASSWORD, SCIMGATE_TOKEN_SHA256, SCIMGATE_PORT) and
-/// validates everything, collecting every problem with its JSON path instead of stopping at the
-/// first. `environment` is a lookup so tests need not touch the process environment.
+/// SCIMGATE_LDAP_BIND_DN, SCIMGATE_LDAP_BIND_PASSWORD, SCIMGATE_TOKEN_SHA256, SCIMGATE_PORT,
+/// SCIMGATE_SESSION_KEY; SCIMGATE_MFA_KEY and SCIMGATE_MFA_POSTGRES only when the file has an
+/// "mfa" section), reads the password blocklist file and validates everything, collecting every
+/// problem with its JSON path instead of stopping at the first. No problem repeats a secret.
+/// `environment` is a lookup so tests need not touch the process environment.
 Loaded loadFile(const std::string& path,
                 const std::function<const char*(const char*)>& environment = nullptr);
 
