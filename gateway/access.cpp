@@ -23,6 +23,7 @@ using scim::ErrorKind;
 using scim::makeError;
 
 constexpr char kSessionType[] = "scimgate-session";
+constexpr char kEnrolmentScope[] = "mfa-enrolment";
 
 scim::Error unauthorized() {
   return {ErrorKind::Unauthorized, "a valid bearer token is required (Authorization: Bearer ...)"};
@@ -160,7 +161,9 @@ struct Access::Impl {
     if (extension && extension->optValue<std::string>("status", "") == "inactive") {
       return unauthorized();  // deactivated since the login
     }
-    return Caller{principalOf(*user), user->attributes->optValue<std::string>("userName", "")};
+    Caller caller{principalOf(*user), user->attributes->optValue<std::string>("userName", "")};
+    caller.enrolmentOnly = token.payload().optValue<std::string>("scope", "") == kEnrolmentScope;
+    return caller;
   }
 
   std::optional<Caller> jwtClient(const std::string& jwt) const {
@@ -196,11 +199,12 @@ scim::Result<Caller> Access::identify(const std::string& authorizationHeader) co
   return unauthorized();
 }
 
-std::string Access::issueSession(const std::string& userId) const {
+std::string Access::issueSession(const std::string& userId, bool enrolmentOnly) const {
   Poco::JWT::Token token;
   token.setType("JWT");
   token.setSubject(userId);
   token.payload().set("typ", std::string(kSessionType));
+  if (enrolmentOnly) token.payload().set("scope", std::string(kEnrolmentScope));
   Poco::Timestamp now;
   token.setIssuedAt(now);
   token.setExpiration(now + static_cast<Poco::Timestamp::TimeDiff>(impl_->sessionSeconds) *

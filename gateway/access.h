@@ -16,6 +16,9 @@ namespace scimgate::gateway {
 struct Caller {
   policy::Principal principal;
   std::string name;
+  /// A session issued to a person who must enrol a second factor first (mfa.requireForRoles):
+  /// only the enrolment endpoints accept it.
+  bool enrolmentOnly = false;
   bool isPerson() const { return !principal.userId.empty(); }
 };
 
@@ -33,7 +36,7 @@ class Access {
   scim::Result<Caller> identify(const std::string& authorizationHeader) const;
 
   /// A signed session token for the person with this id, valid for sessionSeconds().
-  std::string issueSession(const std::string& userId) const;
+  std::string issueSession(const std::string& userId, bool enrolmentOnly = false) const;
   int sessionSeconds() const;
 
   /// A person's principal from their directory memberships: the highest of their roles (none is

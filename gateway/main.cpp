@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "config/config.h"
@@ -86,7 +87,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  gateway::Server server(loaded.config, *directory, *groups);
+  std::unique_ptr<gateway::Server> running;
+  try {
+    running = std::make_unique<gateway::Server>(loaded.config, *directory, *groups);
+  } catch (const std::exception& e) {
+    std::cerr << "scimgate: " << configPath << ": " << e.what() << '\n';
+    return 1;
+  }
+  gateway::Server& server = *running;
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -25,6 +25,7 @@
 #include "gateway/auth.h"
 #include "gateway/error_response.h"
 #include "ldap/group_directory.h"
+#include "policy/mfa/mfa.h"
 #include "policy/password_policy.h"
 #include "policy/permissions.h"
 #include "scim/group.h"
@@ -109,7 +110,8 @@ struct Context {
         groups(grp),
         access(cfg, dir),
         matrix(policy::parsePermissionMatrix(cfg.auth.permissions).matrix),
-        audit(cfg.auth.auditPath) {}
+        audit(cfg.auth.auditPath),
+        passwords(cfg.passwords) {}
 
   config::Config config;
   ldap::Directory& directory;
@@ -118,6 +120,17 @@ struct Context {
   policy::PermissionMatrix matrix;
   AuditLog audit;
   policy::PasswordRules passwords;
+  std::unique_ptr<policy::mfa::MfaService> mfa = makeMfa(config);
+
+  // MFA is on when the config has an mfa section (its key is then set); throws when the state
+  // store cannot be opened, a start-up error.
+  static std::unique_ptr<policy::mfa::MfaService> makeMfa(const config::Config& cfg) {
+    if (cfg.mfa.settings.encryptionKey.empty()) return nullptr;
+    auto store = policy::mfa::openStateStore(cfg.mfa.store);
+    if (!store) throw std::runtime_error("the MFA state store cannot be opened: " + store.error().detail);
+    return std::make_unique<policy::mfa::MfaService>(
+        std::shared_ptr<policy::mfa::StateStore>(std::move(*store)), cfg.mfa.settings);
+  }
 };
 
 // A deep copy of a JSON object.
@@ -224,6 +237,11 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     caller_ = *caller;
     audit_.principal = caller_.name;
     audit_.principalId = caller_.principal.userId;
+    if (caller_.enrolmentOnly && path != "/mfa/totp" && path != "/mfa/totp/confirm") {
+      return deny(response, policy::Decision::forbidden(
+                                "enrol a second factor first (POST /mfa/totp, then POST "
+                                "/mfa/totp/confirm), then log in again"));
+    }
     if (people) return peopleRoute(request, response, path);
     std::vector<std::string> segments;
     {
@@ -462,8 +480,9 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (!projection) return sendError(response, projection.error());
     response.set("ETag", user.meta.version);
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", location);
-    sendJson(response, status,
-             *scim::project(*scim::userToJson(user, location), *projection, scim::userResourceType()));
+    auto json = scim::userToJson(user, location);
+    addMfaSummary(*json, user.id);
+    sendJson(response, status, *scim::project(*json, *projection, scim::userResourceType()));
   }
 
   void createUser(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -1344,26 +1363,19 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     audit_.operation = "auth.login";
     auto body = readJsonBody(request);
     if (!body) return sendError(response, body.error());
-    const std::string userName = stringField(**body, "userName");
-    const std::string password = stringField(**body, "password");
-    audit_.principal = userName;
-    if (userName.empty() || password.empty()) {
-      return sendError(response, {ErrorKind::InvalidValue,
-                                  "send {\"userName\": ..., \"password\": ...} as JSON strings"});
-    }
-    auto id = context_.directory.verifyPassword(userName, password);
-    if (!id) {
-      if (id.error().kind != ErrorKind::Unauthorized) return sendError(response, id.error());
-      return loginRefused(response, "invalid_credentials",
-                          "the user name or password is wrong, or the account is locked");
-    }
-    audit_.principalId = *id;
-    audit_.target = *id;
+    auto check = checkLogin(**body);
+    if (!check) return sendError(response, check.error());
+    if (!check->refusal.empty()) return refuseLogin(response, check->refusal);
     Object answer;
-    answer.set("token", context_.access.issueSession(*id));
+    answer.set("token", context_.access.issueSession(check->id, check->enrolmentOnly));
     answer.set("tokenType", "Bearer");
     answer.set("expiresIn", context_.access.sessionSeconds());
-    answer.set("userId", *id);
+    answer.set("userId", check->id);
+    if (check->enrolmentOnly) {
+      answer.set("mfaEnrollmentRequired", true);
+      answer.set("detail", "your role needs a second factor: this session only enrols one "
+                           "(POST /mfa/totp, then POST /mfa/totp/confirm); log in again afterwards");
+    }
     sendPlainJson(response, HTTPResponse::HTTP_OK, answer);
   }
 
@@ -1376,6 +1388,25 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (path == "/auth/password/set") {
       if (method != "POST") return methodNotAllowed(response, "POST");
       return setPassword(request, response);
+    }
+    if (path == "/auth/verify") {
+      if (method != "POST") return methodNotAllowed(response, "POST");
+      return verifyLogin(request, response);
+    }
+    if (path == "/mfa/totp") {
+      if (method == "POST") return enrolTotp(request, response);
+      if (method == "DELETE") {
+        return removeTotp(request, response, parseQuery(Poco::URI(request.getURI()).getRawQuery()));
+      }
+      return methodNotAllowed(response, "POST, DELETE");
+    }
+    if (path == "/mfa/totp/confirm") {
+      if (method != "POST") return methodNotAllowed(response, "POST");
+      return confirmTotp(request, response);
+    }
+    if (path == "/mfa/backup-codes") {
+      if (method != "POST") return methodNotAllowed(response, "POST");
+      return generateBackupCodes(request, response);
     }
     sendError(response, {ErrorKind::NotFound, "no such endpoint: " + path});
   }
@@ -1443,6 +1474,244 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
     response.setContentLength(0);
     response.send();
+  }
+
+  // ---- Second factor (issue #6): enrolment, backup codes, and the login check ----------------
+
+  static std::chrono::sys_seconds nowSeconds() {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  }
+
+  // DESIGN 5a: the extension's readOnly `mfa` summary on a single user.
+  void addMfaSummary(Object& json, const std::string& id) {
+    if (!context_.mfa) return;
+    auto status = context_.mfa->status(id);
+    if (!status) return;  // the summary is informative; the user is still served
+    const std::string ext(scim::kScimgateUserSchema);
+    Object::Ptr extension = json.getObject(ext);
+    if (!extension) {
+      extension = new Object;
+      json.set(ext, extension);
+    }
+    Object::Ptr summary = new Object;
+    summary->set("totp", status->totpEnrolled);
+    summary->set("backupCodesRemaining", status->backupCodesRemaining);
+    extension->set("mfa", summary);
+  }
+
+  struct LoginCheck {
+    std::string id;
+    bool enrolmentOnly = false;
+    std::string refusal;  // "" when the login is good; else "invalid_credentials", "mfa_required"
+  };
+
+  // Password by bind, then the second factor when the user has one. Unknown user, wrong password,
+  // locked account and wrong code give the same refusal.
+  scim::Result<LoginCheck> checkLogin(const Object& body) {
+    const std::string userName = stringField(body, "userName");
+    const std::string password = stringField(body, "password");
+    audit_.principal = userName;
+    if (userName.empty() || password.empty()) {
+      return makeError(ErrorKind::InvalidValue,
+                       "send {\"userName\": ..., \"password\": ...} as JSON strings");
+    }
+    LoginCheck check;
+    auto id = context_.directory.verifyPassword(userName, password);
+    if (!id) {
+      if (id.error().kind != ErrorKind::Unauthorized) return id.error();
+      check.refusal = "invalid_credentials";
+      return check;
+    }
+    check.id = *id;
+    audit_.principalId = *id;
+    audit_.target = *id;
+    if (!context_.mfa) return check;
+    auto status = context_.mfa->status(*id);
+    if (!status) return status.error();
+    if (status->totpEnrolled || status->backupCodesRemaining > 0) {
+      const std::string code = stringField(body, "code");
+      if (code.empty()) {
+        check.refusal = "mfa_required";
+        return check;
+      }
+      auto outcome = context_.mfa->verifySecondFactor(*id, code, nowSeconds());
+      if (!outcome) return outcome.error();
+      if (*outcome != policy::mfa::SecondFactorOutcome::Accepted) {
+        audit_.reason = std::string(policy::mfa::toString(*outcome));
+        check.refusal = "invalid_credentials";
+      }
+      return check;
+    }
+    const auto& required = context_.config.mfa.requireForRoles;
+    if (!required.empty()) {
+      auto user = context_.directory.findUser(*id);
+      if (!user) return user.error();
+      const std::string role(policy::roleName(Access::principalOf(*user).role));
+      check.enrolmentOnly = std::find(required.begin(), required.end(), role) != required.end();
+    }
+    return check;
+  }
+
+  void refuseLogin(HTTPServerResponse& response, const std::string& refusal) {
+    if (refusal == "mfa_required") {
+      return loginRefused(response, refusal,
+                          "this account has a second factor: send \"code\" with a code from the "
+                          "authenticator app or a backup code");
+    }
+    loginRefused(response, refusal,
+                 "the user name, password or code is wrong, or the account is locked");
+  }
+
+  // POST /auth/verify: the login check for SSO integrations, without a session.
+  void verifyLogin(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "auth.verify";
+    if (!allowed(response, policy::Operation::ReadUsers)) return;
+    const std::string clientName = caller_.name;
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    auto check = checkLogin(**body);
+    audit_.principal = clientName + " for " + audit_.principal;
+    if (!check) return sendError(response, check.error());
+    if (!check->refusal.empty()) return refuseLogin(response, check->refusal);
+    auto user = context_.directory.findUser(check->id);
+    if (!user) return sendError(response, user.error());
+    Object answer;
+    answer.set("id", user->id);
+    answer.set("userName", user->attributes->optValue<std::string>("userName", ""));
+    Array roles;
+    for (const auto& role : roleNamesOf(*user->attributes)) roles.add(role);
+    answer.set("roles", roles);
+    Array accounts;
+    if (auto ids = accountIdsOf(*user->attributes)) {
+      for (const auto& account : *ids) accounts.add(account);
+    }
+    answer.set("accounts", accounts);
+    answer.set("mfaEnrollmentRequired", check->enrolmentOnly);
+    sendPlainJson(response, HTTPResponse::HTTP_OK, answer);
+  }
+
+  // The user an MFA request is about: `userId` in the body or query, else the caller. Acting on
+  // somebody else needs `operation` (and the user in scope); acting on oneself needs a person.
+  std::optional<scim::User> mfaSubject(HTTPServerResponse& response, const std::string& userId,
+                                       policy::Operation operation, bool selfAllowed) {
+    if (!context_.mfa) {
+      sendError(response, {ErrorKind::NotFound,
+                           "second factors are not enabled on this gateway (config: mfa)"});
+      return std::nullopt;
+    }
+    if (userId.empty() || userId == caller_.principal.userId) {
+      audit_.target = caller_.principal.userId;
+      if (!caller_.isPerson()) {
+        sendError(response, {ErrorKind::InvalidValue, "name the user: {\"userId\": ...}"});
+        return std::nullopt;
+      }
+      if (!selfAllowed && !context_.matrix.allows(caller_.principal.role, operation)) {
+        deny(response, policy::Decision::forbidden(
+                           "an administrator does this for you (" +
+                           std::string(policy::operationName(operation)) + ")"));
+        return std::nullopt;
+      }
+      auto user = context_.directory.findUser(caller_.principal.userId);
+      if (!user) {
+        sendError(response, user.error());
+        return std::nullopt;
+      }
+      return std::move(*user);
+    }
+    auto loaded = loadTarget(response, userId, operation);
+    if (!loaded) return std::nullopt;
+    return std::move(loaded->first);
+  }
+
+  Object::Ptr optionalBody(HTTPServerRequest& request) {
+    if (request.hasContentLength() && request.getContentLength64() == 0) return new Object;
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return new Object;
+    auto body = readJsonBody(request);
+    return body ? *body : Object::Ptr(new Object);
+  }
+
+  void enrolTotp(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "mfa.totp.enrol";
+    auto body = optionalBody(request);
+    auto user = mfaSubject(response, stringField(*body, "userId"),
+                           policy::Operation::ManageOthersMfa, true);
+    if (!user) return;
+    auto enrolment = context_.mfa->enrollTotp(
+        user->id, user->attributes->optValue<std::string>("userName", ""), "", nowSeconds());
+    if (!enrolment) return sendError(response, enrolment.error());
+    Object answer;
+    answer.set("secret", enrolment->secretBase32);
+    answer.set("otpauthUri", enrolment->otpauthUri);
+    answer.set("qrSvg", enrolment->qrSvg);
+    answer.set("confirm", "POST /mfa/totp/confirm {\"code\": \"123456\"} with the app's current code");
+    response.set("Cache-Control", "no-store");
+    sendPlainJson(response, HTTPResponse::HTTP_CREATED, answer);
+  }
+
+  void confirmTotp(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "mfa.totp.confirm";
+    auto body = readJsonBody(request);
+    if (!body) return sendError(response, body.error());
+    auto user = mfaSubject(response, "", policy::Operation::ManageOthersMfa, true);
+    if (!user) return;
+    auto outcome = context_.mfa->confirmTotp(user->id, stringField(**body, "code"), nowSeconds());
+    if (!outcome) return sendError(response, outcome.error());
+    using Outcome = policy::mfa::SecondFactorOutcome;
+    if (*outcome == Outcome::NotEnrolled) {
+      return sendError(response, {ErrorKind::InvalidValue,
+                                  "nothing to confirm: start with POST /mfa/totp"});
+    }
+    if (*outcome != Outcome::Accepted) {
+      return sendError(response, {ErrorKind::InvalidValue,
+                                  "the code is wrong or already used: enter the app's current "
+                                  "6-digit code"});
+    }
+    Object answer;
+    answer.set("totp", true);
+    sendPlainJson(response, HTTPResponse::HTTP_OK, answer);
+  }
+
+  void removeTotp(HTTPServerRequest& request, HTTPServerResponse& response,
+                  const std::map<std::string, std::string>& params) {
+    audit_.operation = "mfa.totp.remove";
+    auto body = optionalBody(request);
+    std::string userId = stringField(*body, "userId");
+    if (userId.empty() && params.count("userid")) userId = params.at("userid");
+    auto user = mfaSubject(response, userId, policy::Operation::ManageOthersMfa, true);
+    if (!user) return;
+    if (user->id == caller_.principal.userId) {
+      // Oneself: prove possession with a current code (or a backup code).
+      auto outcome = context_.mfa->verifySecondFactor(user->id, stringField(*body, "code"), nowSeconds());
+      if (!outcome) return sendError(response, outcome.error());
+      if (*outcome != policy::mfa::SecondFactorOutcome::Accepted) {
+        return deny(response, policy::Decision::forbidden(
+                                  "send {\"code\": ...} with a current code to remove your authenticator"));
+      }
+    }
+    auto removed = context_.mfa->removeTotp(user->id);
+    if (!removed) return sendError(response, removed.error());
+    response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
+    response.setContentLength(0);
+    response.send();
+  }
+
+  void generateBackupCodes(HTTPServerRequest& request, HTTPServerResponse& response) {
+    audit_.operation = "mfa.backupCodes.generate";
+    auto body = optionalBody(request);
+    auto user = mfaSubject(response, stringField(*body, "userId"),
+                           policy::Operation::GenerateBackupCodes,
+                           context_.config.mfa.allowSelfBackupCodes);
+    if (!user) return;
+    auto codes = context_.mfa->generateBackupCodes(user->id, nowSeconds());
+    if (!codes) return sendError(response, codes.error());
+    Object answer;
+    Array list;
+    for (const auto& code : *codes) list.add(code);
+    answer.set("userId", user->id);
+    answer.set("codes", list);
+    answer.set("note", "shown once: each code works one time; a new set voids these");
+    response.set("Cache-Control", "no-store");
+    sendPlainJson(response, HTTPResponse::HTTP_CREATED, answer);
   }
 
   // ---- Authorization (DESIGN 6, issue #5: policy/ decides, the gateway asks) ---------------
