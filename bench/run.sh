@@ -129,7 +129,8 @@ say "running scimgate_bench $*"
 status=0
 SCIMGATE_BENCH_LDAP_PASSWORD="$SLAPD_BIND_PASSWORD" "$BENCH_BIN" \
   --url "http://127.0.0.1:$PORT/scim/v2" --token "$TOKEN" --ldap-url "$SLAPD_URL" \
-  --bind-dn "$SLAPD_BIND_DN" --suffix "$SLAPD_SUFFIX" "$@" || status=$?
+  --bind-dn "$SLAPD_BIND_DN" --suffix "$SLAPD_SUFFIX" --slapd-pid "$SLAPD_PID" \
+  --gateway-pid "$GATEWAY_PID" "$@" || status=$?
 
 if kill -0 "$GATEWAY_PID" 2>/dev/null; then
   # /proc/PID/status lists VmHWM (peak) before VmRSS.

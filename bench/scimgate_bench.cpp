@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <latch>
@@ -45,12 +46,15 @@ using Clock = std::chrono::steady_clock;
 constexpr char kUsage[] =
     "usage: scimgate_bench --url URL --token TOKEN --ldap-url URL --bind-dn DN --suffix DN\n"
     "                      [--seconds S] [--warmup N] [--concurrency 1,16] [--only NAME,...]\n"
+    "                      [--slapd-pid PID] [--gateway-pid PID]\n"
     "  The bind password is read from SCIMGATE_BENCH_LDAP_PASSWORD.\n"
     "  --url         the gateway's SCIM base, e.g. http://127.0.0.1:PORT/scim/v2\n"
     "  --seconds S   measured time per cell (operation x concurrency x side), default 5\n"
     "  --warmup N    unmeasured operations per thread before each cell, default 10 (even)\n"
     "  --only        operation keys: get-user,filter-user,post-user,patch-active,\n"
-    "                group-small,group-big,get-group-big,get-group-small\n";
+    "                group-small,group-big,get-group-big,get-group-small\n"
+    "  --slapd-pid, --gateway-pid  also report the CPU time (user + system, from /proc) each\n"
+    "                process spent per measured operation\n";
 
 struct Options {
   std::string url;
@@ -63,6 +67,8 @@ struct Options {
   int warmup = 10;
   std::vector<int> concurrency{1, 16};
   std::vector<std::string> only;
+  int slapdPid = 0;
+  int gatewayPid = 0;
 };
 
 struct User {
@@ -351,7 +357,25 @@ struct CellResult {
   double p99 = 0;
   long ops = 0;
   long errors = 0;
+  double slapdCpuMs = -1;    // CPU time slapd spent during the measured part, -1 = not known
+  double gatewayCpuMs = -1;  // the same for the gateway
 };
+
+// CPU time (user + system) process `pid` has used so far, in ms (clock-tick resolution), or -1.
+double cpuMs(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(in, text);
+  const auto close = text.rfind(')');  // the command name may contain spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 1));
+  std::vector<std::string> values;
+  for (std::string field; fields >> field;) values.push_back(field);
+  if (values.size() < 13) return -1;  // values[0] is field 3 (state): utime 14, stime 15
+  const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return (std::stod(values[11]) + std::stod(values[12])) * 1000.0 / ticks;
+}
 
 CellResult runCell(int threads, const Options& options,
                    const std::function<Worker(int thread)>& makeWorker) {
@@ -386,6 +410,8 @@ CellResult runCell(int threads, const Options& options,
     });
   }
   warmedUp.wait();
+  const double slapdBefore = cpuMs(options.slapdPid);
+  const double gatewayBefore = cpuMs(options.gatewayPid);
   const auto begin = Clock::now();
   go.count_down();
   std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
@@ -394,6 +420,12 @@ CellResult runCell(int threads, const Options& options,
   const double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
 
   CellResult result;
+  if (const double after = cpuMs(options.slapdPid); slapdBefore >= 0 && after >= 0) {
+    result.slapdCpuMs = after - slapdBefore;
+  }
+  if (const double after = cpuMs(options.gatewayPid); gatewayBefore >= 0 && after >= 0) {
+    result.gatewayCpuMs = after - gatewayBefore;
+  }
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   for (long e : errors) result.errors += e;
@@ -654,6 +686,10 @@ Options parseOptions(int argc, char** argv) {
       for (const auto& c : splitList(next())) options.concurrency.push_back(std::stoi(c));
     } else if (arg == "--only") {
       options.only = splitList(next());
+    } else if (arg == "--slapd-pid") {
+      options.slapdPid = std::stoi(next());
+    } else if (arg == "--gateway-pid") {
+      options.gatewayPid = std::stoi(next());
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -719,11 +755,17 @@ int main(int argc, char** argv) {
   }
 
   // The table (Markdown, so it pastes into bench/README.md as is).
+  // CPU ms per measured operation, or "-" when the process was not given.
+  auto perOp = [](double cpu, long ops) {
+    return cpu >= 0 && ops > 0 ? fixed(cpu / static_cast<double>(ops), 2) : std::string("-");
+  };
   std::printf("\n| operation | conc | gateway ops/s | p50 ms | p99 ms | raw LDAP ops/s | p50 ms | "
-              "p99 ms | p50 gw/raw | ops/s gw/raw | errors gw/raw |\n");
-  std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+              "p99 ms | p50 gw/raw | ops/s gw/raw | errors gw/raw | slapd CPU ms/op gw/raw | "
+              "gateway CPU ms/op |\n");
+  std::printf("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
   for (const Row& r : rows) {
-    std::printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %ld/%ld |\n", r.name.c_str(),
+    std::printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %ld/%ld | %s / %s | %s |\n",
+                r.name.c_str(),
                 r.concurrency, fixed(r.gateway.opsPerSecond, 0).c_str(), fixed(r.gateway.p50, 2).c_str(),
                 fixed(r.gateway.p99, 2).c_str(), fixed(r.raw.opsPerSecond, 0).c_str(),
                 fixed(r.raw.p50, 2).c_str(), fixed(r.raw.p99, 2).c_str(),
@@ -731,7 +773,9 @@ int main(int argc, char** argv) {
                 r.raw.opsPerSecond > 0
                     ? fixed(r.gateway.opsPerSecond / r.raw.opsPerSecond, 2).c_str()
                     : "-",
-                r.gateway.errors, r.raw.errors);
+                r.gateway.errors, r.raw.errors, perOp(r.gateway.slapdCpuMs, r.gateway.ops).c_str(),
+                perOp(r.raw.slapdCpuMs, r.raw.ops).c_str(),
+                perOp(r.gateway.gatewayCpuMs, r.gateway.ops).c_str());
   }
   std::printf("\nRaw LDAP side of each row:\n");
   for (const Operation& op : operations(options, dir)) {

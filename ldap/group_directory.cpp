@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "ldap/detail/pool.h"
@@ -134,7 +136,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       mods.push_back({LDAP_MOD_REPLACE, {"member", *dns}});
     }
     if (!mods.empty()) {
-      if (auto modified = modify(dn, mods, ""); !modified) return modified.error();
+      Write write;
+      if (auto modified = modify(dn, mods, write); !modified) return modified.error();
     }
     auto now = readBase(dn, false);
     if (!now) return now.error();
@@ -179,26 +182,30 @@ class LdapGroupDirectory final : public GroupDirectory {
     return page;
   }
 
+  // One search finds the group, whether it holds the empty-group placeholder, and the DNs of the
+  // members to add and remove; then one modify per direction, which returns the group as it left
+  // it (Post-Read): no failed modify, no second lookup and no read after the write.
   Result<GroupView> changeMembers(std::string_view id, const std::vector<std::string>& add,
                                   const std::vector<std::string>& remove,
                                   std::string_view ifMatch) override {
-    auto entry = findEntry(id);
-    if (!entry) return entry.error();
-    auto addDns = resolveMembers(add);
-    if (!addDns) return addDns.error();
-    auto removeDns = resolveMembers(remove, true);
-    if (!removeDns) return removeDns.error();
-    const std::string csn = csnFromEtag(ifMatch);
-    if (!addDns->empty()) {
-      if (auto added = addMembers(entry->dn, *addDns, csn); !added) return added.error();
+    auto target = findForMemberChange(id, add, remove);
+    if (!target) return target.error();
+    const std::string& dn = target->group.dn;
+    Write write;
+    write.csn = csnFromEtag(ifMatch);
+    if (!target->addDns.empty()) {
+      if (auto added = addMembers(dn, target->addDns, target->placeholder, write); !added) {
+        return added.error();
+      }
     }
-    if (!removeDns->empty()) {
-      if (auto removed = removeMembers(entry->dn, *removeDns, addDns->empty() ? csn : "");
-          !removed) {
+    if (!target->removeDns.empty()) {
+      if (auto removed = removeMembers(dn, target->removeDns, write); !removed) {
         return removed.error();
       }
     }
-    auto now = readBase(entry->dn, false);
+    if (write.writes == 0) return toView(target->group, false);  // nothing changed since the read
+    if (write.after && write.after->count("entryUUID")) return toView({dn, *write.after}, false);
+    auto now = readBase(dn, false);  // a directory without Post-Read
     if (!now) return now.error();
     return toView(*now, false);
   }
@@ -227,11 +234,29 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   Result<std::vector<RawEntry>> search(const std::string& base, int scope, const std::string& filter,
                                        bool sizeOne) {
+    return search(base, scope, filter, sizeOne, groupAttributes(), "");
+  }
+
+  // `valuesFilter`, when set, is an RFC 3876 ValuesReturnFilter ("((a=v)(b=*))"): only the values
+  // it matches come back. Not critical: a server without it returns every value, which is slower
+  // but reads the same.
+  Result<std::vector<RawEntry>> search(const std::string& base, int scope,
+                                       const std::string& filter, bool sizeOne,
+                                       const std::vector<std::string>& attributes,
+                                       const std::string& valuesFilter) {
     return withConnection<std::vector<RawEntry>>(true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
-      CStrings attrs(groupAttributes());
+      CStrings attrs(attributes);
+      ControlPtr values;
+      if (!valuesFilter.empty()) {
+        auto made = valuesReturnControl(valuesFilter);
+        if (!made) return made.error();
+        values = std::move(*made);
+      }
+      LDAPControl* controls[] = {values.get(), nullptr};
       LDAPMessage* raw = nullptr;
       const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
-                                       nullptr, nullptr, nullptr, sizeOne ? 2 : 0, &raw);
+                                       values ? controls : nullptr, nullptr, nullptr,
+                                       sizeOne ? 2 : 0, &raw);
       MessagePtr result(raw);
       if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
       if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching groups");
@@ -241,6 +266,21 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
       return entries;
     });
+  }
+
+  static Result<ControlPtr> valuesReturnControl(const std::string& valuesFilter) {
+    BerElement* ber = ber_alloc_t(LBER_USE_DER);
+    if (ber == nullptr) return makeError(ErrorKind::Internal, "out of memory");
+    berval value{0, nullptr};
+    const bool ok = ldap_put_vrFilter(ber, valuesFilter.c_str()) != -1 &&
+                    ber_flatten2(ber, &value, 1) != -1;
+    ber_free(ber, 1);
+    if (!ok) return makeError(ErrorKind::Internal, "cannot encode the values return filter");
+    LDAPControl* control = nullptr;
+    const int rc = ldap_control_create(LDAP_CONTROL_VALUESRETURNFILTER, 0, &value, 1, &control);
+    ber_memfree(value.bv_val);
+    if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the values return filter");
+    return ControlPtr(control);
   }
 
   Result<RawEntry> findEntry(std::string_view id) {
@@ -260,6 +300,100 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (!entries) return entries.error();
     if (entries->empty()) return makeError(ErrorKind::NotFound, "the group vanished after writing");
     return std::move(entries->front());
+  }
+
+  struct MemberChangeTarget {
+    RawEntry group;
+    bool placeholder = false;  // the group holds the empty-group placeholder value
+    std::vector<std::string> addDns, removeDns;
+  };
+
+  // What changeMembers needs, in one search (or one per 200 ids): the group with its attributes
+  // and, through a ValuesReturnFilter, its placeholder value if it has one (never its other
+  // member values), plus the users and groups to add and remove. Errors as findEntry, then as
+  // resolveMembers for `add` (InvalidValue) and for `remove` (unknown ids skipped).
+  Result<MemberChangeTarget> findForMemberChange(std::string_view id,
+                                                 const std::vector<std::string>& add,
+                                                 const std::vector<std::string>& remove) {
+    const auto notFound =
+        makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
+    if (!isUuid(id)) return notFound;
+    const std::string groupId = lower(std::string(id));
+    std::optional<scim::Error> invalid;
+    std::set<std::string> addWanted, removeWanted;
+    for (const auto& member : add) {
+      if (isUuid(member)) {
+        addWanted.insert(lower(member));
+      } else if (!invalid) {
+        invalid = scim::Error{ErrorKind::InvalidValue,
+                              "member '" + member + "' is not the id of a user or group"};
+      }
+    }
+    for (const auto& member : remove) {
+      if (isUuid(member)) removeWanted.insert(lower(member));
+    }
+    std::set<std::string> wanted = addWanted;
+    wanted.insert(removeWanted.begin(), removeWanted.end());
+    const std::vector<std::string> list(wanted.begin(), wanted.end());
+
+    std::vector<std::string> attributes = groupAttributes();
+    std::string valuesFilter = "((member=)(objectClass=groupOfNames)";
+    for (const auto& name : attributes) valuesFilter += "(" + name + "=*)";
+    valuesFilter += ")";
+    attributes.push_back("member");
+    attributes.push_back("objectClass");
+
+    std::optional<RawEntry> group;
+    std::map<std::string, std::string> dnById;
+    // Bounded filter size: members in batches of 200, the group with the first.
+    for (std::size_t start = 0; start == 0 || start < list.size(); start += 200) {
+      std::string filter = "(|";
+      if (start == 0) {
+        filter += std::string("(&") + kGroupFilter + "(entryUUID=" + escapeFilterValue(groupId) +
+                  "))";
+      }
+      for (std::size_t i = start; i < std::min(list.size(), start + 200); ++i) {
+        filter += "(entryUUID=" + escapeFilterValue(list[i]) + ")";
+      }
+      filter += ")";
+      auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false, attributes,
+                            valuesFilter);
+      if (!entries) return entries.error();
+      for (auto& e : *entries) {
+        const std::string uuid = lower(firstOf(e.attributes, "entryUUID"));
+        dnById[uuid] = e.dn;
+        if (uuid == groupId && hasValue(e.attributes, "objectClass", "groupOfNames")) {
+          group = std::move(e);
+        }
+      }
+    }
+    if (!group) return notFound;
+    if (invalid) return *invalid;
+
+    MemberChangeTarget target;
+    for (const auto& member : addWanted) {
+      auto it = dnById.find(member);
+      if (it == dnById.end()) {
+        return makeError(ErrorKind::InvalidValue, "no user or group has the id '" + member + "'");
+      }
+      target.addDns.push_back(it->second);
+    }
+    for (const auto& member : removeWanted) {
+      if (auto it = dnById.find(member); it != dnById.end()) target.removeDns.push_back(it->second);
+    }
+    if (auto it = group->attributes.find("member"); it != group->attributes.end()) {
+      target.placeholder = std::any_of(it->second.begin(), it->second.end(),
+                                       [](const std::string& v) { return v.empty(); });
+    }
+    target.group = std::move(*group);
+    return target;
+  }
+
+  static bool hasValue(const Attributes& attributes, const char* name, std::string_view value) {
+    auto it = attributes.find(name);
+    if (it == attributes.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const std::string& v) { return scim::equalsIgnoreCase(v, value); });
   }
 
   // SCIM ids (entryUUID) of users or groups -> their DNs, in one search. Unknown ids are
@@ -305,22 +439,40 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   using Mods = std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>>;
 
-  // One modify adding the values (and dropping the empty-group placeholder). Values already
-  // present make slapd refuse the whole modify; then each value is added on its own and the
-  // ones already there are skipped (RFC 7644: adding an existing member is not an error).
+  // The modifies of one request. The If-Match CSN is asserted until one of them succeeds: after
+  // that the entry carries our own CSN. `after` is the group as the last successful modify left
+  // it (Post-Read control), if the server returned it.
+  struct Write {
+    std::string csn;
+    int writes = 0;
+    std::optional<Attributes> after;
+  };
+
+  // One modify adding the values, and dropping the empty-group placeholder when the read saw
+  // one. Values already present make slapd refuse the whole modify; then each value is added on
+  // its own and the ones already there are skipped (RFC 7644: adding an existing member is not
+  // an error).
   Result<void> addMembers(const std::string& dn, const std::vector<std::string>& dns,
-                          const std::string& csn) {
-    Mods mods = {{LDAP_MOD_ADD, {"member", dns}}, {LDAP_MOD_DELETE, {"member", {kPlaceholder}}}};
-    auto result = modify(dn, mods, csn);
-    if (result || lastCode_ != LDAP_NO_SUCH_ATTRIBUTE) {
-      if (result || lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return result;
+                          bool placeholder, Write& write) {
+    if (placeholder) {
+      auto result = modify(
+          dn, {{LDAP_MOD_ADD, {"member", dns}}, {LDAP_MOD_DELETE, {"member", {kPlaceholder}}}},
+          write);
+      if (result) return result;
+      if (lastCode_ == LDAP_TYPE_OR_VALUE_EXISTS) return addEach(dn, dns, write);
+      if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE) return result;
+      // The placeholder went since the read (someone added the first member): add alone.
     }
-    if (lastCode_ == LDAP_NO_SUCH_ATTRIBUTE) {  // no placeholder to drop
-      result = modify(dn, {{LDAP_MOD_ADD, {"member", dns}}}, csn);
-      if (result || lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return result;
-    }
+    // A placeholder that came back since the read (someone removed the last member) stays next
+    // to the new members: readers skip it, and the next add that sees it drops it.
+    auto result = modify(dn, {{LDAP_MOD_ADD, {"member", dns}}}, write);
+    if (result || lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return result;
+    return addEach(dn, dns, write);
+  }
+
+  Result<void> addEach(const std::string& dn, const std::vector<std::string>& dns, Write& write) {
     for (const auto& one : dns) {
-      auto single = modify(dn, {{LDAP_MOD_ADD, {"member", {one}}}}, csn);
+      auto single = modify(dn, {{LDAP_MOD_ADD, {"member", {one}}}}, write);
       if (!single && lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return single;
     }
     return {};
@@ -329,35 +481,43 @@ class LdapGroupDirectory final : public GroupDirectory {
   // One modify deleting the values; when that would empty the group, the placeholder goes in
   // with it (groupOfNames needs a member). Absent values are skipped one by one.
   Result<void> removeMembers(const std::string& dn, const std::vector<std::string>& dns,
-                             const std::string& csn) {
-    auto result = modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, csn);
+                             Write& write) {
+    auto result = modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, write);
     if (result) return result;
     if (lastCode_ == LDAP_OBJECT_CLASS_VIOLATION) {
       return modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
-                    csn);
+                    write);
     }
     if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE || dns.size() == 1) {
       return lastCode_ == LDAP_NO_SUCH_ATTRIBUTE ? Result<void>() : result;
     }
     for (const auto& one : dns) {
-      auto single = removeMembers(dn, {one}, csn);
+      auto single = removeMembers(dn, {one}, write);
       if (!single) return single;
     }
     return {};
   }
 
-  Result<void> modify(const std::string& dn, const Mods& changes, const std::string& csn) {
+  Result<void> modify(const std::string& dn, const Mods& changes, Write& write) {
     return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
       std::vector<Change> list;
       for (const auto& [op, change] : changes) list.push_back({op, change.first, change.second});
       ModList mods(list);
+      auto readBack = postReadControl(groupAttributes());
+      if (!readBack) return readBack.error();
       ControlPtr assertion;
-      auto controls = writeControls(ld, csn, assertion);
+      auto controls = writeControls(ld, write.csn, assertion, {readBack->get()});
       if (!controls) return controls.error();
-      const int rc = ldap_modify_ext_s(ld, dn.c_str(), mods.get(), controls->data(), nullptr);
+      int msgid = 0;
+      std::optional<Attributes> after;
+      int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls->data(), nullptr, &msgid);
+      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, &after, nullptr);
       lastCode_ = rc;
-      if (rc == LDAP_SUCCESS) return {};
-      return errorFromLdap(rc, "updating the group");
+      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "updating the group");
+      write.csn.clear();
+      ++write.writes;
+      write.after = std::move(after);
+      return {};
     });
   }
 
