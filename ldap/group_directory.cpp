@@ -191,8 +191,16 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto target = findForMemberChange(id, add, remove);
     if (!target) return target.error();
     const std::string& dn = target->group.dn;
+    // If-Match is checked against the entry just read, not with the Assertion control: slapd's
+    // memberof overlay runs its memberOf updates of the member entries with the request's
+    // controls, where the assertion fails, and would silently leave member and memberOf out of
+    // step. The window between that read and the modify is one round trip.
+    const std::string csn = csnFromEtag(ifMatch);
+    if (!csn.empty() && firstOf(target->group.attributes, "entryCSN") != csn) {
+      return makeError(ErrorKind::PreconditionFailed,
+                       "the group changed since that ETag was issued; read it again");
+    }
     Write write;
-    write.csn = csnFromEtag(ifMatch);
     if (!target->addDns.empty()) {
       if (auto added = addMembers(dn, target->addDns, target->placeholder, write); !added) {
         return added.error();
