@@ -349,6 +349,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   ldap.string("peopleDn", config.ldap.peopleDn);
   ldap.string("rolesDn", config.ldap.rolesDn);
   ldap.integer("poolSize", config.ldap.poolSize, 1, 256);
+  ldap.integer("sortContexts", config.ldap.sortContexts, 1, 1000000);
   ldap.integer("connectTimeoutMs", config.ldap.connectTimeoutMs, 100, 600000);
   ldap.integer("operationTimeoutMs", config.ldap.operationTimeoutMs, 100, 600000);
   ldap.integer("acquireTimeoutMs", config.ldap.acquireTimeoutMs, 10, 600000);

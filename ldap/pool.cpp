@@ -176,7 +176,7 @@ void Pool::noteSortContext(LDAP* ld) {
 void Pool::release(LdapHandle handle) {
   std::lock_guard lock(mutex_);
   if (auto used = sortContexts_.find(handle.get());
-      handle && used != sortContexts_.end() && used->second >= kSortContextsPerConnection) {
+      handle && used != sortContexts_.end() && used->second >= sortContextsPerConnection()) {
     sortContexts_.erase(used);
     handle.reset();  // retired: its sort contexts are freed with it; a fresh one opens on demand
   }

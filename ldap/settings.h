@@ -17,6 +17,10 @@ struct Settings {
   std::string peopleDn;  // defaults to ou=people,<baseDn>
   std::string rolesDn;   // defaults to ou=roles,<baseDn>
   int poolSize = 4;
+  /// The directory's limit on open server-side sort contexts (slapd: sssvlv-max). Each pooled
+  /// connection is closed after min(8, sortContexts / poolSize) VLV pages, so together they never
+  /// hold more than this many.
+  int sortContexts = 32;
   int connectTimeoutMs = 3000;
   int operationTimeoutMs = 10000;
   int acquireTimeoutMs = 5000;  // waiting for a free pooled connection

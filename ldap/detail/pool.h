@@ -2,6 +2,7 @@
 
 #include <ldap.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -73,10 +74,15 @@ class Pool {
 
   /// Records that a search on `ld` opened a server-side sort context (a VLV page). slapd's sssvlv
   /// keeps each one until the connection closes and answers busy beyond sssvlv-maxperconn (16 by
-  /// default), and a context cannot be reused for a new search (it serves the old result), so the
-  /// pool closes a connection once it has opened kSortContextsPerConnection of them.
+  /// default) per connection or sssvlv-max in all, and a context cannot be reused for a new
+  /// search (it serves the old result), so the pool closes a connection once it has opened
+  /// sortContextsPerConnection() of them.
   void noteSortContext(LDAP* ld);
   static constexpr int kSortContextsPerConnection = 8;
+  int sortContextsPerConnection() const {
+    return std::max(1, std::min(kSortContextsPerConnection,
+                                settings_.sortContexts / std::max(1, settings_.poolSize)));
+  }
 
  private:
   friend class Lease;

@@ -410,11 +410,14 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
 TEST_CASE("many concurrent paged searches never run out of the server's sort contexts",
           "[ldap][slapd][paging]") {
   // slapd's sssvlv keeps every VLV sort context until its connection closes and answers busy past
-  // sssvlv-maxperconn (16 here); the pool must retire connections before that, with no failures.
-  auto dir = directory();
+  // sssvlv-maxperconn (16 here) per connection and sssvlv-max (32 here) in all; the pool must
+  // retire connections before either, with no failures, also when it is large.
+  auto settings = fixtureSlapd().ldapSettings();
+  settings.poolSize = GENERATE(4, 16);
+  auto dir = ldap::makeLdapDirectory(settings);
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;
-  for (int t = 0; t < 6; ++t) {
+  for (int t = 0; t < settings.poolSize + 2; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 60; ++i) {
         ldap::UserQuery query;
