@@ -82,6 +82,17 @@ void Lease::discard() {
 
 Pool::Pool(Settings settings) : settings_(std::move(settings)) {}
 
+// LDAPv3, no referral chasing, and the configured network and operation timeouts.
+void Pool::configure(LDAP* ld) const {
+  const int version = LDAP_VERSION3;
+  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+  const timeval network = toTimeval(settings_.connectTimeoutMs);
+  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &network);
+  const timeval op = toTimeval(settings_.operationTimeoutMs);
+  ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+}
+
 scim::Result<LdapHandle> Pool::connect() {
   std::string lastError = "no LDAP URI configured";
   for (const auto& uri : settings_.uris) {
@@ -91,13 +102,7 @@ scim::Result<LdapHandle> Pool::connect() {
       continue;
     }
     LdapHandle ld(raw);
-    const int version = LDAP_VERSION3;
-    ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
-    ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-    const timeval network = toTimeval(settings_.connectTimeoutMs);
-    ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network);
-    const timeval op = toTimeval(settings_.operationTimeoutMs);
-    ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &op);
+    configure(ld.get());
 
     berval cred{};
     cred.bv_val = const_cast<char*>(settings_.bindPassword.c_str());
@@ -118,13 +123,7 @@ int Pool::bindAs(const std::string& dn, const std::string& password) {
     LDAP* raw = nullptr;
     if (ldap_initialize(&raw, uri.c_str()) != LDAP_SUCCESS) continue;
     LdapHandle ld(raw);
-    const int version = LDAP_VERSION3;
-    ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
-    ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-    const timeval network = toTimeval(settings_.connectTimeoutMs);
-    ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network);
-    const timeval op = toTimeval(settings_.operationTimeoutMs);
-    ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &op);
+    configure(ld.get());
     // An empty password would be an unauthenticated bind (RFC 4513 5.1.2), which "succeeds".
     if (password.empty()) return LDAP_INVALID_CREDENTIALS;
     berval cred{};

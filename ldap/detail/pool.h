@@ -88,6 +88,7 @@ class Pool {
   friend class Lease;
   void release(LdapHandle handle);
   scim::Result<LdapHandle> connect();
+  void configure(LDAP* ld) const;
 
   Settings settings_;
   std::mutex mutex_;
