@@ -29,20 +29,6 @@ scim::Error unauthorized() {
   return {ErrorKind::Unauthorized, "a valid bearer token is required (Authorization: Bearer ...)"};
 }
 
-// The credentials of an "Authorization: Bearer x" header (RFC 6750 2.1), or "".
-std::string bearerOf(const std::string& header) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return {};
-  }
-  std::size_t start = kScheme.size();
-  while (start < header.size() && header[start] == ' ') ++start;
-  std::string token = header.substr(start);
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
-  return token;
-}
-
 policy::Principal machine(const std::string& role, const std::vector<std::string>& accounts) {
   policy::Principal principal;
   principal.role = policy::parseRole(role).value_or(policy::Role::Viewer);
@@ -112,7 +98,7 @@ struct Access::Impl {
   // signers) tears it down while another request thread uses it.
   Poco::Crypto::OpenSSLInitializer openssl;
   ldap::Directory& directory;
-  std::vector<config::TokenSettings> tokens;
+  TokenAuthenticator tokens;
   std::vector<JwtClient> jwtClients;
   Poco::JWT::Signer sessions;
   int sessionSeconds;
@@ -136,13 +122,8 @@ struct Access::Impl {
     }
   }
 
-  std::optional<Caller> staticToken(const std::string& token) const {
-    // Hashing first makes every comparison the same length; every token is visited.
-    const std::string presented = config::sha256Hex(token);
-    const config::TokenSettings* match = nullptr;
-    for (const auto& t : tokens) {
-      if (constantTimeEquals(presented, t.sha256) && match == nullptr) match = &t;
-    }
+  std::optional<Caller> staticToken(const std::string& credentials) const {
+    const auto* match = tokens.find(credentials);
     if (match == nullptr) return std::nullopt;
     return Caller{machine(match->role, match->accounts), match->name};
   }
@@ -184,7 +165,7 @@ Access::Access(const config::Config& config, ldap::Directory& directory)
 Access::~Access() = default;
 
 scim::Result<Caller> Access::identify(const std::string& authorizationHeader) const {
-  const std::string credentials = bearerOf(authorizationHeader);
+  const std::string credentials = bearerCredentials(authorizationHeader);
   if (credentials.empty()) return unauthorized();
   if (std::count(credentials.begin(), credentials.end(), '.') == 2) {
     try {
