@@ -1661,6 +1661,11 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       return sendError(response, {ErrorKind::InvalidValue,
                                   "nothing to confirm: start with POST /mfa/totp"});
     }
+    if (*outcome == Outcome::LockedOut) {
+      return deny(response, policy::Decision::forbidden(
+                                "too many wrong codes: the second factor is locked for a while; "
+                                "try again later"));
+    }
     if (*outcome != Outcome::Accepted) {
       return sendError(response, {ErrorKind::InvalidValue,
                                   "the code is wrong or already used: enter the app's current "

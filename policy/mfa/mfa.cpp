@@ -67,11 +67,20 @@ Result<TotpEnrolment> MfaService::enrollTotp(std::string_view userId, std::strin
 
 Result<SecondFactorOutcome> MfaService::confirmTotp(std::string_view userId, std::string_view code,
                                                     std::chrono::sys_seconds now) {
+  // Wrong confirmation codes count towards the same lockout as wrong login codes, so a pending
+  // secret cannot be guessed at leisure either.
+  auto failures = store_->failures(userId);
+  if (!failures.ok()) return failures.error();
+  if (failures->lockedUntil && seconds(now) < *failures->lockedUntil) {
+    return SecondFactorOutcome::LockedOut;
+  }
   auto pending = store_->findTotp(userId, TotpState::Pending);
   if (!pending.ok()) return pending.error();
   if (!pending->has_value()) return SecondFactorOutcome::NotEnrolled;
   auto outcome = verifyTotp(userId, TotpState::Pending, **pending, code, now);
-  if (!outcome.ok() || *outcome != SecondFactorOutcome::Accepted) return outcome;
+  if (!outcome.ok()) return outcome;
+  if (*outcome != SecondFactorOutcome::Accepted) return countFailure(userId, *outcome, now);
+  if (auto reset = store_->resetFailures(userId); !reset.ok()) return reset.error();
   // The step is already recorded on the pending row, so it moves with it: the confirming code
   // cannot be used again after activation.
   auto activated = store_->activateTotp(userId, (*pending)->sealedSecret);

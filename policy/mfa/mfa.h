@@ -60,7 +60,8 @@ class MfaService {
   Result<TotpEnrolment> enrollTotp(std::string_view userId, std::string_view accountLabel,
                                    std::string_view issuer, std::chrono::sys_seconds now);
   /// Activates the pending secret when `code` is right for it; the code is then used up like any
-  /// other. Accepted, Invalid, Replayed, or NotEnrolled when nothing is pending.
+  /// other. Accepted, Invalid, Replayed, or NotEnrolled when nothing is pending; failures count
+  /// towards the same lockout as verifySecondFactor (LockedOut while it lasts).
   Result<SecondFactorOutcome> confirmTotp(std::string_view userId, std::string_view code,
                                           std::chrono::sys_seconds now);
   /// Removes the user's TOTP secrets (pending and active).

@@ -195,6 +195,30 @@ TEMPLATE_TEST_CASE("malformed second factors are refused without using up the re
   CHECK(h.verify(user, code, kT0) == SecondFactorOutcome::Accepted);
 }
 
+TEMPLATE_TEST_CASE("wrong confirmation codes lock the enrolment like wrong login codes",
+                   "[mfa][throttle]", SqliteBackend, PostgresBackend) {
+  auto settings = testSettings();
+  settings.maxFailures = 3;
+  settings.lockoutSeconds = 900;
+  Harness<TestType> h(settings);
+  const std::string user = uniqueUserId();
+  auto enrolment = h.service.enrollTotp(user, "bob", "", kT0);
+  REQUIRE(enrolment.ok());
+  const std::string secret = *mfa::base32Decode(enrolment->secretBase32);
+  const std::string code = mfa::generateTotp(secret, kT0);
+  const std::string wrong = code == "000000" ? "111111" : "000000";
+  for (int i = 0; i < 3; ++i) {
+    CHECK(*h.service.confirmTotp(user, wrong, kT0) == SecondFactorOutcome::Invalid);
+  }
+  // Locked: the right code is not checked and the secret stays pending.
+  CHECK(*h.service.confirmTotp(user, code, kT0) == SecondFactorOutcome::LockedOut);
+  CHECK_FALSE(h.service.status(user)->totpEnrolled);
+  const sys_seconds open = kT0 + seconds{900};
+  CHECK(*h.service.confirmTotp(user, mfa::generateTotp(secret, open), open) ==
+        SecondFactorOutcome::Accepted);
+  CHECK(h.service.status(user)->totpEnrolled);
+}
+
 TEMPLATE_TEST_CASE("repeated failures lock the second factor until the lockout expires",
                    "[mfa][throttle]", SqliteBackend, PostgresBackend) {
   auto settings = testSettings();
