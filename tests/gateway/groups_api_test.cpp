@@ -22,6 +22,7 @@ using testing::ldapSearch;
 using testing::uniqueSuffix;
 
 using testing::Gateway;
+using testing::patchBody;
 using testing::Reply;
 
 std::string createUser(Gateway& gw, const std::string& name) {
@@ -43,11 +44,6 @@ std::vector<std::string> memberDns(const std::string& groupId) {
     }
   }
   return dns;
-}
-
-std::string patch(const std::string& operations) {
-  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
-         operations + "]}";
 }
 
 }  // namespace
@@ -92,21 +88,21 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   CHECK(listed.json()->getArray("Resources")->getObject(0)->getArray("groups")->size() == 1);
   // A PATCH of something else neither writes nor loses the membership.
   CHECK(gw.request("PATCH", "/scim/v2/Users/" + ann,
-                   patch(R"({"op":"replace","path":"title","value":"Lead"})")).status == 200);
+                   patchBody(R"({"op":"replace","path":"title","value":"Lead"})")).status == 200);
   CHECK(memberDns(id).size() == 1);
 
   CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                   patch(R"({"op":"add","path":"members","value":[{"value":")" + bob + R"("}]})"))
+                   patchBody(R"({"op":"add","path":"members","value":[{"value":")" + bob + R"("}]})"))
             .status == 204);
   CHECK(memberDns(id).size() == 2);
   CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                   patch(R"({"op":"remove","path":"members[value eq \")" + ann + R"(\"]"})"))
+                   patchBody(R"({"op":"remove","path":"members[value eq \")" + ann + R"(\"]"})"))
             .status == 204);
   CHECK(memberDns(id) == std::vector<std::string>{"uid=bob-" + suffix + ",ou=people," +
                                                   fixtureSlapd().suffix});
   // Entra ID's remove with a value list, then the last member goes: the group stays valid.
   CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                   patch(R"({"op":"Remove","path":"members","value":[{"value":")" + bob + R"("}]})"))
+                   patchBody(R"({"op":"Remove","path":"members","value":[{"value":")" + bob + R"("}]})"))
             .status == 204);
   CHECK(memberDns(id).empty());
   auto empty = gw.request("GET", "/scim/v2/Groups/" + id);
@@ -114,7 +110,7 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
 
   SECTION("excludedAttributes=members leaves members out") {
     CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                     patch(R"({"op":"add","path":"members","value":[{"value":")" + ann + R"("}]})"))
+                     patchBody(R"({"op":"add","path":"members","value":[{"value":")" + ann + R"("}]})"))
               .status == 204);
     auto lean = gw.request("GET", "/scim/v2/Groups/" + id + "?excludedAttributes=members");
     REQUIRE(lean.status == 200);
@@ -123,7 +119,7 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   }
   SECTION("a rename through PATCH and a list filtered by displayName") {
     CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                     patch(R"({"op":"replace","path":"displayName","value":"Renamed )" + suffix + R"("})"))
+                     patchBody(R"({"op":"replace","path":"displayName","value":"Renamed )" + suffix + R"("})"))
               .status == 204);
     auto list = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Renamed%20" + suffix + "%22");
     REQUIRE(list.status == 200);
@@ -132,7 +128,7 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   }
   SECTION("unknown member ids are refused and change nothing") {
     auto bad = gw.request("PATCH", "/scim/v2/Groups/" + id,
-                          patch(R"({"op":"add","path":"members","value":[{"value":"00000000-0000-0000-0000-000000000000"}]})"));
+                          patchBody(R"({"op":"add","path":"members","value":[{"value":"00000000-0000-0000-0000-000000000000"}]})"));
     CHECK(bad.status == 400);
     CHECK(memberDns(id).empty());
   }
@@ -200,13 +196,13 @@ TEST_CASE("deactivation locks the account and leaves every queue; reactivation u
             ->getArray("queues")->size() == 1);
 
   auto off = gw.request("PATCH", "/scim/v2/Users/" + id,
-                        patch(R"({"op":"replace","path":"active","value":false})"));
+                        patchBody(R"({"op":"replace","path":"active","value":false})"));
   REQUIRE(off.status == 200);
   CHECK_FALSE(binds());
   CHECK(memberDns(queueId).empty());
 
   auto on = gw.request("PATCH", "/scim/v2/Users/" + id,
-                       patch(R"({"op":"replace","path":"active","value":true})"));
+                       patchBody(R"({"op":"replace","path":"active","value":true})"));
   REQUIRE(on.status == 200);
   CHECK(on.json()->getValue<bool>("active"));
   CHECK(binds());                      // the old password works again
@@ -236,7 +232,7 @@ TEST_CASE("a deactivation that fails midway leaves the user as it was, queues in
   // overlay), after the queue has already been left.
   auto failed = gw.request(
       "PATCH", "/scim/v2/Users/" + id,
-      patch(R"({"op":"replace","path":"active","value":false},
+      patchBody(R"({"op":"replace","path":"active","value":false},
                {"op":"replace","path":"emails","value":[{"value":")" + taken + R"(@example.com","primary":true}]})"));
   CAPTURE(failed.body);
   CHECK(failed.status == 409);

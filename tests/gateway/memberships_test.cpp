@@ -14,20 +14,13 @@ namespace {
 using namespace scimgate;
 using testing::fixtureSlapd;
 using testing::Gateway;
+using testing::patchBody;
+using testing::userDn;
 using testing::ldapSearch;
 using testing::Reply;
 using testing::uniqueSuffix;
 
 constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
-
-std::string patch(const std::string& operations) {
-  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
-         operations + "]}";
-}
-
-std::string userDn(const std::string& name) {
-  return "uid=" + name + ",ou=people," + fixtureSlapd().suffix;
-}
 
 // The real member values of a group entry (the empty placeholder left out).
 std::vector<std::string> members(const std::string& groupDn) {
@@ -110,7 +103,7 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
 
   SECTION("a role change shows in roles and in the role groups at once") {
     auto changed = gw.request("PATCH", "/scim/v2/Users/" + id,
-                              patch(R"({"op":"replace","path":"roles","value":[{"value":"manager"}]})"));
+                              patchBody(R"({"op":"replace","path":"roles","value":[{"value":"manager"}]})"));
     CAPTURE(changed.body);
     REQUIRE(changed.status == 200);
     CHECK(roleNames(changed.json()) == std::vector<std::string>{"Manager"});
@@ -122,13 +115,13 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
     // Entra ID adds with a capitalised op and string booleans.
     auto added = gw.request(
         "PATCH", "/scim/v2/Users/" + id,
-        patch(R"({"op":"Add","path":"roles","value":[{"value":"Agent","primary":"False","type":"WindowsAzureActiveDirectoryRole"}]})"));
+        patchBody(R"({"op":"Add","path":"roles","value":[{"value":"Agent","primary":"False","type":"WindowsAzureActiveDirectoryRole"}]})"));
     CAPTURE(added.body);
     REQUIRE(added.status == 200);
     CHECK(roleNames(added.json()) == std::vector<std::string>{"Agent", "Manager"});
 
     auto removed = gw.request("PATCH", "/scim/v2/Users/" + id,
-                              patch(R"({"op":"remove","path":"roles[value eq \"Manager\"]"})"));
+                              patchBody(R"({"op":"remove","path":"roles[value eq \"Manager\"]"})"));
     REQUIRE(removed.status == 200);
     CHECK(roleNames(removed.json()) == std::vector<std::string>{"Agent"});
     CHECK_FALSE(isMember(roleDn("Manager"), name));
@@ -137,7 +130,7 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
   SECTION("an unknown role is refused, naming the allowed ones, and nothing changes") {
     auto refused = gw.request(
         "PATCH", "/scim/v2/Users/" + id,
-        patch(R"({"op":"replace","path":"displayName","value":"Changed"},
+        patchBody(R"({"op":"replace","path":"displayName","value":"Changed"},
                  {"op":"replace","path":"roles","value":[{"value":"Manager"},{"value":"Overlord"}]})"));
     CAPTURE(refused.body);
     CHECK(refused.status == 400);
@@ -200,7 +193,7 @@ TEST_CASE("accounts are written from the User as membership in the account group
   CHECK(accounts->getObject(0)->getValue<std::string>("display") == "North " + suffix);
 
   auto moved = gw.request("PATCH", "/scim/v2/Users/" + id,
-                          patch(std::string(R"({"op":"replace","path":")") + kExt +
+                          patchBody(std::string(R"({"op":"replace","path":")") + kExt +
                                 R"(:accounts","value":[{"value":")" + south + R"("}]})"));
   CAPTURE(moved.body);
   REQUIRE(moved.status == 200);
@@ -212,7 +205,7 @@ TEST_CASE("accounts are written from the User as membership in the account group
                                  std::string("not-an-id")}) {
     CAPTURE(bad);
     auto refused = gw.request("PATCH", "/scim/v2/Users/" + id,
-                              patch(std::string(R"({"op":"add","path":")") + kExt +
+                              patchBody(std::string(R"({"op":"add","path":")") + kExt +
                                     R"(:accounts","value":[{"value":")" + bad + R"("}]})"));
     CHECK(refused.status == 400);
     CHECK(refused.json()->getValue<std::string>("scimType") == "invalidValue");
@@ -221,7 +214,7 @@ TEST_CASE("accounts are written from the User as membership in the account group
   CHECK_FALSE(isMember(groupDn(team), name));
 
   auto left = gw.request("PATCH", "/scim/v2/Users/" + id,
-                         patch(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"));
+                         patchBody(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"));
   REQUIRE(left.status == 200);
   CHECK_FALSE(isMember(groupDn(south), name));
 
@@ -256,7 +249,7 @@ TEST_CASE("a failure injected mid-deactivation leaves the entry, the lock and th
   auto before = ldapSearch(fixtureSlapd(), userDn(name), "(objectClass=*)", kept);
 
   auto failed = gw.request("PATCH", "/scim/v2/Users/" + id,
-                           patch(R"({"op":"replace","path":"active","value":false},
+                           patchBody(R"({"op":"replace","path":"active","value":false},
                                     {"op":"replace","path":"displayName","value":"After"})"));
   CAPTURE(failed.body);
   CHECK(failed.status >= 500);
@@ -292,7 +285,7 @@ TEST_CASE("a failure injected while joining a role undoes the rest of the reques
   const std::string id = createUser(gw, name, R"(,"displayName":"Before")");
   auto failed = gw.request(
       "PATCH", "/scim/v2/Users/" + id,
-      patch(R"({"op":"replace","path":"displayName","value":"After"},
+      patchBody(R"({"op":"replace","path":"displayName","value":"After"},
                {"op":"replace","path":"roles","value":[{"value":"Manager"},{"value":"Agent"}]})"));
   CAPTURE(failed.body);
   CHECK(failed.status >= 500);

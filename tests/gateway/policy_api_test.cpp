@@ -20,6 +20,8 @@ namespace {
 using namespace scimgate;
 using testing::fixtureSlapd;
 using testing::Gateway;
+using testing::patchBody;
+using testing::userDn;
 using testing::ldapSearch;
 using testing::Reply;
 using testing::uniqueSuffix;
@@ -30,15 +32,6 @@ constexpr char kAgentToken[] = "agent-token-0123456789";
 constexpr char kViewerToken[] = "viewer-token-0123456789";
 constexpr char kScopedToken[] = "scoped-admin-token-0123456789";
 constexpr char kJwtSecret[] = "a-shared-hs256-secret-for-tests-0123456789";
-
-std::string patch(const std::string& operations) {
-  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
-         operations + "]}";
-}
-
-std::string userDn(const std::string& name) {
-  return "uid=" + name + ",ou=people," + fixtureSlapd().suffix;
-}
 
 // The entry's attributes as the directory holds them (operational ones included).
 testing::LdapEntry entryOf(const std::string& name) {
@@ -147,13 +140,13 @@ TEST_CASE("each provisioning role may do exactly what the default matrix allows"
            c.read, 200);
     if (c.write) continue;  // the Administrator's writes are covered everywhere else
     expect(gw.request("PATCH", "/scim/v2/Users/" + id,
-                      patch(R"({"op":"replace","path":"displayName","value":"Changed"})"), c.token),
+                      patchBody(R"({"op":"replace","path":"displayName","value":"Changed"})"), c.token),
            c.write, 200);
     expect(gw.request("POST", "/scim/v2/Users",
                       R"({"userName":"denied-)" + suffix + R"("})", c.token),
            c.write, 201);
     expect(gw.request("PATCH", "/scim/v2/Users/" + id,
-                      patch(R"({"op":"replace","path":"active","value":false})"), c.token),
+                      patchBody(R"({"op":"replace","path":"active","value":false})"), c.token),
            c.deactivate, 200);
     expect(gw.request("DELETE", "/scim/v2/Users/" + id, "", c.token), c.remove, 204);
     expect(gw.request("POST", "/scim/v2/Groups",
@@ -165,12 +158,12 @@ TEST_CASE("each provisioning role may do exactly what the default matrix allows"
            c.reset, 204);
     // Queue membership is the Manager's work ("teams"); everyone else below is refused.
     auto joined = gw.request("PATCH", "/scim/v2/Groups/" + queue,
-                             patch(R"({"op":"add","path":"members","value":[{"value":")" + id + R"("}]})"),
+                             patchBody(R"({"op":"add","path":"members","value":[{"value":")" + id + R"("}]})"),
                              c.token);
     expect(joined, c.queues, 204);
     if (c.queues && joined.status == 204) {
       REQUIRE(gw.request("PATCH", "/scim/v2/Groups/" + queue,
-                         patch(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})"))
+                         patchBody(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})"))
                   .status == 204);
     }
   }
@@ -197,7 +190,7 @@ TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway
 
   SECTION("a Manager cannot grant Administrator, through the User or the role group") {
     auto viaUser = gw.request("PATCH", "/scim/v2/Users/" + other,
-                              patch(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})"),
+                              patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})"),
                               manager);
     CHECK(viaUser.status == 403);
     auto roleGroup = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Administrator%22",
@@ -206,7 +199,7 @@ TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway
     const std::string adminGroup =
         roleGroup.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
     auto viaGroup = gw.request("PATCH", "/scim/v2/Groups/" + adminGroup,
-                               patch(R"({"op":"add","path":"members","value":[{"value":")" + managerId + R"("}]})"),
+                               patchBody(R"({"op":"add","path":"members","value":[{"value":")" + managerId + R"("}]})"),
                                manager);
     CHECK(viaGroup.status == 403);
     CHECK(entryOf(managerName).attributes["memberOf"] ==
@@ -215,7 +208,7 @@ TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway
   SECTION("nobody changes their own role, not even an Administrator") {
     const auto before = entryOf(adminName);
     auto own = gw.request("PATCH", "/scim/v2/Users/" + adminId,
-                          patch(R"({"op":"replace","path":"roles","value":[{"value":"Viewer"}]})"), admin);
+                          patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Viewer"}]})"), admin);
     CAPTURE(own.body);
     CHECK(own.status == 403);
     CHECK(errorDetail(own).find("own role") != std::string::npos);
@@ -223,13 +216,13 @@ TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway
   }
   SECTION("an Administrator person grants roles up to their own") {
     auto granted = gw.request("PATCH", "/scim/v2/Users/" + other,
-                              patch(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})"), admin);
+                              patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})"), admin);
     CAPTURE(granted.body);
     CHECK(granted.status == 200);
   }
   SECTION("a person may not reset their own password through SCIM") {
     auto own = gw.request("PATCH", "/scim/v2/Users/" + adminId,
-                          patch(R"({"op":"replace","path":"password","value":"Whatever-Pass-77!"})"), admin);
+                          patchBody(R"({"op":"replace","path":"password","value":"Whatever-Pass-77!"})"), admin);
     CHECK(own.status == 403);
   }
 }
@@ -270,8 +263,8 @@ TEST_CASE("the last active Administrator cannot be deactivated, deleted or demot
   const std::string id = createUser(gw, "only-admin", R"(,"roles":[{"value":"Administrator"}])");
 
   for (const auto& [method, body] : std::vector<std::pair<std::string, std::string>>{
-           {"PATCH", patch(R"({"op":"replace","path":"active","value":false})")},
-           {"PATCH", patch(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})")},
+           {"PATCH", patchBody(R"({"op":"replace","path":"active","value":false})")},
+           {"PATCH", patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})")},
            {"DELETE", ""}}) {
     CAPTURE(method, body);
     auto reply = gw.request(method, "/scim/v2/Users/" + id, body);
@@ -287,7 +280,7 @@ TEST_CASE("the last active Administrator cannot be deactivated, deleted or demot
   // With a second Administrator, the first may go.
   createUser(gw, "second-admin", R"(,"roles":[{"value":"Administrator"}])");
   CHECK(gw.request("PATCH", "/scim/v2/Users/" + id,
-                   patch(R"({"op":"replace","path":"active","value":false})"))
+                   patchBody(R"({"op":"replace","path":"active","value":false})"))
             .status == 200);
 }
 
@@ -313,14 +306,14 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
   CHECK(hidden.status == 404);  // outside the scope looks like missing
   const auto before = entryOf("south-" + suffix);
   auto write = gw.request("PATCH", "/scim/v2/Users/" + inSouth,
-                          patch(R"({"op":"replace","path":"displayName","value":"Taken over"})"), kScopedToken);
+                          patchBody(R"({"op":"replace","path":"displayName","value":"Taken over"})"), kScopedToken);
   CHECK(write.status == 404);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + inSouth, "", kScopedToken).status == 404);
   CHECK(entryOf("south-" + suffix).first("entryCSN") == before.first("entryCSN"));
 
   // Adding a user to an account the caller does not administer is refused.
   auto grab = gw.request("PATCH", "/scim/v2/Users/" + inNorth,
-                         patch(std::string(R"({"op":"add","path":")") + kExt +
+                         patchBody(std::string(R"({"op":"add","path":")") + kExt +
                                R"(:accounts","value":[{"value":")" + south + R"("}]})"),
                          kScopedToken);
   CHECK(grab.status == 403);
@@ -369,7 +362,7 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
     CHECK(unknown.status == 401);
     CHECK(wrong.body == unknown.body);
     const std::string id = gw.request("GET", "/scim/v2/Me", "", session).json()->getValue<std::string>("id");
-    REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id, patch(R"({"op":"replace","path":"active","value":false})"))
+    REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id, patchBody(R"({"op":"replace","path":"active","value":false})"))
                 .status == 200);
     auto locked = gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})",
                              "", "application/json");
@@ -383,7 +376,7 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
     REQUIRE(me.status == 200);
     CHECK(me.json()->getValue<std::string>("userName") == name);
     auto alias = gw.request("PATCH", "/scim/v2/Me",
-                            patch(R"({"op":"replace","path":"displayName","value":"Amazing Grace"},)"
+                            patchBody(R"({"op":"replace","path":"displayName","value":"Amazing Grace"},)"
                                   R"({"op":"replace","path":"timezone","value":"Europe/Paris"})"),
                             session);
     CAPTURE(alias.body);
@@ -393,7 +386,7 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
                                   std::string(R"({"op":"replace","path":"emails","value":[{"value":"x@example.com"}]})"),
                                   std::string(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})")}) {
       CAPTURE(op);
-      auto refused = gw.request("PATCH", "/scim/v2/Me", patch(op), session);
+      auto refused = gw.request("PATCH", "/scim/v2/Me", patchBody(op), session);
       CHECK(refused.status == 400);
       CHECK(refused.json()->getValue<std::string>("scimType") == "mutability");
     }
@@ -424,7 +417,7 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
     const std::string other = createUser(gw, "agent-target-" + uniqueSuffix());
     CHECK(gw.request("GET", "/scim/v2/Users/" + other, "", session).status == 200);
     CHECK(gw.request("PATCH", "/scim/v2/Users/" + other,
-                     patch(R"({"op":"replace","path":"displayName","value":"x"})"), session)
+                     patchBody(R"({"op":"replace","path":"displayName","value":"x"})"), session)
               .status == 403);
   }
 }
@@ -485,7 +478,7 @@ TEST_CASE("writes and refusals leave audit records with attribute names, never v
   {
     Gateway gw(cfg);
     const std::string id = createUser(gw, name, R"(,"password":")" + secret + R"(")");
-    gw.request("PATCH", "/scim/v2/Users/" + id, patch(R"({"op":"replace","path":"displayName","value":"x"})"),
+    gw.request("PATCH", "/scim/v2/Users/" + id, patchBody(R"({"op":"replace","path":"displayName","value":"x"})"),
                kViewerToken);
     gw.request("GET", "/scim/v2/Users", "", "not-a-token");
     gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})", "",

@@ -25,6 +25,7 @@ using testing::ldapSearch;
 using testing::uniqueSuffix;
 
 using testing::Gateway;
+using testing::patchBody;
 using testing::kToken;
 using testing::Reply;
 
@@ -354,11 +355,6 @@ std::string createdId(Gateway& gw, const std::string& name) {
   auto reply = gw.request("POST", "/scim/v2/Users", userBody(name, name + "@example.com"));
   REQUIRE(reply.status == 201);
   return reply.json()->getValue<std::string>("id");
-}
-
-std::string patchBody(const std::string& operations) {
-  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
-         operations + "]}";
 }
 
 }  // namespace

@@ -20,6 +20,11 @@ std::string Reply::header(const std::string& name) const {
   return it == headers.end() ? "" : it->second;
 }
 
+std::string patchBody(const std::string& operations) {
+  return R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[)" +
+         operations + "]}";
+}
+
 Gateway::Gateway(config::Config cfg)
     : config_(std::move(cfg)),
       directory_(ldap::makeLdapDirectory(config_.ldap)),

@@ -28,6 +28,9 @@ struct Reply {
   std::string header(const std::string& name) const;
 };
 
+/// An RFC 7644 3.5.2 PatchOp body with these operations (a comma-separated list of JSON objects).
+std::string patchBody(const std::string& operations);
+
 class Gateway {
  public:
   explicit Gateway(config::Config cfg = defaultConfig());

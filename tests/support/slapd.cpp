@@ -137,4 +137,8 @@ std::string uniqueSuffix() {
   return out;
 }
 
+std::string userDn(const std::string& userName) {
+  return "uid=" + userName + ",ou=people," + fixtureSlapd().suffix;
+}
+
 }  // namespace scimgate::testing

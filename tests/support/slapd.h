@@ -46,4 +46,7 @@ std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
 /// A random lower-case suffix so tests sharing one directory never collide.
 std::string uniqueSuffix();
 
+/// The DN of the user with this userName in the fixture's directory.
+std::string userDn(const std::string& userName);
+
 }  // namespace scimgate::testing
