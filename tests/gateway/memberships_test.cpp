@@ -297,3 +297,40 @@ TEST_CASE("a failure injected while joining a role undoes the rest of the reques
   CHECK_FALSE(isMember(roleDn("Agent"), name));
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
+
+TEST_CASE("a rename or a delete sent with If-Match keeps the groups' member values in step",
+          "[gateway][etag][groups][slapd]") {
+  // slapd's memberof and refint overlays rewrite the groups' member values when a member is
+  // renamed or deleted; an Assertion control on the user's request must not stop them.
+  auto cfg = Gateway::defaultConfig();
+  cfg.scim.userNameImmutable = false;
+  Gateway gw(cfg);
+  const std::string name = "ifm-" + uniqueSuffix();
+  const std::string id = createUser(gw, name);
+  const std::string group = groupDn(createGroup(gw, "ifm-group-" + uniqueSuffix(), "group", id));
+  const std::string queue = groupDn(createGroup(gw, "ifm-queue-" + uniqueSuffix(), "queue", id));
+  REQUIRE(isMember(group, name));
+
+  const std::string renamed = name + "-renamed";
+  auto etag = gw.request("GET", "/scim/v2/Users/" + id).header("ETag");
+  auto reply = gw.requestWith({{"If-Match", etag}}, "PATCH", "/scim/v2/Users/" + id,
+                              patchBody(R"({"op":"replace","path":"userName","value":")" + renamed +
+                                        R"("})"));
+  CAPTURE(reply.body);
+  REQUIRE(reply.status == 200);
+  CHECK(isMember(group, renamed));
+  CHECK(isMember(queue, renamed));
+  CHECK_FALSE(isMember(group, name));
+  CHECK(ldapSearch(fixtureSlapd(), userDn(renamed), "(objectClass=*)", {"memberOf"})
+            .front()
+            .attributes.at("memberOf")
+            .size() >= 2);
+
+  etag = gw.request("GET", "/scim/v2/Users/" + id).header("ETag");
+  reply = gw.requestWith({{"If-Match", etag}}, "DELETE", "/scim/v2/Users/" + id);
+  CAPTURE(reply.body);
+  REQUIRE(reply.status == 204);
+  CHECK_FALSE(isMember(group, renamed));
+  CHECK_FALSE(isMember(queue, renamed));
+  CHECK(members(group).empty());
+}

@@ -43,6 +43,12 @@ class Gateway {
                 const std::string& token = kToken,
                 const std::string& contentType = "application/scim+json");
 
+  /// The same with extra request headers (If-Match, If-None-Match...).
+  Reply requestWith(const std::map<std::string, std::string>& headers, const std::string& method,
+                    const std::string& path, const std::string& body = "",
+                    const std::string& token = kToken,
+                    const std::string& contentType = "application/scim+json");
+
   int port() const { return server_.port(); }
 
  private:
