@@ -288,6 +288,10 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
         return methodNotAllowed(response, "GET, POST");
       }
       if (segments.size() == 2) {
+        if (segments[1] == ".search") {
+          if (method != "POST") return methodNotAllowed(response, "POST");
+          return searchGroups(request, response);
+        }
         if (method == "GET") return getGroup(request, response, segments[1], params);
         if (method == "PUT") return replaceGroup(request, response, segments[1]);
         if (method == "PATCH") return patchGroup(request, response, segments[1]);
@@ -996,20 +1000,14 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   void listGroups(HTTPServerRequest& request, HTTPServerResponse& response,
                   const std::map<std::string, std::string>& params) {
     if (!allowed(response, policy::Operation::ReadGroups)) return;
-    auto startIndex = parseCount(params, "startindex", 1, 1);
-    if (!startIndex) return sendError(response, startIndex.error());
-    auto count = parseCount(params, "count", context_.config.scim.defaultPageSize, 0);
-    if (!count) return sendError(response, count.error());
-    scim::FilterPtr filter;
-    if (auto it = params.find("filter"); it != params.end() && !it->second.empty()) {
-      auto parsed = scim::parseFilter(it->second);
-      if (!parsed) return sendError(response, parsed.error());
-      filter = std::move(*parsed);
-    }
+    auto list = parseListParams(params);
+    if (!list) return sendError(response, list.error());
     ldap::GroupQuery query;
-    query.filter = filter.get();
-    query.startIndex = *startIndex;
-    query.count = std::min<std::size_t>(*count, static_cast<std::size_t>(context_.config.scim.maxPageSize));
+    query.filter = list->filter.get();
+    query.sortBy = list->sortBy;
+    query.descending = list->descending;
+    query.startIndex = list->startIndex;
+    query.count = list->pageSize;
     query.withMembers = wantsMembers(params);
     auto page = context_.groups.searchGroups(query);
     if (!page) return sendError(response, page.error());
@@ -1019,8 +1017,9 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       if (!json) return sendError(response, json.error());
       resources->add(*json);
     }
-    sendJson(response, HTTPResponse::HTTP_OK, *listResponse(resources, page->totalResults, *startIndex));
+    sendJson(response, HTTPResponse::HTTP_OK, *listBody(*list, resources, page->totalResults));
   }
+
 
   static std::string primaryEmail(const Object& attributes) {
     if (!attributes.has("emails") || attributes.get("emails").type() != typeid(Array::Ptr)) return {};
@@ -1072,10 +1071,11 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     response.send();
   }
 
-  // RFC 7644 3.4.3: POST .search carries the query parameters as a SearchRequest body.
-  void searchUsers(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // RFC 7644 3.4.3: POST .search carries the query parameters as a SearchRequest body; they are
+  // read into the same form as a query string.
+  scim::Result<std::map<std::string, std::string>> searchParams(HTTPServerRequest& request) {
     auto body = readJsonBody(request);
-    if (!body) return sendError(response, body.error());
+    if (!body) return body.error();
     std::map<std::string, std::string> params;
     for (const auto& [key, value] : **body) {
       std::string name = key;
@@ -1093,7 +1093,19 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
         params[name] = value.convert<std::string>();
       }
     }
-    listUsers(request, response, params);
+    return params;
+  }
+
+  void searchUsers(HTTPServerRequest& request, HTTPServerResponse& response) {
+    auto params = searchParams(request);
+    if (!params) return sendError(response, params.error());
+    listUsers(request, response, *params);
+  }
+
+  void searchGroups(HTTPServerRequest& request, HTTPServerResponse& response) {
+    auto params = searchParams(request);
+    if (!params) return sendError(response, params.error());
+    listGroups(request, response, *params);
   }
 
   // RFC 9865 cursors, kept stateless so any gateway instance can serve the next page: the cursor
@@ -1137,59 +1149,97 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     return position;
   }
 
-  void listUsers(HTTPServerRequest& request, HTTPServerResponse& response,
-                 const std::map<std::string, std::string>& params) {
-    if (!allowed(response, policy::Operation::ReadUsers)) return;
+  // The paging, sorting and filter parameters of a list (RFC 7644 3.4.2.2-3.4.2.4, RFC 9865
+  // cursors), read the same way for /Users and /Groups.
+  struct ListParams {
+    bool cursorMode = false;
+    std::string fingerprint;
+    std::size_t startIndex = 1;
+    std::size_t pageSize = 0;
+    scim::FilterPtr filter;
+    std::optional<scim::AttrPath> sortBy;
+    bool descending = false;
+  };
+
+  scim::Result<ListParams> parseListParams(const std::map<std::string, std::string>& params) const {
+    ListParams list;
     const auto cursorParam = params.find("cursor");
-    const bool cursorMode = cursorParam != params.end();
-    if (cursorMode && params.count("startindex")) {
-      return sendError(response, {ErrorKind::InvalidValue,
-                                  "use either cursor or startIndex pagination, not both"});
+    list.cursorMode = cursorParam != params.end();
+    if (list.cursorMode && params.count("startindex")) {
+      return makeError(ErrorKind::InvalidValue, "use either cursor or startIndex pagination, not both");
     }
-    const std::string fingerprint = queryFingerprint(params);
+    list.fingerprint = queryFingerprint(params);
     auto startIndex = parseCount(params, "startindex", 1, 1);
-    if (!startIndex) return sendError(response, startIndex.error());
-    if (cursorMode && !cursorParam->second.empty()) {
-      auto position = readCursor(cursorParam->second, fingerprint);
-      if (!position) return sendError(response, position.error());
-      startIndex = *position;
+    if (!startIndex) return startIndex.error();
+    list.startIndex = *startIndex;
+    if (list.cursorMode && !cursorParam->second.empty()) {
+      auto position = readCursor(cursorParam->second, list.fingerprint);
+      if (!position) return position.error();
+      list.startIndex = *position;
     }
     auto count = parseCount(params, "count", context_.config.scim.defaultPageSize, 0);
-    if (!count) return sendError(response, count.error());
-    auto projection = projectionOf(params);
-    if (!projection) return sendError(response, projection.error());
-    const auto pageSize =
+    if (!count) return count.error();
+    list.pageSize =
         std::min<std::size_t>(*count, static_cast<std::size_t>(context_.config.scim.maxPageSize));
-
-    scim::FilterPtr filter;
     if (auto it = params.find("filter"); it != params.end() && !it->second.empty()) {
       auto parsed = scim::parseFilter(it->second);
-      if (!parsed) return sendError(response, parsed.error());
-      filter = std::move(*parsed);
+      if (!parsed) return parsed.error();
+      list.filter = std::move(*parsed);
     }
-    ldap::UserQuery query;
     if (auto it = params.find("sortby"); it != params.end() && !it->second.empty()) {
       auto path = scim::parsePatchPath(it->second);
       if (!path || path->valueFilter) {
-        return sendError(response, {ErrorKind::InvalidValue,
-                                    "sortBy must name an attribute, e.g. sortBy=userName"});
+        return makeError(ErrorKind::InvalidValue,
+                         "sortBy must name an attribute, e.g. sortBy=userName or sortBy=displayName");
       }
-      query.sortBy = path->attr;
+      list.sortBy = path->attr;
     }
     if (auto it = params.find("sortorder"); it != params.end() && !it->second.empty()) {
       if (scim::equalsIgnoreCase(it->second, "descending")) {
-        query.descending = true;
+        list.descending = true;
       } else if (!scim::equalsIgnoreCase(it->second, "ascending")) {
-        return sendError(response, {ErrorKind::InvalidValue,
-                                    "sortOrder must be 'ascending' or 'descending'"});
+        return makeError(ErrorKind::InvalidValue, "sortOrder must be 'ascending' or 'descending'");
       }
     }
-    query.filter = filter.get();
+    return list;
+  }
+
+  // The ListResponse of one page; in cursor mode with nextCursor (absent on the last page) and
+  // previousCursor instead of startIndex (RFC 9865 2.2).
+  static Object::Ptr listBody(const ListParams& list, const Array::Ptr& resources,
+                              std::size_t totalResults) {
+    auto body = listResponse(resources, totalResults, list.startIndex);
+    if (list.cursorMode) {
+      body->remove("startIndex");
+      const std::size_t next = list.startIndex + resources->size();
+      if (resources->size() > 0 && next <= totalResults) {
+        body->set("nextCursor", makeCursor(next, list.fingerprint));
+      }
+      if (list.startIndex > 1 && list.pageSize > 0) {
+        body->set("previousCursor",
+                  makeCursor(list.startIndex > list.pageSize ? list.startIndex - list.pageSize : 1,
+                             list.fingerprint));
+      }
+    }
+    return body;
+  }
+
+  void listUsers(HTTPServerRequest& request, HTTPServerResponse& response,
+                 const std::map<std::string, std::string>& params) {
+    if (!allowed(response, policy::Operation::ReadUsers)) return;
+    auto list = parseListParams(params);
+    if (!list) return sendError(response, list.error());
+    auto projection = projectionOf(params);
+    if (!projection) return sendError(response, projection.error());
+    ldap::UserQuery query;
+    query.filter = list->filter.get();
+    query.sortBy = list->sortBy;
+    query.descending = list->descending;
     if (!projection->empty()) {
       query.attributes = scim::neededAttributes(*projection, scim::userResourceType());
     }
-    query.startIndex = *startIndex;
-    query.count = pageSize;
+    query.startIndex = list->startIndex;
+    query.count = list->pageSize;
     if (!caller_.principal.allAccounts) {
       query.inAccounts = caller_.principal.accounts;
       query.alsoUserId = caller_.principal.userId;
@@ -1202,20 +1252,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       resources->add(scim::project(*scim::userToJson(user, base + user.id), *projection,
                                    scim::userResourceType()));
     }
-    auto body = listResponse(resources, page->totalResults, *startIndex);
-    if (cursorMode) {
-      // RFC 9865 2.2: cursor lists carry nextCursor (absent on the last page), not startIndex.
-      body->remove("startIndex");
-      const std::size_t next = *startIndex + page->users.size();
-      if (!page->users.empty() && next <= page->totalResults) {
-        body->set("nextCursor", makeCursor(next, fingerprint));
-      }
-      if (*startIndex > 1 && pageSize > 0) {
-        body->set("previousCursor",
-                  makeCursor(*startIndex > pageSize ? *startIndex - pageSize : 1, fingerprint));
-      }
-    }
-    sendJson(response, HTTPResponse::HTTP_OK, *body);
+    sendJson(response, HTTPResponse::HTTP_OK, *listBody(*list, resources, page->totalResults));
   }
 
   // ---- Self-service: /Me and the person's own profile (issue #5) ----------------------------

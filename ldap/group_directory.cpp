@@ -9,6 +9,7 @@
 #include <set>
 
 #include "ldap/detail/pool.h"
+#include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
 #include "ldap/escape.h"
 #include "ldap/mapping.h"
@@ -160,22 +161,32 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
   Result<GroupPage> searchGroups(const GroupQuery& query) override {
-    std::string filter = kGroupFilter;
+    PageRequest request;
+    request.base = pool_.settings().baseDn;
+    request.filter = kGroupFilter;
     if (query.filter != nullptr) {
       auto translated = toLdapFilter(*query.filter);
       if (!translated) return translated.error();
-      filter = "(&" + filter + *translated + ")";
+      request.filter = "(&" + request.filter + *translated + ")";
     }
-    auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false);
-    if (!entries) return entries.error();
-    std::sort(entries->begin(), entries->end(), [](const RawEntry& a, const RawEntry& b) {
-      return lower(firstOf(a.attributes, "cn")) < lower(firstOf(b.attributes, "cn"));
-    });
+    request.key = SortKey{"cn", "caseIgnoreOrderingMatch"};
+    if (query.sortBy) {
+      auto chosen = sortKeyFor(*query.sortBy);
+      if (!chosen) return chosen.error();
+      request.key = *chosen;
+    }
+    request.descending = query.descending;
+    request.startIndex = query.startIndex;
+    request.count = query.count;
+    request.attributes = groupAttributes();
+    request.what = "groups";
+    auto found = withConnection<RawPage>(
+        true, [&](LDAP* ld) -> Result<RawPage> { return searchSortedPage(ld, pool_, request); });
+    if (!found) return found.error();
     GroupPage page;
-    page.totalResults = entries->size();
-    const std::size_t first = std::max<std::size_t>(query.startIndex, 1) - 1;
-    for (std::size_t i = first; i < entries->size() && page.groups.size() < query.count; ++i) {
-      auto view = toView((*entries)[i], query.withMembers);
+    page.totalResults = found->totalResults;
+    for (const auto& entry : found->entries) {
+      auto view = toView(entry, query.withMembers);
       if (!view) return view.error();
       page.groups.push_back(std::move(*view));
     }
@@ -610,26 +621,78 @@ class LdapGroupDirectory final : public GroupDirectory {
     return GroupKind::Group;
   }
 
-  Result<std::string> toLdapFilter(const scim::Filter& filter) const {
-    return translateFilter(filter, [](const scim::Filter& node) { return leafFilter(node); });
+  // The LDAP sort key for a SCIM attribute of a Group.
+  static Result<SortKey> sortKeyFor(const scim::AttrPath& path) {
+    const std::string dotted = path.dotted();
+    if (scim::equalsIgnoreCase(dotted, "displayName")) return SortKey{"cn", "caseIgnoreOrderingMatch"};
+    if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
+    if (scim::equalsIgnoreCase(dotted, "externalId")) {
+      return SortKey{"scimgateExternalId", "caseExactOrderingMatch"};
+    }
+    if (scim::equalsIgnoreCase(dotted, "kind")) {
+      return SortKey{"scimgateGroupKind", "caseIgnoreOrderingMatch"};
+    }
+    if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{"createTimestamp", ""};
+    if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
+    return makeError(ErrorKind::InvalidValue,
+                     "cannot sort groups by '" + dotted +
+                         "': sort by displayName, id, externalId, kind, meta.created or "
+                         "meta.lastModified");
   }
 
-  static Result<std::string> leafFilter(const scim::Filter& filter) {
-    if (filter.kind == scim::Filter::Kind::ValuePath) {
-      return makeError(ErrorKind::InvalidFilter, "value filters on groups are not supported");
+  Result<std::string> toLdapFilter(const scim::Filter& filter) {
+    return translateFilter(filter, [this](const scim::Filter& node) { return leafFilter(node); });
+  }
+
+  Result<std::string> leafFilter(const scim::Filter& filter) {
+    using Kind = scim::Filter::Kind;
+    if (filter.kind == Kind::ValuePath) {
+      // members[value eq "id"] reads as members.value eq "id".
+      const scim::Filter& inner = *filter.left;
+      if (!scim::equalsIgnoreCase(filter.path.attribute, "members") || inner.kind != Kind::Compare) {
+        return makeError(ErrorKind::InvalidFilter,
+                         "groups support the value filter members[value eq \"id\"] only");
+      }
+      return leafFilter(flattenValuePath(filter));
     }
     const std::string path = filter.path.dotted();
+    if (scim::equalsIgnoreCase(path, "members") || scim::equalsIgnoreCase(path, "members.value")) {
+      return memberFilter(filter);
+    }
     std::string attr;
+    bool isTime = false;
     if (scim::equalsIgnoreCase(path, "displayName")) attr = "cn";
     if (scim::equalsIgnoreCase(path, "externalId")) attr = "scimgateExternalId";
     if (scim::equalsIgnoreCase(path, "id")) attr = "entryUUID";
     if (scim::equalsIgnoreCase(path, "kind")) attr = "scimgateGroupKind";
+    if (scim::equalsIgnoreCase(path, "meta.created")) attr = "createTimestamp", isTime = true;
+    if (scim::equalsIgnoreCase(path, "meta.lastModified")) attr = "modifyTimestamp", isTime = true;
     if (attr.empty()) {
       return makeError(ErrorKind::InvalidFilter,
-                       "groups can be filtered by displayName, externalId, id or kind, not '" +
-                           path + "'");
+                       "groups can be filtered by displayName, externalId, id, kind, "
+                       "meta.created, meta.lastModified or members.value, not '" + path + "'");
     }
-    return compareFilter(filter, attr, false);
+    return compareFilter(filter, attr, isTime);
+  }
+
+  // `members.value eq "id"` (and ne, pr): the member attribute holds DNs, so the id is looked up
+  // first; an id that names nothing is a member of no group.
+  Result<std::string> memberFilter(const scim::Filter& filter) {
+    using Op = scim::CompareOp;
+    // Every group holds a member value; an empty one holds only the zero-length placeholder.
+    if (filter.op == Op::Pr) return std::string("(!(member=))");
+    if ((filter.op != Op::Eq && filter.op != Op::Ne) ||
+        filter.value.type != scim::Literal::Type::String) {
+      return makeError(ErrorKind::InvalidFilter,
+                       "members.value compares only with eq, ne or pr and a user or group id");
+    }
+    std::string match = "(!(objectClass=*))";  // matches nothing
+    if (auto dns = resolveMembers({filter.value.text}, true); !dns) {
+      return dns.error();
+    } else if (!dns->empty()) {
+      match = "(member=" + escapeFilterValue(dns->front()) + ")";
+    }
+    return filter.op == Op::Eq ? match : "(!" + match + ")";
   }
 
   Pool pool_;

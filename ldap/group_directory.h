@@ -19,11 +19,14 @@ struct GroupPage {
   std::vector<scim::GroupView> groups;
 };
 
-/// A group list request. `withMembers` false never reads member values from the directory.
+/// A group list request. Sorting and paging happen in the directory (Server Side Sort + VLV).
+/// `withMembers` false never reads member values from the directory.
 struct GroupQuery {
   const scim::Filter* filter = nullptr;
   std::size_t startIndex = 1;
   std::size_t count = 100;
+  std::optional<scim::AttrPath> sortBy;  // none: by displayName
+  bool descending = false;
   bool withMembers = true;
 };
 

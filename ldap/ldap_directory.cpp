@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ldap/detail/pool.h"
+#include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
 #include "ldap/directory.h"
 #include "ldap/escape.h"
@@ -468,11 +469,6 @@ class LdapDirectory final : public Directory {
     return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
   }
 
-  struct SortKey {
-    std::string attribute;
-    std::string orderingRule;  // "" = the attribute's own
-  };
-
   // The LDAP sort key for a SCIM attribute. Many standard attributes (uid, mail, cn...) have no
   // ORDERING rule in their schema, so the key names one explicitly.
   Result<SortKey> sortKeyFor(const scim::AttrPath& path) const {
@@ -494,82 +490,21 @@ class LdapDirectory final : public Directory {
   // counts and slices, so the gateway never reads more than the page.
   Result<UserPage> searchPage(LDAP* ld, const std::string& filter, const SortKey& key,
                               const UserQuery& query) {
-    std::string attrName = key.attribute;
-    std::string rule = key.orderingRule;
-    LDAPSortKey sortKey{attrName.data(), rule.empty() ? nullptr : rule.data(),
-                        query.descending ? 1 : 0};
-    LDAPSortKey* keys[] = {&sortKey, nullptr};
-    LDAPControl* rawSort = nullptr;
-    if (int rc = ldap_create_sort_control(ld, keys, 1, &rawSort); rc != LDAP_SUCCESS) {
-      return errorFromLdap(rc, "preparing the sort");
-    }
-    ControlPtr sortControl(rawSort);
-    const std::size_t count = std::max<std::size_t>(query.count, 1);
-    LDAPVLVInfo vlv{};
-    vlv.ldvlv_version = 1;
-    vlv.ldvlv_before_count = 0;
-    vlv.ldvlv_after_count = static_cast<ber_int_t>(count - 1);
-    vlv.ldvlv_offset = static_cast<ber_int_t>(std::max<std::size_t>(query.startIndex, 1));
-    vlv.ldvlv_count = 0;  // "use your own count": the offset is an absolute 1-based position
-    LDAPControl* rawVlv = nullptr;
-    if (int rc = ldap_create_vlv_control(ld, &vlv, &rawVlv); rc != LDAP_SUCCESS) {
-      return errorFromLdap(rc, "preparing the page");
-    }
-    ControlPtr vlvControl(rawVlv);
-    LDAPControl* controls[] = {sortControl.get(), vlvControl.get(), nullptr};
-
-    CStrings attrs(query.attributes ? mapping_.readAttributesFor(*query.attributes)
-                                    : readAttributes_);
-    LDAPMessage* raw = nullptr;
-    const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                     attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
-    MessagePtr result(raw);
-    pool_.noteSortContext(ld);
-    if (rc == LDAP_NO_SUCH_OBJECT) return UserPage{};
-    // LDAP_VLV_ERROR still carries the VLV response with the count (an offset past the end).
-    if (rc != LDAP_SUCCESS && rc != LDAP_VLV_ERROR) {
-      if (rc == LDAP_INAPPROPRIATE_MATCHING || rc == LDAP_UNAVAILABLE_CRITICAL_EXTENSION) {
-        return makeError(ErrorKind::InvalidValue, "the directory cannot sort by this attribute");
-      }
-      return errorFromLdap(rc, "searching users");
-    }
-    int code = LDAP_SUCCESS;
-    LDAPControl** responseControls = nullptr;
-    ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls, 0);
-    ber_int_t target = 0;
-    ber_int_t total = 0;
-    int vlvError = LDAP_SUCCESS;
-    LDAPControl* vlvResponse =
-        ldap_control_find(LDAP_CONTROL_VLVRESPONSE, responseControls, nullptr);
-    const bool parsed = vlvResponse != nullptr &&
-                        ldap_parse_vlvresponse_control(ld, vlvResponse, &target, &total, nullptr,
-                                                       &vlvError) == LDAP_SUCCESS;
-    ldap_controls_free(responseControls);
-    // A startIndex past the end is an offset range error for VLV; for SCIM it is an empty page.
-    if (parsed && query.startIndex > static_cast<std::size_t>(std::max<ber_int_t>(total, 0))) {
-      UserPage empty;
-      empty.totalResults = static_cast<std::size_t>(std::max<ber_int_t>(total, 0));
-      return empty;
-    }
-    if (code != LDAP_SUCCESS && code != LDAP_VLV_ERROR) return errorFromLdap(code, "searching users");
-    if (!parsed || vlvError != LDAP_SUCCESS) {
-      return errorFromLdap(vlvError != LDAP_SUCCESS ? vlvError : LDAP_OTHER, "paging users");
-    }
-
+    PageRequest request;
+    request.base = peopleDn();
+    request.filter = filter;
+    request.key = key;
+    request.descending = query.descending;
+    request.startIndex = query.startIndex;
+    request.count = query.count;
+    request.attributes =
+        query.attributes ? mapping_.readAttributesFor(*query.attributes) : readAttributes_;
+    request.what = "users";
+    auto found = searchSortedPage(ld, pool_, request);
+    if (!found) return found.error();
     UserPage page;
-    page.totalResults = static_cast<std::size_t>(std::max<ber_int_t>(total, 0));
-    // The target is clamped to the last entry when startIndex is past the end: nothing to show.
-    if (query.count == 0 || target != vlv.ldvlv_offset ||
-        query.startIndex > page.totalResults) {
-      return page;
-    }
-    std::vector<RawEntry> entries;
-    for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr;
-         e = ldap_next_entry(ld, e)) {
-      if (entries.size() >= query.count) break;
-      entries.push_back(readEntry(ld, e));
-    }
-    page.users = toUsers(ld, entries);
+    page.totalResults = found->totalResults;
+    if (!found->entries.empty()) page.users = toUsers(ld, found->entries);
     return page;
   }
 

@@ -622,6 +622,17 @@ scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::s
 }
 
 
+scim::Filter flattenValuePath(const scim::Filter& valuePath) {
+  const scim::Filter& inner = *valuePath.left;
+  scim::Filter flat;
+  flat.kind = scim::Filter::Kind::Compare;
+  flat.path = valuePath.path;
+  flat.path.subAttribute = inner.path.attribute;
+  flat.op = inner.op;
+  flat.value = inner.value;
+  return flat;
+}
+
 scim::Result<std::string> translateFilter(
     const scim::Filter& filter,
     const std::function<scim::Result<std::string>(const scim::Filter&)>& leaf) {
@@ -663,12 +674,7 @@ scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) co
       // A value path over one mapped sub-attribute (`emails[value eq "x"]`) reads as `emails.value`.
       const scim::Filter& inner = *filter.left;
       if (inner.kind == Kind::Compare) {
-        scim::Filter flat;
-        flat.kind = Kind::Compare;
-        flat.path = filter.path;
-        flat.path.subAttribute = inner.path.attribute;
-        flat.op = inner.op;
-        flat.value = inner.value;
+        scim::Filter flat = flattenValuePath(filter);
         if (!ldapAttributeFor(flat.path).empty()) return toLdapFilter(flat);
       }
       return makeError(ErrorKind::InvalidFilter, "the value filter on '" + filter.path.dotted() +

@@ -86,6 +86,10 @@ scim::Result<std::string> translateFilter(
     const scim::Filter& filter,
     const std::function<scim::Result<std::string>(const scim::Filter&)>& leaf);
 
+/// The comparison inside a value path over one sub-attribute (`emails[value eq "x"]`, whose
+/// `left` is a Compare) as that comparison on the dotted path (`emails.value eq "x"`).
+scim::Filter flattenValuePath(const scim::Filter& valuePath);
+
 /// One SCIM comparison (`filter.kind` is Compare) on one LDAP attribute as an RFC 4515 filter,
 /// the value escaped; `isTime` converts an RFC 3339 value to GeneralizedTime. InvalidFilter for
 /// an operator that cannot apply (null with anything but eq/ne, a malformed date).

@@ -248,3 +248,140 @@ TEST_CASE("a deactivation that fails midway leaves the user as it was, queues in
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + takenId).status == 204);
 }
+
+namespace {
+
+std::vector<std::string> displayNames(const Poco::JSON::Object::Ptr& list) {
+  std::vector<std::string> names;
+  auto resources = list->getArray("Resources");
+  for (unsigned int i = 0; i < resources->size(); ++i) {
+    names.push_back(resources->getObject(i)->getValue<std::string>("displayName"));
+  }
+  return names;
+}
+
+std::string createNamedGroup(Gateway& gw, const std::string& name, const std::string& memberId = "") {
+  auto reply = gw.request("POST", "/scim/v2/Groups",
+                          R"({"displayName":")" + name + R"(","members":[)" +
+                              (memberId.empty() ? "" : R"({"value":")" + memberId + R"("})") + "]}");
+  CAPTURE(reply.body);
+  REQUIRE(reply.status == 201);
+  return reply.json()->getValue<std::string>("id");
+}
+
+}  // namespace
+
+TEST_CASE("group lists sort, page and filter in the directory, also through POST .search and cursors",
+          "[gateway][groups][list][slapd]") {
+  Gateway gw;
+  const std::string prefix = "glist-" + uniqueSuffix() + "-";
+  const std::string ann = createUser(gw, prefix + "ann");
+  std::vector<std::string> ids;
+  for (const char* letter : {"c", "a", "e", "b", "d"}) {
+    ids.push_back(createNamedGroup(gw, prefix + letter, std::string(letter) == "b" ? ann : ""));
+  }
+  const std::string filter = "filter=displayName%20sw%20%22" + prefix + "%22";
+
+  SECTION("sortBy, sortOrder, startIndex and count") {
+    auto page = gw.request("GET", "/scim/v2/Groups?" + filter +
+                                      "&sortBy=displayName&sortOrder=descending&startIndex=2&count=2"
+                                      "&excludedAttributes=members");
+    CAPTURE(page.body);
+    REQUIRE(page.status == 200);
+    auto json = page.json();
+    CHECK(json->getValue<int>("totalResults") == 5);
+    CHECK(json->getValue<int>("startIndex") == 2);
+    CHECK(json->getValue<int>("itemsPerPage") == 2);
+    CHECK(displayNames(json) == std::vector<std::string>{prefix + "d", prefix + "c"});
+
+    // Without sortBy, by displayName ascending.
+    auto all = gw.request("GET", "/scim/v2/Groups?" + filter).json();
+    CHECK(displayNames(all) == std::vector<std::string>{prefix + "a", prefix + "b", prefix + "c",
+                                                        prefix + "d", prefix + "e"});
+    auto onlyTotal = gw.request("GET", "/scim/v2/Groups?" + filter + "&count=0").json();
+    CHECK(onlyTotal->getValue<int>("totalResults") == 5);
+    CHECK(onlyTotal->getArray("Resources")->size() == 0);
+    auto pastEnd = gw.request("GET", "/scim/v2/Groups?" + filter + "&startIndex=9").json();
+    CHECK(pastEnd->getValue<int>("totalResults") == 5);
+    CHECK(pastEnd->getArray("Resources")->size() == 0);
+
+    auto byCreation = gw.request("GET", "/scim/v2/Groups?" + filter + "&sortBy=meta.created").json();
+    CHECK(displayNames(byCreation) == std::vector<std::string>{prefix + "c", prefix + "a", prefix + "e",
+                                                               prefix + "b", prefix + "d"});
+  }
+
+  SECTION("cursor pagination reads every group once") {
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int round = 0; round < 10; ++round) {
+      auto reply = gw.request("GET", "/scim/v2/Groups?" + filter + "&count=2&cursor=" + cursor);
+      CAPTURE(reply.body);
+      REQUIRE(reply.status == 200);
+      auto json = reply.json();
+      for (const auto& name : displayNames(json)) seen.push_back(name);
+      if (!json->has("nextCursor")) break;
+      cursor = json->getValue<std::string>("nextCursor");
+    }
+    CHECK(seen == std::vector<std::string>{prefix + "a", prefix + "b", prefix + "c", prefix + "d",
+                                           prefix + "e"});
+    testing::Reply wrong = gw.request("GET", "/scim/v2/Groups?" + filter + "&cursor=3.0000000000000000");
+    CHECK(wrong.status == 400);
+    CHECK(wrong.json()->getValue<std::string>("scimType") == "invalidCursor");
+  }
+
+  SECTION("POST /Groups/.search") {
+    auto reply = gw.request("POST", "/scim/v2/Groups/.search",
+                            R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],)"
+                            R"("filter":"displayName sw \")" + prefix + R"(\"","sortBy":"displayName",)"
+                            R"("sortOrder":"descending","startIndex":1,"count":1,)"
+                            R"("excludedAttributes":["members"]})");
+    CAPTURE(reply.body);
+    REQUIRE(reply.status == 200);
+    auto json = reply.json();
+    CHECK(json->getValue<int>("totalResults") == 5);
+    CHECK(displayNames(json) == std::vector<std::string>{prefix + "e"});
+    CHECK_FALSE(json->getArray("Resources")->getObject(0)->has("members"));
+    CHECK(gw.request("GET", "/scim/v2/Groups/.search").status == 405);
+  }
+
+  SECTION("filters on members and on meta") {
+    for (const std::string& memberFilter :
+         {"members.value%20eq%20%22" + ann + "%22", "members%5Bvalue%20eq%20%22" + ann + "%22%5D"}) {
+      auto json = gw.request("GET", "/scim/v2/Groups?filter=" + memberFilter +
+                                        "%20and%20displayName%20sw%20%22" + prefix + "%22")
+                      .json();
+      CHECK(displayNames(json) == std::vector<std::string>{prefix + "b"});
+    }
+    auto notMember = gw.request("GET", "/scim/v2/Groups?" + filter +
+                                           "%20and%20not%20(members.value%20eq%20%22" + ann + "%22)")
+                         .json();
+    CHECK(notMember->getValue<int>("totalResults") == 4);
+    auto nonEmpty = gw.request("GET", "/scim/v2/Groups?" + filter + "%20and%20members%20pr").json();
+    CHECK(displayNames(nonEmpty) == std::vector<std::string>{prefix + "b"});
+    auto nobody = gw.request("GET", "/scim/v2/Groups?filter=members.value%20eq%20%22"
+                                    "00000000-0000-0000-0000-000000000000%22")
+                      .json();
+    CHECK(nobody->getValue<int>("totalResults") == 0);
+    auto recent = gw.request("GET", "/scim/v2/Groups?" + filter +
+                                        "%20and%20meta.lastModified%20gt%20%222000-01-01T00:00:00Z%22")
+                      .json();
+    CHECK(recent->getValue<int>("totalResults") == 5);
+  }
+
+  SECTION("bad sort and filter requests are refused with a reason") {
+    auto badSort = gw.request("GET", "/scim/v2/Groups?sortBy=members");
+    CHECK(badSort.status == 400);
+    CHECK(badSort.json()->getValue<std::string>("scimType") == "invalidValue");
+    auto badOrder = gw.request("GET", "/scim/v2/Groups?sortOrder=sideways");
+    CHECK(badOrder.status == 400);
+    auto badFilter = gw.request("GET", "/scim/v2/Groups?filter=members.display%20eq%20%22x%22");
+    CHECK(badFilter.status == 400);
+    CHECK(badFilter.json()->getValue<std::string>("scimType") == "invalidFilter");
+    auto badMemberOp = gw.request("GET", "/scim/v2/Groups?filter=members.value%20sw%20%22x%22");
+    CHECK(badMemberOp.status == 400);
+    CHECK(badMemberOp.json()->getValue<std::string>("scimType") == "invalidFilter");
+  }
+
+  for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + ann).status == 204);
+}
