@@ -746,7 +746,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       }
       if (!decision.isAllowed()) return deny(response, decision);
     }
-    auto created = context_.groups.createGroup(*input);
+    auto created = context_.groups.createGroup(*input, groupScope());
     if (!created) return sendError(response, created.error());
     sendGroup(request, response, HTTPResponse::HTTP_CREATED, *created);
   }
@@ -754,7 +754,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   void getGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id,
                 const std::map<std::string, std::string>& params) {
     if (!allowed(response, policy::Operation::ReadGroups)) return;
-    auto group = context_.groups.findGroup(id, wantsMembers(params));
+    auto group = context_.groups.findGroup(id, wantsMembers(params), groupScope());
     if (!group) return sendError(response, group.error());
     if (etagListMatches(request.get("If-None-Match", ""), group->meta.version)) {
       response.set("ETag", group->meta.version);
@@ -774,7 +774,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     audit_.operation = "groups.replace";
     audit_.target = id;
     audit_.attributes = keysOf(**body);
-    auto current = context_.groups.findGroup(id, input->members.has_value());
+    auto current = context_.groups.findGroup(id, input->members.has_value(), groupScope());
     if (!current) return sendError(response, current.error());
     if (!allowed(response, groupOperation(current->kind))) return;
     if (input->kindGiven && input->kind != current->kind) {
@@ -787,7 +787,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       }
     }
     input->kind = current->kind;
-    auto replaced = context_.groups.replaceGroup(id, *input, request.get("If-Match", ""));
+    auto replaced = context_.groups.replaceGroup(id, *input, request.get("If-Match", ""), groupScope());
     if (!replaced) return sendError(response, replaced.error());
     sendGroup(request, response, HTTPResponse::HTTP_OK, *replaced);
   }
@@ -833,7 +833,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     audit_.operation = "groups.patch";
     audit_.target = id;
     audit_.attributes = pathsOf(*operations);
-    auto current = context_.groups.findGroup(id, false);
+    auto current = context_.groups.findGroup(id, false, groupScope());
     if (!current) return sendError(response, current.error());
     if (!allowed(response, groupOperation(current->kind))) return;
     const std::string ifMatch = request.get("If-Match", "");
@@ -924,7 +924,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       std::vector<std::string> adds = add;
       std::vector<std::string> removes = remove;
       if (replaceMembers) {
-        auto withMembers = context_.groups.findGroup(id, true);
+        auto withMembers = context_.groups.findGroup(id, true, groupScope());
         if (!withMembers) return sendError(response, withMembers.error());
         auto [plus, minus] = memberDiff(withMembers->members.value_or(std::vector<scim::GroupMember>{}),
                                         *replaceMembers);
@@ -942,18 +942,18 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       input.displayName = displayName.value_or(current->displayName);
       input.externalId = externalId ? externalId : current->externalId;
       input.members = replaceMembers;
-      auto replaced = context_.groups.replaceGroup(id, input, version);
+      auto replaced = context_.groups.replaceGroup(id, input, version, groupScope());
       if (!replaced) return sendError(response, replaced.error());
       version.clear();
     }
     if (!add.empty() || !remove.empty()) {
-      auto changed = context_.groups.changeMembers(id, add, remove, version);
+      auto changed = context_.groups.changeMembers(id, add, remove, version, groupScope());
       if (!changed) return sendError(response, changed.error());
     }
     // RFC 7644 3.5.2: 204 without a body unless the client asked for attributes back.
     const auto params = parseQuery(Poco::URI(request.getURI()).getRawQuery());
     if (params.count("attributes") || params.count("excludedattributes")) {
-      auto group = context_.groups.findGroup(id, wantsMembers(params));
+      auto group = context_.groups.findGroup(id, wantsMembers(params), groupScope());
       if (!group) return sendError(response, group.error());
       return sendGroup(request, response, HTTPResponse::HTTP_OK, *group);
     }
@@ -982,7 +982,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
   void deleteGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {
     audit_.operation = "groups.delete";
     audit_.target = id;
-    auto current = context_.groups.findGroup(id, false);
+    auto current = context_.groups.findGroup(id, false, groupScope());
     if (!current) return sendError(response, current.error());
     if (!allowed(response, groupOperation(current->kind))) return;
     if (current->kind == scim::GroupKind::Role) {
@@ -1009,6 +1009,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     query.startIndex = list->startIndex;
     query.count = list->pageSize;
     query.withMembers = wantsMembers(params);
+    query.scope = groupScope();
     auto page = context_.groups.searchGroups(query);
     if (!page) return sendError(response, page.error());
     Array::Ptr resources = new Array;
@@ -1760,6 +1761,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
 
   Caller caller_;
   AuditRecord audit_;
+  std::optional<ldap::AccountScope> groupScope_;  // groupScope(), built once per request
 
   // Sends the refusal a decision stands for and marks the request denied for the audit trail.
   // Out-of-scope users look exactly like missing ones (404 with the same message).
@@ -1865,6 +1867,13 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       return std::nullopt;
     }
     return std::make_pair(std::move(*user), std::move(*target));
+  }
+
+  // What a caller scoped to accounts sees of groups and their members (null: everything).
+  const ldap::AccountScope* groupScope() {
+    if (caller_.principal.allAccounts) return nullptr;
+    if (!groupScope_) groupScope_ = ldap::AccountScope{caller_.principal.accounts, caller_.principal.userId};
+    return &*groupScope_;
   }
 
   // Where the caller counts as Administrator of an account (checkAccountAdd): a person who is an

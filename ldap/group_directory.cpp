@@ -58,16 +58,21 @@ class LdapGroupDirectory final : public GroupDirectory {
     containers_.accounts = "ou=accounts," + base;
   }
 
-  Result<GroupView> findGroup(std::string_view id, bool withMembers) override {
-    auto entry = findEntry(id);
+  Result<GroupView> findGroup(std::string_view id, bool withMembers,
+                              const AccountScope* scope) override {
+    auto filters = scopeFilters(scope);
+    if (!filters) return filters.error();
+    auto entry = findEntry(id, filters->groups);
     if (!entry) return entry.error();
-    return toView(*entry, withMembers);
+    return toView(*entry, withMembers, filters->members);
   }
 
-  Result<GroupView> createGroup(const scim::GroupInput& group) override {
+  Result<GroupView> createGroup(const scim::GroupInput& group, const AccountScope* scope) override {
+    auto filters = scopeFilters(scope);
+    if (!filters) return filters.error();
     std::vector<std::string> memberDns;
     if (group.members) {
-      auto dns = resolveMembers(idsOf(*group.members));
+      auto dns = resolveMembers(idsOf(*group.members), false, filters->members);
       if (!dns) return dns.error();
       memberDns = std::move(*dns);
     }
@@ -97,12 +102,14 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (!added) return added.error();
     auto entry = readBase(dn, false);
     if (!entry) return entry.error();
-    return toView(*entry, true);
+    return toView(*entry, true, filters->members);
   }
 
   Result<GroupView> replaceGroup(std::string_view id, const scim::GroupInput& group,
-                                 std::string_view ifMatch) override {
-    auto entry = findEntry(id);
+                                 std::string_view ifMatch, const AccountScope* scope) override {
+    auto filters = scopeFilters(scope);
+    if (!filters) return filters.error();
+    auto entry = findEntry(id, filters->groups);
     if (!entry) return entry.error();
     const std::string csn = csnFromEtag(ifMatch);
     if (!csn.empty() && firstOf(entry->attributes, "entryCSN") != csn) {
@@ -110,19 +117,16 @@ class LdapGroupDirectory final : public GroupDirectory {
                        "the group changed since that ETag was issued; read it again");
     }
     std::string dn = entry->dn;
-    if (group.displayName != firstOf(entry->attributes, "cn")) {
-      auto renamed = withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
-        const std::string rdn = makeRdn("cn", group.displayName);
-        const int rc = ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);
-        if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
-          return makeError(ErrorKind::Uniqueness, "displayName '" + group.displayName + "' is taken");
-        }
-        if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "renaming the group");
-        return rdn + dn.substr(dn.find(','));
-      });
+    const std::string oldName = firstOf(entry->attributes, "cn");
+    if (group.displayName != oldName) {
+      auto renamed = rename(dn, group.displayName);
       if (!renamed) return renamed.error();
       dn = *renamed;
     }
+    // A later step that fails puts the old name back: a replace is all or nothing.
+    auto undoRename = [&] {
+      if (dn != entry->dn) (void)rename(dn, oldName);
+    };
     std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>> mods;
     const std::string externalId = group.externalId.value_or("");
     if (externalId != firstOf(entry->attributes, "scimgateExternalId")) {
@@ -130,19 +134,42 @@ class LdapGroupDirectory final : public GroupDirectory {
                                          externalId.empty() ? std::vector<std::string>{}
                                                             : std::vector<std::string>{externalId}}});
     }
-    if (group.members) {
+    std::optional<MemberDiff> scopedChange;
+    if (group.members && scope != nullptr) {
+      // A scoped caller replaces the members it sees; the others stay.
+      auto diff = visibleMemberDiff(dn, *group.members, filters->members);
+      if (!diff) {
+        undoRename();
+        return diff.error();
+      }
+      scopedChange = std::move(*diff);
+    } else if (group.members) {
       auto dns = resolveMembers(idsOf(*group.members));
-      if (!dns) return dns.error();
+      if (!dns) {
+        undoRename();
+        return dns.error();
+      }
       if (dns->empty()) dns->push_back(kPlaceholder);
       mods.push_back({LDAP_MOD_REPLACE, {"member", *dns}});
     }
+    Write write;
     if (!mods.empty()) {
-      Write write;
-      if (auto modified = modify(dn, mods, write); !modified) return modified.error();
+      if (auto modified = modify(dn, mods, write); !modified) {
+        undoRename();
+        return modified.error();
+      }
+    }
+    if (scopedChange && !scopedChange->addDns.empty()) {
+      if (auto added = addMembers(dn, scopedChange->addDns, true, write); !added) return added.error();
+    }
+    if (scopedChange && !scopedChange->removeDns.empty()) {
+      if (auto removed = removeMembers(dn, scopedChange->removeDns, write); !removed) {
+        return removed.error();
+      }
     }
     auto now = readBase(dn, false);
     if (!now) return now.error();
-    return toView(*now, true);
+    return toView(*now, true, filters->members);
   }
 
   Result<void> deleteGroup(std::string_view id, std::string_view ifMatch) override {
@@ -161,14 +188,17 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
   Result<GroupPage> searchGroups(const GroupQuery& query) override {
+    auto filters = scopeFilters(query.scope);
+    if (!filters) return filters.error();
     PageRequest request;
     request.base = pool_.settings().baseDn;
-    request.filter = kGroupFilter;
+    request.filter = std::string("(&") + kGroupFilter + filters->groups;
     if (query.filter != nullptr) {
-      auto translated = toLdapFilter(*query.filter);
+      auto translated = toLdapFilter(*query.filter, filters->members);
       if (!translated) return translated.error();
-      request.filter = "(&" + request.filter + *translated + ")";
+      request.filter += *translated;
     }
+    request.filter += ")";
     request.key = SortKey{"cn", "caseIgnoreOrderingMatch"};
     if (query.sortBy) {
       auto chosen = sortKeyFor(*query.sortBy);
@@ -186,7 +216,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     GroupPage page;
     page.totalResults = found->totalResults;
     for (const auto& entry : found->entries) {
-      auto view = toView(entry, query.withMembers);
+      auto view = toView(entry, query.withMembers, filters->members);
       if (!view) return view.error();
       page.groups.push_back(std::move(*view));
     }
@@ -198,8 +228,10 @@ class LdapGroupDirectory final : public GroupDirectory {
   // it (Post-Read): no failed modify, no second lookup and no read after the write.
   Result<GroupView> changeMembers(std::string_view id, const std::vector<std::string>& add,
                                   const std::vector<std::string>& remove,
-                                  std::string_view ifMatch) override {
-    auto target = findForMemberChange(id, add, remove);
+                                  std::string_view ifMatch, const AccountScope* scope) override {
+    auto filters = scopeFilters(scope);
+    if (!filters) return filters.error();
+    auto target = findForMemberChange(id, add, remove, *filters);
     if (!target) return target.error();
     const std::string& dn = target->group.dn;
     // If-Match is checked against the entry just read, not with the Assertion control: slapd's
@@ -230,6 +262,83 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
  private:
+  // An AccountScope as LDAP filters: `groups` the groups the caller sees, `members` the entries
+  // it sees as members. Both "" without a scope.
+  struct ScopeFilters {
+    std::string groups, members;
+  };
+
+  Result<ScopeFilters> scopeFilters(const AccountScope* scope) {
+    ScopeFilters filters;
+    if (scope == nullptr) return filters;
+    std::string accountIds;
+    for (const auto& id : scope->accounts) {
+      if (isUuid(id)) accountIds += "(entryUUID=" + escapeFilterValue(id) + ")";
+    }
+    // Groups that say their kind and are not accounts, and the caller's own accounts. A group
+    // without a kind (made outside the gateway) is not shown: its kind cannot be told by a filter.
+    filters.groups =
+        "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
+    std::string members = "(&(objectClass=groupOfNames)" + filters.groups + ")";
+    if (!accountIds.empty()) {
+      auto accounts = search(containers_.accounts, LDAP_SCOPE_SUBTREE,
+                             std::string("(&") + kGroupFilter + "(|" + accountIds + "))", false);
+      if (!accounts) return accounts.error();
+      for (const auto& account : *accounts) {
+        members += "(memberOf=" + escapeFilterValue(account.dn) + ")";
+      }
+    }
+    if (isUuid(scope->alsoUserId)) {
+      members += "(entryUUID=" + escapeFilterValue(scope->alsoUserId) + ")";
+    }
+    filters.members = "(|" + members + ")";
+    return filters;
+  }
+
+  // Renames the group entry to cn=displayName in its container; the new DN.
+  Result<std::string> rename(const std::string& dn, const std::string& displayName) {
+    return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
+      const std::string rdn = makeRdn("cn", displayName);
+      const int rc = ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);
+      if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
+        return makeError(ErrorKind::Uniqueness, "displayName '" + displayName + "' is taken");
+      }
+      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "renaming the group");
+      return rdn + dn.substr(dn.find(','));
+    });
+  }
+
+  struct MemberDiff {
+    std::vector<std::string> addDns, removeDns;
+  };
+
+  // The member DNs to add and remove so that the members `visible` selects become `wanted`; the
+  // others are not touched. A wanted id outside `visible` is InvalidValue like an unknown one.
+  Result<MemberDiff> visibleMemberDiff(const std::string& dn,
+                                       const std::vector<scim::GroupMember>& wanted,
+                                       const std::string& visible) {
+    auto current = readMembers(dn, visible);
+    if (!current) return current.error();
+    std::set<std::string> had, want;
+    for (const auto& m : *current) had.insert(lower(m.value));
+    for (const auto& m : wanted) want.insert(lower(m.value));
+    std::vector<std::string> plus, minus;
+    for (const auto& id : want) {
+      if (!had.count(id)) plus.push_back(id);
+    }
+    for (const auto& id : had) {
+      if (!want.count(id)) minus.push_back(id);
+    }
+    MemberDiff diff;
+    auto added = resolveMembers(plus, false, visible);
+    if (!added) return added.error();
+    auto removed = resolveMembers(minus, true, visible);
+    if (!removed) return removed.error();
+    diff.addDns = std::move(*added);
+    diff.removeDns = std::move(*removed);
+    return diff;
+  }
+
   static std::string firstOf(const Attributes& attributes, const char* name) {
     auto it = attributes.find(name);
     return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
@@ -302,12 +411,13 @@ class LdapGroupDirectory final : public GroupDirectory {
     return ControlPtr(control);
   }
 
-  Result<RawEntry> findEntry(std::string_view id) {
+  // `visible`: an LDAP filter the group must also match ("" = any); else it is NotFound.
+  Result<RawEntry> findEntry(std::string_view id, const std::string& visible = "") {
     const auto notFound = makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
     if (!isUuid(id)) return notFound;
     auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE,
                           std::string("(&") + kGroupFilter + "(entryUUID=" +
-                              escapeFilterValue(id) + "))",
+                              escapeFilterValue(id) + ")" + visible + ")",
                           true);
     if (!entries) return entries.error();
     if (entries->empty()) return notFound;
@@ -333,7 +443,8 @@ class LdapGroupDirectory final : public GroupDirectory {
   // resolveMembers for `add` (InvalidValue) and for `remove` (unknown ids skipped).
   Result<MemberChangeTarget> findForMemberChange(std::string_view id,
                                                  const std::vector<std::string>& add,
-                                                 const std::vector<std::string>& remove) {
+                                                 const std::vector<std::string>& remove,
+                                                 const ScopeFilters& scope) {
     const auto notFound =
         makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
     if (!isUuid(id)) return notFound;
@@ -369,11 +480,13 @@ class LdapGroupDirectory final : public GroupDirectory {
       std::string filter = "(|";
       if (start == 0) {
         filter += std::string("(&") + kGroupFilter + "(entryUUID=" + escapeFilterValue(groupId) +
-                  "))";
+                  ")" + scope.groups + ")";
       }
+      std::string members;
       for (std::size_t i = start; i < std::min(list.size(), start + 200); ++i) {
-        filter += "(entryUUID=" + escapeFilterValue(list[i]) + ")";
+        members += "(entryUUID=" + escapeFilterValue(list[i]) + ")";
       }
+      if (!members.empty()) filter += "(&(|" + members + ")" + scope.members + ")";
       filter += ")";
       auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false, attributes,
                             valuesFilter);
@@ -417,8 +530,11 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // SCIM ids (entryUUID) of users or groups -> their DNs, in one search. Unknown ids are
   // InvalidValue, except when removing (removing a non-member is not an error).
+  // `visible`, when set, is an LDAP filter the members must match (the caller's scope): others
+  // count as unknown.
   Result<std::vector<std::string>> resolveMembers(const std::vector<std::string>& ids,
-                                                  bool ignoreUnknown = false) {
+                                                  bool ignoreUnknown = false,
+                                                  const std::string& visible = "") {
     std::set<std::string> wanted;
     for (const auto& id : ids) {
       if (isUuid(id)) {
@@ -439,6 +555,7 @@ class LdapGroupDirectory final : public GroupDirectory {
         filter += "(entryUUID=" + escapeFilterValue(list[i]) + ")";
       }
       filter += ")";
+      if (!visible.empty()) filter = "(&" + filter + visible + ")";
       auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false);
       if (!entries) return entries.error();
       for (const auto& e : *entries) {
@@ -542,11 +659,14 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // Members through memberOf (indexed), read with the Simple Paged Results control so a
   // 50,000-member group never needs one huge response.
-  Result<std::vector<scim::GroupMember>> readMembers(const std::string& groupDn) {
+  // `visible`, when set, is an LDAP filter the members shown must match (the caller's scope).
+  Result<std::vector<scim::GroupMember>> readMembers(const std::string& groupDn,
+                                                     const std::string& visible = "") {
     return withConnection<std::vector<scim::GroupMember>>(
         true, [&](LDAP* ld) -> Result<std::vector<scim::GroupMember>> {
           std::vector<scim::GroupMember> members;
-          const std::string filter = "(memberOf=" + escapeFilterValue(groupDn) + ")";
+          std::string filter = "(memberOf=" + escapeFilterValue(groupDn) + ")";
+          if (!visible.empty()) filter = "(&" + filter + visible + ")";
           CStrings attrs({"entryUUID", "displayName", "cn", "objectClass"});
           berval* cookie = nullptr;
           do {
@@ -594,7 +714,7 @@ class LdapGroupDirectory final : public GroupDirectory {
         });
   }
 
-  Result<GroupView> toView(const RawEntry& entry, bool withMembers) {
+  Result<GroupView> toView(const RawEntry& entry, bool withMembers, const std::string& visible = "") {
     GroupView view;
     view.id = firstOf(entry.attributes, "entryUUID");
     view.displayName = firstOf(entry.attributes, "cn");
@@ -607,7 +727,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     view.meta.lastModified = fromGeneralizedTime(firstOf(entry.attributes, "modifyTimestamp"));
     view.meta.version = "W/\"" + firstOf(entry.attributes, "entryCSN") + "\"";
     if (withMembers) {
-      auto members = readMembers(entry.dn);
+      auto members = readMembers(entry.dn, visible);
       if (!members) return members.error();
       view.members = std::move(*members);
     }
@@ -640,11 +760,13 @@ class LdapGroupDirectory final : public GroupDirectory {
                          "meta.lastModified");
   }
 
-  Result<std::string> toLdapFilter(const scim::Filter& filter) {
-    return translateFilter(filter, [this](const scim::Filter& node) { return leafFilter(node); });
+  // `visible`: the caller's member scope; a member outside it is a member of no group to it.
+  Result<std::string> toLdapFilter(const scim::Filter& filter, const std::string& visible) {
+    return translateFilter(
+        filter, [&](const scim::Filter& node) { return leafFilter(node, visible); });
   }
 
-  Result<std::string> leafFilter(const scim::Filter& filter) {
+  Result<std::string> leafFilter(const scim::Filter& filter, const std::string& visible) {
     using Kind = scim::Filter::Kind;
     if (filter.kind == Kind::ValuePath) {
       // members[value eq "id"] reads as members.value eq "id".
@@ -653,11 +775,11 @@ class LdapGroupDirectory final : public GroupDirectory {
         return makeError(ErrorKind::InvalidFilter,
                          "groups support the value filter members[value eq \"id\"] only");
       }
-      return leafFilter(flattenValuePath(filter));
+      return leafFilter(flattenValuePath(filter), visible);
     }
     const std::string path = filter.path.dotted();
     if (scim::equalsIgnoreCase(path, "members") || scim::equalsIgnoreCase(path, "members.value")) {
-      return memberFilter(filter);
+      return memberFilter(filter, visible);
     }
     std::string attr;
     bool isTime = false;
@@ -677,7 +799,7 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // `members.value eq "id"` (and ne, pr): the member attribute holds DNs, so the id is looked up
   // first; an id that names nothing is a member of no group.
-  Result<std::string> memberFilter(const scim::Filter& filter) {
+  Result<std::string> memberFilter(const scim::Filter& filter, const std::string& visible) {
     using Op = scim::CompareOp;
     // Every group holds a member value; an empty one holds only the zero-length placeholder.
     if (filter.op == Op::Pr) return std::string("(!(member=))");
@@ -687,7 +809,7 @@ class LdapGroupDirectory final : public GroupDirectory {
                        "members.value compares only with eq, ne or pr and a user or group id");
     }
     std::string match = "(!(objectClass=*))";  // matches nothing
-    if (auto dns = resolveMembers({filter.value.text}, true); !dns) {
+    if (auto dns = resolveMembers({filter.value.text}, true, visible); !dns) {
       return dns.error();
     } else if (!dns->empty()) {
       match = "(member=" + escapeFilterValue(dns->front()) + ")";

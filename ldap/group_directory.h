@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,15 @@ struct GroupPage {
   std::vector<scim::GroupView> groups;
 };
 
+/// What a caller scoped to accounts (DESIGN 6) sees of groups. Account groups other than these
+/// are missing to it (NotFound, left out of lists), and so are groups that say no kind. As
+/// members it sees, adds and removes only users in one of these accounts (and `alsoUserId`) and
+/// the groups it sees; other members are left out of what it reads and are unknown ids to it.
+struct AccountScope {
+  std::set<std::string> accounts;  // ids of account groups
+  std::string alsoUserId;
+};
+
 /// A group list request. Sorting and paging happen in the directory (Server Side Sort + VLV).
 /// `withMembers` false never reads member values from the directory.
 struct GroupQuery {
@@ -28,6 +38,7 @@ struct GroupQuery {
   std::optional<scim::AttrPath> sortBy;  // none: by displayName
   bool descending = false;
   bool withMembers = true;
+  const AccountScope* scope = nullptr;  // none: every group and member
 };
 
 /// Groups (kind group, role, queue or account) as groupOfNames entries in their containers.
@@ -37,13 +48,19 @@ class GroupDirectory {
  public:
   virtual ~GroupDirectory() = default;
 
-  virtual scim::Result<scim::GroupView> findGroup(std::string_view id, bool withMembers) = 0;
+  /// `scope` (here and below), when set, limits what the caller sees: see AccountScope.
+  virtual scim::Result<scim::GroupView> findGroup(std::string_view id, bool withMembers,
+                                                  const AccountScope* scope = nullptr) = 0;
   /// Creates the group in the container of its kind; Uniqueness when the displayName is taken there.
-  virtual scim::Result<scim::GroupView> createGroup(const scim::GroupInput& group) = 0;
-  /// Replaces displayName (a rename), externalId and, when given, the whole member list.
+  virtual scim::Result<scim::GroupView> createGroup(const scim::GroupInput& group,
+                                                    const AccountScope* scope = nullptr) = 0;
+  /// Replaces displayName (a rename), externalId and, when given, the whole member list, all or
+  /// nothing. With a scope only the members the caller sees are replaced (the others stay), by
+  /// value changes as in changeMembers, after the rest.
   virtual scim::Result<scim::GroupView> replaceGroup(std::string_view id,
                                                      const scim::GroupInput& group,
-                                                     std::string_view ifMatch) = 0;
+                                                     std::string_view ifMatch,
+                                                     const AccountScope* scope = nullptr) = 0;
   virtual scim::Result<void> deleteGroup(std::string_view id, std::string_view ifMatch) = 0;
   virtual scim::Result<GroupPage> searchGroups(const GroupQuery& query) = 0;
   /// Adds and removes members with one LDAP modify of just those values, whatever the group's
@@ -52,7 +69,8 @@ class GroupDirectory {
   virtual scim::Result<scim::GroupView> changeMembers(std::string_view id,
                                                       const std::vector<std::string>& add,
                                                       const std::vector<std::string>& remove,
-                                                      std::string_view ifMatch) = 0;
+                                                      std::string_view ifMatch,
+                                                      const AccountScope* scope = nullptr) = 0;
 };
 
 std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings);

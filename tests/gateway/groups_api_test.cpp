@@ -385,3 +385,20 @@ TEST_CASE("group lists sort, page and filter in the directory, also through POST
   for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + ann).status == 204);
 }
+
+TEST_CASE("a PUT that renames a group and fails on a member leaves the name as it was",
+          "[gateway][groups][slapd]") {
+  Gateway gw;
+  const std::string name = "putfail-" + uniqueSuffix();
+  const std::string id = createNamedGroup(gw, name);
+  auto failed = gw.request("PUT", "/scim/v2/Groups/" + id,
+                           R"({"displayName":")" + name + R"(-renamed","members":[)"
+                           R"({"value":"00000000-0000-0000-0000-000000000000"}]})");
+  CHECK(failed.status == 400);
+  CHECK(failed.json()->getValue<std::string>("scimType") == "invalidValue");
+  CHECK(gw.request("GET", "/scim/v2/Groups/" + id).json()->getValue<std::string>("displayName") == name);
+  CHECK(ldapSearch(fixtureSlapd(), "cn=" + name + ",ou=groups," + fixtureSlapd().suffix,
+                   "(objectClass=*)", {"cn"})
+            .size() == 1);
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
+}

@@ -499,3 +499,109 @@ TEST_CASE("writes and refusals leave audit records with attribute names, never v
   CHECK(log.find(secret) == std::string::npos);
   CHECK(log.find("Wrong-Pass-42!") == std::string::npos);
 }
+
+TEST_CASE("a caller scoped to an account sees and changes only its own side of the groups",
+          "[gateway][policy][groups][slapd]") {
+  Gateway setup;
+  const std::string suffix = uniqueSuffix();
+  const std::string north = createGroup(setup, "North " + suffix, "account");
+  const std::string south = createGroup(setup, "South " + suffix, "account");
+  const auto inAccount = [&](const std::string& account) {
+    return std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + account + R"("}]})";
+  };
+  const std::string ann = createUser(setup, "gann-" + suffix, inAccount(north));
+  const std::string sam = createUser(setup, "gsam-" + suffix, inAccount(south));
+  const std::string queue = createGroup(setup, "Queue " + suffix, "queue");
+  REQUIRE(setup.request("PATCH", "/scim/v2/Groups/" + queue,
+                        patchBody(R"({"op":"add","path":"members","value":[{"value":")" + ann +
+                                  R"("},{"value":")" + sam + R"("}]})"))
+              .status == 204);
+  const std::string queueDn = "cn=Queue " + suffix + ",ou=queues," + fixtureSlapd().suffix;
+  const auto queueMembers = [&] {
+    auto entries = ldapSearch(fixtureSlapd(), queueDn, "(objectClass=*)", {"member"});
+    REQUIRE(entries.size() == 1);
+    auto values = entries.front().attributes["member"];
+    std::sort(values.begin(), values.end());
+    return values;
+  };
+  const auto memberIds = [](const Reply& reply) {
+    std::vector<std::string> ids;
+    auto json = reply.json();
+    if (auto members = json->getArray("members")) {
+      for (unsigned i = 0; i < members->size(); ++i) {
+        ids.push_back(members->getObject(i)->getValue<std::string>("value"));
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  const auto both = queueMembers();
+  REQUIRE(both.size() == 2);
+
+  Gateway gw(policyConfig(north));
+  // Lists: the caller's account, never the other one; other kinds as usual.
+  auto accounts = gw.request("GET", "/scim/v2/Groups?filter=displayName%20co%20%22" + suffix +
+                                        "%22&excludedAttributes=members", "", kScopedToken);
+  REQUIRE(accounts.status == 200);
+  std::vector<std::string> listed;
+  auto resources = accounts.json()->getArray("Resources");
+  for (unsigned i = 0; i < resources->size(); ++i) {
+    listed.push_back(resources->getObject(i)->getValue<std::string>("id"));
+  }
+  std::sort(listed.begin(), listed.end());
+  std::vector<std::string> expected{north, queue};
+  std::sort(expected.begin(), expected.end());
+  CHECK(listed == expected);
+  CHECK(gw.request("GET", "/scim/v2/Groups/" + south, "", kScopedToken).status == 404);
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + south, "", kScopedToken).status == 404);
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + south,
+                   patchBody(R"({"op":"replace","path":"displayName","value":"Mine now"})"),
+                   kScopedToken)
+            .status == 404);
+
+  // Members: only the caller's side shows, also through a members filter.
+  auto read = gw.request("GET", "/scim/v2/Groups/" + queue, "", kScopedToken);
+  REQUIRE(read.status == 200);
+  CHECK(memberIds(read) == std::vector<std::string>{ann});
+  auto bySam = gw.request("GET", "/scim/v2/Groups?filter=members.value%20eq%20%22" + sam + "%22", "",
+                          kScopedToken);
+  CHECK(bySam.json()->getValue<int>("totalResults") == 0);
+
+  // Adding or removing someone outside the scope: unknown id / no change.
+  const std::string carl = createUser(setup, "gcarl-" + suffix, inAccount(south));
+  auto add = gw.request("PATCH", "/scim/v2/Groups/" + queue,
+                        patchBody(R"({"op":"add","path":"members","value":[{"value":")" + carl + R"("}]})"),
+                        kScopedToken);
+  CHECK(add.status == 400);
+  CHECK(add.json()->getValue<std::string>("scimType") == "invalidValue");
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + queue,
+                   patchBody(R"({"op":"remove","path":"members[value eq \")" + sam + R"(\"]"})"),
+                   kScopedToken)
+            .status == 204);
+  CHECK(queueMembers() == both);
+
+  // Replacing or clearing the members changes only the caller's side.
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + queue,
+                   patchBody(R"({"op":"remove","path":"members"})"), kScopedToken)
+            .status == 204);
+  auto left = queueMembers();
+  REQUIRE(left.size() == 1);
+  CHECK(left.front().find("gsam-") != std::string::npos);
+  auto put = gw.request("PUT", "/scim/v2/Groups/" + queue,
+                        R"({"displayName":"Queue )" + suffix + R"(","members":[{"value":")" + ann + R"("}]})",
+                        kScopedToken);
+  CAPTURE(put.body);
+  CHECK(put.status == 200);
+  CHECK(memberIds(put) == std::vector<std::string>{ann});
+  CHECK(queueMembers() == both);
+  auto putForeign = gw.request("PUT", "/scim/v2/Groups/" + queue,
+                               R"({"displayName":"Queue )" + suffix + R"(","members":[{"value":")" + carl + R"("}]})",
+                               kScopedToken);
+  CHECK(putForeign.status == 400);
+  CHECK(queueMembers() == both);
+
+  for (const auto& id : {ann, sam, carl}) CHECK(setup.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+  for (const auto& id : {queue, north, south}) {
+    CHECK(setup.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
+  }
+}
