@@ -228,11 +228,18 @@ class LdapGroupDirectory final : public GroupDirectory {
   // it (Post-Read): no failed modify, no second lookup and no read after the write.
   Result<GroupView> changeMembers(std::string_view id, const std::vector<std::string>& add,
                                   const std::vector<std::string>& remove,
-                                  std::string_view ifMatch, const AccountScope* scope) override {
+                                  std::string_view ifMatch, const AccountScope* scope,
+                                  const BeforeWrite& beforeWrite) override {
     auto filters = scopeFilters(scope);
     if (!filters) return filters.error();
     auto target = findForMemberChange(id, add, remove, *filters);
     if (!target) return target.error();
+    if (beforeWrite) {
+      auto group = toView(target->group, false);
+      if (!group) return group.error();
+      if (auto checked = beforeWrite(*group); !checked) return checked.error();
+    }
+    if (target->invalid) return *target->invalid;
     const std::string& dn = target->group.dn;
     // If-Match is checked against the entry just read, not with the Assertion control: slapd's
     // memberof overlay runs its memberOf updates of the member entries with the request's
@@ -435,12 +442,14 @@ class LdapGroupDirectory final : public GroupDirectory {
     RawEntry group;
     bool placeholder = false;  // the group holds the empty-group placeholder value
     std::vector<std::string> addDns, removeDns;
+    std::optional<scim::Error> invalid;  // a member to add that is not a known id
   };
 
   // What changeMembers needs, in one search (or one per 200 ids): the group with its attributes
   // and, through a ValuesReturnFilter, its placeholder value if it has one (never its other
-  // member values), plus the users and groups to add and remove. Errors as findEntry, then as
-  // resolveMembers for `add` (InvalidValue) and for `remove` (unknown ids skipped).
+  // member values), plus the users and groups to add and remove. NotFound as findEntry; a member
+  // to add that is unknown is `invalid` (InvalidValue) in the result; unknown ids to remove are
+  // skipped.
   Result<MemberChangeTarget> findForMemberChange(std::string_view id,
                                                  const std::vector<std::string>& add,
                                                  const std::vector<std::string>& remove,
@@ -500,13 +509,17 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
     }
     if (!group) return notFound;
-    if (invalid) return *invalid;
 
     MemberChangeTarget target;
+    target.invalid = invalid;
     for (const auto& member : addWanted) {
       auto it = dnById.find(member);
       if (it == dnById.end()) {
-        return makeError(ErrorKind::InvalidValue, "no user or group has the id '" + member + "'");
+        if (!target.invalid) {
+          target.invalid = scim::Error{ErrorKind::InvalidValue,
+                                       "no user or group has the id '" + member + "'"};
+        }
+        continue;
       }
       target.addDns.push_back(it->second);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -66,11 +67,17 @@ class GroupDirectory {
   /// Adds and removes members with one LDAP modify of just those values, whatever the group's
   /// size: never a read-modify-write of the member list. Adding a member twice or removing a
   /// non-member is not an error (RFC 7644 3.5.2.1 / permissive modify).
+  /// `beforeWrite`, when set, is called with the group as read (without members) before any
+  /// other check on the request and before anything is written; its error is returned as it is
+  /// and nothing changes. (The caller's permission depends on the group's kind: this spares it a
+  /// read of its own.)
+  using BeforeWrite = std::function<scim::Result<void>(const scim::GroupView& group)>;
   virtual scim::Result<scim::GroupView> changeMembers(std::string_view id,
                                                       const std::vector<std::string>& add,
                                                       const std::vector<std::string>& remove,
                                                       std::string_view ifMatch,
-                                                      const AccountScope* scope = nullptr) = 0;
+                                                      const AccountScope* scope = nullptr,
+                                                      const BeforeWrite& beforeWrite = {}) = 0;
 };
 
 std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings);
