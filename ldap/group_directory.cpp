@@ -3,8 +3,10 @@
 #include <ldap.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -250,22 +252,13 @@ class LdapGroupDirectory final : public GroupDirectory {
       return makeError(ErrorKind::PreconditionFailed,
                        "the group changed since that ETag was issued; read it again");
     }
-    Write write;
-    if (!target->addDns.empty()) {
-      if (auto added = addMembers(dn, target->addDns, target->placeholder, write); !added) {
-        return added.error();
-      }
-    }
-    if (!target->removeDns.empty()) {
-      if (auto removed = removeMembers(dn, target->removeDns, write); !removed) {
-        return removed.error();
-      }
-    }
-    if (write.writes == 0) return toView(target->group, false);  // nothing changed since the read
-    if (write.after && write.after->count("entryUUID")) return toView({dn, *write.after}, false);
-    auto now = readBase(dn, false);  // a directory without Post-Read
-    if (!now) return now.error();
-    return toView(*now, false);
+    if (target->addDns.empty() && target->removeDns.empty()) return toView(target->group, false);
+    PendingChange change{target->addDns, target->removeDns, target->placeholder, {}};
+    // Under If-Match the request is checked against its own read: it is not merged with others.
+    auto after = csn.empty() ? writeCoalesced(dn, change) : writeAlone(dn, change);
+    if (!after) return after.error();
+    if (!*after) return toView(target->group, false);  // nothing changed since the read
+    return toView(**after, false);
   }
 
  private:
@@ -670,6 +663,123 @@ class LdapGroupDirectory final : public GroupDirectory {
     });
   }
 
+  // ---- Member changes, merged while the group is being written (group commit) -------------
+  //
+  // slapd's cost for a modify of a group grows with the group's size (back-mdb copies and
+  // rewrites the whole entry), not with the number of values changed. Member changes to one
+  // group that arrive while a modify of it is in flight wait, and the next writer sends all of
+  // them in one modify, in arrival order (LDAP applies a modify's changes in order, so the
+  // result is the same as one after the other). If that modify fails for any reason (a value
+  // that another request already added, a placeholder that went, the last member going), each
+  // change is written on its own as before, so merging never changes an outcome.
+
+  struct PendingChange {
+    std::vector<std::string> addDns, removeDns;
+    bool placeholder = false;  // its read saw the empty-group placeholder
+    // Set by whoever writes it: the group after the write (none: nothing changed), or the error.
+    std::optional<Result<std::optional<RawEntry>>> outcome;
+  };
+
+  struct GroupQueue {
+    bool busy = false;  // a writer is sending a modify of this group
+    std::vector<PendingChange*> waiting;
+  };
+
+  Result<std::optional<RawEntry>> writeCoalesced(const std::string& dn, PendingChange& change) {
+    const std::string key = lower(dn);
+    std::unique_lock lock(queuesMutex_);
+    queues_[key].waiting.push_back(&change);
+    // Wait while another writer is busy; it may take this change into its next modify.
+    while (!change.outcome && queues_[key].busy) queuesChanged_.wait(lock);
+    if (change.outcome) return std::move(*change.outcome);
+    GroupQueue& queue = queues_[key];
+    queue.busy = true;
+    std::vector<PendingChange*> batch = std::move(queue.waiting);
+    queue.waiting.clear();
+    lock.unlock();
+    writeBatch(dn, batch);
+    lock.lock();
+    GroupQueue& after = queues_[key];
+    after.busy = false;
+    if (after.waiting.empty()) queues_.erase(key);
+    queuesChanged_.notify_all();
+    return std::move(*change.outcome);
+  }
+
+  // Writes every change of the batch and sets its outcome; never throws (waiters depend on it).
+  void writeBatch(const std::string& dn, const std::vector<PendingChange*>& batch) noexcept {
+    try {
+      if (batch.size() > 1) {
+        Mods mods;
+        bool placeholder = false;
+        bool adds = false;
+        // A value an earlier change of the batch already adds (or removes) is left out of a later
+        // add (or remove): one after the other, the later one changes nothing.
+        std::map<std::string, bool> member;  // lower-case DN -> a member after the changes so far
+        auto fresh = [&](const std::vector<std::string>& dns, bool adding) {
+          std::vector<std::string> kept;
+          for (const auto& value : dns) {
+            auto [it, first] = member.try_emplace(lower(value), adding);
+            if (first || it->second != adding) kept.push_back(value);
+            it->second = adding;
+          }
+          return kept;
+        };
+        for (const PendingChange* change : batch) {
+          if (auto dns = fresh(change->addDns, true); !dns.empty()) {
+            mods.push_back({LDAP_MOD_ADD, {"member", dns}});
+            adds = true;
+          }
+          if (auto dns = fresh(change->removeDns, false); !dns.empty()) {
+            mods.push_back({LDAP_MOD_DELETE, {"member", dns}});
+          }
+          placeholder = placeholder || change->placeholder;
+        }
+        if (placeholder && adds) mods.push_back({LDAP_MOD_DELETE, {"member", {kPlaceholder}}});
+        Write write;
+        if (modify(dn, mods, write)) {
+          auto state = stateAfter(dn, write);
+          for (PendingChange* change : batch) change->outcome = state;
+          return;
+        }
+        // Failed as a whole: nothing of it was applied; each change on its own below.
+      }
+      for (PendingChange* change : batch) change->outcome = writeAlone(dn, *change);
+    } catch (const std::exception& e) {
+      for (PendingChange* change : batch) {
+        if (!change->outcome) change->outcome = makeError(ErrorKind::Internal, e.what());
+      }
+    }
+  }
+
+  // One request's member change on its own: one modify per direction, with the fallbacks of
+  // addMembers and removeMembers.
+  Result<std::optional<RawEntry>> writeAlone(const std::string& dn, const PendingChange& change) {
+    Write write;
+    if (!change.addDns.empty()) {
+      if (auto added = addMembers(dn, change.addDns, change.placeholder, write); !added) {
+        return added.error();
+      }
+    }
+    if (!change.removeDns.empty()) {
+      if (auto removed = removeMembers(dn, change.removeDns, write); !removed) {
+        return removed.error();
+      }
+    }
+    return stateAfter(dn, write);
+  }
+
+  // The group after `write`: none when nothing was written, else the Post-Read result or a read.
+  Result<std::optional<RawEntry>> stateAfter(const std::string& dn, const Write& write) {
+    if (write.writes == 0) return std::optional<RawEntry>();
+    if (write.after && write.after->count("entryUUID")) {
+      return std::optional<RawEntry>(RawEntry{dn, *write.after});
+    }
+    auto now = readBase(dn, false);  // a directory without Post-Read
+    if (!now) return now.error();
+    return std::optional<RawEntry>(std::move(*now));
+  }
+
   // Members through memberOf (indexed), read with the Simple Paged Results control so a
   // 50,000-member group never needs one huge response.
   // `visible`, when set, is an LDAP filter the members shown must match (the caller's scope).
@@ -832,6 +942,9 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   Pool pool_;
   Containers containers_;
+  std::mutex queuesMutex_;
+  std::condition_variable queuesChanged_;
+  std::map<std::string, GroupQueue> queues_;  // by lower-case group DN, while changes are queued
   // The libldap code of the last modify on this thread, for the add/remove fallbacks above.
   static thread_local int lastCode_;
 };

@@ -5,7 +5,14 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <Poco/String.h>
+
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
 
 #include "config/config.h"
 #include "gateway/server.h"
@@ -401,4 +408,78 @@ TEST_CASE("a PUT that renames a group and fails on a member leaves the name as i
                    "(objectClass=*)", {"cn"})
             .size() == 1);
   CHECK(gw.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
+}
+
+TEST_CASE("concurrent member changes to one group all land, merged or not",
+          "[gateway][groups][concurrency][slapd]") {
+  Gateway gw;
+  const std::string suffix = uniqueSuffix();
+  constexpr int kThreads = 12;
+  std::vector<std::string> users;
+  for (int i = 0; i < kThreads; ++i) users.push_back(createUser(gw, "conc-" + std::to_string(i) + "-" + suffix));
+  const std::string seed = createUser(gw, "conc-seed-" + suffix);
+  const std::string group = createNamedGroup(gw, "conc-" + suffix, seed);
+  const std::string groupDn = "cn=conc-" + suffix + ",ou=groups," + fixtureSlapd().suffix;
+
+  // Every thread sends its PATCHes at the same moment, on its own connection.
+  auto together = [&](const std::function<std::string(int)>& bodyOf) {
+    std::vector<int> statuses(kThreads, 0);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < kThreads) std::this_thread::yield();
+        statuses[static_cast<std::size_t>(t)] =
+            gw.request("PATCH", "/scim/v2/Groups/" + group, bodyOf(t)).status;
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    return statuses;
+  };
+  const auto memberOfGroup = [&](const std::string& name) {
+    auto entries = ldapSearch(fixtureSlapd(), testing::userDn(name), "(objectClass=*)", {"memberOf"});
+    REQUIRE(entries.size() == 1);
+    const auto& values = entries.front().attributes["memberOf"];
+    return std::any_of(values.begin(), values.end(), [&](const std::string& v) {
+      return Poco::icompare(v, groupDn) == 0;
+    });
+  };
+  const auto addOf = [&](int t) {
+    return patchBody(R"({"op":"add","path":"members","value":[{"value":")" +
+                     users[static_cast<std::size_t>(t)] + R"("}]})");
+  };
+  const auto removeOf = [&](int t) {
+    return patchBody(R"({"op":"remove","path":"members[value eq \")" +
+                     users[static_cast<std::size_t>(t)] + R"(\"]"})");
+  };
+
+  for (int round = 0; round < 3; ++round) {
+    CHECK(together(addOf) == std::vector<int>(kThreads, 204));
+    CHECK(memberDns(group).size() == kThreads + 1);
+    for (int i = 0; i < kThreads; ++i) {
+      CHECK(memberOfGroup("conc-" + std::to_string(i) + "-" + suffix));
+    }
+    // The same member added by everyone at once: once in the group, no error.
+    CHECK(together([&](int) { return addOf(0); }) == std::vector<int>(kThreads, 204));
+    CHECK(memberDns(group).size() == kThreads + 1);
+    CHECK(together(removeOf) == std::vector<int>(kThreads, 204));
+    CHECK(memberDns(group).size() == 1);
+    for (int i = 0; i < kThreads; ++i) {
+      CHECK_FALSE(memberOfGroup("conc-" + std::to_string(i) + "-" + suffix));
+    }
+  }
+  // Everyone removing and re-adding the last member: the group never breaks groupOfNames.
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + group,
+                   patchBody(R"({"op":"remove","path":"members[value eq \")" + seed + R"(\"]"})"))
+            .status == 204);
+  CHECK(memberDns(group).empty());
+  CHECK(together([&](int t) { return t % 2 == 0 ? addOf(t) : removeOf(t - 1); }) ==
+        std::vector<int>(kThreads, 204));
+  auto read = gw.request("GET", "/scim/v2/Groups/" + group);
+  REQUIRE(read.status == 200);
+
+  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + group).status == 204);
+  for (const auto& id : users) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + seed).status == 204);
 }
