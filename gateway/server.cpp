@@ -485,6 +485,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     response.set("ETag", user.meta.version);
     if (status == HTTPResponse::HTTP_CREATED) response.set("Location", location);
     auto json = scim::userToJson(user, location);
+    hideOtherAccounts(*json);
     addMfaSummary(*json, user.id);
     sendJson(response, status, *scim::project(*json, *projection, scim::userResourceType()));
   }
@@ -573,6 +574,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (auto immutable = checkImmutable(*current, *input->attributes); !immutable) {
       return sendError(response, immutable.error());
     }
+    keepOtherAccounts(*current->attributes, *input->attributes);
     if (auto decision = checkUserChange(current->attributes.get(), *input->attributes,
                                         loaded->second, input->password.has_value());
         !decision.isAllowed()) {
@@ -591,6 +593,51 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     auto replaced = context_.directory.replaceUser(id, user, input->password, ifMatch);
     if (!replaced) return sendError(response, replaced.error());
     sendUser(request, response, HTTPResponse::HTTP_OK, *replaced);
+  }
+
+  // A caller scoped to accounts sees, of a user's accounts, only its own: the others are
+  // other tenants' business (DESIGN 6).
+  void hideOtherAccounts(Object& user) const {
+    if (caller_.principal.allAccounts) return;
+    auto ext = user.getObject(std::string(scim::kScimgateUserSchema));
+    if (!ext || !ext->has("accounts") || ext->get("accounts").type() != typeid(Array::Ptr)) return;
+    auto all = ext->getArray("accounts");
+    Array::Ptr shown = new Array;
+    for (unsigned i = 0; i < all->size(); ++i) {
+      auto account = all->getObject(i);
+      if (account && inCallerAccounts(account->optValue<std::string>("value", ""))) shown->add(account);
+    }
+    ext->set("accounts", shown);
+  }
+
+  // ...and what it writes as a user's accounts replaces only those: the user's other accounts,
+  // which it was not shown, stay (a read-modify-PUT must not try to remove them).
+  void keepOtherAccounts(const Object& before, Object& after) const {
+    if (caller_.principal.allAccounts) return;
+    const std::string ext(scim::kScimgateUserSchema);
+    auto wanted = after.getObject(ext);
+    if (!wanted || !wanted->has("accounts") || wanted->get("accounts").type() != typeid(Array::Ptr)) {
+      return;
+    }
+    auto had = before.getObject(ext);
+    if (!had || !had->has("accounts") || had->get("accounts").type() != typeid(Array::Ptr)) return;
+    auto list = wanted->getArray("accounts");
+    const auto listed = accountIdsOf(after).value_or(std::set<std::string>{});
+    auto old = had->getArray("accounts");
+    for (unsigned i = 0; i < old->size(); ++i) {
+      auto account = old->getObject(i);
+      if (!account) continue;
+      std::string id = account->optValue<std::string>("value", "");
+      for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!inCallerAccounts(id) && !listed.count(id)) list->add(account);
+    }
+  }
+
+  bool inCallerAccounts(const std::string& id) const {
+    for (const auto& mine : caller_.principal.accounts) {
+      if (scim::equalsIgnoreCase(mine, id)) return true;
+    }
+    return false;
   }
 
   static void markRemovedMemberships(const Object& before, Object& after) {
@@ -645,6 +692,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       // removed (for the directory, a missing `roles` means "leave them as they are").
       if (ownOnly) return writeOwnProfile(request, response, *current, *attributes);
       markRemovedMemberships(*current->attributes, *attributes);
+      keepOtherAccounts(*current->attributes, *attributes);
       if (auto immutable = checkImmutable(*current, *attributes); !immutable) {
         return sendError(response, immutable.error());
       }
@@ -1281,7 +1329,9 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     Array::Ptr resources = new Array;
     const std::string base = baseUrl(request) + "/Users/";
     for (const auto& user : page->users) {
-      resources->add(scim::project(*scim::userToJson(user, base + user.id), *projection,
+      auto json = scim::userToJson(user, base + user.id);
+      hideOtherAccounts(*json);
+      resources->add(scim::project(*json, *projection,
                                    scim::userResourceType()));
     }
     sendJson(response, HTTPResponse::HTTP_OK, *listBody(*list, resources, page->totalResults));

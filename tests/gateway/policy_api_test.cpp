@@ -321,6 +321,54 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
   // A new user must land inside the caller's accounts.
   CHECK(gw.request("POST", "/scim/v2/Users", R"({"userName":"unscoped-)" + suffix + R"("})", kScopedToken)
             .status == 403);
+
+  // A user in both accounts: the caller sees only its own, and its writes leave the other be.
+  const std::string inBoth = createUser(
+      setup, "both-" + suffix,
+      std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north + R"("},{"value":")" + south + R"("}]})");
+  const auto accountsShown = [&](const Reply& reply) {
+    std::vector<std::string> ids;
+    auto ext = reply.json()->getObject(kExt);
+    if (ext && ext->has("accounts")) {
+      auto values = ext->getArray("accounts");
+      for (unsigned i = 0; i < values->size(); ++i) ids.push_back(values->getObject(i)->getValue<std::string>("value"));
+    }
+    return ids;
+  };
+  const auto memberOfCount = [&] { return entryOf("both-" + suffix).attributes["memberOf"].size(); };
+  REQUIRE(memberOfCount() == 3);  // Viewer, North, South
+  auto seen = gw.request("GET", "/scim/v2/Users/" + inBoth, "", kScopedToken);
+  REQUIRE(seen.status == 200);
+  CHECK(accountsShown(seen) == std::vector<std::string>{north});
+  CHECK(seen.body.find(south) == std::string::npos);
+  auto listed = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22both-" + suffix + "%22", "",
+                           kScopedToken);
+  CHECK(listed.body.find(south) == std::string::npos);
+  // Read, modify, PUT back: 200, and the other account stays.
+  auto body = seen.json();
+  body->remove("meta");
+  body->set("displayName", "Both Accounts");
+  std::ostringstream text;
+  body->stringify(text);
+  auto put = gw.request("PUT", "/scim/v2/Users/" + inBoth, text.str(), kScopedToken);
+  CAPTURE(put.body);
+  CHECK(put.status == 200);
+  CHECK(accountsShown(put) == std::vector<std::string>{north});
+  CHECK(memberOfCount() == 3);
+  // Replacing the accounts with the caller's own, or removing them all, touches only its own.
+  auto replace = gw.request("PATCH", "/scim/v2/Users/" + inBoth,
+                            patchBody(std::string(R"({"op":"replace","path":")") + kExt +
+                                      R"(:accounts","value":[{"value":")" + north + R"("}]})"),
+                            kScopedToken);
+  CHECK(replace.status == 200);
+  CHECK(memberOfCount() == 3);
+  auto clear = gw.request("PATCH", "/scim/v2/Users/" + inBoth,
+                          patchBody(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"),
+                          kScopedToken);
+  CAPTURE(clear.body);
+  CHECK(clear.status == 200);
+  CHECK(memberOfCount() == 2);  // Viewer, South
+  CHECK(setup.request("GET", "/scim/v2/Users/" + inBoth).body.find(south) != std::string::npos);
 }
 
 TEST_CASE("passwords must meet every rule, and each unmet rule is named", "[gateway][policy][slapd]") {
