@@ -829,7 +829,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       return sendError(response, {ErrorKind::Mutability, "a group's kind is set on create"});
     }
     if (input->members && current->members) {
-      auto [add, remove] = memberDiff(*current->members, *input->members);
+      auto [add, remove] = scim::memberDiff(*current->members, *input->members);
       if (auto decision = checkGroupMembers(*current, add, remove); !decision.isAllowed()) {
         return deny(response, decision);
       }
@@ -977,7 +977,7 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
       if (replaceMembers) {
         auto withMembers = context_.groups.findGroup(id, true, groupScope());
         if (!withMembers) return sendError(response, withMembers.error());
-        auto [plus, minus] = memberDiff(withMembers->members.value_or(std::vector<scim::GroupMember>{}),
+        auto [plus, minus] = scim::memberDiff(withMembers->members.value_or(std::vector<scim::GroupMember>{}),
                                         *replaceMembers);
         adds.insert(adds.end(), plus.begin(), plus.end());
         removes.insert(removes.end(), minus.begin(), minus.end());
@@ -1039,23 +1039,6 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
     response.setContentLength(0);
     response.send();
-  }
-
-  // Ids in `wanted` and not in `current` (added), and the other way round (removed).
-  static std::pair<std::vector<std::string>, std::vector<std::string>> memberDiff(
-      const std::vector<scim::GroupMember>& current, const std::vector<scim::GroupMember>& wanted) {
-    std::set<std::string> had;
-    std::set<std::string> want;
-    for (const auto& m : current) had.insert(m.value);
-    for (const auto& m : wanted) want.insert(m.value);
-    std::pair<std::vector<std::string>, std::vector<std::string>> diff;
-    for (const auto& id : want) {
-      if (!had.count(id)) diff.first.push_back(id);
-    }
-    for (const auto& id : had) {
-      if (!want.count(id)) diff.second.push_back(id);
-    }
-    return diff;
   }
 
   void deleteGroup(HTTPServerRequest& request, HTTPServerResponse& response, const std::string& id) {

@@ -319,16 +319,7 @@ class LdapGroupDirectory final : public GroupDirectory {
                                        const std::string& visible) {
     auto current = readMembers(dn, visible);
     if (!current) return current.error();
-    std::set<std::string> had, want;
-    for (const auto& m : *current) had.insert(lower(m.value));
-    for (const auto& m : wanted) want.insert(lower(m.value));
-    std::vector<std::string> plus, minus;
-    for (const auto& id : want) {
-      if (!had.count(id)) plus.push_back(id);
-    }
-    for (const auto& id : had) {
-      if (!want.count(id)) minus.push_back(id);
-    }
+    const auto [plus, minus] = scim::memberDiff(*current, wanted);
     MemberDiff diff;
     auto added = resolveMembers(plus, false, visible);
     if (!added) return added.error();

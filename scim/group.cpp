@@ -2,7 +2,11 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
+#include <iterator>
+#include <set>
 #include <unordered_set>
 #include <utility>
 
@@ -145,6 +149,25 @@ std::optional<GroupKind> groupKindFrom(std::string_view text) {
     if (equalsIgnoreCase(toString(kind), text)) return kind;
   }
   return std::nullopt;
+}
+
+std::pair<std::vector<std::string>, std::vector<std::string>> memberDiff(
+    const std::vector<GroupMember>& current, const std::vector<GroupMember>& wanted) {
+  auto ids = [](const std::vector<GroupMember>& members) {
+    std::set<std::string> out;
+    for (const auto& m : members) {
+      std::string id = m.value;
+      for (auto& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.insert(std::move(id));
+    }
+    return out;
+  };
+  const auto had = ids(current);
+  const auto want = ids(wanted);
+  std::pair<std::vector<std::string>, std::vector<std::string>> diff;
+  std::set_difference(want.begin(), want.end(), had.begin(), had.end(), std::back_inserter(diff.first));
+  std::set_difference(had.begin(), had.end(), want.begin(), want.end(), std::back_inserter(diff.second));
+  return diff;
 }
 
 Result<GroupInput> parseGroupInput(const Object& body) {

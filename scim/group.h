@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "scim/result.h"
@@ -50,6 +51,12 @@ struct GroupInput {
 /// - The extension object (key kScimgateGroupSchema, any case; or the flat key "<urn>:kind") may
 ///   carry `kind`; an unknown kind gives InvalidValue listing the allowed ones.
 Result<GroupInput> parseGroupInput(const Poco::JSON::Object& body);
+
+/// The member ids in `wanted` and not in `current` (first: to add), and those in `current` and not
+/// in `wanted` (second: to remove). Ids compare without case (they are entryUUIDs) and come back
+/// in lower case, each once.
+std::pair<std::vector<std::string>, std::vector<std::string>> memberDiff(
+    const std::vector<GroupMember>& current, const std::vector<GroupMember>& wanted);
 
 /// A group as the directory returns it.
 struct GroupView {

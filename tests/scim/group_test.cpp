@@ -369,3 +369,16 @@ TEST_CASE("group resource type lists its endpoint and extension", "[scim][group]
   CHECK(extensions->getObject(0)->getValue<std::string>("schema") == kExtension);
   CHECK_FALSE(extensions->getObject(0)->getValue<bool>("required"));
 }
+
+TEST_CASE("memberDiff: what to add and remove, ids compared without case", "[scim][group]") {
+  using scimgate::scim::GroupMember;
+  using scimgate::scim::memberDiff;
+  const std::vector<GroupMember> current{{"aaaa", "", ""}, {"BBBB", "", ""}, {"cccc", "", ""}};
+  const std::vector<GroupMember> wanted{{"AAAA", "", ""}, {"bbbb", "", ""}, {"dddd", "", ""},
+                                        {"DDDD", "", ""}};
+  const auto [add, remove] = memberDiff(current, wanted);
+  CHECK(add == std::vector<std::string>{"dddd"});
+  CHECK(remove == std::vector<std::string>{"cccc"});
+  CHECK(memberDiff({}, {}).first.empty());
+  CHECK(memberDiff(current, {}).second == std::vector<std::string>{"aaaa", "bbbb", "cccc"});
+}
