@@ -1546,8 +1546,14 @@ class ScimRequest final : public Poco::Net::HTTPRequestHandler {
     if (auto problem = passwordProblems(next, *user->attributes, &confirmation)) {
       return sendError(response, *problem);
     }
-    auto set = context_.directory.setPassword(user->id, next);
-    if (!set) return sendError(response, set.error());
+    // As the user, so the directory's own policy for users applies (history, minimum age...).
+    auto changed = context_.directory.changeOwnPassword(userName, current, next);
+    if (!changed) {
+      if (changed.error().kind == ErrorKind::Unauthorized) {  // changed since the check above
+        return sendError(response, {ErrorKind::Forbidden, "the current password is wrong"});
+      }
+      return sendError(response, changed.error());
+    }
     response.setStatus(HTTPResponse::HTTP_NO_CONTENT);
     response.setContentLength(0);
     response.send();

@@ -70,8 +70,15 @@ class Directory {
   /// that user, so the directory's own lockout and the deactivation lock apply. An unknown user, a
   /// wrong password and a locked account are the same Unauthorized.
   virtual Result<std::string> verifyPassword(std::string_view userName, std::string_view password) = 0;
-  /// Sets the password of the user with this id (Password Modify, RFC 3062).
+  /// Sets the password of the user with this id (Password Modify, RFC 3062) as the gateway's
+  /// service account: an administrator's reset, which the directory's own policy lets through.
   virtual Result<void> setPassword(std::string_view id, std::string_view password) = 0;
+  /// The user changes their own password: Password Modify sent on a connection bound as the user
+  /// with `current`, so the directory applies its policy for users (ppolicy: history, minimum
+  /// age, its quality rules). Unauthorized when `current` does not bind; InvalidValue with the
+  /// directory's reason when it refuses the new password.
+  virtual Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
+                                         std::string_view next) = 0;
   /// How many users that are not deactivated hold the role (member of its role group).
   virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
 };

@@ -433,6 +433,35 @@ class LdapDirectory final : public Directory {
     return firstOf(entry->attributes, "entryUUID");
   }
 
+  Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
+                                 std::string_view next) override {
+    const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
+    std::string why;
+    const int rc = pool_.bindAs(dn, std::string(current), [&](LDAP* ld) {
+      berval user{static_cast<ber_len_t>(dn.size()), const_cast<char*>(dn.data())};
+      berval old{static_cast<ber_len_t>(current.size()), const_cast<char*>(current.data())};
+      berval secret{static_cast<ber_len_t>(next.size()), const_cast<char*>(next.data())};
+      berval generated{0, nullptr};
+      const int code = ldap_passwd_s(ld, &user, &old, &secret, &generated, nullptr, nullptr);
+      if (generated.bv_val != nullptr) ber_memfree(generated.bv_val);
+      if (code != LDAP_SUCCESS) why = diagnostic(ld);
+      return code;
+    });
+    if (rc == LDAP_SUCCESS) return {};
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INVALID_DN_SYNTAX ||
+        rc == LDAP_INAPPROPRIATE_AUTH) {
+      return makeError(ErrorKind::Unauthorized, "invalid credentials");
+    }
+    if (rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_UNWILLING_TO_PERFORM) {
+      return makeError(ErrorKind::InvalidValue,
+                       "the directory rejected the password" + (why.empty() ? "" : ": " + why));
+    }
+    if (rc == LDAP_INSUFFICIENT_ACCESS) {
+      return makeError(ErrorKind::Forbidden, "the directory does not let this user change its password");
+    }
+    return errorFromLdap(rc, "changing the password");
+  }
+
   Result<void> setPassword(std::string_view id, std::string_view password) override {
     auto found = findEntry(id);
     if (!found) return found.error();

@@ -117,7 +117,8 @@ scim::Result<LdapHandle> Pool::connect() {
   return scim::makeError(scim::ErrorKind::Unavailable, "directory unavailable (" + lastError + ")");
 }
 
-int Pool::bindAs(const std::string& dn, const std::string& password) {
+int Pool::bindAs(const std::string& dn, const std::string& password,
+                 const std::function<int(LDAP*)>& then) {
   int last = LDAP_SERVER_DOWN;
   for (const auto& uri : settings_.uris) {
     LDAP* raw = nullptr;
@@ -130,6 +131,7 @@ int Pool::bindAs(const std::string& dn, const std::string& password) {
     cred.bv_val = const_cast<char*>(password.c_str());
     cred.bv_len = password.size();
     last = ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+    if (last == LDAP_SUCCESS && then) return then(ld.get());
     if (!isConnectionLost(last)) return last;
   }
   return last;

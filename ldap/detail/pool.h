@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,7 +71,9 @@ class Pool {
 
   /// Binds a fresh, unpooled connection as `dn` with `password` and closes it: the libldap code
   /// (LDAP_SUCCESS, LDAP_INVALID_CREDENTIALS for a wrong password, unknown DN or locked account).
-  int bindAs(const std::string& dn, const std::string& password);
+  /// `then`, when set, runs on the connection after a successful bind, and its code is returned.
+  int bindAs(const std::string& dn, const std::string& password,
+             const std::function<int(LDAP*)>& then = {});
 
   /// Records that a search on `ld` opened a server-side sort context (a VLV page). slapd's sssvlv
   /// keeps each one until the connection closes and answers busy beyond sssvlv-maxperconn (16 by

@@ -169,12 +169,12 @@ TEST_CASE("a user's roles come from the role groups", "[gateway][groups][slapd]"
   CHECK_FALSE(admin->has("groups"));
 }
 
-TEST_CASE("deactivation locks the account and leaves every queue; reactivation unlocks only",
+TEST_CASE("deactivation locks the account and leaves every queue, reactivation unlocks only",
           "[gateway][groups][slapd]") {
   Gateway gw;
   const std::string suffix = uniqueSuffix();
   const std::string name = "agent-" + suffix;
-  const std::string password = "Qu3ue-Agent!" + suffix;
+  const std::string password = "Qu3ue-Worker!7x";  // no part of the userName (password rules)
   auto created = gw.request("POST", "/scim/v2/Users",
                             R"({"userName":")" + name + R"(","password":")" + password +
                                 R"(","emails":[{"value":")" + name + R"(@example.com"}]})");

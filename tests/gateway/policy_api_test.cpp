@@ -470,7 +470,7 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
   }
 }
 
-TEST_CASE("an administrator resets a password; the rules apply there too", "[gateway][policy][slapd]") {
+TEST_CASE("an administrator resets a password, and the rules apply there too", "[gateway][policy][slapd]") {
   Gateway gw(policyConfig());
   const std::string name = "reset-" + uniqueSuffix();
   const std::string id = createUser(gw, name, R"(,"password":")" + std::string(kPassword) + R"(")");
@@ -480,10 +480,10 @@ TEST_CASE("an administrator resets a password; the rules apply there too", "[gat
                           next + R"("})",
                       token, "application/json");
   };
-  CHECK(set("Reset-By-Admin-9!", kManagerToken).status == 403);
+  CHECK(set("Fresh-By-Admin-9!", kManagerToken).status == 403);
   CHECK(set("weak", testing::kToken).status == 400);
-  REQUIRE(set("Reset-By-Admin-9!", testing::kToken).status == 204);
-  loginAs(gw, name, "Reset-By-Admin-9!");
+  REQUIRE(set("Fresh-By-Admin-9!", testing::kToken).status == 204);
+  loginAs(gw, name, "Fresh-By-Admin-9!");
 }
 
 TEST_CASE("OAuth2 JWT bearer clients: signature, issuer, audience and expiry are checked",
@@ -652,4 +652,57 @@ TEST_CASE("a caller scoped to an account sees and changes only its own side of t
   for (const auto& id : {queue, north, south}) {
     CHECK(setup.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
   }
+}
+
+TEST_CASE("a person's own password change goes through the directory's policy, a reset does not",
+          "[gateway][policy][slapd]") {
+  // A private directory whose password policy keeps a history, as a directory administrator
+  // would configure it (ppolicy pwdInHistory).
+  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-history-" + uniqueSuffix());
+  std::filesystem::create_directories(dir);
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh' stop '" +
+                               dir.string() + "' --wipe > /dev/null 2>&1";
+      [[maybe_unused]] const int rc = std::system(stop.c_str());
+    }
+  } cleanup{dir};
+  const auto slapd = testing::startSlapd(dir.string());
+  testing::ldapReplaceAsRoot(slapd, "cn=default,ou=policies," + slapd.suffix, "pwdInHistory", {"3"});
+  auto cfg = policyConfig();
+  cfg.ldap.uris = {slapd.url};
+  cfg.ldap.bindDn = slapd.bindDn;
+  cfg.ldap.bindPassword = slapd.bindPassword;
+  cfg.ldap.baseDn = slapd.suffix;
+  cfg.ldap.peopleDn = "ou=people," + slapd.suffix;
+  cfg.ldap.rolesDn = "ou=roles," + slapd.suffix;
+  Gateway gw(cfg);
+
+  const std::string name = "history-" + uniqueSuffix();
+  const std::string session = person(gw, name, "Agent");
+  auto change = [&](const std::string& current, const std::string& next) {
+    return gw.request("POST", "/auth/password/change",
+                      R"({"currentPassword":")" + current + R"(","newPassword":")" + next +
+                          R"(","confirmPassword":")" + next + R"("})",
+                      session, "application/json");
+  };
+  REQUIRE(change(kPassword, "Second-Horse-42!").status == 204);
+  // Back to a password the directory remembers: refused with the directory's own reason.
+  auto reused = change("Second-Horse-42!", kPassword);
+  CAPTURE(reused.body);
+  CHECK(reused.status == 400);
+  CHECK(reused.json()->getValue<std::string>("scimType") == "invalidValue");
+  CHECK(errorDetail(reused).find("history") != std::string::npos);
+  loginAs(gw, name, "Second-Horse-42!");  // the refused change changed nothing
+  // An administrator's reset is not the person's change: the directory lets it through.
+  auto users = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22" + name + "%22");
+  const std::string id = users.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
+  auto reset = gw.request("POST", "/auth/password/set",
+                          R"({"userId":")" + id + R"(","newPassword":")" + kPassword +
+                              R"(","confirmPassword":")" + kPassword + R"("})",
+                          testing::kToken, "application/json");
+  CAPTURE(reset.body);
+  CHECK(reset.status == 204);
+  loginAs(gw, name, kPassword);
 }

@@ -88,18 +88,46 @@ std::string LdapEntry::first(const std::string& name) const {
   return {};
 }
 
-std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
-                                  const std::string& filter,
-                                  const std::vector<std::string>& attributes) {
+namespace {
+
+using RootConnection = std::unique_ptr<LDAP, void (*)(LDAP*)>;
+
+// A connection bound as the directory manager.
+RootConnection bindAsRoot(const SlapdEnv& env) {
   LDAP* raw = nullptr;
   REQUIRE(ldap_initialize(&raw, env.url.c_str()) == LDAP_SUCCESS);
-  std::unique_ptr<LDAP, void (*)(LDAP*)> ld(raw, [](LDAP* l) { ldap_unbind_ext_s(l, nullptr, nullptr); });
+  RootConnection ld(raw, [](LDAP* l) { ldap_unbind_ext_s(l, nullptr, nullptr); });
   const int version = LDAP_VERSION3;
   ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
   berval cred{static_cast<ber_len_t>(env.rootPassword.size()),
               const_cast<char*>(env.rootPassword.data())};
   REQUIRE(ldap_sasl_bind_s(ld.get(), env.rootDn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr,
                            nullptr) == LDAP_SUCCESS);
+  return ld;
+}
+
+}  // namespace
+
+void ldapReplaceAsRoot(const SlapdEnv& env, const std::string& dn, const std::string& attribute,
+                       const std::vector<std::string>& values) {
+  auto ld = bindAsRoot(env);
+  std::vector<std::string> copies = values;
+  std::vector<char*> pointers;
+  for (auto& v : copies) pointers.push_back(v.data());
+  pointers.push_back(nullptr);
+  std::string name = attribute;
+  LDAPMod mod{};
+  mod.mod_op = LDAP_MOD_REPLACE;
+  mod.mod_type = name.data();
+  mod.mod_values = pointers.data();
+  LDAPMod* mods[] = {&mod, nullptr};
+  REQUIRE(ldap_modify_ext_s(ld.get(), dn.c_str(), mods, nullptr, nullptr) == LDAP_SUCCESS);
+}
+
+std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
+                                  const std::string& filter,
+                                  const std::vector<std::string>& attributes) {
+  auto ld = bindAsRoot(env);
   std::vector<std::string> names = attributes;
   std::vector<char*> attrs;
   for (auto& n : names) attrs.push_back(n.data());

@@ -43,6 +43,11 @@ std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
                                   const std::string& filter,
                                   const std::vector<std::string>& attributes = {"*", "+"});
 
+/// Replaces `attribute` of the entry `dn` with `values`, as the directory manager (for tests that
+/// set up what only a directory administrator can, such as the password policy).
+void ldapReplaceAsRoot(const SlapdEnv& env, const std::string& dn, const std::string& attribute,
+                       const std::vector<std::string>& values);
+
 /// A random lower-case suffix so tests sharing one directory never collide.
 std::string uniqueSuffix();
 
