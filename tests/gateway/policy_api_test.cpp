@@ -230,35 +230,9 @@ TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway
 TEST_CASE("the last active Administrator cannot be deactivated, deleted or demoted",
           "[gateway][policy][slapd]") {
   // A private directory without the demo administrator: exactly one Administrator exists.
-  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-lastadmin-" + uniqueSuffix());
-  std::filesystem::create_directories(dir);
-  const std::string start = "'" + std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh' start '" +
-                            dir.string() + "' --empty > /dev/null 2>&1";
-  REQUIRE(std::system(start.c_str()) == 0);
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh' stop '" +
-                               dir.string() + "' --wipe > /dev/null 2>&1";
-      [[maybe_unused]] const int rc = std::system(stop.c_str());
-    }
-  } cleanup{dir};
-  std::map<std::string, std::string> env;
-  {
-    std::ifstream in(dir / "env");
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto eq = line.find('=');
-      if (eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-  }
+  const testing::PrivateSlapd slapd("lastadmin", true);
   auto cfg = policyConfig();
-  cfg.ldap.uris = {env["SLAPD_URL"]};
-  cfg.ldap.bindDn = env["SLAPD_BIND_DN"];
-  cfg.ldap.bindPassword = env["SLAPD_BIND_PASSWORD"];
-  cfg.ldap.baseDn = env["SLAPD_SUFFIX"];
-  cfg.ldap.peopleDn = "ou=people," + env["SLAPD_SUFFIX"];
-  cfg.ldap.rolesDn = "ou=roles," + env["SLAPD_SUFFIX"];
+  cfg.ldap = slapd.env().ldapSettings();
   Gateway gw(cfg);
   const std::string id = createUser(gw, "only-admin", R"(,"roles":[{"value":"Administrator"}])");
 
@@ -658,25 +632,11 @@ TEST_CASE("a person's own password change goes through the directory's policy, a
           "[gateway][policy][slapd]") {
   // A private directory whose password policy keeps a history, as a directory administrator
   // would configure it (ppolicy pwdInHistory).
-  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-history-" + uniqueSuffix());
-  std::filesystem::create_directories(dir);
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) + "/tools/slapd-env.sh' stop '" +
-                               dir.string() + "' --wipe > /dev/null 2>&1";
-      [[maybe_unused]] const int rc = std::system(stop.c_str());
-    }
-  } cleanup{dir};
-  const auto slapd = testing::startSlapd(dir.string());
-  testing::ldapReplaceAsRoot(slapd, "cn=default,ou=policies," + slapd.suffix, "pwdInHistory", {"3"});
+  const testing::PrivateSlapd slapd("history");
+  testing::ldapReplaceAsRoot(slapd.env(), "cn=default,ou=policies," + slapd.env().suffix,
+                             "pwdInHistory", {"3"});
   auto cfg = policyConfig();
-  cfg.ldap.uris = {slapd.url};
-  cfg.ldap.bindDn = slapd.bindDn;
-  cfg.ldap.bindPassword = slapd.bindPassword;
-  cfg.ldap.baseDn = slapd.suffix;
-  cfg.ldap.peopleDn = "ou=people," + slapd.suffix;
-  cfg.ldap.rolesDn = "ou=roles," + slapd.suffix;
+  cfg.ldap = slapd.env().ldapSettings();
   Gateway gw(cfg);
 
   const std::string name = "history-" + uniqueSuffix();

@@ -264,18 +264,8 @@ TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ld
 }
 
 TEST_CASE("the pool reconnects by itself after the directory restarts", "[ldap][slapd]") {
-  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-restart-" + uniqueSuffix());
-  auto env = testing::startSlapd(dir.string());
-  // Stops this private server however the test ends.
-  struct Cleanup {
-    const testing::SlapdEnv& env;
-    std::filesystem::path dir;
-    ~Cleanup() {
-      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) +
-                               "/tools/slapd-env.sh' stop '" + dir.string() + "' --wipe > /dev/null 2>&1";
-      [[maybe_unused]] const int rc = std::system(stop.c_str());
-    }
-  } cleanup{env, dir};
+  const testing::PrivateSlapd slapd("restart");
+  const testing::SlapdEnv& env = slapd.env();
   {
     auto directory = ldap::makeLdapDirectory(env.ldapSettings());
     REQUIRE(directory->ping().ok());
@@ -322,16 +312,8 @@ TEST_CASE("a directory that is not there is unavailable, with failover to the ne
 
 TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, sorted by the server",
           "[ldap][slapd][paging]") {
-  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-paging-" + uniqueSuffix());
-  auto env = testing::startSlapd(dir.string());
-  struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      const std::string stop = "'" + std::string(SCIMGATE_SOURCE_DIR) +
-                               "/tools/slapd-env.sh' stop '" + dir.string() + "' --wipe > /dev/null 2>&1";
-      [[maybe_unused]] const int rc = std::system(stop.c_str());
-    }
-  } cleanup{dir};
+  const testing::PrivateSlapd slapd("paging");
+  const testing::SlapdEnv& env = slapd.env();
 
   // Bulk load with ldapadd (as the directory manager) in a shuffled order.
   constexpr int kUsers = 10000;
@@ -339,7 +321,7 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
   for (int i = 0; i < kUsers; ++i) order[static_cast<std::size_t>(i)] = i;
   std::mt19937 rng(42);
   std::shuffle(order.begin(), order.end(), rng);
-  const auto ldif = dir / "bulk.ldif";
+  const auto ldif = std::filesystem::path(env.dir) / "bulk.ldif";
   {
     std::ofstream out(ldif);
     for (int i : order) {
@@ -357,7 +339,7 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
 
   // Cap what the gateway's account may read in one search far below the 10,000: only a
   // directory that sorts and pages itself can serve the pages now.
-  const auto conf = dir / "slapd.conf";
+  const auto conf = std::filesystem::path(env.dir) / "slapd.conf";
   std::string text;
   {
     std::ifstream in(conf);

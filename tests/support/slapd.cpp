@@ -1,5 +1,7 @@
 #include "support/slapd.h"
 
+#include <filesystem>
+
 #include <ldap.h>
 
 #include <catch2/catch.hpp>
@@ -72,10 +74,32 @@ const SlapdEnv& fixtureSlapd() {
   return env;
 }
 
-SlapdEnv startSlapd(const std::string& dir) {
-  run(scriptPath() + " start '" + dir + "' > /dev/null");
+SlapdEnv startSlapd(const std::string& dir, bool empty) {
+  run(scriptPath() + " start '" + dir + "'" + (empty ? " --empty" : "") + " > /dev/null");
   return readEnv(dir + "/env");
 }
+
+namespace {
+
+void stopAndWipe(const std::string& dir) {
+  const std::string stop = scriptPath() + " stop '" + dir + "' --wipe > /dev/null 2>&1";
+  [[maybe_unused]] const int rc = std::system(stop.c_str());
+}
+
+}  // namespace
+
+PrivateSlapd::PrivateSlapd(const std::string& name, bool empty)
+    : dir_((std::filesystem::temp_directory_path() / ("scimgate-" + name + "-" + uniqueSuffix()))
+               .string()) {
+  try {
+    env_ = startSlapd(dir_, empty);
+  } catch (...) {
+    stopAndWipe(dir_);  // whatever a failed start left behind
+    throw;
+  }
+}
+
+PrivateSlapd::~PrivateSlapd() { stopAndWipe(dir_); }
 
 void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "'"); }
 

@@ -26,11 +26,28 @@ struct SlapdEnv {
 /// message when the fixture did not run: a skipped directory test would hide a broken install.
 const SlapdEnv& fixtureSlapd();
 
-/// Starts a private slapd in `dir` (for tests that stop and restart their own server).
-SlapdEnv startSlapd(const std::string& dir);
+/// Starts a private slapd in `dir` (for tests that stop and restart their own server); `empty`
+/// leaves out the demo administrator.
+SlapdEnv startSlapd(const std::string& dir, bool empty = false);
 /// Stops the slapd in `dir`, keeping its data; `restartSlapd` starts it again on the same port.
 void stopSlapd(const SlapdEnv& env);
 void restartSlapd(const SlapdEnv& env);
+
+/// A private slapd of one test, in a fresh temporary directory named after `name`; stopped and
+/// wiped however the test ends.
+class PrivateSlapd {
+ public:
+  explicit PrivateSlapd(const std::string& name, bool empty = false);
+  ~PrivateSlapd();
+  PrivateSlapd(const PrivateSlapd&) = delete;
+  PrivateSlapd& operator=(const PrivateSlapd&) = delete;
+
+  const SlapdEnv& env() const { return env_; }
+
+ private:
+  std::string dir_;
+  SlapdEnv env_;
+};
 
 /// A raw LDAP read as the directory manager, bypassing the gateway: attribute -> values of the
 /// entries matching `filter` under `base`. Used to check what really landed in the directory.
