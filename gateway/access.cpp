@@ -14,7 +14,8 @@
 #include <optional>
 
 #include "gateway/auth.h"
-#include "scim/schema.h"
+#include "gateway/facts.h"
+#include "scim/user_facts.h"
 
 namespace scimgate::gateway {
 namespace {
@@ -137,12 +138,9 @@ struct Access::Impl {
       if (user.error().kind == ErrorKind::Unavailable) return user.error();
       return unauthorized();  // deleted since the login
     }
-    const std::string ext(scim::kScimgateUserSchema);
-    auto extension = user->attributes->getObject(ext);
-    if (extension && extension->optValue<std::string>("status", "") == "inactive") {
-      return unauthorized();  // deactivated since the login
-    }
-    Caller caller{principalOf(*user), user->attributes->optValue<std::string>("userName", "")};
+    const auto facts = scim::userFactsOf(*user->attributes);
+    if (facts.isInactive()) return unauthorized();  // deactivated since the login
+    Caller caller{principalOf(user->id, facts), facts.userName};
     caller.enrolmentOnly = token.payload().optValue<std::string>("scope", "") == kEnrolmentScope;
     return caller;
   }
@@ -194,31 +192,5 @@ std::string Access::issueSession(const std::string& userId, bool enrolmentOnly) 
 }
 
 int Access::sessionSeconds() const { return impl_->sessionSeconds; }
-
-policy::Principal Access::principalOf(const scim::User& user) {
-  policy::Principal principal;
-  principal.userId = user.id;
-  std::optional<policy::Role> highest;
-  if (auto roles = user.attributes->getArray("roles")) {
-    for (std::size_t i = 0; i < roles->size(); ++i) {
-      auto role = roles->getObject(static_cast<unsigned>(i));
-      if (!role) continue;
-      auto parsed = policy::parseRole(role->optValue<std::string>("value", ""));
-      if (parsed && (!highest || *highest < *parsed)) highest = parsed;
-    }
-  }
-  principal.role = highest.value_or(policy::Role::Viewer);
-  auto extension = user.attributes->getObject(std::string(scim::kScimgateUserSchema));
-  if (auto accounts = extension ? extension->getArray("accounts") : nullptr) {
-    for (std::size_t i = 0; i < accounts->size(); ++i) {
-      if (auto account = accounts->getObject(static_cast<unsigned>(i))) {
-        principal.accounts.insert(account->optValue<std::string>("value", ""));
-      }
-    }
-  }
-  // A single-tenant deployment has no accounts: a person in none is not confined to any.
-  principal.allAccounts = principal.accounts.empty();
-  return principal;
-}
 
 }  // namespace scimgate::gateway

@@ -39,11 +39,6 @@ class Access {
   std::string issueSession(const std::string& userId, bool enrolmentOnly = false) const;
   int sessionSeconds() const;
 
-  /// A person's principal from their directory memberships: the highest of their roles (none is
-  /// Viewer) and their accounts. A person in no account is unscoped (single-tenant deployments);
-  /// membership in any account confines them to their accounts.
-  static policy::Principal principalOf(const scim::User& user);
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

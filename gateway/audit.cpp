@@ -5,14 +5,53 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-
 #include <sys/stat.h>
 
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 
+#include "scim/schema.h"
+
 namespace scimgate::gateway {
+
+std::optional<AuditRecord> completeAudit(AuditRecord record, const std::string& method,
+                                         const std::string& path, int status) {
+  const bool denied = status == 401 || status == 403 || record.outcome == "denied";
+  const bool write = method != "GET" && method != "HEAD" && method != "OPTIONS";
+  if (!denied && !write) return std::nullopt;
+  if (path == "/healthz" || path == "/readyz") return std::nullopt;
+  if (record.operation.empty()) record.operation = method + " " + path;
+  if (record.outcome.empty() || (record.outcome != "denied" && denied)) {
+    record.outcome = denied ? "denied" : status < 400 ? "success" : "failed";
+  }
+  record.status = status;
+  return record;
+}
+
+std::vector<std::string> attributeNamesOf(const Poco::JSON::Object& body) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : body) {
+    if (!scim::equalsIgnoreCase(key, "schemas")) keys.push_back(key);
+  }
+  return keys;
+}
+
+std::vector<std::string> attributePathsOf(const std::vector<scim::PatchOperation>& operations) {
+  std::vector<std::string> paths;
+  for (const auto& operation : operations) {
+    if (operation.path) {
+      const auto& attr = operation.path->attr;
+      paths.push_back(attr.schema.empty() ? attr.attribute : attr.schema + ":" + attr.attribute);
+    } else if (operation.value.type() == typeid(Poco::JSON::Object::Ptr)) {
+      for (const auto& key :
+           attributeNamesOf(*operation.value.extract<Poco::JSON::Object::Ptr>())) {
+        paths.push_back(key);
+      }
+    }
+  }
+  return paths;
+}
 
 AuditLog::AuditLog(const std::string& path) {
   if (path.empty()) return;
@@ -25,7 +64,8 @@ AuditLog::AuditLog(const std::string& path) {
 
 void AuditLog::record(const AuditRecord& record) {
   Poco::JSON::Object line;
-  line.set("time", Poco::DateTimeFormatter::format(Poco::DateTime(), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+  line.set("time", Poco::DateTimeFormatter::format(Poco::DateTime(),
+                                                   Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
   line.set("audit", true);
   line.set("principal", record.principal);
   if (!record.principalId.empty()) line.set("principalId", record.principalId);

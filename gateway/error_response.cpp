@@ -17,15 +17,28 @@ int httpStatusOf(ErrorKind kind) {
     case ErrorKind::Mutability:
     case ErrorKind::NoTarget:
     case ErrorKind::TooMany:
-    case ErrorKind::InvalidCursor: return 400;
-    case ErrorKind::Uniqueness: return 409;
-    case ErrorKind::NotFound: return 404;
-    case ErrorKind::Unauthorized: return 401;
-    case ErrorKind::Forbidden: return 403;
-    case ErrorKind::PreconditionFailed: return 412;
-    case ErrorKind::PayloadTooLarge: return 413;
-    case ErrorKind::Unavailable: return 503;
-    case ErrorKind::Internal: return 500;
+    case ErrorKind::InvalidCursor:
+      return 400;
+    case ErrorKind::Uniqueness:
+      return 409;
+    case ErrorKind::NotFound:
+      return 404;
+    case ErrorKind::Unauthorized:
+      return 401;
+    case ErrorKind::Forbidden:
+      return 403;
+    case ErrorKind::MethodNotAllowed:
+      return 405;
+    case ErrorKind::PreconditionFailed:
+      return 412;
+    case ErrorKind::PayloadTooLarge:
+      return 413;
+    case ErrorKind::TooManyRequests:
+      return 429;
+    case ErrorKind::Unavailable:
+      return 503;
+    case ErrorKind::Internal:
+      return 500;
   }
   return 500;
 }
@@ -46,16 +59,17 @@ std::string errorBody(const scim::Error& error) {
   return out.str();
 }
 
-void sendError(Poco::Net::HTTPServerResponse& response, const scim::Error& error) {
-  const std::string body = errorBody(error);
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(httpStatusOf(error.kind)));
-  response.setContentType("application/scim+json");
-  if (error.kind == ErrorKind::Unavailable) response.set("Retry-After", "5");
-  if (error.kind == ErrorKind::Unauthorized) {
-    response.set("WWW-Authenticate", "Bearer realm=\"scimgate\"");
+Reply errorReply(const scim::Error& error) {
+  Reply reply;
+  reply.status = httpStatusOf(error.kind);
+  reply.contentType = kScimJson;
+  reply.body = errorBody(error);
+  if (error.kind == ErrorKind::Unavailable || error.kind == ErrorKind::TooManyRequests) {
+    reply.with("Retry-After", "5");
   }
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
+  if (error.kind == ErrorKind::Unauthorized)
+    reply.with("WWW-Authenticate", "Bearer realm=\"scimgate\"");
+  return reply;
 }
 
 }  // namespace scimgate::gateway

@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   if (!portFile.empty()) {
     std::ofstream(portFile) << server.port() << '\n';
   }
-  std::clog << R"({"level":"info","message":"listening","address":")"
-            << loaded.config.server.listen << ":" << server.port() << "\"}\n";
+  std::clog << R"({"level":"info","message":"listening","address":")" << loaded.config.server.listen
+            << ":" << server.port() << "\"}\n";
 
   int received = 0;
   sigwait(&stopSignals, &received);

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "policy/detail/text.h"
+
 namespace scimgate::policy {
 namespace {
 
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using detail::equalsIgnoringCase;
 
 // "a Manager", "an Administrator": the subject of every Forbidden sentence.
 std::string withArticle(Role role) {
@@ -313,12 +310,8 @@ Decision checkRoleChange(const Principal& principal, const Target& target, Role 
     return Decision::forbidden(withArticle(principal.role) + " cannot change the role of " +
                                withArticle(*target.role));
   }
-  // Fewer than one counts as one: facts that contradict each other must not unlock a demotion.
-  if (target.isActiveAdministrator && newRole != Role::Administrator &&
-      target.activeAdministrators <= 1) {
-    return Decision::forbidden(
-        "the last active Administrator cannot be demoted; make another user an Administrator "
-        "first");
+  if (target.isActiveAdministrator && newRole != Role::Administrator) {
+    return checkAdministratorsRemain(1, target.activeAdministrators, "demoted");
   }
   return Decision::allow();
 }
@@ -336,12 +329,41 @@ Decision checkAccountRemove(const Principal& principal, std::string_view account
 }
 
 Decision checkDeactivateOrDelete(const Principal& /*principal*/, const Target& target) {
-  if (target.isActiveAdministrator && target.activeAdministrators <= 1) {
+  if (!target.isActiveAdministrator) return Decision::allow();
+  return checkAdministratorsRemain(1, target.activeAdministrators, "deactivated or deleted");
+}
+
+Decision checkAdministratorsRemain(std::size_t removing,
+                                   std::optional<std::size_t> activeAdministrators,
+                                   std::string_view what) {
+  if (removing == 0) return Decision::allow();
+  if (!activeAdministrators) {
     return Decision::forbidden(
-        "the last active Administrator cannot be deactivated or deleted; make another user an "
-        "Administrator first");
+        "the number of active Administrators could not be checked, so no "
+        "Administrator can be " +
+        std::string(what) + " right now; try again");
+  }
+  // Fewer than those removed counts as none left: facts that contradict each other must not
+  // unlock the change.
+  if (*activeAdministrators <= removing) {
+    return Decision::forbidden("the last active Administrator cannot be " + std::string(what) +
+                               "; make another user an Administrator first");
   }
   return Decision::allow();
+}
+
+Error toError(const Decision& decision) {
+  switch (decision.kind) {
+    case DecisionKind::Forbidden:
+      return {ErrorKind::Forbidden, decision.reason};
+    case DecisionKind::NotFound:
+      return {ErrorKind::NotFound, decision.reason};
+    case DecisionKind::Immutable:
+      return {ErrorKind::Mutability, decision.reason};
+    case DecisionKind::Allow:
+      break;
+  }
+  return {ErrorKind::Internal, "an allowed request was answered as refused"};
 }
 
 }  // namespace scimgate::policy

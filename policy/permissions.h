@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/error.h"
+
 namespace scimgate::policy {
 
 /// The product roles, ordered by privilege: a later enumerator outranks an earlier one, so
@@ -118,11 +120,13 @@ struct Target {
   std::size_t activeAdministrators = 0;  // active Administrators in the whole directory
 };
 
-enum class DecisionKind { Allow, Forbidden, NotFound };
+/// Forbidden: the caller may not (403). NotFound: the caller may not even see the target (404).
+/// Immutable: nobody may change this value here (400 mutability).
+enum class DecisionKind { Allow, Forbidden, NotFound, Immutable };
 
 /// The answer to "may this happen?". `reason` is empty on Allow; otherwise a sentence a person
-/// can act on, safe to show to the caller (no ids beyond what the caller sent). Map Forbidden to
-/// 403 and NotFound to 404.
+/// can act on, safe to show to the caller (no ids beyond what the caller sent). `toError` turns a
+/// refusal into the one error value the gateway answers with.
 struct Decision {
   DecisionKind kind = DecisionKind::Allow;
   std::string reason;
@@ -136,7 +140,22 @@ struct Decision {
   static Decision notFound(std::string reason) {
     return {DecisionKind::NotFound, std::move(reason)};
   }
+  static Decision immutable(std::string reason) {
+    return {DecisionKind::Immutable, std::move(reason)};
+  }
 };
+
+/// The error a refusal is answered with (Forbidden, NotFound or Mutability, with the reason);
+/// Internal for an Allow, which is not a refusal.
+Error toError(const Decision& decision);
+
+/// The last-Administrator invariant (DESIGN 5a, 6), in one place for every path that can take
+/// Administrators away (demotion, deactivation, deletion, removal from the role group): refused
+/// unless at least one active Administrator remains after `removing` of them go. An unknown count
+/// (nullopt: the directory could not say) is refused too: the rule fails closed.
+Decision checkAdministratorsRemain(std::size_t removing,
+                                   std::optional<std::size_t> activeAdministrators,
+                                   std::string_view what);
 
 /// May the principal perform the operation at all, before any target is known? Forbidden when
 /// the matrix denies it to the principal's role; readOwnProfile/writeOwnProfile are Forbidden for

@@ -16,8 +16,10 @@ std::string_view scimTypeOf(ErrorKind kind) {
     case ErrorKind::NotFound:
     case ErrorKind::Unauthorized:
     case ErrorKind::Forbidden:
+    case ErrorKind::MethodNotAllowed:
     case ErrorKind::PreconditionFailed:
     case ErrorKind::PayloadTooLarge:
+    case ErrorKind::TooManyRequests:
     case ErrorKind::Unavailable:
     case ErrorKind::Internal: return "";
   }

@@ -104,7 +104,7 @@ Result<std::vector<std::string>> MfaService::generateBackupCodes(std::string_vie
                                                                  std::size_t count) {
   if (count == 0) count = settings_.backupCodeCount;
   if (count > kMaxBackupCodes) {
-    return scim::makeError(ErrorKind::InvalidValue, "at most 100 backup codes can be generated");
+    return makeError(ErrorKind::InvalidValue, "at most 100 backup codes can be generated");
   }
   std::vector<std::string> codes;
   std::vector<std::string> hashes;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "policy/mfa/state_store.h"
-#include "scim/result.h"
+#include "common/result.h"
 
 namespace scimgate::policy::mfa {
 

@@ -21,8 +21,8 @@ const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-scim::Error cannotOpen() {
-  return scim::makeError(scim::ErrorKind::Internal,
+Error cannotOpen() {
+  return makeError(ErrorKind::Internal,
                          "a stored MFA secret cannot be decrypted: the encryption key is wrong or "
                          "the stored data was altered");
 }
@@ -36,7 +36,7 @@ int hexValue(char c) {
 
 }  // namespace
 
-scim::Result<std::vector<unsigned char>> parseEncryptionKey(std::string_view text) {
+Result<std::vector<unsigned char>> parseEncryptionKey(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.size() == 2 * kEncryptionKeySize) {
@@ -55,15 +55,15 @@ scim::Result<std::vector<unsigned char>> parseEncryptionKey(std::string_view tex
     return std::vector<unsigned char>(decoded->begin(), decoded->end());
   }
   // Never echo the input: it is (almost) a key.
-  return scim::makeError(scim::ErrorKind::InvalidValue,
+  return makeError(ErrorKind::InvalidValue,
                          "the MFA encryption key must be 32 bytes, written as 64 hex digits or in "
                          "base64");
 }
 
-scim::Result<std::string> sealSecret(const std::vector<unsigned char>& key, std::string_view plain,
+Result<std::string> sealSecret(const std::vector<unsigned char>& key, std::string_view plain,
                                      std::string_view context) {
   if (key.size() != kEncryptionKeySize) {
-    return scim::makeError(scim::ErrorKind::Internal, "the MFA encryption key is not 32 bytes");
+    return makeError(ErrorKind::Internal, "the MFA encryption key is not 32 bytes");
   }
   const std::string nonce = detail::randomBytes(kNonceSize);
   std::string out = nonce;
@@ -82,14 +82,14 @@ scim::Result<std::string> sealSecret(const std::vector<unsigned char>& key, std:
       EVP_EncryptFinal_ex(ctx.get(), cipherText + length, &finalLength) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize),
                           cipherText + plain.size()) == 1;
-  if (!ok) return scim::makeError(scim::ErrorKind::Internal, "encrypting an MFA secret failed");
+  if (!ok) return makeError(ErrorKind::Internal, "encrypting an MFA secret failed");
   return std::string(kPrefix) + detail::base64Encode(out);
 }
 
-scim::Result<std::string> openSecret(const std::vector<unsigned char>& key, std::string_view sealed,
+Result<std::string> openSecret(const std::vector<unsigned char>& key, std::string_view sealed,
                                      std::string_view context) {
   if (key.size() != kEncryptionKeySize) {
-    return scim::makeError(scim::ErrorKind::Internal, "the MFA encryption key is not 32 bytes");
+    return makeError(ErrorKind::Internal, "the MFA encryption key is not 32 bytes");
   }
   if (sealed.substr(0, kPrefix.size()) != kPrefix) return cannotOpen();
   const auto raw = detail::base64Decode(sealed.substr(kPrefix.size()));

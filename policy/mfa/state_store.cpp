@@ -7,18 +7,18 @@ namespace scimgate::policy::mfa {
 Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings) {
   if (settings.kind == "sqlite") {
     if (settings.path.empty()) {
-      return scim::makeError(ErrorKind::InvalidValue, "the SQLite MFA state store needs a file path");
+      return makeError(ErrorKind::InvalidValue, "the SQLite MFA state store needs a file path");
     }
     return detail::openSqliteStore(settings.path);
   }
   if (settings.kind == "postgres" || settings.kind == "postgresql") {
     if (settings.postgres.empty()) {
-      return scim::makeError(ErrorKind::InvalidValue,
+      return makeError(ErrorKind::InvalidValue,
                              "the PostgreSQL MFA state store needs a connection string");
     }
     return detail::openPostgresStore(settings.postgres);
   }
-  return scim::makeError(ErrorKind::InvalidValue, "unknown MFA state store kind '" + settings.kind +
+  return makeError(ErrorKind::InvalidValue, "unknown MFA state store kind '" + settings.kind +
                                                       "' (expected sqlite or postgres)");
 }
 

@@ -8,13 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "scim/result.h"
+#include "common/result.h"
 
 namespace scimgate::policy::mfa {
-
-using scim::Error;
-using scim::ErrorKind;
-using scim::Result;
 
 /// Where the MFA state lives (DESIGN 6: SQLite file by default, PostgreSQL for several instances).
 struct StoreSettings {

@@ -13,7 +13,7 @@
 
 namespace mfa = scimgate::policy::mfa;
 using mfa::SecondFactorOutcome;
-using scimgate::scim::ErrorKind;
+using scimgate::ErrorKind;
 using scimgate::testing::PostgresBackend;
 using scimgate::testing::SqliteBackend;
 using scimgate::testing::openStore;

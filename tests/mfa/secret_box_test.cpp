@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 namespace mfa = scimgate::policy::mfa;
-using scimgate::scim::ErrorKind;
+using scimgate::ErrorKind;
 
 namespace {
 const std::string kHexKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";

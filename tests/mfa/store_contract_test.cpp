@@ -5,7 +5,7 @@
 #include "store_backends.h"
 
 namespace mfa = scimgate::policy::mfa;
-using scimgate::scim::ErrorKind;
+using scimgate::ErrorKind;
 using scimgate::testing::PostgresBackend;
 using scimgate::testing::SqliteBackend;
 using scimgate::testing::openStore;

@@ -69,7 +69,7 @@ const std::vector<std::vector<std::string>> kMigrations = {
 };
 
 Error storeError(std::string_view operation, const std::string& why) {
-  return scim::makeError(ErrorKind::Unavailable,
+  return makeError(ErrorKind::Unavailable,
                          "MFA state store: " + std::string(operation) + " failed: " + why);
 }
 
@@ -98,7 +98,7 @@ class SqlStateStore final : public StateStore {
       Int64 current = 0;
       session << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
       if (current > kSchemaVersion) {
-        return scim::makeError(ErrorKind::Unavailable,
+        return makeError(ErrorKind::Unavailable,
                                "MFA state store: schema version " + std::to_string(current) +
                                    " is newer than this build understands (" +
                                    std::to_string(kSchemaVersion) + ")");

@@ -1,0 +1,117 @@
+#include "gateway/request.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+
+#include "gateway/error_response.h"
+
+namespace scimgate::gateway {
+namespace {
+
+using scim::ErrorKind;
+using scim::makeError;
+
+constexpr char kBasePath[] = "/scim/v2";
+
+// Reads and drops up to `bound` bytes of what is left of the body.
+void drop(std::istream& in, std::size_t bound) {
+  char buffer[8192];
+  std::size_t dropped = 0;
+  while (in && dropped < bound) {
+    in.read(buffer, sizeof buffer);
+    dropped += static_cast<std::size_t>(in.gcount());
+  }
+}
+
+}  // namespace
+
+Request::Request(Poco::Net::HTTPServerRequest& http, const config::ServerSettings& limits)
+    : http_(http), limits_(limits), method_(http.getMethod()) {
+  Poco::URI uri(http.getURI());  // throws Poco::SyntaxException on a malformed URI
+  path_ = uri.getPath();
+  query_ = parseQuery(uri.getRawQuery());
+}
+
+std::string Request::param(const std::string& name) const {
+  auto it = params_.find(name);
+  return it == params_.end() ? std::string() : it->second;
+}
+
+std::string Request::header(const std::string& name, const std::string& fallback) const {
+  return http_.get(name, fallback);
+}
+
+scim::Result<Poco::JSON::Object::Ptr> Request::jsonBody() {
+  const std::size_t limit = limits_.maxBodyBytes;
+  const auto tooLarge = makeError(ErrorKind::PayloadTooLarge,
+                                  "the request body exceeds " + std::to_string(limit) + " bytes");
+  std::istream& in = http_.stream();
+  // What is left of an oversized body is read and dropped (up to a bound), so the client can
+  // read the 413 instead of seeing its upload reset.
+  if (http_.hasContentLength() && http_.getContentLength64() > static_cast<long long>(limit)) {
+    drop(in, 16 * limit);
+    return tooLarge;
+  }
+  std::string body;
+  char buffer[8192];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    body.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (body.size() > limit) {
+      drop(in, 16 * limit);
+      return tooLarge;
+    }
+  }
+  if (body.empty()) return makeError(ErrorKind::InvalidSyntax, "the request body is empty");
+  try {
+    Poco::JSON::Parser parser;
+    parser.setDepth(static_cast<std::size_t>(limits_.maxJsonDepth));
+    auto parsed = parser.parse(body);
+    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
+      return makeError(ErrorKind::InvalidSyntax, "the request body must be a JSON object");
+    }
+    return parsed.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    return makeError(ErrorKind::InvalidSyntax,
+                     "the request body is not valid JSON: " + e.message());
+  }
+}
+
+Poco::JSON::Object::Ptr Request::optionalJsonBody() {
+  if (http_.hasContentLength() && http_.getContentLength64() == 0) return new Poco::JSON::Object;
+  if (!http_.hasContentLength() && !http_.getChunkedTransferEncoding()) {
+    return new Poco::JSON::Object;
+  }
+  auto body = jsonBody();
+  return body ? *body : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+}
+
+void Request::drainBody() { drop(http_.stream(), 16 * limits_.maxBodyBytes); }
+
+std::string Request::baseUrl() const {
+  if (!limits_.publicUrl.empty()) {
+    std::string base = limits_.publicUrl;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + kBasePath;
+  }
+  const std::string host = http_.getHost();
+  return "http://" + (host.empty() ? std::string("localhost") : host) + kBasePath;
+}
+
+Reply Request::deny(const policy::Decision& decision, const std::string& id) {
+  audit.outcome = "denied";
+  audit.reason = decision.reason;
+  if (decision.kind == policy::DecisionKind::NotFound && !id.empty()) {
+    return errorReply({ErrorKind::NotFound, "no user with id '" + id + "'"});
+  }
+  return errorReply(policy::toError(decision));
+}
+
+std::optional<Reply> Request::refuseUnless(const policy::PermissionMatrix& matrix,
+                                           policy::Operation operation) {
+  auto decision = policy::authorize(matrix, caller.principal, operation);
+  if (decision.isAllowed()) return std::nullopt;
+  return deny(decision);
+}
+
+}  // namespace scimgate::gateway

@@ -1,0 +1,32 @@
+#include "gateway/services.h"
+
+#include <stdexcept>
+
+namespace scimgate::gateway {
+namespace {
+
+// MFA is on when the config has an mfa section (its key is then set); throws when the state store
+// cannot be opened, a start-up error.
+std::unique_ptr<policy::mfa::MfaService> makeMfa(const config::Config& config) {
+  if (config.mfa.settings.encryptionKey.empty()) return nullptr;
+  auto store = policy::mfa::openStateStore(config.mfa.store);
+  if (!store) {
+    throw std::runtime_error("the MFA state store cannot be opened: " + store.error().detail);
+  }
+  return std::make_unique<policy::mfa::MfaService>(
+      std::shared_ptr<policy::mfa::StateStore>(std::move(*store)), config.mfa.settings);
+}
+
+}  // namespace
+
+Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupDirectory& grp)
+    : config(cfg),
+      directory(dir),
+      groups(grp),
+      access(cfg, dir),
+      matrix(policy::parsePermissionMatrix(cfg.auth.permissions).matrix),
+      audit(cfg.auth.auditPath),
+      passwords(cfg.passwords),
+      mfa(makeMfa(cfg)) {}
+
+}  // namespace scimgate::gateway

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "gateway/access.h"
+#include "gateway/audit.h"
+#include "ldap/directory.h"
+#include "ldap/group_directory.h"
+#include "policy/mfa/mfa.h"
+#include "policy/password_policy.h"
+#include "policy/permissions.h"
+
+namespace scimgate::gateway {
+
+/// What the handlers work with, built once per server from the configuration and the borrowed
+/// directories. Thread-safe as its parts are.
+struct Services {
+  /// Throws when the MFA state store cannot be opened (a start-up error).
+  Services(const config::Config& config, ldap::Directory& directory, ldap::GroupDirectory& groups);
+
+  config::Config config;
+  ldap::Directory& directory;
+  ldap::GroupDirectory& groups;
+  Access access;
+  policy::PermissionMatrix matrix;
+  AuditLog audit;
+  policy::PasswordRules passwords;
+  /// Null when MFA is off (the config has no mfa section).
+  std::unique_ptr<policy::mfa::MfaService> mfa;
+};
+
+}  // namespace scimgate::gateway
