@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "scim/detail/canonical.h"
+#include "scim/detail/patch_target.h"
 #include "scim/detail/patch_values.h"
 
 // Applying PATCH operations (RFC 7644 3.5.2); reading them is scim/patch_request.cpp.
@@ -28,108 +29,23 @@ using detail::findMember;
 using detail::invalidValue;
 using detail::isNull;
 using detail::isPrimary;
+using detail::isServerCommonAttribute;
+using detail::matchesElement;
 using detail::mutabilityError;
 using detail::objectAt;
 using detail::objectOf;
 using detail::pathError;
 using detail::quoted;
+using detail::resolveTarget;
+using detail::seedFromEquality;
 using detail::setElements;
 using detail::syntaxError;
+using detail::Target;
+using detail::tidyResource;
 
 bool isPresent(const Var& value) {
   if (isNull(value)) return false;
   if (value.isString()) return !value.convert<std::string>().empty();
-  return true;
-}
-
-// `externalId` is a common attribute (RFC 7643 3.1) kept at the top level, outside any schema.
-const AttributeDef& externalIdDef() {
-  static const AttributeDef def = [] {
-    AttributeDef d;
-    d.name = "externalId";
-    d.caseExact = true;
-    d.description = "An identifier for the resource as defined by the provisioning client.";
-    return d;
-  }();
-  return def;
-}
-
-// Attributes every resource has (RFC 7643 3.1) that a client can never write.
-bool isServerCommonAttribute(std::string_view name) {
-  return equalsIgnoreCase(name, "id") || equalsIgnoreCase(name, "meta") ||
-         equalsIgnoreCase(name, "schemas");
-}
-
-/// What a path designates, resolved against the schemas.
-struct Target {
-  const Schema* schema = nullptr;     // the schema holding the attribute (core for externalId)
-  const AttributeDef* def = nullptr;  // null: the path names the whole extension `schema`
-  const AttributeDef* sub = nullptr;  // `name.givenName`, `emails[...].value`
-  const Filter* filter = nullptr;     // `emails[type eq "work"]`
-  std::string text;                   // the path as written, for details
-};
-
-CaseExactLookup caseExactFor(const AttributeDef& def) {
-  return [&def](const AttrPath& path) {
-    if (def.type != AttrType::Complex) return def.caseExact;
-    const AttributeDef* sub = def.findSub(path.attribute);
-    return sub != nullptr && sub->caseExact;
-  };
-}
-
-// Filters inside a value path may only name sub-attributes of the attribute (`value` for a
-// multi-valued simple one): a typo is an error rather than a filter that never matches.
-Result<void> validateFilter(const Filter& filter, const AttributeDef& def,
-                            const std::string& text) {
-  switch (filter.kind) {
-    case Filter::Kind::Compare: {
-      const bool known = def.type == AttrType::Complex
-                             ? def.findSub(filter.path.attribute) != nullptr
-                             : equalsIgnoreCase(filter.path.attribute, "value");
-      if (!filter.path.schema.empty() || !filter.path.subAttribute.empty() || !known) {
-        return pathError("the filter in " + quoted(text) + " names " +
-                         quoted(filter.path.dotted()) + ", which is not a sub-attribute of '" +
-                         def.name + "'");
-      }
-      return {};
-    }
-    case Filter::Kind::And:
-    case Filter::Kind::Or:
-      if (!filter.left || !filter.right) return pathError("incomplete filter in " + quoted(text));
-      if (auto left = validateFilter(*filter.left, def, text); !left) return left;
-      return validateFilter(*filter.right, def, text);
-    case Filter::Kind::Not:
-      if (!filter.left) return pathError("incomplete filter in " + quoted(text));
-      return validateFilter(*filter.left, def, text);
-    case Filter::Kind::ValuePath:
-      break;
-  }
-  return pathError("nested value filter in " + quoted(text));
-}
-
-// An `add` through `emails[type eq "work"].value` when no value matches creates one: Entra ID adds
-// typed values this way. Only a conjunction of `eq` on sub-attributes describes a value precisely
-// enough; it seeds the new element.
-bool seedFromEquality(const Filter& filter, const AttributeDef& def, Object& seed) {
-  if (filter.kind == Filter::Kind::And) {
-    return filter.left && filter.right && seedFromEquality(*filter.left, def, seed) &&
-           seedFromEquality(*filter.right, def, seed);
-  }
-  if (filter.kind != Filter::Kind::Compare || filter.op != CompareOp::Eq) return false;
-  const AttributeDef* sub = def.findSub(filter.path.attribute);
-  if (sub == nullptr || sub->mutability == Mutability::ReadOnly || sub->multiValued) return false;
-  Var literal;
-  if (filter.value.type == Literal::Type::String) {
-    literal = filter.value.text;
-  } else if (filter.value.type == Literal::Type::Boolean) {
-    literal = filter.value.boolean;
-  } else {
-    return false;
-  }
-  auto coerced = coerceScalar(*sub, literal, sub->name);
-  if (!coerced) return false;
-  if (seed.has(sub->name)) return deepEqual(seed.get(sub->name), *coerced);
-  seed.set(sub->name, *coerced);
   return true;
 }
 
@@ -143,7 +59,7 @@ class Patcher {
                                                    operation.pathText, operation.value)
                                        : applyResource(operation.op, operation.value);
     if (!done) return done;
-    tidy();
+    tidyResource(*root_, type_, newestPrimary_);
     return {};
   }
 
@@ -191,7 +107,7 @@ class Patcher {
 
   Result<void> applyPath(PatchOpKind kind, const PatchPath& path, const std::string& text,
                          const Var& value) {
-    Result<Target> target = resolve(path, text);
+    Result<Target> target = resolveTarget(type_, path, text);
     if (!target) return target.error();
     if (target->def == nullptr) return applySchema(kind, *target->schema, value, text);
     switch (kind) {
@@ -205,64 +121,6 @@ class Patcher {
     return syntaxError("unknown operation");
   }
 
-  Result<Target> resolve(const PatchPath& path, const std::string& text) const {
-    Target target;
-    target.text = text;
-    target.schema = type_.core;
-    if (!path.attr.schema.empty()) {
-      target.schema = type_.schemaFor(path.attr.schema);
-      if (target.schema == nullptr) {
-        // `urn:...:enterprise:2.0:User` parses as schema `urn:...:2.0`, attribute `User`.
-        const Schema* whole = type_.schemaFor(path.attr.schema + ":" + path.attr.attribute);
-        if (whole != nullptr && path.attr.subAttribute.empty() && !path.valueFilter) {
-          target.schema = whole;
-          return target;
-        }
-        return pathError("unknown schema in path " + quoted(text));
-      }
-    }
-    const AttributeDef* def = target.schema->find(path.attr.attribute);
-    if (def == nullptr && target.schema == type_.core) {
-      if (equalsIgnoreCase(path.attr.attribute, "externalId")) def = &externalIdDef();
-      if (isServerCommonAttribute(path.attr.attribute)) {
-        return mutabilityError("attribute " + quoted(path.attr.attribute) + " is readOnly");
-      }
-    }
-    if (def == nullptr) return pathError("unknown attribute in path " + quoted(text));
-    // RFC 7644 3.5.2: a client MUST NOT modify a readOnly attribute.
-    if (def->mutability == Mutability::ReadOnly) {
-      return mutabilityError("attribute '" + def->name + "' is readOnly");
-    }
-    if (target.schema == type_.core && def->name == "password") {
-      // The password is not part of the canonical resource; takePassword() handles it.
-      return mutabilityError("attribute 'password' cannot be changed in this request");
-    }
-    target.def = def;
-
-    const std::string& subName = path.valueFilter ? path.subAttribute : path.attr.subAttribute;
-    if (!subName.empty()) {
-      if (def->type != AttrType::Complex) {
-        return pathError("attribute '" + def->name + "' has no sub-attributes (path " +
-                         quoted(text) + ")");
-      }
-      target.sub = def->findSub(subName);
-      if (target.sub == nullptr) return pathError("unknown sub-attribute in path " + quoted(text));
-      if (target.sub->mutability == Mutability::ReadOnly) {
-        return mutabilityError("attribute '" + def->name + "." + target.sub->name +
-                               "' is readOnly");
-      }
-    }
-    if (path.valueFilter) {
-      if (!def->multiValued) {
-        return pathError("attribute '" + def->name +
-                         "' is single-valued and cannot take a value filter");
-      }
-      if (auto valid = validateFilter(*path.valueFilter, *def, text); !valid) return valid.error();
-      target.filter = path.valueFilter.get();
-    }
-    return target;
-  }
-
   Object::Ptr container(const Schema& schema, bool create) {
     if (&schema == type_.core) return root_;
     if (root_->has(schema.id)) {
@@ -273,22 +131,8 @@ class Patcher {
     }
     if (!create) return nullptr;
     Object::Ptr created = new Object;
-    root_->set(schema.id,
-               created);  // tidy() drops it again if nothing is written
+    root_->set(schema.id, created);  // tidyResource() drops it again if nothing is written
     return created;
-  }
-
-  bool matchesElement(const Target& target, const Var& element) const {
-    if (target.filter == nullptr) return true;
-    const CaseExactLookup caseExact = caseExactFor(*target.def);
-    if (target.def->type == AttrType::Complex) {
-      const Object::Ptr object = objectOf(element);
-      return object && matches(*target.filter, *object, caseExact);
-    }
-    // A simple multi-valued attribute: `skills[value eq "java"]` compares the value itself.
-    Object wrapper;
-    wrapper.set("value", element);
-    return matches(*target.filter, wrapper, caseExact);
   }
 
   // Sets (or with null, unassigns) one sub-attribute of a complex value.
@@ -544,60 +388,6 @@ class Patcher {
     }
     setElements(holder, def.name, kept);
     return {};
-  }
-
-  // After each operation: absence == empty (RFC 7643 2.5), and one primary at most (RFC 7643 2.4: a
-  // new primary value clears the old).
-  void tidy() {
-    for (const Schema* extension : type_.extensions) {
-      if (!root_->has(extension->id)) continue;
-      if (Object::Ptr object = objectOf(root_->get(extension->id))) tidyObject(*object);
-    }
-    tidyObject(*root_);
-  }
-
-  void tidyObject(Object& object) {
-    std::vector<std::string> emptied;
-    std::vector<std::pair<std::string, std::vector<Var>>> rebuilt;
-    for (const auto& [key, value] : object) {
-      if (Array::Ptr array = arrayOf(value)) {
-        std::vector<Var> kept;
-        for (const Var& element : *array) {
-          if (Object::Ptr member = objectOf(element); member && member->size() == 0) continue;
-          if (isNull(element)) continue;
-          kept.push_back(element);
-        }
-        settlePrimary(kept);
-        if (kept.empty()) {
-          emptied.push_back(key);
-        } else if (kept.size() != array->size()) {
-          rebuilt.emplace_back(key, std::move(kept));
-        }
-      } else if (Object::Ptr member = objectOf(value); member && member->size() == 0) {
-        emptied.push_back(key);
-      } else if (isNull(value)) {
-        emptied.push_back(key);
-      }
-    }
-    for (const std::string& key : emptied) object.remove(key);
-    for (const auto& [key, elements] : rebuilt) setElements(object, key, elements);
-  }
-
-  void settlePrimary(const std::vector<Var>& elements) const {
-    std::vector<Object::Ptr> primaries;
-    for (const Var& element : elements) {
-      if (Object::Ptr object = objectOf(element); object && isPrimary(*object)) {
-        primaries.push_back(object);
-      }
-    }
-    if (primaries.size() < 2) return;
-    Object* keep = primaries.back().get();
-    for (Object::Ptr primary : primaries) {
-      if (primary.get() == newestPrimary_) keep = newestPrimary_;
-    }
-    for (Object::Ptr primary : primaries) {
-      if (primary.get() != keep) primary->remove("primary");
-    }
   }
 
   const ResourceTypeDef& type_;

@@ -3,6 +3,7 @@
 #include <Poco/Exception.h>
 
 #include <utility>
+#include <vector>
 
 #include "scim/detail/canonical.h"
 #include "scim/schema.h"
@@ -135,6 +136,63 @@ Object::Ptr objectAt(Object& container, const std::string& name) {
   Object::Ptr created = new Object;
   container.set(name, created);
   return created;
+}
+
+namespace {
+
+void settlePrimary(const std::vector<Var>& elements, const Object* newestPrimary) {
+  std::vector<Object::Ptr> primaries;
+  for (const Var& element : elements) {
+    if (Object::Ptr object = objectOf(element); object && isPrimary(*object)) {
+      primaries.push_back(object);
+    }
+  }
+  if (primaries.size() < 2) return;
+  const Object* keep = primaries.back().get();
+  for (Object::Ptr primary : primaries) {
+    if (primary.get() == newestPrimary) keep = newestPrimary;
+  }
+  for (Object::Ptr primary : primaries) {
+    if (primary.get() != keep) primary->remove("primary");
+  }
+}
+
+void tidyObject(Object& object, const Object* newestPrimary) {
+  std::vector<std::string> emptied;
+  std::vector<std::pair<std::string, std::vector<Var>>> rebuilt;
+  for (const auto& [key, value] : object) {
+    if (Array::Ptr array = arrayOf(value)) {
+      std::vector<Var> kept;
+      for (const Var& element : *array) {
+        if (Object::Ptr member = objectOf(element); member && member->size() == 0) continue;
+        if (isNull(element)) continue;
+        kept.push_back(element);
+      }
+      settlePrimary(kept, newestPrimary);
+      if (kept.empty()) {
+        emptied.push_back(key);
+      } else if (kept.size() != array->size()) {
+        rebuilt.emplace_back(key, std::move(kept));
+      }
+    } else if (Object::Ptr member = objectOf(value); member && member->size() == 0) {
+      emptied.push_back(key);
+    } else if (isNull(value)) {
+      emptied.push_back(key);
+    }
+  }
+  for (const std::string& key : emptied) object.remove(key);
+  for (const auto& [key, elements] : rebuilt) setElements(object, key, elements);
+}
+
+}  // namespace
+
+// RFC 7643 2.4: a new primary value clears the old.
+void tidyResource(Object& root, const ResourceTypeDef& type, const Object* newestPrimary) {
+  for (const Schema* extension : type.extensions) {
+    if (!root.has(extension->id)) continue;
+    if (Object::Ptr object = objectOf(root.get(extension->id))) tidyObject(*object, newestPrimary);
+  }
+  tidyObject(root, newestPrimary);
 }
 
 }  // namespace scimgate::scim::detail

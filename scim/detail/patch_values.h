@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "scim/result.h"
+#include "scim/schema.h"
 
 // JSON values and error details for PATCH (scim/patch.cpp, scim/patch_request.cpp and
 // scim/detail/patch_target.cpp). Only scim/ includes this header.
@@ -47,5 +48,11 @@ void setElements(Poco::JSON::Object& container, const std::string& name,
 
 /// The object at container[name], created when absent (or not an object).
 Poco::JSON::Object::Ptr objectAt(Poco::JSON::Object& container, const std::string& name);
+
+/// After each operation: drops null and empty values, arrays and objects from the resource and its
+/// extensions (absence == empty, RFC 7643 2.5), and leaves at most one primary value in each
+/// multi-valued attribute (RFC 7643 2.4), preferring `newestPrimary` when it is one of them.
+void tidyResource(Poco::JSON::Object& root, const ResourceTypeDef& type,
+                  const Poco::JSON::Object* newestPrimary);
 
 }  // namespace scimgate::scim::detail
