@@ -7,7 +7,10 @@
 #include <utility>
 
 #include "scim/detail/canonical.h"
+#include "scim/detail/patch_target.h"
+#include "scim/detail/patch_values.h"
 
+// Applying PATCH operations (RFC 7644 3.5.2); reading them is scim/patch_request.cpp.
 namespace scimgate::scim {
 namespace {
 
@@ -15,231 +18,35 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
+using detail::arrayOf;
 using detail::canonicalComplex;
 using detail::canonicalValue;
 using detail::coerceScalar;
+using detail::deepCopy;
+using detail::deepEqual;
+using detail::elementsOf;
+using detail::findMember;
 using detail::invalidValue;
 using detail::isNull;
-
-// Client text quoted in a detail is cut to this length (hostile input stays out of logs).
-constexpr std::size_t kMaxQuoted = 64;
-
-std::string quoted(std::string_view text) {
-  if (text.size() <= kMaxQuoted) return "'" + std::string(text) + "'";
-  return "'" + std::string(text.substr(0, kMaxQuoted)) + "...'";
-}
-
-Error syntaxError(std::string detail) {
-  return makeError(ErrorKind::InvalidSyntax, std::move(detail));
-}
-Error pathError(std::string detail) { return makeError(ErrorKind::InvalidPath, std::move(detail)); }
-Error mutabilityError(std::string detail) {
-  return makeError(ErrorKind::Mutability, std::move(detail));
-}
-
-// RFC 7644 3.5.2: member names of a PatchOp ("Operations", "op", "path", "value") are matched
-// case-insensitively, like attribute names; clients send "operations" and "Op".
-const Var* findMember(const Object& object, std::string_view name) {
-  for (const auto& [key, value] : object) {
-    if (equalsIgnoreCase(key, name)) return &value;
-  }
-  return nullptr;
-}
-
-Object::Ptr objectOf(const Var& value) {
-  if (value.type() == typeid(Object::Ptr)) return value.extract<Object::Ptr>();
-  if (value.type() == typeid(Object)) return new Object(value.extract<Object>());
-  return nullptr;
-}
-
-Array::Ptr arrayOf(const Var& value) {
-  if (value.type() == typeid(Array::Ptr)) return value.extract<Array::Ptr>();
-  if (value.type() == typeid(Array)) return new Array(value.extract<Array>());
-  return nullptr;
-}
-
-// Poco copies of Object and Array share nested objects; the patch must never reach `current`.
-Var deepCopy(const Var& value) {
-  if (Object::Ptr object = objectOf(value)) {
-    Object::Ptr out = new Object;
-    for (const auto& [key, member] : *object) out->set(key, deepCopy(member));
-    return out;
-  }
-  if (Array::Ptr array = arrayOf(value)) {
-    Array::Ptr out = new Array;
-    for (const Var& element : *array) out->add(deepCopy(element));
-    return out;
-  }
-  return value;
-}
-
-// Equality of canonical values (bounded depth: attribute, element, sub-attribute).
-bool deepEqual(const Var& a, const Var& b) {
-  const Object::Ptr objectA = objectOf(a);
-  const Object::Ptr objectB = objectOf(b);
-  if (objectA || objectB) {
-    if (!objectA || !objectB || objectA->size() != objectB->size()) return false;
-    for (const auto& [key, member] : *objectA) {
-      if (!objectB->has(key) || !deepEqual(member, objectB->get(key))) return false;
-    }
-    return true;
-  }
-  const Array::Ptr arrayA = arrayOf(a);
-  const Array::Ptr arrayB = arrayOf(b);
-  if (arrayA || arrayB) {
-    if (!arrayA || !arrayB || arrayA->size() != arrayB->size()) return false;
-    for (unsigned int i = 0; i < arrayA->size(); ++i) {
-      if (!deepEqual(arrayA->get(i), arrayB->get(i))) return false;
-    }
-    return true;
-  }
-  if (a.isEmpty() || b.isEmpty()) return a.isEmpty() && b.isEmpty();
-  try {
-    if (a.isBoolean() || b.isBoolean()) {
-      return a.isBoolean() && b.isBoolean() && a.convert<bool>() == b.convert<bool>();
-    }
-    if (a.isString() || b.isString()) {
-      return a.isString() && b.isString() && a.convert<std::string>() == b.convert<std::string>();
-    }
-    if (a.isNumeric() && b.isNumeric()) return a.convert<double>() == b.convert<double>();
-  } catch (const Poco::Exception&) {
-    return false;
-  }
-  return false;
-}
-
-bool isPrimary(const Object& element) {
-  if (!element.has("primary")) return false;
-  const Var flag = element.get("primary");
-  return flag.isBoolean() && flag.convert<bool>();
-}
+using detail::isPrimary;
+using detail::isServerCommonAttribute;
+using detail::matchesElement;
+using detail::mutabilityError;
+using detail::objectAt;
+using detail::objectOf;
+using detail::pathError;
+using detail::quoted;
+using detail::resolveTarget;
+using detail::seedFromEquality;
+using detail::setElements;
+using detail::syntaxError;
+using detail::Target;
+using detail::tidyResource;
 
 bool isPresent(const Var& value) {
   if (isNull(value)) return false;
   if (value.isString()) return !value.convert<std::string>().empty();
   return true;
-}
-
-// `externalId` is a common attribute (RFC 7643 3.1) kept at the top level, outside any schema.
-const AttributeDef& externalIdDef() {
-  static const AttributeDef def = [] {
-    AttributeDef d;
-    d.name = "externalId";
-    d.caseExact = true;
-    d.description = "An identifier for the resource as defined by the provisioning client.";
-    return d;
-  }();
-  return def;
-}
-
-// Attributes every resource has (RFC 7643 3.1) that a client can never write.
-bool isServerCommonAttribute(std::string_view name) {
-  return equalsIgnoreCase(name, "id") || equalsIgnoreCase(name, "meta") ||
-         equalsIgnoreCase(name, "schemas");
-}
-
-/// What a path designates, resolved against the schemas.
-struct Target {
-  const Schema* schema = nullptr;     // the schema holding the attribute (core for externalId)
-  const AttributeDef* def = nullptr;  // null: the path names the whole extension `schema`
-  const AttributeDef* sub = nullptr;  // `name.givenName`, `emails[...].value`
-  const Filter* filter = nullptr;     // `emails[type eq "work"]`
-  std::string text;                   // the path as written, for details
-};
-
-CaseExactLookup caseExactFor(const AttributeDef& def) {
-  return [&def](const AttrPath& path) {
-    if (def.type != AttrType::Complex) return def.caseExact;
-    const AttributeDef* sub = def.findSub(path.attribute);
-    return sub != nullptr && sub->caseExact;
-  };
-}
-
-// Filters inside a value path may only name sub-attributes of the attribute (`value` for a
-// multi-valued simple one): a typo is an error rather than a filter that never matches.
-Result<void> validateFilter(const Filter& filter, const AttributeDef& def,
-                            const std::string& text) {
-  switch (filter.kind) {
-    case Filter::Kind::Compare: {
-      const bool known = def.type == AttrType::Complex
-                             ? def.findSub(filter.path.attribute) != nullptr
-                             : equalsIgnoreCase(filter.path.attribute, "value");
-      if (!filter.path.schema.empty() || !filter.path.subAttribute.empty() || !known) {
-        return pathError("the filter in " + quoted(text) + " names " +
-                         quoted(filter.path.dotted()) + ", which is not a sub-attribute of '" +
-                         def.name + "'");
-      }
-      return {};
-    }
-    case Filter::Kind::And:
-    case Filter::Kind::Or:
-      if (!filter.left || !filter.right) return pathError("incomplete filter in " + quoted(text));
-      if (auto left = validateFilter(*filter.left, def, text); !left) return left;
-      return validateFilter(*filter.right, def, text);
-    case Filter::Kind::Not:
-      if (!filter.left) return pathError("incomplete filter in " + quoted(text));
-      return validateFilter(*filter.left, def, text);
-    case Filter::Kind::ValuePath:
-      break;
-  }
-  return pathError("nested value filter in " + quoted(text));
-}
-
-// An `add` through `emails[type eq "work"].value` when no value matches creates one: Entra ID adds
-// typed values this way. Only a conjunction of `eq` on sub-attributes describes a value precisely
-// enough; it seeds the new element.
-bool seedFromEquality(const Filter& filter, const AttributeDef& def, Object& seed) {
-  if (filter.kind == Filter::Kind::And) {
-    return filter.left && filter.right && seedFromEquality(*filter.left, def, seed) &&
-           seedFromEquality(*filter.right, def, seed);
-  }
-  if (filter.kind != Filter::Kind::Compare || filter.op != CompareOp::Eq) return false;
-  const AttributeDef* sub = def.findSub(filter.path.attribute);
-  if (sub == nullptr || sub->mutability == Mutability::ReadOnly || sub->multiValued) return false;
-  Var literal;
-  if (filter.value.type == Literal::Type::String) {
-    literal = filter.value.text;
-  } else if (filter.value.type == Literal::Type::Boolean) {
-    literal = filter.value.boolean;
-  } else {
-    return false;
-  }
-  auto coerced = coerceScalar(*sub, literal, sub->name);
-  if (!coerced) return false;
-  if (seed.has(sub->name)) return deepEqual(seed.get(sub->name), *coerced);
-  seed.set(sub->name, *coerced);
-  return true;
-}
-
-std::vector<Var> elementsOf(const Object& container, const std::string& name) {
-  std::vector<Var> out;
-  if (!container.has(name)) return out;
-  const Var value = container.get(name);
-  if (Array::Ptr array = arrayOf(value)) {
-    for (const Var& element : *array) out.push_back(element);
-  } else if (!isNull(value)) {
-    out.push_back(value);
-  }
-  return out;
-}
-
-void setElements(Object& container, const std::string& name, const std::vector<Var>& elements) {
-  Array::Ptr array = new Array;
-  for (const Var& element : elements) array->add(element);
-  container.set(name, array);
-}
-
-// The object at container[name], created when absent (or not an object).
-Object::Ptr objectAt(Object& container, const std::string& name) {
-  if (container.has(name)) {
-    if (Object::Ptr existing = objectOf(container.get(name))) {
-      container.set(name, existing);  // a by-value Object becomes shared, so writes land
-      return existing;
-    }
-  }
-  Object::Ptr created = new Object;
-  container.set(name, created);
-  return created;
 }
 
 class Patcher {
@@ -252,7 +59,7 @@ class Patcher {
                                                    operation.pathText, operation.value)
                                        : applyResource(operation.op, operation.value);
     if (!done) return done;
-    tidy();
+    tidyResource(*root_, type_, newestPrimary_);
     return {};
   }
 
@@ -300,7 +107,7 @@ class Patcher {
 
   Result<void> applyPath(PatchOpKind kind, const PatchPath& path, const std::string& text,
                          const Var& value) {
-    Result<Target> target = resolve(path, text);
+    Result<Target> target = resolveTarget(type_, path, text);
     if (!target) return target.error();
     if (target->def == nullptr) return applySchema(kind, *target->schema, value, text);
     switch (kind) {
@@ -314,64 +121,6 @@ class Patcher {
     return syntaxError("unknown operation");
   }
 
-  Result<Target> resolve(const PatchPath& path, const std::string& text) const {
-    Target target;
-    target.text = text;
-    target.schema = type_.core;
-    if (!path.attr.schema.empty()) {
-      target.schema = type_.schemaFor(path.attr.schema);
-      if (target.schema == nullptr) {
-        // `urn:...:enterprise:2.0:User` parses as schema `urn:...:2.0`, attribute `User`.
-        const Schema* whole = type_.schemaFor(path.attr.schema + ":" + path.attr.attribute);
-        if (whole != nullptr && path.attr.subAttribute.empty() && !path.valueFilter) {
-          target.schema = whole;
-          return target;
-        }
-        return pathError("unknown schema in path " + quoted(text));
-      }
-    }
-    const AttributeDef* def = target.schema->find(path.attr.attribute);
-    if (def == nullptr && target.schema == type_.core) {
-      if (equalsIgnoreCase(path.attr.attribute, "externalId")) def = &externalIdDef();
-      if (isServerCommonAttribute(path.attr.attribute)) {
-        return mutabilityError("attribute " + quoted(path.attr.attribute) + " is readOnly");
-      }
-    }
-    if (def == nullptr) return pathError("unknown attribute in path " + quoted(text));
-    // RFC 7644 3.5.2: a client MUST NOT modify a readOnly attribute.
-    if (def->mutability == Mutability::ReadOnly) {
-      return mutabilityError("attribute '" + def->name + "' is readOnly");
-    }
-    if (target.schema == type_.core && def->name == "password") {
-      // The password is not part of the canonical resource; takePassword() handles it.
-      return mutabilityError("attribute 'password' cannot be changed in this request");
-    }
-    target.def = def;
-
-    const std::string& subName = path.valueFilter ? path.subAttribute : path.attr.subAttribute;
-    if (!subName.empty()) {
-      if (def->type != AttrType::Complex) {
-        return pathError("attribute '" + def->name + "' has no sub-attributes (path " +
-                         quoted(text) + ")");
-      }
-      target.sub = def->findSub(subName);
-      if (target.sub == nullptr) return pathError("unknown sub-attribute in path " + quoted(text));
-      if (target.sub->mutability == Mutability::ReadOnly) {
-        return mutabilityError("attribute '" + def->name + "." + target.sub->name +
-                               "' is readOnly");
-      }
-    }
-    if (path.valueFilter) {
-      if (!def->multiValued) {
-        return pathError("attribute '" + def->name +
-                         "' is single-valued and cannot take a value filter");
-      }
-      if (auto valid = validateFilter(*path.valueFilter, *def, text); !valid) return valid.error();
-      target.filter = path.valueFilter.get();
-    }
-    return target;
-  }
-
   Object::Ptr container(const Schema& schema, bool create) {
     if (&schema == type_.core) return root_;
     if (root_->has(schema.id)) {
@@ -382,22 +131,8 @@ class Patcher {
     }
     if (!create) return nullptr;
     Object::Ptr created = new Object;
-    root_->set(schema.id,
-               created);  // tidy() drops it again if nothing is written
+    root_->set(schema.id, created);  // tidyResource() drops it again if nothing is written
     return created;
-  }
-
-  bool matchesElement(const Target& target, const Var& element) const {
-    if (target.filter == nullptr) return true;
-    const CaseExactLookup caseExact = caseExactFor(*target.def);
-    if (target.def->type == AttrType::Complex) {
-      const Object::Ptr object = objectOf(element);
-      return object && matches(*target.filter, *object, caseExact);
-    }
-    // A simple multi-valued attribute: `skills[value eq "java"]` compares the value itself.
-    Object wrapper;
-    wrapper.set("value", element);
-    return matches(*target.filter, wrapper, caseExact);
   }
 
   // Sets (or with null, unassigns) one sub-attribute of a complex value.
@@ -655,60 +390,6 @@ class Patcher {
     return {};
   }
 
-  // After each operation: absence == empty (RFC 7643 2.5), and one primary at most (RFC 7643 2.4: a
-  // new primary value clears the old).
-  void tidy() {
-    for (const Schema* extension : type_.extensions) {
-      if (!root_->has(extension->id)) continue;
-      if (Object::Ptr object = objectOf(root_->get(extension->id))) tidyObject(*object);
-    }
-    tidyObject(*root_);
-  }
-
-  void tidyObject(Object& object) {
-    std::vector<std::string> emptied;
-    std::vector<std::pair<std::string, std::vector<Var>>> rebuilt;
-    for (const auto& [key, value] : object) {
-      if (Array::Ptr array = arrayOf(value)) {
-        std::vector<Var> kept;
-        for (const Var& element : *array) {
-          if (Object::Ptr member = objectOf(element); member && member->size() == 0) continue;
-          if (isNull(element)) continue;
-          kept.push_back(element);
-        }
-        settlePrimary(kept);
-        if (kept.empty()) {
-          emptied.push_back(key);
-        } else if (kept.size() != array->size()) {
-          rebuilt.emplace_back(key, std::move(kept));
-        }
-      } else if (Object::Ptr member = objectOf(value); member && member->size() == 0) {
-        emptied.push_back(key);
-      } else if (isNull(value)) {
-        emptied.push_back(key);
-      }
-    }
-    for (const std::string& key : emptied) object.remove(key);
-    for (const auto& [key, elements] : rebuilt) setElements(object, key, elements);
-  }
-
-  void settlePrimary(const std::vector<Var>& elements) const {
-    std::vector<Object::Ptr> primaries;
-    for (const Var& element : elements) {
-      if (Object::Ptr object = objectOf(element); object && isPrimary(*object)) {
-        primaries.push_back(object);
-      }
-    }
-    if (primaries.size() < 2) return;
-    Object* keep = primaries.back().get();
-    for (Object::Ptr primary : primaries) {
-      if (primary.get() == newestPrimary_) keep = newestPrimary_;
-    }
-    for (Object::Ptr primary : primaries) {
-      if (primary.get() != keep) primary->remove("primary");
-    }
-  }
-
   const ResourceTypeDef& type_;
   Object::Ptr root_;
   Object* newestPrimary_ = nullptr;  // the element most recently made primary by this operation
@@ -740,111 +421,7 @@ Result<void> checkRequired(const Object& before, const Object& after, const Reso
   return {};
 }
 
-Result<PatchOperation> parseOperation(const Object& object, const std::string& where) {
-  PatchOperation operation;
-  const Var* op = findMember(object, "op");
-  if (op == nullptr || !op->isString()) {
-    return syntaxError(where + " needs \"op\": \"add\", \"remove\" or \"replace\"");
-  }
-  // RFC 7644 3.5.2 spells the operations in lower case; Entra ID sends "Replace", "Add".
-  const std::string name = op->convert<std::string>();
-  if (equalsIgnoreCase(name, "add")) {
-    operation.op = PatchOpKind::Add;
-  } else if (equalsIgnoreCase(name, "remove")) {
-    operation.op = PatchOpKind::Remove;
-  } else if (equalsIgnoreCase(name, "replace")) {
-    operation.op = PatchOpKind::Replace;
-  } else {
-    return syntaxError(where + " has unknown op " + quoted(name) +
-                       " (expected add, remove or replace)");
-  }
-
-  if (const Var* path = findMember(object, "path"); path != nullptr && !isNull(*path)) {
-    if (!path->isString()) return syntaxError(where + " has a \"path\" that is not a string");
-    std::string text = path->convert<std::string>();
-    // An empty path is sent by some clients for "no path".
-    if (text.find_first_not_of(" \t\r\n") != std::string::npos) {
-      Result<PatchPath> parsed = parsePatchPath(text);
-      if (!parsed) return parsed.error();
-      operation.path = std::move(parsed).value();
-      operation.pathText = std::move(text);
-    }
-  }
-
-  const Var* value = findMember(object, "value");
-  if (value != nullptr) operation.value = *value;
-  switch (operation.op) {
-    case PatchOpKind::Remove:
-      // RFC 7644 3.5.2.2: "If path is unspecified, the operation fails with ... noTarget".
-      if (!operation.path) {
-        return makeError(ErrorKind::NoTarget, where + ": remove needs a \"path\"");
-      }
-      break;
-    case PatchOpKind::Add:
-    case PatchOpKind::Replace:
-      // RFC 7644 3.5.2.1: add needs a value. A replace may set null (unassign) through a path.
-      if (value == nullptr ||
-          (isNull(*value) && (operation.op == PatchOpKind::Add || !operation.path))) {
-        return syntaxError(where + ": " + (operation.op == PatchOpKind::Add ? "add" : "replace") +
-                           " needs a \"value\"");
-      }
-      if (!operation.path && !objectOf(*value)) {
-        return syntaxError(where + ": without a path, \"value\" must be an object of attributes");
-      }
-      break;
-  }
-  return operation;
-}
-
-bool isPasswordPath(const PatchPath& path, const ResourceTypeDef& type) {
-  if (!path.attr.schema.empty() && type.schemaFor(path.attr.schema) != type.core) return false;
-  return equalsIgnoreCase(path.attr.attribute, "password") && path.attr.subAttribute.empty() &&
-         !path.valueFilter && type.core->find("password") != nullptr;
-}
-
-bool isPasswordKey(const std::string& key, const ResourceTypeDef& type) {
-  return type.core->find("password") != nullptr &&
-         (equalsIgnoreCase(key, "password") || equalsIgnoreCase(key, type.core->id + ":password"));
-}
-
 }  // namespace
-
-Result<std::vector<PatchOperation>> parsePatchRequest(const Poco::JSON::Object& body) {
-  // RFC 7644 3.5.2: the body "MUST" carry the PatchOp schema URI; every client we know sends it.
-  bool patchSchema = false;
-  if (const Var* schemas = findMember(body, "schemas")) {
-    if (Array::Ptr list = arrayOf(*schemas)) {
-      for (const Var& schema : *list) {
-        if (schema.isString() && equalsIgnoreCase(schema.convert<std::string>(), kPatchOpSchema)) {
-          patchSchema = true;
-        }
-      }
-    }
-  }
-  if (!patchSchema) {
-    return syntaxError("a PATCH body needs \"schemas\": [\"" + std::string(kPatchOpSchema) + "\"]");
-  }
-  const Var* operations = findMember(body, "Operations");
-  if (operations == nullptr) return syntaxError("a PATCH body needs \"Operations\"");
-  const Array::Ptr list = arrayOf(*operations);
-  if (!list) return syntaxError("\"Operations\" must be an array");
-  if (list->size() == 0) return syntaxError("\"Operations\" must not be empty");
-  if (list->size() > kMaxPatchOperations) {
-    return makeError(ErrorKind::TooMany, "a PATCH request may carry at most " +
-                                             std::to_string(kMaxPatchOperations) + " operations");
-  }
-  std::vector<PatchOperation> parsed;
-  parsed.reserve(list->size());
-  for (unsigned int i = 0; i < list->size(); ++i) {
-    const std::string where = "Operations[" + std::to_string(i) + "]";
-    const Object::Ptr object = objectOf(list->get(i));
-    if (!object) return syntaxError(where + " must be an object");
-    Result<PatchOperation> operation = parseOperation(*object, where);
-    if (!operation) return operation.error();
-    parsed.push_back(std::move(operation).value());
-  }
-  return parsed;
-}
 
 Result<Poco::JSON::Object::Ptr> applyPatch(const Poco::JSON::Object& current,
                                            const std::vector<PatchOperation>& operations,
@@ -863,50 +440,6 @@ Result<Poco::JSON::Object::Ptr> applyPatch(const Poco::JSON::Object& current,
     // A conversion Poco refused: the request carried a value we could not handle.
     return makeError(ErrorKind::InvalidValue, "a value in the PATCH request could not be applied");
   }
-}
-
-Result<std::optional<std::string>> takePassword(std::vector<PatchOperation>& operations,
-                                                const ResourceTypeDef& type) {
-  std::optional<std::string> password;
-  std::vector<PatchOperation> kept;
-  kept.reserve(operations.size());
-  for (PatchOperation& operation : operations) {
-    if (operation.path) {
-      if (!isPasswordPath(*operation.path, type)) {
-        kept.push_back(std::move(operation));
-        continue;
-      }
-      if (operation.op == PatchOpKind::Remove) {
-        return mutabilityError("attribute 'password' cannot be removed");
-      }
-      if (!operation.value.isString()) return invalidValue("password", "must be a string");
-      password = operation.value.convert<std::string>();
-      continue;
-    }
-    const Object::Ptr value = objectOf(operation.value);
-    if (!value) {
-      kept.push_back(std::move(operation));
-      continue;
-    }
-    std::vector<std::string> keys;
-    for (const auto& [key, member] : *value) {
-      if (!isPasswordKey(key, type)) continue;
-      if (!member.isString()) return invalidValue("password", "must be a string");
-      password = member.convert<std::string>();
-      keys.push_back(key);
-    }
-    if (keys.empty()) {
-      kept.push_back(std::move(operation));
-      continue;
-    }
-    Object::Ptr rest = new Object(*value);
-    for (const std::string& key : keys) rest->remove(key);
-    if (rest->size() == 0) continue;
-    operation.value = rest;
-    kept.push_back(std::move(operation));
-  }
-  operations = std::move(kept);
-  return password;
 }
 
 }  // namespace scimgate::scim
