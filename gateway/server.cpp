@@ -84,6 +84,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     std::string path = "?";
     std::optional<Request> request;
     Reply reply;
+    bool failed = false;
     try {
       request.emplace(http, services_.config.server);
       path = request->path();
@@ -92,11 +93,12 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     } catch (const Poco::SyntaxException&) {
       reply = errorReply({ErrorKind::InvalidSyntax, "malformed request URI"});
     } catch (const std::exception& e) {
+      failed = true;
       logLine("error", method, path, 500, started, e.what());
       reply = errorReply({ErrorKind::Internal, "internal error"});
     }
     if (!response.sent()) send(response, reply);
-    if (reply.status != 500) logLine("info", method, path, reply.status, started, "");
+    if (!failed) logLine("info", method, path, reply.status, started, "");
     if (auto record =
             completeAudit(request ? request->audit : AuditRecord{}, method, path, reply.status)) {
       services_.audit.record(*record);
