@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstddef>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -15,8 +14,11 @@
 
 #include "scim/schema.h"
 #include "scim/user.h"
+#include "test_helpers.h"
 
 namespace scim = scimgate::scim;
+
+using scimgate::testing::positionIn;
 
 namespace {
 
@@ -107,18 +109,6 @@ std::vector<std::string> schemasOf(const Object& object) {
     schemas.push_back(array->getElement<std::string>(static_cast<unsigned>(i)));
   }
   return schemas;
-}
-
-/// The position at the end of an error detail ("... at 14"), or nullopt when there is none.
-std::optional<std::size_t> positionIn(const std::string& detail) {
-  const std::size_t marker = detail.rfind(" at ");
-  if (marker == std::string::npos || marker + 4 >= detail.size()) return std::nullopt;
-  std::size_t position = 0;
-  for (std::size_t i = marker + 4; i < detail.size(); ++i) {
-    if (detail[i] < '0' || detail[i] > '9') return std::nullopt;
-    position = position * 10 + static_cast<std::size_t>(detail[i] - '0');
-  }
-  return position;
 }
 
 const std::vector<std::string> kEveryReturnedKey = {
