@@ -2,7 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -18,6 +17,7 @@
 
 namespace scim = scimgate::scim;
 
+using scimgate::testing::parseObject;
 using scimgate::testing::positionIn;
 
 namespace {
@@ -57,11 +57,6 @@ const std::string kFullUser = R"({
            "lastModified": "2011-05-13T04:42:34Z", "version": "W/\"3694e05e9dff591\"",
            "location": "https://scim.example.com/v2/Users/2819c223-7f76-453a-919d-413861904646"}
 })";
-
-Object::Ptr parseObject(const std::string& json) {
-  Poco::JSON::Parser parser;
-  return parser.parse(json).extract<Object::Ptr>();
-}
 
 Object::Ptr fullUser() { return parseObject(kFullUser); }
 
