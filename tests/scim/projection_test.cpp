@@ -2,30 +2,32 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstddef>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "projection_helpers.h"
 #include "scim/schema.h"
 #include "scim/user.h"
+#include "test_helpers.h"
 
 namespace scim = scimgate::scim;
+
+using scimgate::testing::canonicalJson;
+using scimgate::testing::kCore;
+using scimgate::testing::kEnterprise;
+using scimgate::testing::kScimgate;
+using scimgate::testing::parsed;
+using scimgate::testing::parseObject;
 
 namespace {
 
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-const std::string kCore(scim::kUserSchema);
-const std::string kEnterprise(scim::kEnterpriseUserSchema);
-const std::string kScimgate(scim::kScimgateUserSchema);
 
 // A full User as GET /Users/{id} serves it, plus a password that must never leave.
 const std::string kFullUser = R"({
@@ -56,31 +58,12 @@ const std::string kFullUser = R"({
            "location": "https://scim.example.com/v2/Users/2819c223-7f76-453a-919d-413861904646"}
 })";
 
-Object::Ptr parseObject(const std::string& json) {
-  Poco::JSON::Parser parser;
-  return parser.parse(json).extract<Object::Ptr>();
-}
-
 Object::Ptr fullUser() { return parseObject(kFullUser); }
-
-/// Poco objects keep their keys sorted, so the stringified form is canonical.
-std::string canonicalJson(const Poco::Dynamic::Var& value) {
-  std::ostringstream out;
-  Poco::JSON::Stringifier::stringify(value, out);
-  return out.str();
-}
 
 /// The canonical form of a JSON literal, to compare against. (Poco 1.11 parses only objects and
 /// arrays at the top level, so the literal is wrapped.)
 std::string canonical(const std::string& json) {
   return canonicalJson(parseObject(R"({"v": )" + json + "}")->get("v"));
-}
-
-scim::Projection parsed(const std::string& attributes, const std::string& excluded = "") {
-  auto projection = scim::parseProjection(attributes, excluded, scim::userResourceType());
-  INFO("attributes=" << attributes << " excludedAttributes=" << excluded);
-  REQUIRE(projection.ok());
-  return *projection;
 }
 
 Object::Ptr projectUser(const std::string& attributes, const std::string& excluded = "") {
@@ -107,18 +90,6 @@ std::vector<std::string> schemasOf(const Object& object) {
     schemas.push_back(array->getElement<std::string>(static_cast<unsigned>(i)));
   }
   return schemas;
-}
-
-/// The position at the end of an error detail ("... at 14"), or nullopt when there is none.
-std::optional<std::size_t> positionIn(const std::string& detail) {
-  const std::size_t marker = detail.rfind(" at ");
-  if (marker == std::string::npos || marker + 4 >= detail.size()) return std::nullopt;
-  std::size_t position = 0;
-  for (std::size_t i = marker + 4; i < detail.size(); ++i) {
-    if (detail[i] < '0' || detail[i] > '9') return std::nullopt;
-    position = position * 10 + static_cast<std::size_t>(detail[i] - '0');
-  }
-  return position;
 }
 
 const std::vector<std::string> kEveryReturnedKey = {
@@ -476,312 +447,6 @@ TEST_CASE("projection honours hand-built paths without a schema", "[scim][projec
   const Object::Ptr out = scim::project(*fullUser(), projection, scim::userResourceType());
   CHECK(keysOf(*out) == sorted({"schemas", "id", "userName", "meta"}));
   CHECK(canonicalJson(out->get("meta")) == canonical(R"({"created": "2010-01-23T04:56:22Z"})"));
-}
-
-// ---------------------------------------------------------------------------------------------
-// `returned` values the User schemas do not use (request, always and never sub-attributes).
-
-scim::AttributeDef widgetAttr(std::string name, scim::Returned returned) {
-  scim::AttributeDef def;
-  def.name = std::move(name);
-  def.returned = returned;
-  return def;
-}
-
-const std::string kWidget = "urn:example:params:scim:schemas:core:2.0:Widget";
-const std::string kWidgetExtension = "urn:example:params:scim:schemas:extension:2.0:Widget";
-
-const scim::ResourceTypeDef& widgetType() {
-  static const scim::Schema core = [] {
-    scim::Schema s;
-    s.id = kWidget;
-    s.name = "Widget";
-    s.attributes = {
-        widgetAttr("label", scim::Returned::Default), widgetAttr("secret", scim::Returned::Never),
-        widgetAttr("audit", scim::Returned::Request), widgetAttr("serial", scim::Returned::Always)};
-    scim::AttributeDef detail = widgetAttr("detail", scim::Returned::Default);
-    detail.type = scim::AttrType::Complex;
-    detail.subAttributes = {
-        widgetAttr("value", scim::Returned::Default), widgetAttr("hidden", scim::Returned::Never),
-        widgetAttr("note", scim::Returned::Request), widgetAttr("key", scim::Returned::Always)};
-    s.attributes.push_back(detail);
-    return s;
-  }();
-  static const scim::Schema extension = [] {
-    scim::Schema s;
-    s.id = kWidgetExtension;
-    s.name = "WidgetExtension";
-    s.attributes = {widgetAttr("cost", scim::Returned::Request)};
-    return s;
-  }();
-  static const scim::ResourceTypeDef type = [] {
-    scim::ResourceTypeDef t;
-    t.id = "Widget";
-    t.endpoint = "/Widgets";
-    t.core = &core;
-    t.extensions = {&extension};
-    return t;
-  }();
-  return type;
-}
-
-const std::string kWidgetJson = R"({
-  "schemas": ["urn:example:params:scim:schemas:core:2.0:Widget",
-              "urn:example:params:scim:schemas:extension:2.0:Widget"],
-  "id": "w1", "label": "Left", "secret": "s3cr3t", "audit": "a-trail", "serial": "SN-1",
-  "detail": {"value": "v", "hidden": "h", "note": "n", "key": "k"},
-  "urn:example:params:scim:schemas:extension:2.0:Widget": {"cost": 12}
-})";
-
-struct WidgetCase {
-  std::string what;
-  std::string attributes;
-  std::string excluded;
-  std::string expected;  // the whole output, without `schemas` unless it has extensions
-};
-
-const std::vector<WidgetCase> kWidgetCases = {
-    {"the default set leaves out never and request attributes and sub-attributes", "", "",
-     R"({"id": "w1", "label": "Left", "serial": "SN-1", "detail": {"value": "v", "key": "k"}})"},
-    {"naming a default attribute keeps the always ones", "label", "",
-     R"({"id": "w1", "label": "Left", "serial": "SN-1"})"},
-    {"a request attribute is returned when named", "audit", "",
-     R"({"id": "w1", "audit": "a-trail", "serial": "SN-1"})"},
-    {"a never attribute is not returned when named", "secret", "",
-     R"({"id": "w1", "serial": "SN-1"})"},
-    {"naming a complex attribute returns its request sub-attributes but not never ones", "detail",
-     "", R"({"id": "w1", "serial": "SN-1", "detail": {"value": "v", "note": "n", "key": "k"}})"},
-    {"naming a request sub-attribute keeps it and the always ones", "detail.note", "",
-     R"({"id": "w1", "serial": "SN-1", "detail": {"note": "n", "key": "k"}})"},
-    {"naming a never sub-attribute keeps only the always ones", "detail.hidden", "",
-     R"({"id": "w1", "serial": "SN-1", "detail": {"key": "k"}})"},
-    {"excluding an always attribute has no effect", "", "serial",
-     R"({"id": "w1", "label": "Left", "serial": "SN-1", "detail": {"value": "v", "key": "k"}})"},
-    {"excluding an always sub-attribute has no effect", "", "detail.key",
-     R"({"id": "w1", "label": "Left", "serial": "SN-1", "detail": {"value": "v", "key": "k"}})"},
-    {"excluding a default sub-attribute keeps the always one", "", "detail.value",
-     R"({"id": "w1", "label": "Left", "serial": "SN-1", "detail": {"key": "k"}})"},
-    {"a request extension attribute is returned when named", kWidgetExtension + ":cost", "",
-     R"({"schemas": ["urn:example:params:scim:schemas:core:2.0:Widget",
-                     "urn:example:params:scim:schemas:extension:2.0:Widget"],
-         "id": "w1", "serial": "SN-1",
-         "urn:example:params:scim:schemas:extension:2.0:Widget": {"cost": 12}})"},
-    {"naming a whole extension returns its request attributes", kWidgetExtension, "",
-     R"({"schemas": ["urn:example:params:scim:schemas:core:2.0:Widget",
-                     "urn:example:params:scim:schemas:extension:2.0:Widget"],
-         "id": "w1", "serial": "SN-1",
-         "urn:example:params:scim:schemas:extension:2.0:Widget": {"cost": 12}})"},
-};
-
-TEST_CASE("projection follows every `returned` value of the schema", "[scim][projection]") {
-  for (const auto& c : kWidgetCases) {
-    SECTION(c.what) {
-      auto projection = scim::parseProjection(c.attributes, c.excluded, widgetType());
-      REQUIRE(projection.ok());
-      const Object::Ptr out = scim::project(*parseObject(kWidgetJson), *projection, widgetType());
-      Object::Ptr expected = parseObject(c.expected);
-      if (!expected->has("schemas")) {
-        Array::Ptr coreOnly = new Array;
-        coreOnly->add(kWidget);
-        expected->set("schemas", coreOnly);
-      }
-      CHECK(canonicalJson(out) == canonicalJson(expected));
-    }
-  }
-}
-
-TEST_CASE("neededAttributes follows every `returned` value of the schema", "[scim][projection]") {
-  const auto neededFor = [](const std::string& attributes) {
-    auto projection = scim::parseProjection(attributes, "", widgetType());
-    REQUIRE(projection.ok());
-    return scim::neededAttributes(*projection, widgetType());
-  };
-  SECTION("the default set has no never or request attributes") {
-    CHECK(neededFor("") ==
-          std::vector<std::string>{"id", "externalId", "meta", "label", "serial", "detail"});
-  }
-  SECTION("a named request attribute is needed") {
-    CHECK(neededFor("audit") == std::vector<std::string>{"id", "audit", "serial"});
-  }
-  SECTION("a named request extension attribute is needed") {
-    CHECK(neededFor(kWidgetExtension) ==
-          std::vector<std::string>{"id", "serial", kWidgetExtension + ":cost"});
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing.
-
-struct ResolveCase {
-  std::string item;
-  scim::AttrPath expected;
-};
-
-const std::vector<ResolveCase> kResolveCases = {
-    {"userName", {kCore, "userName", ""}},
-    {"USERNAME", {kCore, "userName", ""}},
-    {"Name.GivenName", {kCore, "name", "givenName"}},
-    {"emails.VALUE", {kCore, "emails", "value"}},
-    {kCore + ":userName", {kCore, "userName", ""}},
-    {"ID", {"", "id", ""}},
-    {"externalid", {"", "externalId", ""}},
-    {"meta.CREATED", {"", "meta", "created"}},
-    {"meta.resourcetype", {"", "meta", "resourceType"}},
-    {kCore + ":meta", {"", "meta", ""}},
-    {"Schemas", {"", "schemas", ""}},
-    {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:user", {kEnterprise, "", ""}},
-    {kScimgate, {kScimgate, "", ""}},
-    {kEnterprise + ":EMPLOYEENUMBER", {kEnterprise, "employeeNumber", ""}},
-    {kEnterprise + ":manager.value", {kEnterprise, "manager", "value"}},
-    {kScimgate + ":mfa.totp", {kScimgate, "mfa", "totp"}},
-    {"groups.$ref", {kCore, "groups", "$ref"}},
-    {R"(emails[type eq "work"])", {kCore, "emails", ""}},
-    {R"(emails[type eq "work" and primary eq true].Value)", {kCore, "emails", "value"}},
-    {"password", {kCore, "password", ""}},
-};
-
-TEST_CASE("parseProjection resolves names to the schema's spelling", "[scim][projection]") {
-  for (const auto& c : kResolveCases) {
-    SECTION(c.item) {
-      const scim::Projection projection = parsed(c.item);
-      REQUIRE(projection.attributes.size() == 1);
-      const scim::AttrPath& path = projection.attributes.front();
-      CHECK(path.schema == c.expected.schema);
-      CHECK(path.attribute == c.expected.attribute);
-      CHECK(path.subAttribute == c.expected.subAttribute);
-      CHECK(projection.excluded.empty());
-    }
-  }
-}
-
-TEST_CASE("parseProjection fills excluded only when attributes names nothing",
-          "[scim][projection]") {
-  SECTION("excludedAttributes alone") {
-    const scim::Projection projection = parsed("", "emails, meta");
-    CHECK(projection.attributes.empty());
-    CHECK(projection.excluded.size() == 2);
-    CHECK_FALSE(projection.empty());
-  }
-  SECTION("both given: attributes wins") {
-    const scim::Projection projection = parsed("userName", "emails");
-    CHECK(projection.attributes.size() == 1);
-    CHECK(projection.excluded.empty());
-  }
-  SECTION("neither given") { CHECK(parsed("", "").empty()); }
-  SECTION("only unknown names") { CHECK(parsed("foo, bar", "baz").empty()); }
-}
-
-struct BadCase {
-  std::string what;
-  std::string attributes;
-  std::string excluded;
-  std::string parameter;  // named in the detail
-  std::size_t position;
-};
-
-const std::vector<BadCase> kBadCases = {
-    {"a character outside ATTRNAME", "userName, na!me", "", "attributes", 12},
-    {"a space inside a name", "user Name", "", "attributes", 5},
-    {"a name starting with a digit", "2fa", "", "attributes", 0},
-    {"two dots", "name.givenName.x", "", "attributes", 14},
-    {"an unclosed value filter", R"(emails[type eq "work")", "", "attributes", 21},
-    {"a broken value filter", "emails[type zz 1]", "", "attributes", 12},
-    {"a trailing colon", kEnterprise + ":", "", "attributes", 59},
-    {"a bad excluded list", "", "meta,@", "excludedAttributes", 5},
-    {"a bad excluded list even when attributes wins", "userName", "a;b", "excludedAttributes", 1},
-};
-
-TEST_CASE("parseProjection rejects items that are not attribute paths", "[scim][projection]") {
-  for (const auto& c : kBadCases) {
-    SECTION(c.what) {
-      auto projection = scim::parseProjection(c.attributes, c.excluded, scim::userResourceType());
-      REQUIRE_FALSE(projection.ok());
-      const scim::Error& error = projection.error();
-      INFO(error.detail);
-      CHECK(error.kind == scim::ErrorKind::InvalidValue);
-      CHECK(error.detail.rfind("invalid " + c.parameter + ": ", 0) == 0);
-      CHECK(positionIn(error.detail) == c.position);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// neededAttributes
-
-std::vector<std::string> needed(const std::string& attributes, const std::string& excluded = "") {
-  return scim::neededAttributes(parsed(attributes, excluded), scim::userResourceType());
-}
-
-std::vector<std::string> everyDefaultAttribute() {
-  std::vector<std::string> all = {"id", "externalId", "meta"};
-  for (const auto& def : scim::userSchema().attributes) {
-    if (def.returned != scim::Returned::Never) all.push_back(def.name);
-  }
-  for (const auto* ext : scim::userResourceType().extensions) {
-    for (const auto& def : ext->attributes) all.push_back(ext->id + ":" + def.name);
-  }
-  return all;
-}
-
-std::vector<std::string> withoutNames(std::vector<std::string> names,
-                                      const std::vector<std::string>& removed) {
-  names.erase(std::remove_if(names.begin(), names.end(),
-                             [&](const std::string& n) {
-                               return std::find(removed.begin(), removed.end(), n) != removed.end();
-                             }),
-              names.end());
-  return names;
-}
-
-TEST_CASE("neededAttributes lists what the projection can return", "[scim][projection]") {
-  SECTION("an empty projection needs every default and always attribute") {
-    const auto all = needed("");
-    CHECK(all == everyDefaultAttribute());
-    CHECK(std::find(all.begin(), all.end(), "userName") != all.end());
-    CHECK(std::find(all.begin(), all.end(), kEnterprise + ":employeeNumber") != all.end());
-    CHECK(std::find(all.begin(), all.end(), "password") == all.end());
-    CHECK(std::find(all.begin(), all.end(), "schemas") == all.end());
-  }
-  SECTION("attributes=userName needs id and userName") {
-    CHECK(needed("userName") == std::vector<std::string>{"id", "userName"});
-  }
-  SECTION("a sub-attribute needs its attribute") {
-    CHECK(needed("name.givenName") == std::vector<std::string>{"id", "name"});
-  }
-  SECTION("a meta sub-attribute needs meta") {
-    CHECK(needed("meta.created") == std::vector<std::string>{"id", "meta"});
-  }
-  SECTION("an extension attribute") {
-    CHECK(needed(kEnterprise + ":manager.value") ==
-          std::vector<std::string>{"id", kEnterprise + ":manager"});
-  }
-  SECTION("a whole extension needs each of its attributes") {
-    std::vector<std::string> expected = {"id"};
-    for (const auto& def : scim::enterpriseUserSchema().attributes) {
-      expected.push_back(kEnterprise + ":" + def.name);
-    }
-    CHECK(needed(kEnterprise) == expected);
-  }
-  SECTION("the Entra quirk needs the attribute") {
-    CHECK(needed(R"(emails[type eq "work"])") == std::vector<std::string>{"id", "emails"});
-  }
-  SECTION("password is never needed") {
-    CHECK(needed("password") == std::vector<std::string>{"id"});
-  }
-  SECTION("excluded attributes are not needed") {
-    CHECK(needed("", "emails,meta," + kScimgate) ==
-          withoutNames(everyDefaultAttribute(),
-                       {"emails", "meta", kScimgate + ":status", kScimgate + ":skills",
-                        kScimgate + ":emailPreferences", kScimgate + ":accounts",
-                        kScimgate + ":queues", kScimgate + ":mfa"}));
-  }
-  SECTION("excluding id still needs id") { CHECK(needed("", "id") == everyDefaultAttribute()); }
-  SECTION("excluding a sub-attribute still needs its attribute") {
-    CHECK(needed("", "name.givenName") == everyDefaultAttribute());
-  }
-  SECTION("attributes wins over excludedAttributes") {
-    CHECK(needed("userName", "userName") == std::vector<std::string>{"id", "userName"});
-  }
 }
 
 }  // namespace
