@@ -69,7 +69,8 @@ class Directory {
   /// The id of the user with this userName and password, checked by binding to the directory as
   /// that user, so the directory's own lockout and the deactivation lock apply. An unknown user, a
   /// wrong password and a locked account are the same Unauthorized.
-  virtual Result<std::string> verifyPassword(std::string_view userName, std::string_view password) = 0;
+  virtual Result<std::string> verifyPassword(std::string_view userName,
+                                             std::string_view password) = 0;
   /// Sets the password of the user with this id (Password Modify, RFC 3062) as the gateway's
   /// service account: an administrator's reset, which the directory's own policy lets through.
   virtual Result<void> setPassword(std::string_view id, std::string_view password) = 0;

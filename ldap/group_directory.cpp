@@ -31,10 +31,14 @@ struct Containers {
   std::string groups, roles, queues, accounts;
   const std::string& of(GroupKind kind) const {
     switch (kind) {
-      case GroupKind::Group: return groups;
-      case GroupKind::Role: return roles;
-      case GroupKind::Queue: return queues;
-      case GroupKind::Account: return accounts;
+      case GroupKind::Group:
+        return groups;
+      case GroupKind::Role:
+        return roles;
+      case GroupKind::Queue:
+        return queues;
+      case GroupKind::Account:
+        return accounts;
     }
     return groups;
   }
@@ -132,9 +136,10 @@ class LdapGroupDirectory final : public GroupDirectory {
     std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>> mods;
     const std::string externalId = group.externalId.value_or("");
     if (externalId != firstOf(entry->attributes, "scimgateExternalId")) {
-      mods.push_back({LDAP_MOD_REPLACE, {"scimgateExternalId",
-                                         externalId.empty() ? std::vector<std::string>{}
-                                                            : std::vector<std::string>{externalId}}});
+      mods.push_back(
+          {LDAP_MOD_REPLACE,
+           {"scimgateExternalId", externalId.empty() ? std::vector<std::string>{}
+                                                     : std::vector<std::string>{externalId}}});
     }
     std::optional<MemberDiff> scopedChange;
     if (group.members && scope != nullptr) {
@@ -162,7 +167,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
     }
     if (scopedChange && !scopedChange->addDns.empty()) {
-      if (auto added = addMembers(dn, scopedChange->addDns, true, write); !added) return added.error();
+      if (auto added = addMembers(dn, scopedChange->addDns, true, write); !added)
+        return added.error();
     }
     if (scopedChange && !scopedChange->removeDns.empty()) {
       if (auto removed = removeMembers(dn, scopedChange->removeDns, write); !removed) {
@@ -229,8 +235,8 @@ class LdapGroupDirectory final : public GroupDirectory {
   // members to add and remove; then one modify per direction, which returns the group as it left
   // it (Post-Read): no failed modify, no second lookup and no read after the write.
   Result<GroupView> changeMembers(std::string_view id, const std::vector<std::string>& add,
-                                  const std::vector<std::string>& remove,
-                                  std::string_view ifMatch, const AccountScope* scope,
+                                  const std::vector<std::string>& remove, std::string_view ifMatch,
+                                  const AccountScope* scope,
                                   const BeforeWrite& beforeWrite) override {
     auto filters = scopeFilters(scope);
     if (!filters) return filters.error();
@@ -277,8 +283,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     }
     // Groups that say their kind and are not accounts, and the caller's own accounts. A group
     // without a kind (made outside the gateway) is not shown: its kind cannot be told by a filter.
-    filters.groups =
-        "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
+    filters.groups = "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
     std::string members = "(&(objectClass=groupOfNames)" + filters.groups + ")";
     if (!accountIds.empty()) {
       auto accounts = search(containers_.accounts, LDAP_SCOPE_SUBTREE,
@@ -347,12 +352,12 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
   std::vector<std::string> groupAttributes() const {
-    return {"cn", "scimgateExternalId", "scimgateGroupKind", "entryUUID", "entryCSN",
-            "createTimestamp", "modifyTimestamp"};
+    return {"cn",       "scimgateExternalId", "scimgateGroupKind", "entryUUID",
+            "entryCSN", "createTimestamp",    "modifyTimestamp"};
   }
 
-  Result<std::vector<RawEntry>> search(const std::string& base, int scope, const std::string& filter,
-                                       bool sizeOne) {
+  Result<std::vector<RawEntry>> search(const std::string& base, int scope,
+                                       const std::string& filter, bool sizeOne) {
     return search(base, scope, filter, sizeOne, groupAttributes(), "");
   }
 
@@ -363,36 +368,37 @@ class LdapGroupDirectory final : public GroupDirectory {
                                        const std::string& filter, bool sizeOne,
                                        const std::vector<std::string>& attributes,
                                        const std::string& valuesFilter) {
-    return withConnection<std::vector<RawEntry>>(true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
-      CStrings attrs(attributes);
-      ControlPtr values;
-      if (!valuesFilter.empty()) {
-        auto made = valuesReturnControl(valuesFilter);
-        if (!made) return made.error();
-        values = std::move(*made);
-      }
-      LDAPControl* controls[] = {values.get(), nullptr};
-      LDAPMessage* raw = nullptr;
-      const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
-                                       values ? controls : nullptr, nullptr, nullptr,
-                                       sizeOne ? 2 : 0, &raw);
-      MessagePtr result(raw);
-      if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
-      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching groups");
-      std::vector<RawEntry> entries;
-      for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-        entries.push_back(readEntry(ld, e));
-      }
-      return entries;
-    });
+    return withConnection<std::vector<RawEntry>>(
+        true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
+          CStrings attrs(attributes);
+          ControlPtr values;
+          if (!valuesFilter.empty()) {
+            auto made = valuesReturnControl(valuesFilter);
+            if (!made) return made.error();
+            values = std::move(*made);
+          }
+          LDAPControl* controls[] = {values.get(), nullptr};
+          LDAPMessage* raw = nullptr;
+          const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
+                                           values ? controls : nullptr, nullptr, nullptr,
+                                           sizeOne ? 2 : 0, &raw);
+          MessagePtr result(raw);
+          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
+          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching groups");
+          std::vector<RawEntry> entries;
+          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+            entries.push_back(readEntry(ld, e));
+          }
+          return entries;
+        });
   }
 
   static Result<ControlPtr> valuesReturnControl(const std::string& valuesFilter) {
     BerElement* ber = ber_alloc_t(LBER_USE_DER);
     if (ber == nullptr) return makeError(ErrorKind::Internal, "out of memory");
     berval value{0, nullptr};
-    const bool ok = ldap_put_vrFilter(ber, valuesFilter.c_str()) != -1 &&
-                    ber_flatten2(ber, &value, 1) != -1;
+    const bool ok =
+        ldap_put_vrFilter(ber, valuesFilter.c_str()) != -1 && ber_flatten2(ber, &value, 1) != -1;
     ber_free(ber, 1);
     if (!ok) return makeError(ErrorKind::Internal, "cannot encode the values return filter");
     LDAPControl* control = nullptr;
@@ -404,11 +410,12 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // `visible`: an LDAP filter the group must also match ("" = any); else it is NotFound.
   Result<RawEntry> findEntry(std::string_view id, const std::string& visible = "") {
-    const auto notFound = makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
+    const auto notFound =
+        makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
     if (!isUuid(id)) return notFound;
     auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE,
-                          std::string("(&") + kGroupFilter + "(entryUUID=" +
-                              escapeFilterValue(id) + ")" + visible + ")",
+                          std::string("(&") + kGroupFilter + "(entryUUID=" + escapeFilterValue(id) +
+                              ")" + visible + ")",
                           true);
     if (!entries) return entries.error();
     if (entries->empty()) return notFound;
@@ -431,9 +438,9 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // What changeMembers needs, in one search (or one per 200 ids): the group with its attributes
   // and, for an add, through a ValuesReturnFilter, its placeholder value if it has one (never
-  // its other member values), plus the users and groups to add and remove. NotFound as findEntry; a member
-  // to add that is unknown is `invalid` (InvalidValue) in the result; unknown ids to remove are
-  // skipped.
+  // its other member values), plus the users and groups to add and remove. NotFound as findEntry; a
+  // member to add that is unknown is `invalid` (InvalidValue) in the result; unknown ids to remove
+  // are skipped.
   Result<MemberChangeTarget> findForMemberChange(std::string_view id,
                                                  const std::vector<std::string>& add,
                                                  const std::vector<std::string>& remove,
@@ -505,8 +512,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       auto it = dnById.find(member);
       if (it == dnById.end()) {
         if (!target.invalid) {
-          target.invalid = scim::Error{ErrorKind::InvalidValue,
-                                       "no user or group has the id '" + member + "'"};
+          target.invalid =
+              scim::Error{ErrorKind::InvalidValue, "no user or group has the id '" + member + "'"};
         }
         continue;
       }
@@ -623,8 +630,9 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto result = modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, write);
     if (result) return result;
     if (lastCode_ == LDAP_OBJECT_CLASS_VIOLATION) {
-      return modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
-                    write);
+      return modify(
+          dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
+          write);
     }
     if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE || dns.size() == 1) {
       return lastCode_ == LDAP_NO_SUCH_ATTRIBUTE ? Result<void>() : result;
@@ -802,7 +810,8 @@ class LdapGroupDirectory final : public GroupDirectory {
                                    &raw);
             MessagePtr result(raw);
             if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "reading members");
-            for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+            for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e;
+                 e = ldap_next_entry(ld, e)) {
               RawEntry member = readEntry(ld, e);
               scim::GroupMember m;
               m.value = firstOf(member.attributes, "entryUUID");
@@ -810,15 +819,18 @@ class LdapGroupDirectory final : public GroupDirectory {
               if (m.display.empty()) m.display = firstOf(member.attributes, "cn");
               bool isGroup = false;
               if (auto it = member.attributes.find("objectClass"); it != member.attributes.end()) {
-                for (const auto& oc : it->second) isGroup = isGroup || scim::equalsIgnoreCase(oc, "groupOfNames");
+                for (const auto& oc : it->second)
+                  isGroup = isGroup || scim::equalsIgnoreCase(oc, "groupOfNames");
               }
               m.type = isGroup ? "Group" : "User";
               members.push_back(std::move(m));
             }
             LDAPControl** responseControls = nullptr;
             int code = LDAP_SUCCESS;
-            ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls, 0);
-            LDAPControl* response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, responseControls, nullptr);
+            ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls,
+                              0);
+            LDAPControl* response =
+                ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, responseControls, nullptr);
             ber_int_t estimate = 0;
             berval next{0, nullptr};
             if (response != nullptr &&
@@ -833,7 +845,8 @@ class LdapGroupDirectory final : public GroupDirectory {
         });
   }
 
-  Result<GroupView> toView(const RawEntry& entry, bool withMembers, const std::string& visible = "") {
+  Result<GroupView> toView(const RawEntry& entry, bool withMembers,
+                           const std::string& visible = "") {
     GroupView view;
     view.id = firstOf(entry.attributes, "entryUUID");
     view.displayName = firstOf(entry.attributes, "cn");
@@ -863,7 +876,8 @@ class LdapGroupDirectory final : public GroupDirectory {
   // The LDAP sort key for a SCIM attribute of a Group.
   static Result<SortKey> sortKeyFor(const scim::AttrPath& path) {
     const std::string dotted = path.dotted();
-    if (scim::equalsIgnoreCase(dotted, "displayName")) return SortKey{"cn", "caseIgnoreOrderingMatch"};
+    if (scim::equalsIgnoreCase(dotted, "displayName"))
+      return SortKey{"cn", "caseIgnoreOrderingMatch"};
     if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
     if (scim::equalsIgnoreCase(dotted, "externalId")) {
       return SortKey{"scimgateExternalId", "caseExactOrderingMatch"};
@@ -881,8 +895,8 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // `visible`: the caller's member scope; a member outside it is a member of no group to it.
   Result<std::string> toLdapFilter(const scim::Filter& filter, const std::string& visible) {
-    return translateFilter(
-        filter, [&](const scim::Filter& node) { return leafFilter(node, visible); });
+    return translateFilter(filter,
+                           [&](const scim::Filter& node) { return leafFilter(node, visible); });
   }
 
   Result<std::string> leafFilter(const scim::Filter& filter, const std::string& visible) {
@@ -890,7 +904,8 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (filter.kind == Kind::ValuePath) {
       // members[value eq "id"] reads as members.value eq "id".
       const scim::Filter& inner = *filter.left;
-      if (!scim::equalsIgnoreCase(filter.path.attribute, "members") || inner.kind != Kind::Compare) {
+      if (!scim::equalsIgnoreCase(filter.path.attribute, "members") ||
+          inner.kind != Kind::Compare) {
         return makeError(ErrorKind::InvalidFilter,
                          "groups support the value filter members[value eq \"id\"] only");
       }
@@ -911,7 +926,8 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (attr.empty()) {
       return makeError(ErrorKind::InvalidFilter,
                        "groups can be filtered by displayName, externalId, id, kind, "
-                       "meta.created, meta.lastModified or members.value, not '" + path + "'");
+                       "meta.created, meta.lastModified or members.value, not '" +
+                           path + "'");
     }
     return compareFilter(filter, attr, isTime);
   }

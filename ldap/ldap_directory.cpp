@@ -164,8 +164,10 @@ class LdapDirectory final : public Directory {
     // Every attribute the mapping owns is replaced (or removed) when its values changed.
     std::set<std::string, AttrNameLess> managed;
     for (const auto& name : mapping_.readAttributes()) managed.insert(name);
-    for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute}) managed.insert(name);
-    for (const char* name : {"entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "uid"}) {
+    for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute})
+      managed.insert(name);
+    for (const char* name :
+         {"entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "uid"}) {
       managed.erase(name);
     }
     if (wanted.count("pwdAccountLockedTime")) managed.insert("pwdAccountLockedTime");
@@ -292,9 +294,8 @@ class LdapDirectory final : public Directory {
       if (!chosen) return chosen.error();
       key = *chosen;
     }
-    return withConnection<UserPage>(true, [&](LDAP* ld) -> Result<UserPage> {
-      return searchPage(ld, filter, key, query);
-    });
+    return withConnection<UserPage>(
+        true, [&](LDAP* ld) -> Result<UserPage> { return searchPage(ld, filter, key, query); });
   }
 
   // Whether every path of the filter names an attribute the User schemas define (and may be
@@ -377,12 +378,14 @@ class LdapDirectory final : public Directory {
   // The first string value at a path, for sorting in memory (multi-valued: the primary value).
   static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path) {
     Poco::JSON::Object::Ptr container = new Poco::JSON::Object(resource);
-    if (!path.schema.empty() && resource.has(path.schema)) container = resource.getObject(path.schema);
+    if (!path.schema.empty() && resource.has(path.schema))
+      container = resource.getObject(path.schema);
     for (const auto& [key, value] : *container) {
       if (!scim::equalsIgnoreCase(key, path.attribute)) continue;
       if (value.isString()) return value.extract<std::string>();
       Poco::JSON::Object::Ptr object;
-      if (value.type() == typeid(Poco::JSON::Object::Ptr)) object = value.extract<Poco::JSON::Object::Ptr>();
+      if (value.type() == typeid(Poco::JSON::Object::Ptr))
+        object = value.extract<Poco::JSON::Object::Ptr>();
       if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
         auto array = value.extract<Poco::JSON::Array::Ptr>();
         if (array->size() > 0 && array->get(0).type() == typeid(Poco::JSON::Object::Ptr)) {
@@ -419,8 +422,9 @@ class LdapDirectory final : public Directory {
                                      std::string_view password) override {
     const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
     const int rc = pool_.bindAs(dn, std::string(password));
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INVALID_DN_SYNTAX ||
-        rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_INAPPROPRIATE_AUTH) {
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
+        rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_UNWILLING_TO_PERFORM ||
+        rc == LDAP_INAPPROPRIATE_AUTH) {
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
     if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the password");
@@ -448,8 +452,8 @@ class LdapDirectory final : public Directory {
       return code;
     });
     if (rc == LDAP_SUCCESS) return {};
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INVALID_DN_SYNTAX ||
-        rc == LDAP_INAPPROPRIATE_AUTH) {
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
+        rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_INAPPROPRIATE_AUTH) {
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
     if (rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_UNWILLING_TO_PERFORM) {
@@ -457,7 +461,8 @@ class LdapDirectory final : public Directory {
                        "the directory rejected the password" + (why.empty() ? "" : ": " + why));
     }
     if (rc == LDAP_INSUFFICIENT_ACCESS) {
-      return makeError(ErrorKind::Forbidden, "the directory does not let this user change its password");
+      return makeError(ErrorKind::Forbidden,
+                       "the directory does not let this user change its password");
     }
     return errorFromLdap(rc, "changing the password");
   }
@@ -475,8 +480,8 @@ class LdapDirectory final : public Directory {
 
   Result<std::size_t> countActiveInRole(std::string_view role) override {
     const std::string group = makeRdn("cn", std::string(role)) + "," + rolesDn();
-    const std::string filter = std::string("(&") + kUserFilter + "(memberOf=" +
-                               escapeFilterValue(group) + ")(!(" + kStatusAttribute +
+    const std::string filter = std::string("(&") + kUserFilter +
+                               "(memberOf=" + escapeFilterValue(group) + ")(!(" + kStatusAttribute +
                                "=inactive)))";
     return withConnection<std::size_t>(true, [&](LDAP* ld) -> Result<std::size_t> {
       CStrings attrs({LDAP_NO_ATTRS});
@@ -507,8 +512,9 @@ class LdapDirectory final : public Directory {
     if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
     const std::string attr = mapping_.ldapAttributeFor(path);
     if (attr.empty()) {
-      return makeError(ErrorKind::InvalidValue,
-                       "cannot sort by '" + dotted + "': it is unknown or not kept in the directory");
+      return makeError(
+          ErrorKind::InvalidValue,
+          "cannot sort by '" + dotted + "': it is unknown or not kept in the directory");
     }
     const bool exact = scim::equalsIgnoreCase(attr, "scimgateExternalId") ||
                        scim::equalsIgnoreCase(attr, "scimgateProfileUrl");
@@ -560,8 +566,9 @@ class LdapDirectory final : public Directory {
           CStrings attrs({LDAP_NO_ATTRS});
           LDAPMessage* raw = nullptr;
           const std::string filter = "(member=" + escapeFilterValue(userDn) + ")";
-          const int rc = ldap_search_ext_s(ld, queuesDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                           attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
+          const int rc =
+              ldap_search_ext_s(ld, queuesDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
           MessagePtr result(raw);
           if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<std::string>{};
           if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the user's queues");
@@ -665,9 +672,9 @@ class LdapDirectory final : public Directory {
         true, [&](LDAP* ld) -> Result<std::map<std::string, std::string>> {
           CStrings attrs({"entryUUID"});
           LDAPMessage* raw = nullptr;
-          const int rc = ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE,
-                                           filter.c_str(), attrs.get(), 0, nullptr, nullptr,
-                                           nullptr, 0, &raw);
+          const int rc =
+              ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
           MessagePtr result(raw);
           std::map<std::string, std::string> byId;
           if (rc == LDAP_NO_SUCH_OBJECT) return byId;
@@ -708,7 +715,8 @@ class LdapDirectory final : public Directory {
     if (!found) return found.error();
     for (const auto& id : ids) {
       auto it = found->find(lower(id));
-      if (it == found->end()) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
+      if (it == found->end())
+        return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
       dns.insert(it->second);
     }
     return std::optional<DnSet>{std::move(dns)};
@@ -771,7 +779,8 @@ class LdapDirectory final : public Directory {
     const auto& failStep = pool_.settings().failStep;
     if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
     int rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}});
-    if (rc == LDAP_NO_SUCH_ATTRIBUTE) rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
+    if (rc == LDAP_NO_SUCH_ATTRIBUTE)
+      rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
     return rc == LDAP_TYPE_OR_VALUE_EXISTS ? LDAP_SUCCESS : rc;
   }
 
@@ -794,8 +803,8 @@ class LdapDirectory final : public Directory {
       auto controls = writeControls(ld, csn, assertion);
       if (!controls) return controls.error();
       // Renaming keeps the entry (and its entryUUID, the SCIM id); the old uid value goes.
-      const int rc = ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(),
-                                   nullptr);
+      const int rc =
+          ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(), nullptr);
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "userName '" + newUid + "' is taken");
       }
@@ -804,9 +813,10 @@ class LdapDirectory final : public Directory {
     });
   }
 
-  Result<void> modifyEntry(const std::string& dn,
-                           const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
-                           const std::string& csn, std::optional<Attributes>* postRead) {
+  Result<void> modifyEntry(
+      const std::string& dn,
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
+      const std::string& csn, std::optional<Attributes>* postRead) {
     return withConnection(false, [&](LDAP* ld) -> Result<void> {
       std::vector<Change> list;
       for (const auto& [name, values] : changes) list.push_back({LDAP_MOD_REPLACE, name, values});
@@ -852,9 +862,8 @@ class LdapDirectory final : public Directory {
                                            nullptr, nullptr, nullptr, sizeLimit, &raw);
           MessagePtr result(raw);
           if (rc == LDAP_SIZELIMIT_EXCEEDED) {
-            return makeError(ErrorKind::TooMany,
-                             "more than " + std::to_string(sizeLimit) +
-                                 " users match; narrow the filter");
+            return makeError(ErrorKind::TooMany, "more than " + std::to_string(sizeLimit) +
+                                                     " users match; narrow the filter");
           }
           if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
           if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching users");
@@ -868,12 +877,14 @@ class LdapDirectory final : public Directory {
   }
 
   Result<RawEntry> findEntry(std::string_view id) {
-    if (!isUuid(id)) return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+    if (!isUuid(id))
+      return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
     const std::string filter =
         std::string("(&") + kUserFilter + "(entryUUID=" + escapeFilterValue(id) + "))";
     auto entries = search(peopleDn(), LDAP_SCOPE_SUBTREE, filter, 2);
     if (!entries) return entries.error();
-    if (entries->empty()) return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+    if (entries->empty())
+      return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
     return std::move(entries->front());
   }
 
@@ -905,9 +916,8 @@ class LdapDirectory final : public Directory {
   // A user as SCIM sees it, with its memberships (groups, roles, queues, accounts) read on a
   // connection of its own.
   Result<scim::User> toUser(const RawEntry& entry) {
-    return withConnection<scim::User>(true, [&](LDAP* ld) -> Result<scim::User> {
-      return toUsers(ld, {entry}).front();
-    });
+    return withConnection<scim::User>(
+        true, [&](LDAP* ld) -> Result<scim::User> { return toUsers(ld, {entry}).front(); });
   }
 
   // Users with their memberships: the groups' DNs come from memberOf (memberof overlay); one
@@ -926,9 +936,9 @@ class LdapDirectory final : public Directory {
       filter += ")";
       CStrings attrs({"entryUUID", "cn", "scimgateGroupKind"});
       LDAPMessage* raw = nullptr;
-      const int rc = ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE,
-                                       filter.c_str(), attrs.get(), 0, nullptr, nullptr, nullptr,
-                                       0, &raw);
+      const int rc =
+          ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                            attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
       MessagePtr result(raw);
       if (rc == LDAP_SUCCESS) {
         for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
@@ -965,7 +975,8 @@ class LdapDirectory final : public Directory {
           if (kind == "queue" || kind == "account") {
             key = kind == "queue" ? "queues" : "accounts";
             const std::string ext(scim::kScimgateUserSchema);
-            if (!user.attributes->has(ext)) user.attributes->set(ext, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+            if (!user.attributes->has(ext))
+              user.attributes->set(ext, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
             target = user.attributes->getObject(ext);
           } else {
             value->set("type", "direct");

@@ -1,16 +1,17 @@
 // The libldap Directory against a real slapd (started by the CTest fixture).
+#include "ldap/directory.h"
+
 #include <Poco/JSON/Array.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <thread>
 
-#include "ldap/directory.h"
 #include "ldap/escape.h"
 #include "ldap/group_directory.h"
 #include "scim/filter.h"
@@ -59,8 +60,8 @@ std::string lowered(std::string text) {
 // Every value of the group entry's member attribute as it is in the directory, the empty
 // placeholder included, lower-cased and sorted.
 std::vector<std::string> rawMembers(const std::string& groupId) {
-  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")",
-                            {"member"});
+  auto entries =
+      ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")", {"member"});
   REQUIRE(entries.size() == 1);
   std::vector<std::string> values;
   for (const auto& [name, list] : entries.front().attributes) {
@@ -89,7 +90,8 @@ TEST_CASE("a created user lands in the directory with the mapped attributes", "[
   CHECK(created->meta.version.rfind("W/\"", 0) == 0);
   CHECK_FALSE(created->meta.created.empty());
 
-  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
+  auto entries =
+      ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
   REQUIRE(entries.size() == 1);
   const auto& entry = entries.front();
   CHECK(entry.dn == "uid=" + name + "," + peopleDn());
@@ -123,14 +125,14 @@ TEST_CASE("a userName full of DN-special characters round-trips exactly", "[ldap
   int n = 0;
   for (const auto& name : names) {
     CAPTURE(name);
-    auto created = dir->createUser(makeUser(name, "dn" + std::to_string(n++) + suffix + "@example.com"),
-                                   std::nullopt);
+    auto created = dir->createUser(
+        makeUser(name, "dn" + std::to_string(n++) + suffix + "@example.com"), std::nullopt);
     REQUIRE(created.ok());
     auto found = dir->findUser(created->id);
     REQUIRE(found.ok());
     CHECK(found->attributes->getValue<std::string>("userName") == name);
-    auto entries = ldapSearch(fixtureSlapd(), peopleDn(),
-                              "(entryUUID=" + created->id + ")", {"uid"});
+    auto entries =
+        ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + created->id + ")", {"uid"});
     REQUIRE(entries.size() == 1);
     CHECK(entries.front().first("uid") == name);
     REQUIRE(dir->deleteUser(created->id).ok());
@@ -249,7 +251,8 @@ TEST_CASE("unknown ids are not found, and a deleted user is gone", "[ldap][slapd
   REQUIRE(created.ok());
   REQUIRE(dir->deleteUser(created->id).ok());
   CHECK(dir->findUser(created->id).error().kind == scim::ErrorKind::NotFound);
-  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")").empty());
+  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")")
+            .empty());
 }
 
 TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ldap][slapd]") {
@@ -310,8 +313,9 @@ TEST_CASE("a directory that is not there is unavailable, with failover to the ne
   CHECK(badCredentials->ping().error().kind == scim::ErrorKind::Unavailable);
 }
 
-TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, sorted by the server",
-          "[ldap][slapd][paging]") {
+TEST_CASE(
+    "ten thousand users paged 100 at a time are each read once, in order, sorted by the server",
+    "[ldap][slapd][paging]") {
   const testing::PrivateSlapd slapd("paging");
   const testing::SlapdEnv& env = slapd.env();
 
