@@ -343,18 +343,7 @@ TEST_CASE(
 
   // Cap what the gateway's account may read in one search far below the 10,000: only a
   // directory that sorts and pages itself can serve the pages now.
-  const auto conf = std::filesystem::path(env.dir) / "slapd.conf";
-  std::string text;
-  {
-    std::ifstream in(conf);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const std::string unlimited = "size=unlimited";
-  const auto at = text.find(unlimited);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, unlimited.size(), "size=100");
-  std::ofstream(conf) << text;
-  testing::restartSlapd(env);
+  testing::reconfigureSlapd(env, "size=unlimited", "size=100");
   const std::string unpaged = "ldapsearch -x -LLL -H " + env.url + " -D '" + env.bindDn + "' -w '" +
                               env.bindPassword + "' -b 'ou=people," + env.suffix +
                               "' '(uid=bulk-*)' uid > /dev/null 2>&1";

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 
@@ -104,6 +105,20 @@ void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "
 
 void restartSlapd(const SlapdEnv& env) {
   run(scriptPath() + " restart '" + env.dir + "' > /dev/null");
+}
+
+void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::string& to) {
+  const auto conf = std::filesystem::path(env.dir) / "slapd.conf";
+  std::string text;
+  {
+    std::ifstream in(conf);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = text.find(from);
+  if (at == std::string::npos) FAIL("no '" << from << "' in " << conf.string());
+  text.replace(at, from.size(), to);
+  std::ofstream(conf) << text;
+  restartSlapd(env);
 }
 
 std::string LdapEntry::first(const std::string& name) const {
