@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
@@ -27,42 +28,9 @@ constexpr char kGroupFilter[] = "(objectClass=groupOfNames)";
 // groupOfNames requires a member: an empty group holds the zero-length DN, which readers skip.
 constexpr char kPlaceholder[] = "";
 
-struct Containers {
-  std::string groups, roles, queues, accounts;
-  const std::string& of(GroupKind kind) const {
-    switch (kind) {
-      case GroupKind::Group:
-        return groups;
-      case GroupKind::Role:
-        return roles;
-      case GroupKind::Queue:
-        return queues;
-      case GroupKind::Account:
-        return accounts;
-    }
-    return groups;
-  }
-};
-
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-bool endsWithIgnoreCase(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         scim::equalsIgnoreCase(std::string_view(text).substr(text.size() - suffix.size()), suffix);
-}
-
 class LdapGroupDirectory final : public GroupDirectory {
  public:
-  explicit LdapGroupDirectory(const Settings& settings) : pool_(settings) {
-    const std::string& base = settings.baseDn;
-    containers_.groups = "ou=groups," + base;
-    containers_.roles = settings.rolesDn.empty() ? "ou=roles," + base : settings.rolesDn;
-    containers_.queues = "ou=queues," + base;
-    containers_.accounts = "ou=accounts," + base;
-  }
+  explicit LdapGroupDirectory(const Settings& settings) : pool_(settings), containers_(settings) {}
 
   Result<GroupView> findGroup(std::string_view id, bool withMembers,
                               const AccountScope* scope) override {
@@ -199,7 +167,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto filters = scopeFilters(query.scope);
     if (!filters) return filters.error();
     PageRequest request;
-    request.base = pool_.settings().baseDn;
+    request.base = containers_.base;
     request.filter = std::string("(&") + kGroupFilter + filters->groups;
     if (query.filter != nullptr) {
       auto translated = toLdapFilter(*query.filter, filters->members);
@@ -335,11 +303,6 @@ class LdapGroupDirectory final : public GroupDirectory {
     return diff;
   }
 
-  static std::string firstOf(const Attributes& attributes, const char* name) {
-    auto it = attributes.find(name);
-    return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
-  }
-
   static std::vector<std::string> idsOf(const std::vector<scim::GroupMember>& members) {
     std::vector<std::string> ids;
     for (const auto& m : members) ids.push_back(m.value);
@@ -413,7 +376,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     const auto notFound =
         makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
     if (!isUuid(id)) return notFound;
-    auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE,
+    auto entries = search(containers_.base, LDAP_SCOPE_SUBTREE,
                           std::string("(&") + kGroupFilter + "(entryUUID=" + escapeFilterValue(id) +
                               ")" + visible + ")",
                           true);
@@ -493,8 +456,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
       if (!members.empty()) filter += "(&(|" + members + ")" + scope.members + ")";
       filter += ")";
-      auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false, attributes,
-                            valuesFilter);
+      auto entries =
+          search(containers_.base, LDAP_SCOPE_SUBTREE, filter, false, attributes, valuesFilter);
       if (!entries) return entries.error();
       for (auto& e : *entries) {
         const std::string uuid = lower(firstOf(e.attributes, "entryUUID"));
@@ -565,7 +528,7 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
       filter += ")";
       if (!visible.empty()) filter = "(&" + filter + visible + ")";
-      auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false);
+      auto entries = search(containers_.base, LDAP_SCOPE_SUBTREE, filter, false);
       if (!entries) return entries.error();
       for (const auto& e : *entries) {
         dns.push_back(e.dn);
@@ -805,9 +768,8 @@ class LdapGroupDirectory final : public GroupDirectory {
             ControlPtr pageControl(page);
             LDAPControl* controls[] = {pageControl.get(), nullptr};
             LDAPMessage* raw = nullptr;
-            rc = ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE,
-                                   filter.c_str(), attrs.get(), 0, controls, nullptr, nullptr, 0,
-                                   &raw);
+            rc = ldap_search_ext_s(ld, containers_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                   attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
             MessagePtr result(raw);
             if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "reading members");
             for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e;
@@ -854,7 +816,7 @@ class LdapGroupDirectory final : public GroupDirectory {
       view.externalId = ext;
     }
     view.kind = scim::groupKindFrom(firstOf(entry.attributes, "scimgateGroupKind"))
-                    .value_or(kindFromDn(entry.dn));
+                    .value_or(containers_.kindOf(entry.dn));
     view.meta.created = fromGeneralizedTime(firstOf(entry.attributes, "createTimestamp"));
     view.meta.lastModified = fromGeneralizedTime(firstOf(entry.attributes, "modifyTimestamp"));
     view.meta.version = "W/\"" + firstOf(entry.attributes, "entryCSN") + "\"";
@@ -864,13 +826,6 @@ class LdapGroupDirectory final : public GroupDirectory {
       view.members = std::move(*members);
     }
     return view;
-  }
-
-  GroupKind kindFromDn(const std::string& dn) const {
-    if (endsWithIgnoreCase(dn, containers_.roles)) return GroupKind::Role;
-    if (endsWithIgnoreCase(dn, containers_.queues)) return GroupKind::Queue;
-    if (endsWithIgnoreCase(dn, containers_.accounts)) return GroupKind::Account;
-    return GroupKind::Group;
   }
 
   // The LDAP sort key for a SCIM attribute of a Group.

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
@@ -35,7 +36,10 @@ std::map<std::string, std::string> withDefaults(std::map<std::string, std::strin
 class LdapDirectory final : public Directory {
  public:
   explicit LdapDirectory(const Settings& settings, UserMapping mapping)
-      : pool_(settings), mapping_(std::move(mapping)), readAttributes_(mapping_.readAttributes()) {
+      : pool_(settings),
+        containers_(settings),
+        mapping_(std::move(mapping)),
+        readAttributes_(mapping_.readAttributes()) {
     // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and
     // the memberships the memberof overlay keeps.
     readAttributes_.emplace_back("pwdAccountLockedTime");
@@ -479,7 +483,7 @@ class LdapDirectory final : public Directory {
   }
 
   Result<std::size_t> countActiveInRole(std::string_view role) override {
-    const std::string group = makeRdn("cn", std::string(role)) + "," + rolesDn();
+    const std::string group = makeRdn("cn", std::string(role)) + "," + containers_.roles;
     const std::string filter = std::string("(&") + kUserFilter +
                                "(memberOf=" + escapeFilterValue(group) + ")(!(" + kStatusAttribute +
                                "=inactive)))";
@@ -496,12 +500,7 @@ class LdapDirectory final : public Directory {
   }
 
  private:
-  std::string peopleDn() const { return pool_.settings().peopleDn; }
-
-  static std::string firstOf(const Attributes& attributes, const char* name) {
-    auto it = attributes.find(name);
-    return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
-  }
+  const std::string& peopleDn() const { return containers_.people; }
 
   // The LDAP sort key for a SCIM attribute. Many standard attributes (uid, mail, cn...) have no
   // ORDERING rule in their schema, so the key names one explicitly.
@@ -556,8 +555,6 @@ class LdapDirectory final : public Directory {
     return done ? *done : LDAP_SERVER_DOWN;
   }
 
-  std::string queuesDn() const { return "ou=queues," + pool_.settings().baseDn; }
-
   // Removes the user from every queue group; returns the queues it left. On a failure the
   // queues already left are joined again and the error is returned.
   Result<std::vector<std::string>> leaveQueues(const std::string& userDn) {
@@ -567,7 +564,7 @@ class LdapDirectory final : public Directory {
           LDAPMessage* raw = nullptr;
           const std::string filter = "(member=" + escapeFilterValue(userDn) + ")";
           const int rc =
-              ldap_search_ext_s(ld, queuesDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+              ldap_search_ext_s(ld, containers_.queues.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
                                 attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
           MessagePtr result(raw);
           if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<std::string>{};
@@ -593,24 +590,9 @@ class LdapDirectory final : public Directory {
   };
   using DnSet = std::set<std::string, AttrNameLess>;
 
-  std::string baseDn() const { return pool_.settings().baseDn; }
-  std::string rolesDn() const {
-    return pool_.settings().rolesDn.empty() ? "ou=roles," + baseDn() : pool_.settings().rolesDn;
-  }
-  std::string accountsDn() const { return "ou=accounts," + baseDn(); }
-
-  static bool isUnder(const std::string& dn, const std::string& container) {
-    if (dn.size() <= container.size() + 1) return false;
-    const std::string tail = dn.substr(dn.size() - container.size());
-    return dn[dn.size() - container.size() - 1] == ',' && scim::equalsIgnoreCase(tail, container);
-  }
-
   // What a step is, for errors and the test hook: "join role cn=Manager,ou=roles,...".
   std::string describe(const MembershipChange& change) const {
-    const std::string kind = isUnder(change.groupDn, rolesDn())      ? "role"
-                             : isUnder(change.groupDn, accountsDn()) ? "account"
-                             : isUnder(change.groupDn, queuesDn())   ? "queue"
-                                                                     : "group";
+    const std::string kind(scim::toString(containers_.kindOf(change.groupDn)));
     return std::string(change.join ? "join " : "leave ") + kind + " " + change.groupDn;
   }
 
@@ -646,7 +628,7 @@ class LdapDirectory final : public Directory {
         return makeError(ErrorKind::InvalidValue,
                          "unknown role '" + name + "'; the roles are: " + allowed);
       }
-      dns.insert(makeRdn("cn", *known) + "," + rolesDn());
+      dns.insert(makeRdn("cn", *known) + "," + containers_.roles);
     }
     return std::optional<DnSet>{std::move(dns)};
   }
@@ -673,8 +655,8 @@ class LdapDirectory final : public Directory {
           CStrings attrs({"entryUUID"});
           LDAPMessage* raw = nullptr;
           const int rc =
-              ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
+              ldap_search_ext_s(ld, containers_.accounts.c_str(), LDAP_SCOPE_SUBTREE,
+                                filter.c_str(), attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
           MessagePtr result(raw);
           std::map<std::string, std::string> byId;
           if (rc == LDAP_NO_SUCH_OBJECT) return byId;
@@ -741,8 +723,8 @@ class LdapDirectory final : public Directory {
         if (!current.count(dn)) plan.push_back({dn, true});
       }
     };
-    plan1(roles, rolesDn());
-    plan1(accounts, accountsDn());
+    plan1(roles, containers_.roles);
+    plan1(accounts, containers_.accounts);
     return plan;
   }
 
@@ -937,7 +919,7 @@ class LdapDirectory final : public Directory {
       CStrings attrs({"entryUUID", "cn", "scimgateGroupKind"});
       LDAPMessage* raw = nullptr;
       const int rc =
-          ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+          ldap_search_ext_s(ld, containers_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
                             attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
       MessagePtr result(raw);
       if (rc == LDAP_SUCCESS) {
@@ -990,28 +972,21 @@ class LdapDirectory final : public Directory {
     return users;
   }
 
-  static std::string lower(std::string text) {
-    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  }
-
   scim::User toPlainUser(const RawEntry& entry) const {
     scim::User user;
-    auto first = [&](const char* name) {
-      auto it = entry.attributes.find(name);
-      return it == entry.attributes.end() || it->second.empty() ? std::string()
-                                                                : it->second.front();
-    };
-    user.id = first("entryUUID");
-    user.attributes = mapping_.toScim(entry.attributes);
-    user.meta.created = fromGeneralizedTime(first("createTimestamp"));
-    user.meta.lastModified = fromGeneralizedTime(first("modifyTimestamp"));
-    const std::string csn = first("entryCSN");
-    user.meta.version = "W/\"" + (csn.empty() ? first("modifyTimestamp") : csn) + "\"";
+    const Attributes& attributes = entry.attributes;
+    user.id = firstOf(attributes, "entryUUID");
+    user.attributes = mapping_.toScim(attributes);
+    user.meta.created = fromGeneralizedTime(firstOf(attributes, "createTimestamp"));
+    user.meta.lastModified = fromGeneralizedTime(firstOf(attributes, "modifyTimestamp"));
+    const std::string csn = firstOf(attributes, "entryCSN");
+    user.meta.version =
+        "W/\"" + (csn.empty() ? firstOf(attributes, "modifyTimestamp") : csn) + "\"";
     return user;
   }
 
   detail::Pool pool_;
+  Containers containers_;
   UserMapping mapping_;
   std::vector<std::string> readAttributes_;
 };

@@ -32,6 +32,18 @@ inline bool isUuid(std::string_view id) {
   return true;
 }
 
+// ASCII lower case: for ids (hex) and DNs as map keys, and kind names.
+inline std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The first value of an attribute, or "".
+inline std::string firstOf(const Attributes& attributes, const char* name) {
+  auto it = attributes.find(name);
+  return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
+}
+
 inline std::string diagnostic(LDAP* ld) {
   char* message = nullptr;
   ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message);
