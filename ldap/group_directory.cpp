@@ -12,6 +12,7 @@
 
 #include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
+#include "ldap/detail/search.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
 #include "ldap/escape.h"
@@ -324,51 +325,18 @@ class LdapGroupDirectory final : public GroupDirectory {
     return search(base, scope, filter, sizeOne, groupAttributes(), "");
   }
 
-  // `valuesFilter`, when set, is an RFC 3876 ValuesReturnFilter ("((a=v)(b=*))"): only the values
-  // it matches come back. Not critical: a server without it returns every value, which is slower
-  // but reads the same.
+  // `valuesFilter`: see SearchRequest.
   Result<std::vector<RawEntry>> search(const std::string& base, int scope,
                                        const std::string& filter, bool sizeOne,
                                        const std::vector<std::string>& attributes,
                                        const std::string& valuesFilter) {
-    return withConnection<std::vector<RawEntry>>(
-        true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
-          CStrings attrs(attributes);
-          ControlPtr values;
-          if (!valuesFilter.empty()) {
-            auto made = valuesReturnControl(valuesFilter);
-            if (!made) return made.error();
-            values = std::move(*made);
-          }
-          LDAPControl* controls[] = {values.get(), nullptr};
-          LDAPMessage* raw = nullptr;
-          const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
-                                           values ? controls : nullptr, nullptr, nullptr,
-                                           sizeOne ? 2 : 0, &raw);
-          MessagePtr result(raw);
-          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching groups");
-          std::vector<RawEntry> entries;
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-            entries.push_back(readEntry(ld, e));
-          }
-          return entries;
-        });
-  }
-
-  static Result<ControlPtr> valuesReturnControl(const std::string& valuesFilter) {
-    BerElement* ber = ber_alloc_t(LBER_USE_DER);
-    if (ber == nullptr) return makeError(ErrorKind::Internal, "out of memory");
-    berval value{0, nullptr};
-    const bool ok =
-        ldap_put_vrFilter(ber, valuesFilter.c_str()) != -1 && ber_flatten2(ber, &value, 1) != -1;
-    ber_free(ber, 1);
-    if (!ok) return makeError(ErrorKind::Internal, "cannot encode the values return filter");
-    LDAPControl* control = nullptr;
-    const int rc = ldap_control_create(LDAP_CONTROL_VALUESRETURNFILTER, 0, &value, 1, &control);
-    ber_memfree(value.bv_val);
-    if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the values return filter");
-    return ControlPtr(control);
+    return detail::search(pool_, {.base = base,
+                                  .scope = scope,
+                                  .filter = filter,
+                                  .attributes = attributes,
+                                  .sizeLimit = sizeOne ? 2 : 0,
+                                  .valuesFilter = valuesFilter,
+                                  .what = "groups"});
   }
 
   // `visible`: an LDAP filter the group must also match ("" = any); else it is NotFound.

@@ -8,6 +8,7 @@
 
 #include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
+#include "ldap/detail/search.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
 #include "ldap/directory.h"
@@ -487,16 +488,10 @@ class LdapDirectory final : public Directory {
     const std::string filter = std::string("(&") + kUserFilter +
                                "(memberOf=" + escapeFilterValue(group) + ")(!(" + kStatusAttribute +
                                "=inactive)))";
-    return withConnection<std::size_t>(true, [&](LDAP* ld) -> Result<std::size_t> {
-      CStrings attrs({LDAP_NO_ATTRS});
-      LDAPMessage* raw = nullptr;
-      const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                       attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
-      MessagePtr result(raw);
-      if (rc == LDAP_NO_SUCH_OBJECT) return std::size_t{0};
-      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "counting the role's users");
-      return static_cast<std::size_t>(std::max(0, ldap_count_entries(ld, result.get())));
-    });
+    auto users = detail::search(
+        pool_, {.base = peopleDn(), .filter = filter, .context = "counting the role's users"});
+    if (!users) return users.error();
+    return users->size();
   }
 
  private:
@@ -558,28 +553,18 @@ class LdapDirectory final : public Directory {
   // Removes the user from every queue group; returns the queues it left. On a failure the
   // queues already left are joined again and the error is returned.
   Result<std::vector<std::string>> leaveQueues(const std::string& userDn) {
-    auto queues = withConnection<std::vector<std::string>>(
-        true, [&](LDAP* ld) -> Result<std::vector<std::string>> {
-          CStrings attrs({LDAP_NO_ATTRS});
-          LDAPMessage* raw = nullptr;
-          const std::string filter = "(member=" + escapeFilterValue(userDn) + ")";
-          const int rc =
-              ldap_search_ext_s(ld, containers_.queues.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
-          MessagePtr result(raw);
-          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<std::string>{};
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the user's queues");
-          std::vector<std::string> dns;
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-            dns.push_back(readEntry(ld, e).dn);
-          }
-          return dns;
-        });
-    if (!queues) return queues.error();
+    auto found = detail::search(pool_, {.base = containers_.queues,
+                                        .filter = "(member=" + escapeFilterValue(userDn) + ")",
+                                        .context = "finding the user's queues"});
+    if (!found) return found.error();
+    std::vector<std::string> queues;
     std::vector<MembershipChange> leave;
-    for (const auto& queue : *queues) leave.push_back({queue, false});
+    for (const auto& queue : *found) {
+      queues.push_back(queue.dn);
+      leave.push_back({queue.dn, false});
+    }
     if (auto left = applyMemberships(userDn, leave); !left) return left.error();
-    return *queues;
+    return queues;
   }
 
   // ---- memberships written from the User side ----------------------------------------------
@@ -650,23 +635,16 @@ class LdapDirectory final : public Directory {
     }
     if (!any) return none;
     filter += "))";
-    return withConnection<std::map<std::string, std::string>>(
-        true, [&](LDAP* ld) -> Result<std::map<std::string, std::string>> {
-          CStrings attrs({"entryUUID"});
-          LDAPMessage* raw = nullptr;
-          const int rc =
-              ldap_search_ext_s(ld, containers_.accounts.c_str(), LDAP_SCOPE_SUBTREE,
-                                filter.c_str(), attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
-          MessagePtr result(raw);
-          std::map<std::string, std::string> byId;
-          if (rc == LDAP_NO_SUCH_OBJECT) return byId;
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the accounts");
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-            RawEntry entry = readEntry(ld, e);
-            byId[lower(firstOf(entry.attributes, "entryUUID"))] = entry.dn;
-          }
-          return byId;
-        });
+    auto accounts = detail::search(pool_, {.base = containers_.accounts,
+                                           .filter = filter,
+                                           .attributes = {"entryUUID"},
+                                           .context = "finding the accounts"});
+    if (!accounts) return accounts.error();
+    std::map<std::string, std::string> byId;
+    for (const auto& account : *accounts) {
+      byId[lower(firstOf(account.attributes, "entryUUID"))] = account.dn;
+    }
+    return byId;
   }
 
   // The account groups the extension's `accounts` names (by Group id); nullopt when absent.
@@ -836,26 +814,12 @@ class LdapDirectory final : public Directory {
 
   Result<std::vector<RawEntry>> search(const std::string& base, int scope,
                                        const std::string& filter, int sizeLimit) {
-    return withConnection<std::vector<RawEntry>>(
-        true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
-          CStrings attrs(readAttributes_);
-          LDAPMessage* raw = nullptr;
-          const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
-                                           nullptr, nullptr, nullptr, sizeLimit, &raw);
-          MessagePtr result(raw);
-          if (rc == LDAP_SIZELIMIT_EXCEEDED) {
-            return makeError(ErrorKind::TooMany, "more than " + std::to_string(sizeLimit) +
-                                                     " users match; narrow the filter");
-          }
-          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching users");
-          std::vector<RawEntry> entries;
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr;
-               e = ldap_next_entry(ld, e)) {
-            entries.push_back(readEntry(ld, e));
-          }
-          return entries;
-        });
+    return detail::search(pool_, {.base = base,
+                                  .scope = scope,
+                                  .filter = filter,
+                                  .attributes = readAttributes_,
+                                  .sizeLimit = sizeLimit,
+                                  .what = "users"});
   }
 
   Result<RawEntry> findEntry(std::string_view id) {
@@ -916,17 +880,12 @@ class LdapDirectory final : public Directory {
       std::string filter = "(|";
       for (const auto& dn : groupDns) filter += "(entryDN=" + escapeFilterValue(dn) + ")";
       filter += ")";
-      CStrings attrs({"entryUUID", "cn", "scimgateGroupKind"});
-      LDAPMessage* raw = nullptr;
-      const int rc =
-          ldap_search_ext_s(ld, containers_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                            attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
-      MessagePtr result(raw);
-      if (rc == LDAP_SUCCESS) {
-        for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-          RawEntry group = readEntry(ld, e);
-          groups[group.dn] = std::move(group);
-        }
+      // Without them (a failed search) the users are shown without memberships.
+      auto found = searchOn(ld, {.base = containers_.base,
+                                 .filter = filter,
+                                 .attributes = {"entryUUID", "cn", "scimgateGroupKind"}});
+      if (found) {
+        for (auto& group : *found) groups[group.dn] = std::move(group);
       }
     }
     std::vector<scim::User> users;
