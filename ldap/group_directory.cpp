@@ -12,6 +12,7 @@
 
 #include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
+#include "ldap/detail/scope.h"
 #include "ldap/detail/search.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
@@ -237,36 +238,9 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
  private:
-  // An AccountScope as LDAP filters: `groups` the groups the caller sees, `members` the entries
-  // it sees as members. Both "" without a scope.
-  struct ScopeFilters {
-    std::string groups, members;
-  };
-
   Result<ScopeFilters> scopeFilters(const AccountScope* scope) {
-    ScopeFilters filters;
-    if (scope == nullptr) return filters;
-    std::string accountIds;
-    for (const auto& id : scope->accounts) {
-      if (isUuid(id)) accountIds += "(entryUUID=" + escapeFilterValue(id) + ")";
-    }
-    // Groups that say their kind and are not accounts, and the caller's own accounts. A group
-    // without a kind (made outside the gateway) is not shown: its kind cannot be told by a filter.
-    filters.groups = "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
-    std::string members = "(&(objectClass=groupOfNames)" + filters.groups + ")";
-    if (!accountIds.empty()) {
-      auto accounts = search(containers_.accounts, LDAP_SCOPE_SUBTREE,
-                             std::string("(&") + kGroupFilter + "(|" + accountIds + "))", false);
-      if (!accounts) return accounts.error();
-      for (const auto& account : *accounts) {
-        members += "(memberOf=" + escapeFilterValue(account.dn) + ")";
-      }
-    }
-    if (isUuid(scope->alsoUserId)) {
-      members += "(entryUUID=" + escapeFilterValue(scope->alsoUserId) + ")";
-    }
-    filters.members = "(|" + members + ")";
-    return filters;
+    return detail::scopeFilters(pool_, containers_, scope ? &scope->accounts : nullptr,
+                                scope ? scope->alsoUserId : std::string());
   }
 
   // Renames the group entry to cn=displayName in its container; the new DN.

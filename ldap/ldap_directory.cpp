@@ -8,6 +8,7 @@
 
 #include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
+#include "ldap/detail/scope.h"
 #include "ldap/detail/search.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
@@ -257,20 +258,12 @@ class LdapDirectory final : public Directory {
     return toUser(*now);
   }
 
-  // The account scope as an LDAP filter: "" for none, else memberOf one of the account groups
-  // (or the one extra user); a scope that names no existing account matches only that user.
+  // The account scope as an LDAP filter: "" for none.
   Result<std::string> scopeFilter(const UserQuery& query) {
-    if (!query.inAccounts) return std::string();
-    std::string any = "(|";
-    if (!query.alsoUserId.empty() && isUuid(query.alsoUserId)) {
-      any += "(entryUUID=" + escapeFilterValue(query.alsoUserId) + ")";
-    }
-    std::vector<std::string> ids(query.inAccounts->begin(), query.inAccounts->end());
-    auto dns = accountDnsById(ids, false);
-    if (!dns) return dns.error();
-    for (const auto& [id, dn] : *dns) any += "(memberOf=" + escapeFilterValue(dn) + ")";
-    if (any == "(|") return std::string("(!(objectClass=*))");
-    return any + ")";
+    auto filters = scopeFilters(pool_, containers_, query.inAccounts ? &*query.inAccounts : nullptr,
+                                query.alsoUserId);
+    if (!filters) return filters.error();
+    return filters->users;
   }
 
   Result<UserPage> searchUsers(const UserQuery& query) override {
@@ -618,35 +611,6 @@ class LdapDirectory final : public Directory {
     return std::optional<DnSet>{std::move(dns)};
   }
 
-  // lower-case account id -> DN of the account groups with these ids. `strict`: an id that is not
-  // a UUID is InvalidValue (naming it); otherwise such ids are skipped.
-  Result<std::map<std::string, std::string>> accountDnsById(const std::vector<std::string>& ids,
-                                                            bool strict) {
-    std::map<std::string, std::string> none;
-    std::string filter = "(&(objectClass=groupOfNames)(|";
-    bool any = false;
-    for (const auto& id : ids) {
-      if (!isUuid(id)) {
-        if (strict) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
-        continue;
-      }
-      filter += "(entryUUID=" + escapeFilterValue(id) + ")";
-      any = true;
-    }
-    if (!any) return none;
-    filter += "))";
-    auto accounts = detail::search(pool_, {.base = containers_.accounts,
-                                           .filter = filter,
-                                           .attributes = {"entryUUID"},
-                                           .context = "finding the accounts"});
-    if (!accounts) return accounts.error();
-    std::map<std::string, std::string> byId;
-    for (const auto& account : *accounts) {
-      byId[lower(firstOf(account.attributes, "entryUUID"))] = account.dn;
-    }
-    return byId;
-  }
-
   // The account groups the extension's `accounts` names (by Group id); nullopt when absent.
   Result<std::optional<DnSet>> wantedAccounts(const Poco::JSON::Object& user) {
     const std::string ext(scim::kScimgateUserSchema);
@@ -671,7 +635,7 @@ class LdapDirectory final : public Directory {
     }
     DnSet dns;
     if (ids.empty()) return std::optional<DnSet>{std::move(dns)};
-    auto found = accountDnsById(ids, true);
+    auto found = accountDnsById(pool_, containers_, ids, true);
     if (!found) return found.error();
     for (const auto& id : ids) {
       auto it = found->find(lower(id));
