@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ldap/group_directory.h"
 #include "ldap/settings.h"
 #include "scim/filter.h"
 #include "scim/result.h"
@@ -84,7 +85,15 @@ class Directory {
   virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
 };
 
-/// The libldap implementation with a pool of bound connections.
-std::unique_ptr<Directory> makeLdapDirectory(const Settings& settings);
+/// The user and group directories of one process.
+struct Directories {
+  std::unique_ptr<Directory> users;
+  std::unique_ptr<GroupDirectory> groups;
+};
+
+/// The libldap implementations of both, sharing one pool of bound connections: ldap.poolSize and
+/// ldap.sortContexts hold for users and groups together. Throws std::invalid_argument (its
+/// message names the path) for a user mapping the schema cannot take.
+Directories makeLdapDirectories(const Settings& settings);
 
 }  // namespace scimgate::ldap

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "ldap/detail/containers.h"
+#include "ldap/detail/context.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/scope.h"
 #include "ldap/detail/search.h"
@@ -32,7 +33,8 @@ constexpr char kPlaceholder[] = "";
 
 class LdapGroupDirectory final : public GroupDirectory {
  public:
-  explicit LdapGroupDirectory(const Settings& settings) : pool_(settings), containers_(settings) {}
+  explicit LdapGroupDirectory(std::shared_ptr<Context> context)
+      : context_(std::move(context)), pool_(context_->pool), containers_(context_->containers) {}
 
   Result<GroupView> findGroup(std::string_view id, bool withMembers,
                               const AccountScope* scope) override {
@@ -849,8 +851,9 @@ class LdapGroupDirectory final : public GroupDirectory {
     return filter.op == Op::Eq ? match : "(!" + match + ")";
   }
 
-  Pool pool_;
-  Containers containers_;
+  std::shared_ptr<Context> context_;
+  Pool& pool_;
+  const Containers& containers_;
   std::mutex queuesMutex_;
   std::condition_variable queuesChanged_;
   std::map<std::string, GroupQueue> queues_;  // by lower-case group DN, while changes are queued
@@ -862,8 +865,12 @@ thread_local int LdapGroupDirectory::lastCode_ = LDAP_SUCCESS;
 
 }  // namespace
 
-std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings) {
-  return std::make_unique<LdapGroupDirectory>(settings);
+namespace detail {
+
+std::unique_ptr<GroupDirectory> makeGroupDirectory(std::shared_ptr<Context> context) {
+  return std::make_unique<LdapGroupDirectory>(std::move(context));
 }
+
+}  // namespace detail
 
 }  // namespace scimgate::ldap

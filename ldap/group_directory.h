@@ -81,6 +81,4 @@ class GroupDirectory {
                                                       const BeforeWrite& beforeWrite = {}) = 0;
 };
 
-std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings);
-
 }  // namespace scimgate::ldap

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ldap/detail/containers.h"
+#include "ldap/detail/context.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/scope.h"
 #include "ldap/detail/search.h"
@@ -31,15 +32,12 @@ constexpr char kUserFilter[] = "(objectClass=inetOrgPerson)";
 // ppolicy (draft-behera) value for a lock that only an administrator lifts.
 constexpr char kPermanentLock[] = "000001010000Z";
 
-std::map<std::string, std::string> withDefaults(std::map<std::string, std::string> mapping) {
-  return mapping.empty() ? defaultUserMapping() : mapping;
-}
-
 class LdapDirectory final : public Directory {
  public:
-  explicit LdapDirectory(const Settings& settings, UserMapping mapping)
-      : pool_(settings),
-        containers_(settings),
+  LdapDirectory(std::shared_ptr<Context> context, UserMapping mapping)
+      : context_(std::move(context)),
+        pool_(context_->pool),
+        containers_(context_->containers),
         mapping_(std::move(mapping)),
         readAttributes_(mapping_.readAttributes()) {
     // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and
@@ -908,18 +906,22 @@ class LdapDirectory final : public Directory {
     return user;
   }
 
-  detail::Pool pool_;
-  Containers containers_;
+  std::shared_ptr<Context> context_;
+  Pool& pool_;
+  const Containers& containers_;
   UserMapping mapping_;
   std::vector<std::string> readAttributes_;
 };
 
 }  // namespace
 
-std::unique_ptr<Directory> makeLdapDirectory(const Settings& settings) {
-  auto mapping = UserMapping::create(withDefaults(settings.userMapping));
-  if (!mapping) throw std::invalid_argument(mapping.error().detail);
-  return std::make_unique<LdapDirectory>(settings, std::move(*mapping));
+namespace detail {
+
+std::unique_ptr<Directory> makeUserDirectory(std::shared_ptr<Context> context,
+                                             UserMapping mapping) {
+  return std::make_unique<LdapDirectory>(std::move(context), std::move(mapping));
 }
+
+}  // namespace detail
 
 }  // namespace scimgate::ldap

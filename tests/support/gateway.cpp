@@ -27,9 +27,8 @@ std::string patchBody(const std::string& operations) {
 
 Gateway::Gateway(config::Config cfg)
     : config_(std::move(cfg)),
-      directory_(ldap::makeLdapDirectory(config_.ldap)),
-      groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
-      server_(config_, *directory_, *groups_) {
+      directories_(ldap::makeLdapDirectories(config_.ldap)),
+      server_(config_, *directories_.users, *directories_.groups) {
   server_.start();
 }
 

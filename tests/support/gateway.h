@@ -11,7 +11,6 @@
 #include "config/config.h"
 #include "gateway/server.h"
 #include "ldap/directory.h"
-#include "ldap/group_directory.h"
 
 namespace scimgate::testing {
 
@@ -53,8 +52,7 @@ class Gateway {
 
  private:
   config::Config config_;
-  std::unique_ptr<ldap::Directory> directory_;
-  std::unique_ptr<ldap::GroupDirectory> groups_;
+  ldap::Directories directories_;  // users and groups over one pool, as main() wires them
   gateway::Server server_;
 };
 
