@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ldap/faults.h"
 #include "ldap/group_directory.h"
 #include "ldap/settings.h"
 #include "scim/filter.h"
@@ -92,8 +93,9 @@ struct Directories {
 };
 
 /// The libldap implementations of both, sharing one pool of bound connections: ldap.poolSize and
-/// ldap.sortContexts hold for users and groups together. Throws std::invalid_argument (its
-/// message names the path) for a user mapping the schema cannot take.
-Directories makeLdapDirectories(const Settings& settings);
+/// ldap.sortContexts hold for users and groups together. `faults` is for tests (none in
+/// production). Throws std::invalid_argument (its message names the path) for a user mapping
+/// the schema cannot take.
+Directories makeLdapDirectories(const Settings& settings, Faults faults = {});
 
 }  // namespace scimgate::ldap

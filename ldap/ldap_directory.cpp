@@ -698,8 +698,7 @@ class LdapDirectory final : public Directory {
   // One single-value modify, whatever the group's size. An empty groupOfNames holds the
   // zero-length placeholder value, which the first real member replaces.
   int joinGroup(const MembershipChange& change, const std::string& userDn) {
-    const auto& failStep = pool_.settings().failStep;
-    if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
+    if (context_->faults.fails(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
     int rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}});
     if (rc == LDAP_NO_SUCH_ATTRIBUTE)
       rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
@@ -707,8 +706,7 @@ class LdapDirectory final : public Directory {
   }
 
   int leaveGroup(const MembershipChange& change, const std::string& userDn) {
-    const auto& failStep = pool_.settings().failStep;
-    if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
+    if (context_->faults.fails(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
     int rc = modifyMembers(change.groupDn, {{LDAP_MOD_DELETE, {userDn}}});
     if (rc == LDAP_OBJECT_CLASS_VIOLATION) {
       // The last member: groupOfNames keeps the empty placeholder instead.

@@ -6,18 +6,21 @@
 #include "ldap/detail/containers.h"
 #include "ldap/detail/pool.h"
 #include "ldap/directory.h"
+#include "ldap/faults.h"
 #include "ldap/group_directory.h"
 #include "ldap/mapping.h"
 
 namespace scimgate::ldap::detail {
 
 /// One pool of bound connections, so that ldap.poolSize and ldap.sortContexts hold for the user
-/// and group directories together, and the container DNs both work with.
+/// and group directories together, the container DNs both work with, and the test seam.
 struct Context {
-  explicit Context(const Settings& settings) : pool(settings), containers(settings) {}
+  Context(const Settings& settings, Faults injected)
+      : pool(settings), containers(settings), faults(std::move(injected)) {}
 
   Pool pool;
   Containers containers;
+  Faults faults;
 };
 
 /// The libldap Directory (users) over a shared context.

@@ -234,14 +234,14 @@ TEST_CASE("accounts are written from the User as membership in the account group
 TEST_CASE(
     "a failure injected mid-deactivation leaves the entry, the lock and the queues as they were",
     "[gateway][deactivation][slapd]") {
-  // A refused modify of the second queue: real slapd refuses nothing here on demand, so the test
-  // hook of ldap::Settings makes that one step fail.
+  // A refused modify of the second queue: real slapd refuses nothing here on demand, so the
+  // directory's test seam (ldap::Faults) makes that one step fail.
   std::atomic<int> queueLeaves{0};
-  auto cfg = Gateway::defaultConfig();
-  cfg.ldap.failStep = [&](std::string_view step) {
+  ldap::Faults faults;
+  faults.failStep = [&](std::string_view step) {
     return step.rfind("leave queue", 0) == 0 && ++queueLeaves == 2;
   };
-  Gateway gw(cfg);
+  Gateway gw(Gateway::defaultConfig(), faults);
   const std::string suffix = uniqueSuffix();
   const std::string name = "midway-" + suffix;
   const std::string password = "Midw4y-Agent!7kZ";
@@ -285,11 +285,11 @@ TEST_CASE(
 
 TEST_CASE("a failure injected while joining a role undoes the rest of the request",
           "[gateway][roles][slapd]") {
-  auto cfg = Gateway::defaultConfig();
-  cfg.ldap.failStep = [](std::string_view step) {
+  ldap::Faults faults;
+  faults.failStep = [](std::string_view step) {
     return step.rfind("join role", 0) == 0 && step.find("Agent") != std::string_view::npos;
   };
-  Gateway gw(cfg);
+  Gateway gw(Gateway::defaultConfig(), faults);
   const std::string name = "joinfail-" + uniqueSuffix();
   const std::string id = createUser(gw, name, R"(,"displayName":"Before")");
   auto failed = gw.request("PATCH", "/scim/v2/Users/" + id,

@@ -25,9 +25,9 @@ std::string patchBody(const std::string& operations) {
          operations + "]}";
 }
 
-Gateway::Gateway(config::Config cfg)
+Gateway::Gateway(config::Config cfg, ldap::Faults faults)
     : config_(std::move(cfg)),
-      directories_(ldap::makeLdapDirectories(config_.ldap)),
+      directories_(ldap::makeLdapDirectories(config_.ldap, std::move(faults))),
       server_(config_, *directories_.users, *directories_.groups) {
   server_.start();
 }

@@ -32,7 +32,8 @@ std::string patchBody(const std::string& operations);
 
 class Gateway {
  public:
-  explicit Gateway(config::Config cfg = defaultConfig());
+  /// `faults`: failures to inject into the directory's steps (ldap/faults.h).
+  explicit Gateway(config::Config cfg = defaultConfig(), ldap::Faults faults = {});
 
   /// Port 0, the fixture's slapd, kToken, a 64 KiB body limit.
   static config::Config defaultConfig();
