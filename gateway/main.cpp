@@ -68,8 +68,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<ldap::Directory> directory;
   std::unique_ptr<ldap::GroupDirectory> groups;
   try {
-    directory = ldap::makeLdapDirectory(loaded.config.ldap);
-    groups = ldap::makeLdapGroupDirectory(loaded.config.ldap);
+    ldap::Directories made = ldap::makeLdapDirectories(loaded.config.ldap);  // one pool for both
+    directory = std::move(made.users);
+    groups = std::move(made.groups);
   } catch (const std::exception& e) {
     std::cerr << "scimgate: " << configPath << ": $.ldap.userMapping: " << e.what() << '\n';
     return 1;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ldap/faults.h"
+#include "ldap/group_directory.h"
 #include "ldap/settings.h"
 #include "scim/filter.h"
 #include "scim/result.h"
@@ -69,7 +71,8 @@ class Directory {
   /// The id of the user with this userName and password, checked by binding to the directory as
   /// that user, so the directory's own lockout and the deactivation lock apply. An unknown user, a
   /// wrong password and a locked account are the same Unauthorized.
-  virtual Result<std::string> verifyPassword(std::string_view userName, std::string_view password) = 0;
+  virtual Result<std::string> verifyPassword(std::string_view userName,
+                                             std::string_view password) = 0;
   /// Sets the password of the user with this id (Password Modify, RFC 3062) as the gateway's
   /// service account: an administrator's reset, which the directory's own policy lets through.
   virtual Result<void> setPassword(std::string_view id, std::string_view password) = 0;
@@ -83,7 +86,16 @@ class Directory {
   virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
 };
 
-/// The libldap implementation with a pool of bound connections.
-std::unique_ptr<Directory> makeLdapDirectory(const Settings& settings);
+/// The user and group directories of one process.
+struct Directories {
+  std::unique_ptr<Directory> users;
+  std::unique_ptr<GroupDirectory> groups;
+};
+
+/// The libldap implementations of both, sharing one pool of bound connections: ldap.poolSize and
+/// ldap.sortContexts hold for users and groups together. `faults` is for tests (none in
+/// production). Throws std::invalid_argument (its message names the path) for a user mapping
+/// the schema cannot take.
+Directories makeLdapDirectories(const Settings& settings, Faults faults = {});
 
 }  // namespace scimgate::ldap

@@ -10,7 +10,11 @@
 #include <optional>
 #include <set>
 
+#include "ldap/detail/containers.h"
+#include "ldap/detail/context.h"
 #include "ldap/detail/pool.h"
+#include "ldap/detail/scope.h"
+#include "ldap/detail/search.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
 #include "ldap/escape.h"
@@ -27,38 +31,10 @@ constexpr char kGroupFilter[] = "(objectClass=groupOfNames)";
 // groupOfNames requires a member: an empty group holds the zero-length DN, which readers skip.
 constexpr char kPlaceholder[] = "";
 
-struct Containers {
-  std::string groups, roles, queues, accounts;
-  const std::string& of(GroupKind kind) const {
-    switch (kind) {
-      case GroupKind::Group: return groups;
-      case GroupKind::Role: return roles;
-      case GroupKind::Queue: return queues;
-      case GroupKind::Account: return accounts;
-    }
-    return groups;
-  }
-};
-
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-bool endsWithIgnoreCase(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         scim::equalsIgnoreCase(std::string_view(text).substr(text.size() - suffix.size()), suffix);
-}
-
 class LdapGroupDirectory final : public GroupDirectory {
  public:
-  explicit LdapGroupDirectory(const Settings& settings) : pool_(settings) {
-    const std::string& base = settings.baseDn;
-    containers_.groups = "ou=groups," + base;
-    containers_.roles = settings.rolesDn.empty() ? "ou=roles," + base : settings.rolesDn;
-    containers_.queues = "ou=queues," + base;
-    containers_.accounts = "ou=accounts," + base;
-  }
+  explicit LdapGroupDirectory(std::shared_ptr<Context> context)
+      : context_(std::move(context)), pool_(context_->pool), containers_(context_->containers) {}
 
   Result<GroupView> findGroup(std::string_view id, bool withMembers,
                               const AccountScope* scope) override {
@@ -132,9 +108,10 @@ class LdapGroupDirectory final : public GroupDirectory {
     std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>> mods;
     const std::string externalId = group.externalId.value_or("");
     if (externalId != firstOf(entry->attributes, "scimgateExternalId")) {
-      mods.push_back({LDAP_MOD_REPLACE, {"scimgateExternalId",
-                                         externalId.empty() ? std::vector<std::string>{}
-                                                            : std::vector<std::string>{externalId}}});
+      mods.push_back(
+          {LDAP_MOD_REPLACE,
+           {"scimgateExternalId", externalId.empty() ? std::vector<std::string>{}
+                                                     : std::vector<std::string>{externalId}}});
     }
     std::optional<MemberDiff> scopedChange;
     if (group.members && scope != nullptr) {
@@ -162,7 +139,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
     }
     if (scopedChange && !scopedChange->addDns.empty()) {
-      if (auto added = addMembers(dn, scopedChange->addDns, true, write); !added) return added.error();
+      if (auto added = addMembers(dn, scopedChange->addDns, true, write); !added)
+        return added.error();
     }
     if (scopedChange && !scopedChange->removeDns.empty()) {
       if (auto removed = removeMembers(dn, scopedChange->removeDns, write); !removed) {
@@ -193,7 +171,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto filters = scopeFilters(query.scope);
     if (!filters) return filters.error();
     PageRequest request;
-    request.base = pool_.settings().baseDn;
+    request.base = containers_.base;
     request.filter = std::string("(&") + kGroupFilter + filters->groups;
     if (query.filter != nullptr) {
       auto translated = toLdapFilter(*query.filter, filters->members);
@@ -229,8 +207,8 @@ class LdapGroupDirectory final : public GroupDirectory {
   // members to add and remove; then one modify per direction, which returns the group as it left
   // it (Post-Read): no failed modify, no second lookup and no read after the write.
   Result<GroupView> changeMembers(std::string_view id, const std::vector<std::string>& add,
-                                  const std::vector<std::string>& remove,
-                                  std::string_view ifMatch, const AccountScope* scope,
+                                  const std::vector<std::string>& remove, std::string_view ifMatch,
+                                  const AccountScope* scope,
                                   const BeforeWrite& beforeWrite) override {
     auto filters = scopeFilters(scope);
     if (!filters) return filters.error();
@@ -262,37 +240,9 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
  private:
-  // An AccountScope as LDAP filters: `groups` the groups the caller sees, `members` the entries
-  // it sees as members. Both "" without a scope.
-  struct ScopeFilters {
-    std::string groups, members;
-  };
-
   Result<ScopeFilters> scopeFilters(const AccountScope* scope) {
-    ScopeFilters filters;
-    if (scope == nullptr) return filters;
-    std::string accountIds;
-    for (const auto& id : scope->accounts) {
-      if (isUuid(id)) accountIds += "(entryUUID=" + escapeFilterValue(id) + ")";
-    }
-    // Groups that say their kind and are not accounts, and the caller's own accounts. A group
-    // without a kind (made outside the gateway) is not shown: its kind cannot be told by a filter.
-    filters.groups =
-        "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
-    std::string members = "(&(objectClass=groupOfNames)" + filters.groups + ")";
-    if (!accountIds.empty()) {
-      auto accounts = search(containers_.accounts, LDAP_SCOPE_SUBTREE,
-                             std::string("(&") + kGroupFilter + "(|" + accountIds + "))", false);
-      if (!accounts) return accounts.error();
-      for (const auto& account : *accounts) {
-        members += "(memberOf=" + escapeFilterValue(account.dn) + ")";
-      }
-    }
-    if (isUuid(scope->alsoUserId)) {
-      members += "(entryUUID=" + escapeFilterValue(scope->alsoUserId) + ")";
-    }
-    filters.members = "(|" + members + ")";
-    return filters;
+    return detail::scopeFilters(pool_, containers_, scope ? &scope->accounts : nullptr,
+                                scope ? scope->alsoUserId : std::string());
   }
 
   // Renames the group entry to cn=displayName in its container; the new DN.
@@ -330,11 +280,6 @@ class LdapGroupDirectory final : public GroupDirectory {
     return diff;
   }
 
-  static std::string firstOf(const Attributes& attributes, const char* name) {
-    auto it = attributes.find(name);
-    return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
-  }
-
   static std::vector<std::string> idsOf(const std::vector<scim::GroupMember>& members) {
     std::vector<std::string> ids;
     for (const auto& m : members) ids.push_back(m.value);
@@ -347,68 +292,37 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
   std::vector<std::string> groupAttributes() const {
-    return {"cn", "scimgateExternalId", "scimgateGroupKind", "entryUUID", "entryCSN",
-            "createTimestamp", "modifyTimestamp"};
+    return {"cn",       "scimgateExternalId", "scimgateGroupKind", "entryUUID",
+            "entryCSN", "createTimestamp",    "modifyTimestamp"};
   }
 
-  Result<std::vector<RawEntry>> search(const std::string& base, int scope, const std::string& filter,
-                                       bool sizeOne) {
+  Result<std::vector<RawEntry>> search(const std::string& base, int scope,
+                                       const std::string& filter, bool sizeOne) {
     return search(base, scope, filter, sizeOne, groupAttributes(), "");
   }
 
-  // `valuesFilter`, when set, is an RFC 3876 ValuesReturnFilter ("((a=v)(b=*))"): only the values
-  // it matches come back. Not critical: a server without it returns every value, which is slower
-  // but reads the same.
+  // `valuesFilter`: see SearchRequest.
   Result<std::vector<RawEntry>> search(const std::string& base, int scope,
                                        const std::string& filter, bool sizeOne,
                                        const std::vector<std::string>& attributes,
                                        const std::string& valuesFilter) {
-    return withConnection<std::vector<RawEntry>>(true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
-      CStrings attrs(attributes);
-      ControlPtr values;
-      if (!valuesFilter.empty()) {
-        auto made = valuesReturnControl(valuesFilter);
-        if (!made) return made.error();
-        values = std::move(*made);
-      }
-      LDAPControl* controls[] = {values.get(), nullptr};
-      LDAPMessage* raw = nullptr;
-      const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
-                                       values ? controls : nullptr, nullptr, nullptr,
-                                       sizeOne ? 2 : 0, &raw);
-      MessagePtr result(raw);
-      if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
-      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching groups");
-      std::vector<RawEntry> entries;
-      for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-        entries.push_back(readEntry(ld, e));
-      }
-      return entries;
-    });
-  }
-
-  static Result<ControlPtr> valuesReturnControl(const std::string& valuesFilter) {
-    BerElement* ber = ber_alloc_t(LBER_USE_DER);
-    if (ber == nullptr) return makeError(ErrorKind::Internal, "out of memory");
-    berval value{0, nullptr};
-    const bool ok = ldap_put_vrFilter(ber, valuesFilter.c_str()) != -1 &&
-                    ber_flatten2(ber, &value, 1) != -1;
-    ber_free(ber, 1);
-    if (!ok) return makeError(ErrorKind::Internal, "cannot encode the values return filter");
-    LDAPControl* control = nullptr;
-    const int rc = ldap_control_create(LDAP_CONTROL_VALUESRETURNFILTER, 0, &value, 1, &control);
-    ber_memfree(value.bv_val);
-    if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the values return filter");
-    return ControlPtr(control);
+    return detail::search(pool_, {.base = base,
+                                  .scope = scope,
+                                  .filter = filter,
+                                  .attributes = attributes,
+                                  .sizeLimit = sizeOne ? 2 : 0,
+                                  .valuesFilter = valuesFilter,
+                                  .what = "groups"});
   }
 
   // `visible`: an LDAP filter the group must also match ("" = any); else it is NotFound.
   Result<RawEntry> findEntry(std::string_view id, const std::string& visible = "") {
-    const auto notFound = makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
+    const auto notFound =
+        makeError(ErrorKind::NotFound, "no group with id '" + std::string(id) + "'");
     if (!isUuid(id)) return notFound;
-    auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE,
-                          std::string("(&") + kGroupFilter + "(entryUUID=" +
-                              escapeFilterValue(id) + ")" + visible + ")",
+    auto entries = search(containers_.base, LDAP_SCOPE_SUBTREE,
+                          std::string("(&") + kGroupFilter + "(entryUUID=" + escapeFilterValue(id) +
+                              ")" + visible + ")",
                           true);
     if (!entries) return entries.error();
     if (entries->empty()) return notFound;
@@ -431,9 +345,9 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // What changeMembers needs, in one search (or one per 200 ids): the group with its attributes
   // and, for an add, through a ValuesReturnFilter, its placeholder value if it has one (never
-  // its other member values), plus the users and groups to add and remove. NotFound as findEntry; a member
-  // to add that is unknown is `invalid` (InvalidValue) in the result; unknown ids to remove are
-  // skipped.
+  // its other member values), plus the users and groups to add and remove. NotFound as findEntry; a
+  // member to add that is unknown is `invalid` (InvalidValue) in the result; unknown ids to remove
+  // are skipped.
   Result<MemberChangeTarget> findForMemberChange(std::string_view id,
                                                  const std::vector<std::string>& add,
                                                  const std::vector<std::string>& remove,
@@ -486,8 +400,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
       if (!members.empty()) filter += "(&(|" + members + ")" + scope.members + ")";
       filter += ")";
-      auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false, attributes,
-                            valuesFilter);
+      auto entries =
+          search(containers_.base, LDAP_SCOPE_SUBTREE, filter, false, attributes, valuesFilter);
       if (!entries) return entries.error();
       for (auto& e : *entries) {
         const std::string uuid = lower(firstOf(e.attributes, "entryUUID"));
@@ -505,8 +419,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       auto it = dnById.find(member);
       if (it == dnById.end()) {
         if (!target.invalid) {
-          target.invalid = scim::Error{ErrorKind::InvalidValue,
-                                       "no user or group has the id '" + member + "'"};
+          target.invalid =
+              scim::Error{ErrorKind::InvalidValue, "no user or group has the id '" + member + "'"};
         }
         continue;
       }
@@ -558,7 +472,7 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
       filter += ")";
       if (!visible.empty()) filter = "(&" + filter + visible + ")";
-      auto entries = search(pool_.settings().baseDn, LDAP_SCOPE_SUBTREE, filter, false);
+      auto entries = search(containers_.base, LDAP_SCOPE_SUBTREE, filter, false);
       if (!entries) return entries.error();
       for (const auto& e : *entries) {
         dns.push_back(e.dn);
@@ -623,8 +537,9 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto result = modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, write);
     if (result) return result;
     if (lastCode_ == LDAP_OBJECT_CLASS_VIOLATION) {
-      return modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
-                    write);
+      return modify(
+          dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
+          write);
     }
     if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE || dns.size() == 1) {
       return lastCode_ == LDAP_NO_SUCH_ATTRIBUTE ? Result<void>() : result;
@@ -797,12 +712,12 @@ class LdapGroupDirectory final : public GroupDirectory {
             ControlPtr pageControl(page);
             LDAPControl* controls[] = {pageControl.get(), nullptr};
             LDAPMessage* raw = nullptr;
-            rc = ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE,
-                                   filter.c_str(), attrs.get(), 0, controls, nullptr, nullptr, 0,
-                                   &raw);
+            rc = ldap_search_ext_s(ld, containers_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
+                                   attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
             MessagePtr result(raw);
             if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "reading members");
-            for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
+            for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e;
+                 e = ldap_next_entry(ld, e)) {
               RawEntry member = readEntry(ld, e);
               scim::GroupMember m;
               m.value = firstOf(member.attributes, "entryUUID");
@@ -810,15 +725,18 @@ class LdapGroupDirectory final : public GroupDirectory {
               if (m.display.empty()) m.display = firstOf(member.attributes, "cn");
               bool isGroup = false;
               if (auto it = member.attributes.find("objectClass"); it != member.attributes.end()) {
-                for (const auto& oc : it->second) isGroup = isGroup || scim::equalsIgnoreCase(oc, "groupOfNames");
+                for (const auto& oc : it->second)
+                  isGroup = isGroup || scim::equalsIgnoreCase(oc, "groupOfNames");
               }
               m.type = isGroup ? "Group" : "User";
               members.push_back(std::move(m));
             }
             LDAPControl** responseControls = nullptr;
             int code = LDAP_SUCCESS;
-            ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls, 0);
-            LDAPControl* response = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, responseControls, nullptr);
+            ldap_parse_result(ld, result.get(), &code, nullptr, nullptr, nullptr, &responseControls,
+                              0);
+            LDAPControl* response =
+                ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, responseControls, nullptr);
             ber_int_t estimate = 0;
             berval next{0, nullptr};
             if (response != nullptr &&
@@ -833,7 +751,8 @@ class LdapGroupDirectory final : public GroupDirectory {
         });
   }
 
-  Result<GroupView> toView(const RawEntry& entry, bool withMembers, const std::string& visible = "") {
+  Result<GroupView> toView(const RawEntry& entry, bool withMembers,
+                           const std::string& visible = "") {
     GroupView view;
     view.id = firstOf(entry.attributes, "entryUUID");
     view.displayName = firstOf(entry.attributes, "cn");
@@ -841,7 +760,7 @@ class LdapGroupDirectory final : public GroupDirectory {
       view.externalId = ext;
     }
     view.kind = scim::groupKindFrom(firstOf(entry.attributes, "scimgateGroupKind"))
-                    .value_or(kindFromDn(entry.dn));
+                    .value_or(containers_.kindOf(entry.dn));
     view.meta.created = fromGeneralizedTime(firstOf(entry.attributes, "createTimestamp"));
     view.meta.lastModified = fromGeneralizedTime(firstOf(entry.attributes, "modifyTimestamp"));
     view.meta.version = "W/\"" + firstOf(entry.attributes, "entryCSN") + "\"";
@@ -853,17 +772,11 @@ class LdapGroupDirectory final : public GroupDirectory {
     return view;
   }
 
-  GroupKind kindFromDn(const std::string& dn) const {
-    if (endsWithIgnoreCase(dn, containers_.roles)) return GroupKind::Role;
-    if (endsWithIgnoreCase(dn, containers_.queues)) return GroupKind::Queue;
-    if (endsWithIgnoreCase(dn, containers_.accounts)) return GroupKind::Account;
-    return GroupKind::Group;
-  }
-
   // The LDAP sort key for a SCIM attribute of a Group.
   static Result<SortKey> sortKeyFor(const scim::AttrPath& path) {
     const std::string dotted = path.dotted();
-    if (scim::equalsIgnoreCase(dotted, "displayName")) return SortKey{"cn", "caseIgnoreOrderingMatch"};
+    if (scim::equalsIgnoreCase(dotted, "displayName"))
+      return SortKey{"cn", "caseIgnoreOrderingMatch"};
     if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
     if (scim::equalsIgnoreCase(dotted, "externalId")) {
       return SortKey{"scimgateExternalId", "caseExactOrderingMatch"};
@@ -881,8 +794,8 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // `visible`: the caller's member scope; a member outside it is a member of no group to it.
   Result<std::string> toLdapFilter(const scim::Filter& filter, const std::string& visible) {
-    return translateFilter(
-        filter, [&](const scim::Filter& node) { return leafFilter(node, visible); });
+    return translateFilter(filter,
+                           [&](const scim::Filter& node) { return leafFilter(node, visible); });
   }
 
   Result<std::string> leafFilter(const scim::Filter& filter, const std::string& visible) {
@@ -890,7 +803,8 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (filter.kind == Kind::ValuePath) {
       // members[value eq "id"] reads as members.value eq "id".
       const scim::Filter& inner = *filter.left;
-      if (!scim::equalsIgnoreCase(filter.path.attribute, "members") || inner.kind != Kind::Compare) {
+      if (!scim::equalsIgnoreCase(filter.path.attribute, "members") ||
+          inner.kind != Kind::Compare) {
         return makeError(ErrorKind::InvalidFilter,
                          "groups support the value filter members[value eq \"id\"] only");
       }
@@ -911,7 +825,8 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (attr.empty()) {
       return makeError(ErrorKind::InvalidFilter,
                        "groups can be filtered by displayName, externalId, id, kind, "
-                       "meta.created, meta.lastModified or members.value, not '" + path + "'");
+                       "meta.created, meta.lastModified or members.value, not '" +
+                           path + "'");
     }
     return compareFilter(filter, attr, isTime);
   }
@@ -936,8 +851,9 @@ class LdapGroupDirectory final : public GroupDirectory {
     return filter.op == Op::Eq ? match : "(!" + match + ")";
   }
 
-  Pool pool_;
-  Containers containers_;
+  std::shared_ptr<Context> context_;
+  Pool& pool_;
+  const Containers& containers_;
   std::mutex queuesMutex_;
   std::condition_variable queuesChanged_;
   std::map<std::string, GroupQueue> queues_;  // by lower-case group DN, while changes are queued
@@ -949,8 +865,12 @@ thread_local int LdapGroupDirectory::lastCode_ = LDAP_SUCCESS;
 
 }  // namespace
 
-std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings) {
-  return std::make_unique<LdapGroupDirectory>(settings);
+namespace detail {
+
+std::unique_ptr<GroupDirectory> makeGroupDirectory(std::shared_ptr<Context> context) {
+  return std::make_unique<LdapGroupDirectory>(std::move(context));
 }
+
+}  // namespace detail
 
 }  // namespace scimgate::ldap

@@ -52,7 +52,8 @@ class GroupDirectory {
   /// `scope` (here and below), when set, limits what the caller sees: see AccountScope.
   virtual scim::Result<scim::GroupView> findGroup(std::string_view id, bool withMembers,
                                                   const AccountScope* scope = nullptr) = 0;
-  /// Creates the group in the container of its kind; Uniqueness when the displayName is taken there.
+  /// Creates the group in the container of its kind; Uniqueness when the displayName is taken
+  /// there.
   virtual scim::Result<scim::GroupView> createGroup(const scim::GroupInput& group,
                                                     const AccountScope* scope = nullptr) = 0;
   /// Replaces displayName (a rename), externalId and, when given, the whole member list, all or
@@ -79,7 +80,5 @@ class GroupDirectory {
                                                       const AccountScope* scope = nullptr,
                                                       const BeforeWrite& beforeWrite = {}) = 0;
 };
-
-std::unique_ptr<GroupDirectory> makeLdapGroupDirectory(const Settings& settings);
 
 }  // namespace scimgate::ldap

@@ -6,7 +6,11 @@
 #include <map>
 #include <set>
 
+#include "ldap/detail/containers.h"
+#include "ldap/detail/context.h"
 #include "ldap/detail/pool.h"
+#include "ldap/detail/scope.h"
+#include "ldap/detail/search.h"
 #include "ldap/detail/sorted_page.h"
 #include "ldap/detail/util.h"
 #include "ldap/directory.h"
@@ -28,14 +32,14 @@ constexpr char kUserFilter[] = "(objectClass=inetOrgPerson)";
 // ppolicy (draft-behera) value for a lock that only an administrator lifts.
 constexpr char kPermanentLock[] = "000001010000Z";
 
-std::map<std::string, std::string> withDefaults(std::map<std::string, std::string> mapping) {
-  return mapping.empty() ? defaultUserMapping() : mapping;
-}
-
 class LdapDirectory final : public Directory {
  public:
-  explicit LdapDirectory(const Settings& settings, UserMapping mapping)
-      : pool_(settings), mapping_(std::move(mapping)), readAttributes_(mapping_.readAttributes()) {
+  LdapDirectory(std::shared_ptr<Context> context, UserMapping mapping)
+      : context_(std::move(context)),
+        pool_(context_->pool),
+        containers_(context_->containers),
+        mapping_(std::move(mapping)),
+        readAttributes_(mapping_.readAttributes()) {
     // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and
     // the memberships the memberof overlay keeps.
     readAttributes_.emplace_back("pwdAccountLockedTime");
@@ -164,8 +168,10 @@ class LdapDirectory final : public Directory {
     // Every attribute the mapping owns is replaced (or removed) when its values changed.
     std::set<std::string, AttrNameLess> managed;
     for (const auto& name : mapping_.readAttributes()) managed.insert(name);
-    for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute}) managed.insert(name);
-    for (const char* name : {"entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "uid"}) {
+    for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute})
+      managed.insert(name);
+    for (const char* name :
+         {"entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "uid"}) {
       managed.erase(name);
     }
     if (wanted.count("pwdAccountLockedTime")) managed.insert("pwdAccountLockedTime");
@@ -250,20 +256,12 @@ class LdapDirectory final : public Directory {
     return toUser(*now);
   }
 
-  // The account scope as an LDAP filter: "" for none, else memberOf one of the account groups
-  // (or the one extra user); a scope that names no existing account matches only that user.
+  // The account scope as an LDAP filter: "" for none.
   Result<std::string> scopeFilter(const UserQuery& query) {
-    if (!query.inAccounts) return std::string();
-    std::string any = "(|";
-    if (!query.alsoUserId.empty() && isUuid(query.alsoUserId)) {
-      any += "(entryUUID=" + escapeFilterValue(query.alsoUserId) + ")";
-    }
-    std::vector<std::string> ids(query.inAccounts->begin(), query.inAccounts->end());
-    auto dns = accountDnsById(ids, false);
-    if (!dns) return dns.error();
-    for (const auto& [id, dn] : *dns) any += "(memberOf=" + escapeFilterValue(dn) + ")";
-    if (any == "(|") return std::string("(!(objectClass=*))");
-    return any + ")";
+    auto filters = scopeFilters(pool_, containers_, query.inAccounts ? &*query.inAccounts : nullptr,
+                                query.alsoUserId);
+    if (!filters) return filters.error();
+    return filters->users;
   }
 
   Result<UserPage> searchUsers(const UserQuery& query) override {
@@ -292,9 +290,8 @@ class LdapDirectory final : public Directory {
       if (!chosen) return chosen.error();
       key = *chosen;
     }
-    return withConnection<UserPage>(true, [&](LDAP* ld) -> Result<UserPage> {
-      return searchPage(ld, filter, key, query);
-    });
+    return withConnection<UserPage>(
+        true, [&](LDAP* ld) -> Result<UserPage> { return searchPage(ld, filter, key, query); });
   }
 
   // Whether every path of the filter names an attribute the User schemas define (and may be
@@ -377,12 +374,14 @@ class LdapDirectory final : public Directory {
   // The first string value at a path, for sorting in memory (multi-valued: the primary value).
   static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path) {
     Poco::JSON::Object::Ptr container = new Poco::JSON::Object(resource);
-    if (!path.schema.empty() && resource.has(path.schema)) container = resource.getObject(path.schema);
+    if (!path.schema.empty() && resource.has(path.schema))
+      container = resource.getObject(path.schema);
     for (const auto& [key, value] : *container) {
       if (!scim::equalsIgnoreCase(key, path.attribute)) continue;
       if (value.isString()) return value.extract<std::string>();
       Poco::JSON::Object::Ptr object;
-      if (value.type() == typeid(Poco::JSON::Object::Ptr)) object = value.extract<Poco::JSON::Object::Ptr>();
+      if (value.type() == typeid(Poco::JSON::Object::Ptr))
+        object = value.extract<Poco::JSON::Object::Ptr>();
       if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
         auto array = value.extract<Poco::JSON::Array::Ptr>();
         if (array->size() > 0 && array->get(0).type() == typeid(Poco::JSON::Object::Ptr)) {
@@ -419,8 +418,9 @@ class LdapDirectory final : public Directory {
                                      std::string_view password) override {
     const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
     const int rc = pool_.bindAs(dn, std::string(password));
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INVALID_DN_SYNTAX ||
-        rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_INAPPROPRIATE_AUTH) {
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
+        rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_UNWILLING_TO_PERFORM ||
+        rc == LDAP_INAPPROPRIATE_AUTH) {
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
     if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the password");
@@ -448,8 +448,8 @@ class LdapDirectory final : public Directory {
       return code;
     });
     if (rc == LDAP_SUCCESS) return {};
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_INVALID_DN_SYNTAX ||
-        rc == LDAP_INAPPROPRIATE_AUTH) {
+    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
+        rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_INAPPROPRIATE_AUTH) {
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
     if (rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_UNWILLING_TO_PERFORM) {
@@ -457,7 +457,8 @@ class LdapDirectory final : public Directory {
                        "the directory rejected the password" + (why.empty() ? "" : ": " + why));
     }
     if (rc == LDAP_INSUFFICIENT_ACCESS) {
-      return makeError(ErrorKind::Forbidden, "the directory does not let this user change its password");
+      return makeError(ErrorKind::Forbidden,
+                       "the directory does not let this user change its password");
     }
     return errorFromLdap(rc, "changing the password");
   }
@@ -474,29 +475,18 @@ class LdapDirectory final : public Directory {
   }
 
   Result<std::size_t> countActiveInRole(std::string_view role) override {
-    const std::string group = makeRdn("cn", std::string(role)) + "," + rolesDn();
-    const std::string filter = std::string("(&") + kUserFilter + "(memberOf=" +
-                               escapeFilterValue(group) + ")(!(" + kStatusAttribute +
+    const std::string group = makeRdn("cn", std::string(role)) + "," + containers_.roles;
+    const std::string filter = std::string("(&") + kUserFilter +
+                               "(memberOf=" + escapeFilterValue(group) + ")(!(" + kStatusAttribute +
                                "=inactive)))";
-    return withConnection<std::size_t>(true, [&](LDAP* ld) -> Result<std::size_t> {
-      CStrings attrs({LDAP_NO_ATTRS});
-      LDAPMessage* raw = nullptr;
-      const int rc = ldap_search_ext_s(ld, peopleDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                       attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
-      MessagePtr result(raw);
-      if (rc == LDAP_NO_SUCH_OBJECT) return std::size_t{0};
-      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "counting the role's users");
-      return static_cast<std::size_t>(std::max(0, ldap_count_entries(ld, result.get())));
-    });
+    auto users = detail::search(
+        pool_, {.base = peopleDn(), .filter = filter, .context = "counting the role's users"});
+    if (!users) return users.error();
+    return users->size();
   }
 
  private:
-  std::string peopleDn() const { return pool_.settings().peopleDn; }
-
-  static std::string firstOf(const Attributes& attributes, const char* name) {
-    auto it = attributes.find(name);
-    return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
-  }
+  const std::string& peopleDn() const { return containers_.people; }
 
   // The LDAP sort key for a SCIM attribute. Many standard attributes (uid, mail, cn...) have no
   // ORDERING rule in their schema, so the key names one explicitly.
@@ -507,8 +497,9 @@ class LdapDirectory final : public Directory {
     if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
     const std::string attr = mapping_.ldapAttributeFor(path);
     if (attr.empty()) {
-      return makeError(ErrorKind::InvalidValue,
-                       "cannot sort by '" + dotted + "': it is unknown or not kept in the directory");
+      return makeError(
+          ErrorKind::InvalidValue,
+          "cannot sort by '" + dotted + "': it is unknown or not kept in the directory");
     }
     const bool exact = scim::equalsIgnoreCase(attr, "scimgateExternalId") ||
                        scim::equalsIgnoreCase(attr, "scimgateProfileUrl");
@@ -550,32 +541,21 @@ class LdapDirectory final : public Directory {
     return done ? *done : LDAP_SERVER_DOWN;
   }
 
-  std::string queuesDn() const { return "ou=queues," + pool_.settings().baseDn; }
-
   // Removes the user from every queue group; returns the queues it left. On a failure the
   // queues already left are joined again and the error is returned.
   Result<std::vector<std::string>> leaveQueues(const std::string& userDn) {
-    auto queues = withConnection<std::vector<std::string>>(
-        true, [&](LDAP* ld) -> Result<std::vector<std::string>> {
-          CStrings attrs({LDAP_NO_ATTRS});
-          LDAPMessage* raw = nullptr;
-          const std::string filter = "(member=" + escapeFilterValue(userDn) + ")";
-          const int rc = ldap_search_ext_s(ld, queuesDn().c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                           attrs.get(), 0, nullptr, nullptr, nullptr, 0, &raw);
-          MessagePtr result(raw);
-          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<std::string>{};
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the user's queues");
-          std::vector<std::string> dns;
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-            dns.push_back(readEntry(ld, e).dn);
-          }
-          return dns;
-        });
-    if (!queues) return queues.error();
+    auto found = detail::search(pool_, {.base = containers_.queues,
+                                        .filter = "(member=" + escapeFilterValue(userDn) + ")",
+                                        .context = "finding the user's queues"});
+    if (!found) return found.error();
+    std::vector<std::string> queues;
     std::vector<MembershipChange> leave;
-    for (const auto& queue : *queues) leave.push_back({queue, false});
+    for (const auto& queue : *found) {
+      queues.push_back(queue.dn);
+      leave.push_back({queue.dn, false});
+    }
     if (auto left = applyMemberships(userDn, leave); !left) return left.error();
-    return *queues;
+    return queues;
   }
 
   // ---- memberships written from the User side ----------------------------------------------
@@ -586,24 +566,9 @@ class LdapDirectory final : public Directory {
   };
   using DnSet = std::set<std::string, AttrNameLess>;
 
-  std::string baseDn() const { return pool_.settings().baseDn; }
-  std::string rolesDn() const {
-    return pool_.settings().rolesDn.empty() ? "ou=roles," + baseDn() : pool_.settings().rolesDn;
-  }
-  std::string accountsDn() const { return "ou=accounts," + baseDn(); }
-
-  static bool isUnder(const std::string& dn, const std::string& container) {
-    if (dn.size() <= container.size() + 1) return false;
-    const std::string tail = dn.substr(dn.size() - container.size());
-    return dn[dn.size() - container.size() - 1] == ',' && scim::equalsIgnoreCase(tail, container);
-  }
-
   // What a step is, for errors and the test hook: "join role cn=Manager,ou=roles,...".
   std::string describe(const MembershipChange& change) const {
-    const std::string kind = isUnder(change.groupDn, rolesDn())      ? "role"
-                             : isUnder(change.groupDn, accountsDn()) ? "account"
-                             : isUnder(change.groupDn, queuesDn())   ? "queue"
-                                                                     : "group";
+    const std::string kind(scim::toString(containers_.kindOf(change.groupDn)));
     return std::string(change.join ? "join " : "leave ") + kind + " " + change.groupDn;
   }
 
@@ -639,45 +604,9 @@ class LdapDirectory final : public Directory {
         return makeError(ErrorKind::InvalidValue,
                          "unknown role '" + name + "'; the roles are: " + allowed);
       }
-      dns.insert(makeRdn("cn", *known) + "," + rolesDn());
+      dns.insert(makeRdn("cn", *known) + "," + containers_.roles);
     }
     return std::optional<DnSet>{std::move(dns)};
-  }
-
-  // lower-case account id -> DN of the account groups with these ids. `strict`: an id that is not
-  // a UUID is InvalidValue (naming it); otherwise such ids are skipped.
-  Result<std::map<std::string, std::string>> accountDnsById(const std::vector<std::string>& ids,
-                                                            bool strict) {
-    std::map<std::string, std::string> none;
-    std::string filter = "(&(objectClass=groupOfNames)(|";
-    bool any = false;
-    for (const auto& id : ids) {
-      if (!isUuid(id)) {
-        if (strict) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
-        continue;
-      }
-      filter += "(entryUUID=" + escapeFilterValue(id) + ")";
-      any = true;
-    }
-    if (!any) return none;
-    filter += "))";
-    return withConnection<std::map<std::string, std::string>>(
-        true, [&](LDAP* ld) -> Result<std::map<std::string, std::string>> {
-          CStrings attrs({"entryUUID"});
-          LDAPMessage* raw = nullptr;
-          const int rc = ldap_search_ext_s(ld, accountsDn().c_str(), LDAP_SCOPE_SUBTREE,
-                                           filter.c_str(), attrs.get(), 0, nullptr, nullptr,
-                                           nullptr, 0, &raw);
-          MessagePtr result(raw);
-          std::map<std::string, std::string> byId;
-          if (rc == LDAP_NO_SUCH_OBJECT) return byId;
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "finding the accounts");
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-            RawEntry entry = readEntry(ld, e);
-            byId[lower(firstOf(entry.attributes, "entryUUID"))] = entry.dn;
-          }
-          return byId;
-        });
   }
 
   // The account groups the extension's `accounts` names (by Group id); nullopt when absent.
@@ -704,11 +633,12 @@ class LdapDirectory final : public Directory {
     }
     DnSet dns;
     if (ids.empty()) return std::optional<DnSet>{std::move(dns)};
-    auto found = accountDnsById(ids, true);
+    auto found = accountDnsById(pool_, containers_, ids, true);
     if (!found) return found.error();
     for (const auto& id : ids) {
       auto it = found->find(lower(id));
-      if (it == found->end()) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
+      if (it == found->end())
+        return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
       dns.insert(it->second);
     }
     return std::optional<DnSet>{std::move(dns)};
@@ -733,8 +663,8 @@ class LdapDirectory final : public Directory {
         if (!current.count(dn)) plan.push_back({dn, true});
       }
     };
-    plan1(roles, rolesDn());
-    plan1(accounts, accountsDn());
+    plan1(roles, containers_.roles);
+    plan1(accounts, containers_.accounts);
     return plan;
   }
 
@@ -768,16 +698,15 @@ class LdapDirectory final : public Directory {
   // One single-value modify, whatever the group's size. An empty groupOfNames holds the
   // zero-length placeholder value, which the first real member replaces.
   int joinGroup(const MembershipChange& change, const std::string& userDn) {
-    const auto& failStep = pool_.settings().failStep;
-    if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
+    if (context_->faults.fails(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
     int rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}});
-    if (rc == LDAP_NO_SUCH_ATTRIBUTE) rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
+    if (rc == LDAP_NO_SUCH_ATTRIBUTE)
+      rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
     return rc == LDAP_TYPE_OR_VALUE_EXISTS ? LDAP_SUCCESS : rc;
   }
 
   int leaveGroup(const MembershipChange& change, const std::string& userDn) {
-    const auto& failStep = pool_.settings().failStep;
-    if (failStep && failStep(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
+    if (context_->faults.fails(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
     int rc = modifyMembers(change.groupDn, {{LDAP_MOD_DELETE, {userDn}}});
     if (rc == LDAP_OBJECT_CLASS_VIOLATION) {
       // The last member: groupOfNames keeps the empty placeholder instead.
@@ -794,8 +723,8 @@ class LdapDirectory final : public Directory {
       auto controls = writeControls(ld, csn, assertion);
       if (!controls) return controls.error();
       // Renaming keeps the entry (and its entryUUID, the SCIM id); the old uid value goes.
-      const int rc = ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(),
-                                   nullptr);
+      const int rc =
+          ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(), nullptr);
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "userName '" + newUid + "' is taken");
       }
@@ -804,9 +733,10 @@ class LdapDirectory final : public Directory {
     });
   }
 
-  Result<void> modifyEntry(const std::string& dn,
-                           const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
-                           const std::string& csn, std::optional<Attributes>* postRead) {
+  Result<void> modifyEntry(
+      const std::string& dn,
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
+      const std::string& csn, std::optional<Attributes>* postRead) {
     return withConnection(false, [&](LDAP* ld) -> Result<void> {
       std::vector<Change> list;
       for (const auto& [name, values] : changes) list.push_back({LDAP_MOD_REPLACE, name, values});
@@ -844,36 +774,23 @@ class LdapDirectory final : public Directory {
 
   Result<std::vector<RawEntry>> search(const std::string& base, int scope,
                                        const std::string& filter, int sizeLimit) {
-    return withConnection<std::vector<RawEntry>>(
-        true, [&](LDAP* ld) -> Result<std::vector<RawEntry>> {
-          CStrings attrs(readAttributes_);
-          LDAPMessage* raw = nullptr;
-          const int rc = ldap_search_ext_s(ld, base.c_str(), scope, filter.c_str(), attrs.get(), 0,
-                                           nullptr, nullptr, nullptr, sizeLimit, &raw);
-          MessagePtr result(raw);
-          if (rc == LDAP_SIZELIMIT_EXCEEDED) {
-            return makeError(ErrorKind::TooMany,
-                             "more than " + std::to_string(sizeLimit) +
-                                 " users match; narrow the filter");
-          }
-          if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
-          if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "searching users");
-          std::vector<RawEntry> entries;
-          for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e != nullptr;
-               e = ldap_next_entry(ld, e)) {
-            entries.push_back(readEntry(ld, e));
-          }
-          return entries;
-        });
+    return detail::search(pool_, {.base = base,
+                                  .scope = scope,
+                                  .filter = filter,
+                                  .attributes = readAttributes_,
+                                  .sizeLimit = sizeLimit,
+                                  .what = "users"});
   }
 
   Result<RawEntry> findEntry(std::string_view id) {
-    if (!isUuid(id)) return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+    if (!isUuid(id))
+      return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
     const std::string filter =
         std::string("(&") + kUserFilter + "(entryUUID=" + escapeFilterValue(id) + "))";
     auto entries = search(peopleDn(), LDAP_SCOPE_SUBTREE, filter, 2);
     if (!entries) return entries.error();
-    if (entries->empty()) return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+    if (entries->empty())
+      return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
     return std::move(entries->front());
   }
 
@@ -905,9 +822,8 @@ class LdapDirectory final : public Directory {
   // A user as SCIM sees it, with its memberships (groups, roles, queues, accounts) read on a
   // connection of its own.
   Result<scim::User> toUser(const RawEntry& entry) {
-    return withConnection<scim::User>(true, [&](LDAP* ld) -> Result<scim::User> {
-      return toUsers(ld, {entry}).front();
-    });
+    return withConnection<scim::User>(
+        true, [&](LDAP* ld) -> Result<scim::User> { return toUsers(ld, {entry}).front(); });
   }
 
   // Users with their memberships: the groups' DNs come from memberOf (memberof overlay); one
@@ -924,17 +840,12 @@ class LdapDirectory final : public Directory {
       std::string filter = "(|";
       for (const auto& dn : groupDns) filter += "(entryDN=" + escapeFilterValue(dn) + ")";
       filter += ")";
-      CStrings attrs({"entryUUID", "cn", "scimgateGroupKind"});
-      LDAPMessage* raw = nullptr;
-      const int rc = ldap_search_ext_s(ld, pool_.settings().baseDn.c_str(), LDAP_SCOPE_SUBTREE,
-                                       filter.c_str(), attrs.get(), 0, nullptr, nullptr, nullptr,
-                                       0, &raw);
-      MessagePtr result(raw);
-      if (rc == LDAP_SUCCESS) {
-        for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {
-          RawEntry group = readEntry(ld, e);
-          groups[group.dn] = std::move(group);
-        }
+      // Without them (a failed search) the users are shown without memberships.
+      auto found = searchOn(ld, {.base = containers_.base,
+                                 .filter = filter,
+                                 .attributes = {"entryUUID", "cn", "scimgateGroupKind"}});
+      if (found) {
+        for (auto& group : *found) groups[group.dn] = std::move(group);
       }
     }
     std::vector<scim::User> users;
@@ -965,7 +876,8 @@ class LdapDirectory final : public Directory {
           if (kind == "queue" || kind == "account") {
             key = kind == "queue" ? "queues" : "accounts";
             const std::string ext(scim::kScimgateUserSchema);
-            if (!user.attributes->has(ext)) user.attributes->set(ext, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+            if (!user.attributes->has(ext))
+              user.attributes->set(ext, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
             target = user.attributes->getObject(ext);
           } else {
             value->set("type", "direct");
@@ -979,38 +891,35 @@ class LdapDirectory final : public Directory {
     return users;
   }
 
-  static std::string lower(std::string text) {
-    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  }
-
   scim::User toPlainUser(const RawEntry& entry) const {
     scim::User user;
-    auto first = [&](const char* name) {
-      auto it = entry.attributes.find(name);
-      return it == entry.attributes.end() || it->second.empty() ? std::string()
-                                                                : it->second.front();
-    };
-    user.id = first("entryUUID");
-    user.attributes = mapping_.toScim(entry.attributes);
-    user.meta.created = fromGeneralizedTime(first("createTimestamp"));
-    user.meta.lastModified = fromGeneralizedTime(first("modifyTimestamp"));
-    const std::string csn = first("entryCSN");
-    user.meta.version = "W/\"" + (csn.empty() ? first("modifyTimestamp") : csn) + "\"";
+    const Attributes& attributes = entry.attributes;
+    user.id = firstOf(attributes, "entryUUID");
+    user.attributes = mapping_.toScim(attributes);
+    user.meta.created = fromGeneralizedTime(firstOf(attributes, "createTimestamp"));
+    user.meta.lastModified = fromGeneralizedTime(firstOf(attributes, "modifyTimestamp"));
+    const std::string csn = firstOf(attributes, "entryCSN");
+    user.meta.version =
+        "W/\"" + (csn.empty() ? firstOf(attributes, "modifyTimestamp") : csn) + "\"";
     return user;
   }
 
-  detail::Pool pool_;
+  std::shared_ptr<Context> context_;
+  Pool& pool_;
+  const Containers& containers_;
   UserMapping mapping_;
   std::vector<std::string> readAttributes_;
 };
 
 }  // namespace
 
-std::unique_ptr<Directory> makeLdapDirectory(const Settings& settings) {
-  auto mapping = UserMapping::create(withDefaults(settings.userMapping));
-  if (!mapping) throw std::invalid_argument(mapping.error().detail);
-  return std::make_unique<LdapDirectory>(settings, std::move(*mapping));
+namespace detail {
+
+std::unique_ptr<Directory> makeUserDirectory(std::shared_ptr<Context> context,
+                                             UserMapping mapping) {
+  return std::make_unique<LdapDirectory>(std::move(context), std::move(mapping));
 }
+
+}  // namespace detail
 
 }  // namespace scimgate::ldap

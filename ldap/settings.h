@@ -1,9 +1,7 @@
 #pragma once
 
-#include <functional>
 #include <map>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace scimgate::ldap {
@@ -33,10 +31,6 @@ struct Settings {
   std::vector<std::string> roleNames = {"Administrator", "Manager", "Agent", "Viewer"};
   /// The role a new user gets when the create names none ("" = none). DESIGN 2: least privilege.
   std::string defaultRole = "Viewer";
-  /// Tests only: called before each membership write with a description of the step ("leave
-  /// queue <dn>", "join role <dn>"...); returning true makes that step fail as a refused LDAP
-  /// modify would. Lets tests prove that a request failing midway leaves nothing half-done.
-  std::function<bool(std::string_view step)> failStep;
 };
 
 /// The default OpenLDAP mapping of DESIGN 4.

@@ -98,7 +98,7 @@ class Pool {
   std::condition_variable available_;
   std::vector<LdapHandle> idle_;
   std::map<LDAP*, int> sortContexts_;  // per open connection that has opened any
-  int open_ = 0;  // connections lent out or idle
+  int open_ = 0;                       // connections lent out or idle
 };
 
 }  // namespace scimgate::ldap::detail

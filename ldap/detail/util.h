@@ -32,6 +32,18 @@ inline bool isUuid(std::string_view id) {
   return true;
 }
 
+// ASCII lower case: for ids (hex) and DNs as map keys, and kind names.
+inline std::string lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The first value of an attribute, or "".
+inline std::string firstOf(const Attributes& attributes, const char* name) {
+  auto it = attributes.find(name);
+  return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
+}
+
 inline std::string diagnostic(LDAP* ld) {
   char* message = nullptr;
   ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message);
@@ -103,7 +115,8 @@ inline Result<ControlPtr> postReadControl(const std::vector<std::string>& attrib
   for (auto& n : names) pointers.push_back(n.data());
   pointers.push_back(nullptr);
   berval value{0, nullptr};
-  const bool ok = ber_printf(ber, "{v}", pointers.data()) != -1 && ber_flatten2(ber, &value, 1) != -1;
+  const bool ok =
+      ber_printf(ber, "{v}", pointers.data()) != -1 && ber_flatten2(ber, &value, 1) != -1;
   ber_free(ber, 1);
   if (!ok) return makeError(ErrorKind::Internal, "cannot encode the post-read control");
   LDAPControl* control = nullptr;
@@ -139,7 +152,8 @@ inline std::optional<Attributes> parsePostRead(LDAPControl* control) {
 
 // Waits for the result of an asynchronous operation; returns its code and, if asked, the
 // server's Post-Read entry.
-inline int waitResult(LDAP* ld, int msgid, std::optional<Attributes>* postRead, std::string* diagnostic) {
+inline int waitResult(LDAP* ld, int msgid, std::optional<Attributes>* postRead,
+                      std::string* diagnostic) {
   LDAPMessage* raw = nullptr;
   if (ldap_result(ld, msgid, LDAP_MSG_ALL, nullptr, &raw) <= 0) {
     int rc = LDAP_SERVER_DOWN;
@@ -176,7 +190,6 @@ class CStrings {
   std::vector<std::string> values_;
   std::vector<char*> pointers_;
 };
-
 
 /// One LDAP modification: operation (LDAP_MOD_ADD / DELETE / REPLACE), attribute, values.
 struct Change {

@@ -1,9 +1,8 @@
 // Roles, accounts and queues seen from the User: written as single-value changes of the groups'
 // member attribute, checked against the real directory, and never left half-done.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -16,11 +15,11 @@ namespace {
 using namespace scimgate;
 using testing::fixtureSlapd;
 using testing::Gateway;
-using testing::patchBody;
-using testing::userDn;
 using testing::ldapSearch;
+using testing::patchBody;
 using testing::Reply;
 using testing::uniqueSuffix;
+using testing::userDn;
 
 constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
 
@@ -85,18 +84,20 @@ std::string createUser(Gateway& gw, const std::string& name, const std::string& 
 
 std::string createGroup(Gateway& gw, const std::string& name, const std::string& kind,
                         const std::string& memberId = "") {
-  auto reply = gw.request(
-      "POST", "/scim/v2/Groups",
-      R"({"displayName":")" + name + R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":")" +
-          kind + R"("},"members":[)" + (memberId.empty() ? "" : R"({"value":")" + memberId + R"("})") +
-          "]}");
+  auto reply =
+      gw.request("POST", "/scim/v2/Groups",
+                 R"({"displayName":")" + name +
+                     R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":")" +
+                     kind + R"("},"members":[)" +
+                     (memberId.empty() ? "" : R"({"value":")" + memberId + R"("})") + "]}");
   CAPTURE(reply.body);
   REQUIRE(reply.status == 201);
   return reply.json()->getValue<std::string>("id");
 }
 
 std::string groupDn(const std::string& id) {
-  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + id + ")", {"cn"});
+  auto entries =
+      ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + id + ")", {"cn"});
   REQUIRE(entries.size() == 1);
   return entries.front().dn;
 }
@@ -115,8 +116,9 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
   CHECK(isMember(roleDn("Viewer"), name));
 
   SECTION("a role change shows in roles and in the role groups at once") {
-    auto changed = gw.request("PATCH", "/scim/v2/Users/" + id,
-                              patchBody(R"({"op":"replace","path":"roles","value":[{"value":"manager"}]})"));
+    auto changed =
+        gw.request("PATCH", "/scim/v2/Users/" + id,
+                   patchBody(R"({"op":"replace","path":"roles","value":[{"value":"manager"}]})"));
     CAPTURE(changed.body);
     REQUIRE(changed.status == 200);
     CHECK(roleNames(changed.json()) == std::vector<std::string>{"Manager"});
@@ -128,7 +130,8 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
     // Entra ID adds with a capitalised op and string booleans.
     auto added = gw.request(
         "PATCH", "/scim/v2/Users/" + id,
-        patchBody(R"({"op":"Add","path":"roles","value":[{"value":"Agent","primary":"False","type":"WindowsAzureActiveDirectoryRole"}]})"));
+        patchBody(
+            R"({"op":"Add","path":"roles","value":[{"value":"Agent","primary":"False","type":"WindowsAzureActiveDirectoryRole"}]})"));
     CAPTURE(added.body);
     REQUIRE(added.status == 200);
     CHECK(roleNames(added.json()) == std::vector<std::string>{"Agent", "Manager"});
@@ -141,9 +144,8 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
     CHECK(isMember(roleDn("Agent"), name));
   }
   SECTION("an unknown role is refused, naming the allowed ones, and nothing changes") {
-    auto refused = gw.request(
-        "PATCH", "/scim/v2/Users/" + id,
-        patchBody(R"({"op":"replace","path":"displayName","value":"Changed"},
+    auto refused = gw.request("PATCH", "/scim/v2/Users/" + id,
+                              patchBody(R"({"op":"replace","path":"displayName","value":"Changed"},
                  {"op":"replace","path":"roles","value":[{"value":"Manager"},{"value":"Overlord"}]})"));
     CAPTURE(refused.body);
     CHECK(refused.status == 400);
@@ -159,13 +161,17 @@ TEST_CASE("roles are membership in the role groups, changed at once and only to 
   }
   SECTION("a PUT without roles keeps them; a PUT with roles sets them") {
     auto kept = gw.request("PUT", "/scim/v2/Users/" + id,
-                           R"({"userName":")" + name + R"(","displayName":"Put",)"
-                           R"("emails":[{"value":")" + name + R"(@example.com","primary":true}]})");
+                           R"({"userName":")" + name +
+                               R"(","displayName":"Put",)"
+                               R"("emails":[{"value":")" +
+                               name + R"(@example.com","primary":true}]})");
     REQUIRE(kept.status == 200);
     CHECK(roleNames(kept.json()) == std::vector<std::string>{"Viewer"});
     auto set = gw.request("PUT", "/scim/v2/Users/" + id,
-                          R"({"userName":")" + name + R"(","roles":[{"value":"Administrator"}],)"
-                          R"("emails":[{"value":")" + name + R"(@example.com","primary":true}]})");
+                          R"({"userName":")" + name +
+                              R"(","roles":[{"value":"Administrator"}],)"
+                              R"("emails":[{"value":")" +
+                              name + R"(@example.com","primary":true}]})");
     REQUIRE(set.status == 200);
     CHECK(roleNames(set.json()) == std::vector<std::string>{"Administrator"});
     CHECK(isMember(roleDn("Administrator"), name));
@@ -207,27 +213,28 @@ TEST_CASE("accounts are written from the User as membership in the account group
 
   auto moved = gw.request("PATCH", "/scim/v2/Users/" + id,
                           patchBody(std::string(R"({"op":"replace","path":")") + kExt +
-                                R"(:accounts","value":[{"value":")" + south + R"("}]})"));
+                                    R"(:accounts","value":[{"value":")" + south + R"("}]})"));
   CAPTURE(moved.body);
   REQUIRE(moved.status == 200);
   CHECK_FALSE(isMember(groupDn(north), name));
   CHECK(isMember(groupDn(south), name));
 
   // Only account groups are accounts: a plain group's id or an unknown id is refused.
-  for (const std::string& bad : {team, std::string("00000000-0000-0000-0000-000000000000"),
-                                 std::string("not-an-id")}) {
+  for (const std::string& bad :
+       {team, std::string("00000000-0000-0000-0000-000000000000"), std::string("not-an-id")}) {
     CAPTURE(bad);
     auto refused = gw.request("PATCH", "/scim/v2/Users/" + id,
                               patchBody(std::string(R"({"op":"add","path":")") + kExt +
-                                    R"(:accounts","value":[{"value":")" + bad + R"("}]})"));
+                                        R"(:accounts","value":[{"value":")" + bad + R"("}]})"));
     CHECK(refused.status == 400);
     CHECK(refused.json()->getValue<std::string>("scimType") == "invalidValue");
   }
   CHECK(isMember(groupDn(south), name));
   CHECK_FALSE(isMember(groupDn(team), name));
 
-  auto left = gw.request("PATCH", "/scim/v2/Users/" + id,
-                         patchBody(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"));
+  auto left =
+      gw.request("PATCH", "/scim/v2/Users/" + id,
+                 patchBody(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"));
   REQUIRE(left.status == 200);
   CHECK_FALSE(isMember(groupDn(south), name));
 
@@ -237,28 +244,29 @@ TEST_CASE("accounts are written from the User as membership in the account group
   }
 }
 
-TEST_CASE("a failure injected mid-deactivation leaves the entry, the lock and the queues as they were",
-          "[gateway][deactivation][slapd]") {
-  // A refused modify of the second queue: real slapd refuses nothing here on demand, so the test
-  // hook of ldap::Settings makes that one step fail.
+TEST_CASE(
+    "a failure injected mid-deactivation leaves the entry, the lock and the queues as they were",
+    "[gateway][deactivation][slapd]") {
+  // A refused modify of the second queue: real slapd refuses nothing here on demand, so the
+  // directory's test seam (ldap::Faults) makes that one step fail.
   std::atomic<int> queueLeaves{0};
-  auto cfg = Gateway::defaultConfig();
-  cfg.ldap.failStep = [&](std::string_view step) {
+  ldap::Faults faults;
+  faults.failStep = [&](std::string_view step) {
     return step.rfind("leave queue", 0) == 0 && ++queueLeaves == 2;
   };
-  Gateway gw(cfg);
+  Gateway gw(Gateway::defaultConfig(), faults);
   const std::string suffix = uniqueSuffix();
   const std::string name = "midway-" + suffix;
   const std::string password = "Midw4y-Agent!7kZ";
-  auto created = gw.request("POST", "/scim/v2/Users",
-                            R"({"userName":")" + name + R"(","password":")" + password +
-                                R"(","displayName":"Before"})");
+  auto created = gw.request(
+      "POST", "/scim/v2/Users",
+      R"({"userName":")" + name + R"(","password":")" + password + R"(","displayName":"Before"})");
   REQUIRE(created.status == 201);
   const std::string id = created.json()->getValue<std::string>("id");
   const std::string first = createGroup(gw, "Billing " + suffix, "queue", id);
   const std::string second = createGroup(gw, "Returns " + suffix, "queue", id);
-  const std::vector<std::string> kept = {"displayName", "scimgateStatus", "pwdAccountLockedTime",
-                                         "memberOf", "cn", "mail"};
+  const std::vector<std::string> kept = {
+      "displayName", "scimgateStatus", "pwdAccountLockedTime", "memberOf", "cn", "mail"};
   auto before = ldapSearch(fixtureSlapd(), userDn(name), "(objectClass=*)", kept);
 
   auto failed = gw.request("PATCH", "/scim/v2/Users/" + id,
@@ -290,15 +298,15 @@ TEST_CASE("a failure injected mid-deactivation leaves the entry, the lock and th
 
 TEST_CASE("a failure injected while joining a role undoes the rest of the request",
           "[gateway][roles][slapd]") {
-  auto cfg = Gateway::defaultConfig();
-  cfg.ldap.failStep = [](std::string_view step) { return step.rfind("join role", 0) == 0 &&
-                                                          step.find("Agent") != std::string_view::npos; };
-  Gateway gw(cfg);
+  ldap::Faults faults;
+  faults.failStep = [](std::string_view step) {
+    return step.rfind("join role", 0) == 0 && step.find("Agent") != std::string_view::npos;
+  };
+  Gateway gw(Gateway::defaultConfig(), faults);
   const std::string name = "joinfail-" + uniqueSuffix();
   const std::string id = createUser(gw, name, R"(,"displayName":"Before")");
-  auto failed = gw.request(
-      "PATCH", "/scim/v2/Users/" + id,
-      patchBody(R"({"op":"replace","path":"displayName","value":"After"},
+  auto failed = gw.request("PATCH", "/scim/v2/Users/" + id,
+                           patchBody(R"({"op":"replace","path":"displayName","value":"After"},
                {"op":"replace","path":"roles","value":[{"value":"Manager"},{"value":"Agent"}]})"));
   CAPTURE(failed.body);
   CHECK(failed.status >= 500);
@@ -326,9 +334,9 @@ TEST_CASE("a rename or a delete sent with If-Match keeps the groups' member valu
 
   const std::string renamed = name + "-renamed";
   auto etag = gw.request("GET", "/scim/v2/Users/" + id).header("ETag");
-  auto reply = gw.requestWith({{"If-Match", etag}}, "PATCH", "/scim/v2/Users/" + id,
-                              patchBody(R"({"op":"replace","path":"userName","value":")" + renamed +
-                                        R"("})"));
+  auto reply = gw.requestWith(
+      {{"If-Match", etag}}, "PATCH", "/scim/v2/Users/" + id,
+      patchBody(R"({"op":"replace","path":"userName","value":")" + renamed + R"("})"));
   CAPTURE(reply.body);
   REQUIRE(reply.status == 200);
   CHECK(isMember(group, renamed));

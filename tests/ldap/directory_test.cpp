@@ -1,16 +1,19 @@
 // The libldap Directory against a real slapd (started by the CTest fixture).
+#include "ldap/directory.h"
+
 #include <Poco/JSON/Array.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
-#include "ldap/directory.h"
 #include "ldap/escape.h"
 #include "ldap/group_directory.h"
 #include "scim/filter.h"
@@ -41,15 +44,17 @@ scim::User makeUser(const std::string& userName, const std::string& email) {
   return user;
 }
 
-std::unique_ptr<ldap::Directory> directory() {
-  return ldap::makeLdapDirectory(fixtureSlapd().ldapSettings());
+// Users and groups over one pool, as the gateway has them.
+ldap::Directories directories(const ldap::Settings& settings = fixtureSlapd().ldapSettings()) {
+  return ldap::makeLdapDirectories(settings);
+}
+
+std::unique_ptr<ldap::Directory> directory(
+    const ldap::Settings& settings = fixtureSlapd().ldapSettings()) {
+  return directories(settings).users;
 }
 
 std::string peopleDn() { return "ou=people," + fixtureSlapd().suffix; }
-
-std::unique_ptr<ldap::GroupDirectory> groupDirectory() {
-  return ldap::makeLdapGroupDirectory(fixtureSlapd().ldapSettings());
-}
 
 std::string lowered(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -59,8 +64,8 @@ std::string lowered(std::string text) {
 // Every value of the group entry's member attribute as it is in the directory, the empty
 // placeholder included, lower-cased and sorted.
 std::vector<std::string> rawMembers(const std::string& groupId) {
-  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")",
-                            {"member"});
+  auto entries =
+      ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")", {"member"});
   REQUIRE(entries.size() == 1);
   std::vector<std::string> values;
   for (const auto& [name, list] : entries.front().attributes) {
@@ -89,7 +94,8 @@ TEST_CASE("a created user lands in the directory with the mapped attributes", "[
   CHECK(created->meta.version.rfind("W/\"", 0) == 0);
   CHECK_FALSE(created->meta.created.empty());
 
-  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
+  auto entries =
+      ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
   REQUIRE(entries.size() == 1);
   const auto& entry = entries.front();
   CHECK(entry.dn == "uid=" + name + "," + peopleDn());
@@ -123,14 +129,14 @@ TEST_CASE("a userName full of DN-special characters round-trips exactly", "[ldap
   int n = 0;
   for (const auto& name : names) {
     CAPTURE(name);
-    auto created = dir->createUser(makeUser(name, "dn" + std::to_string(n++) + suffix + "@example.com"),
-                                   std::nullopt);
+    auto created = dir->createUser(
+        makeUser(name, "dn" + std::to_string(n++) + suffix + "@example.com"), std::nullopt);
     REQUIRE(created.ok());
     auto found = dir->findUser(created->id);
     REQUIRE(found.ok());
     CHECK(found->attributes->getValue<std::string>("userName") == name);
-    auto entries = ldapSearch(fixtureSlapd(), peopleDn(),
-                              "(entryUUID=" + created->id + ")", {"uid"});
+    auto entries =
+        ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + created->id + ")", {"uid"});
     REQUIRE(entries.size() == 1);
     CHECK(entries.front().first("uid") == name);
     REQUIRE(dir->deleteUser(created->id).ok());
@@ -249,7 +255,8 @@ TEST_CASE("unknown ids are not found, and a deleted user is gone", "[ldap][slapd
   REQUIRE(created.ok());
   REQUIRE(dir->deleteUser(created->id).ok());
   CHECK(dir->findUser(created->id).error().kind == scim::ErrorKind::NotFound);
-  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")").empty());
+  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")")
+            .empty());
 }
 
 TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ldap][slapd]") {
@@ -267,23 +274,23 @@ TEST_CASE("the pool reconnects by itself after the directory restarts", "[ldap][
   const testing::PrivateSlapd slapd("restart");
   const testing::SlapdEnv& env = slapd.env();
   {
-    auto directory = ldap::makeLdapDirectory(env.ldapSettings());
-    REQUIRE(directory->ping().ok());
-    auto created = directory->createUser(makeUser("before", "before@example.com"), std::nullopt);
+    auto dir = directory(env.ldapSettings());
+    REQUIRE(dir->ping().ok());
+    auto created = dir->createUser(makeUser("before", "before@example.com"), std::nullopt);
     REQUIRE(created.ok());
 
     testing::stopSlapd(env);
-    auto down = directory->findUser(created->id);
+    auto down = dir->findUser(created->id);
     REQUIRE_FALSE(down.ok());
     CHECK(down.error().kind == scim::ErrorKind::Unavailable);
-    CHECK(directory->ping().error().kind == scim::ErrorKind::Unavailable);
+    CHECK(dir->ping().error().kind == scim::ErrorKind::Unavailable);
 
     testing::restartSlapd(env);
     // Every pooled connection died with the server; the next calls just work.
-    auto again = directory->findUser(created->id);
+    auto again = dir->findUser(created->id);
     REQUIRE(again.ok());
     CHECK(again->attributes->getValue<std::string>("userName") == "before");
-    auto after = directory->createUser(makeUser("after", "after@example.com"), std::nullopt);
+    auto after = dir->createUser(makeUser("after", "after@example.com"), std::nullopt);
     CHECK(after.ok());
   }
 }
@@ -292,11 +299,11 @@ TEST_CASE("a directory that is not there is unavailable, with failover to the ne
           "[ldap][slapd]") {
   auto settings = fixtureSlapd().ldapSettings();
   settings.uris = {"ldap://127.0.0.1:1", fixtureSlapd().url};
-  auto failover = ldap::makeLdapDirectory(settings);
+  auto failover = directory(settings);
   CHECK(failover->ping().ok());
 
   settings.uris = {"ldap://127.0.0.1:1"};
-  auto nowhere = ldap::makeLdapDirectory(settings);
+  auto nowhere = directory(settings);
   auto ping = nowhere->ping();
   REQUIRE_FALSE(ping.ok());
   CHECK(ping.error().kind == scim::ErrorKind::Unavailable);
@@ -306,12 +313,13 @@ TEST_CASE("a directory that is not there is unavailable, with failover to the ne
 
   settings.uris = {fixtureSlapd().url};
   settings.bindPassword = "wrong";
-  auto badCredentials = ldap::makeLdapDirectory(settings);
+  auto badCredentials = directory(settings);
   CHECK(badCredentials->ping().error().kind == scim::ErrorKind::Unavailable);
 }
 
-TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, sorted by the server",
-          "[ldap][slapd][paging]") {
+TEST_CASE(
+    "ten thousand users paged 100 at a time are each read once, in order, sorted by the server",
+    "[ldap][slapd][paging]") {
   const testing::PrivateSlapd slapd("paging");
   const testing::SlapdEnv& env = slapd.env();
 
@@ -339,24 +347,13 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
 
   // Cap what the gateway's account may read in one search far below the 10,000: only a
   // directory that sorts and pages itself can serve the pages now.
-  const auto conf = std::filesystem::path(env.dir) / "slapd.conf";
-  std::string text;
-  {
-    std::ifstream in(conf);
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const std::string unlimited = "size=unlimited";
-  const auto at = text.find(unlimited);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, unlimited.size(), "size=100");
-  std::ofstream(conf) << text;
-  testing::restartSlapd(env);
+  testing::reconfigureSlapd(env, "size=unlimited", "size=100");
   const std::string unpaged = "ldapsearch -x -LLL -H " + env.url + " -D '" + env.bindDn + "' -w '" +
                               env.bindPassword + "' -b 'ou=people," + env.suffix +
                               "' '(uid=bulk-*)' uid > /dev/null 2>&1";
   CHECK(std::system(unpaged.c_str()) != 0);  // sizelimit exceeded without paging controls
 
-  auto directory = ldap::makeLdapDirectory(env.ldapSettings());
+  auto dir = directory(env.ldapSettings());
   auto filter = scim::parseFilter(R"(userName sw "bulk-")");
   REQUIRE(filter.ok());
   std::vector<std::string> seen;
@@ -366,7 +363,7 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
     query.startIndex = start;
     query.count = 100;
     query.sortBy = scim::AttrPath{"", "userName", ""};
-    auto page = directory->searchUsers(query);
+    auto page = dir->searchUsers(query);
     REQUIRE(page.ok());
     REQUIRE(page->totalResults == kUsers);
     REQUIRE(page->users.size() == 100);
@@ -383,7 +380,7 @@ TEST_CASE("ten thousand users paged 100 at a time are each read once, in order, 
   descending.count = 3;
   descending.sortBy = scim::AttrPath{"", "userName", ""};
   descending.descending = true;
-  auto last = directory->searchUsers(descending);
+  auto last = dir->searchUsers(descending);
   REQUIRE(last.ok());
   REQUIRE(last->users.size() == 3);
   CHECK(last->users.front().attributes->getValue<std::string>("userName") == "bulk-09999");
@@ -396,7 +393,7 @@ TEST_CASE("many concurrent paged searches never run out of the server's sort con
   // retire connections before either, with no failures, also when it is large.
   auto settings = fixtureSlapd().ldapSettings();
   settings.poolSize = GENERATE(4, 16);
-  auto dir = ldap::makeLdapDirectory(settings);
+  auto dir = directory(settings);
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < settings.poolSize + 2; ++t) {
@@ -412,10 +409,51 @@ TEST_CASE("many concurrent paged searches never run out of the server's sort con
   CHECK(failed == 0);
 }
 
+TEST_CASE("user and group list pages share the directory's sort contexts through one pool",
+          "[ldap][groups][slapd][paging]") {
+  // Every user or group list page opens a server-side sort context, which slapd keeps until the
+  // connection closes; past sssvlv-max it answers busy. Users and groups share one pool, so
+  // ldap.sortContexts bounds their contexts together: with sssvlv-max 4, many threads and far more
+  // pages than that, interleaved, nothing fails (with a pool each, they could hold 8).
+  const testing::PrivateSlapd slapd("sortcontexts");
+  const testing::SlapdEnv& env = slapd.env();
+  testing::reconfigureSlapd(env, "sssvlv-max              32", "sssvlv-max              4");
+  auto settings = env.ldapSettings();
+  settings.poolSize = 2;
+  settings.sortContexts = 4;
+  ldap::Directories dirs = directories(settings);
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        std::optional<scim::Error> error;
+        if ((i + t) % 2 == 0) {
+          ldap::UserQuery query;
+          query.count = 2;
+          if (auto page = dirs.users->searchUsers(query); !page) error = page.error();
+        } else {
+          ldap::GroupQuery query;
+          query.count = 2;
+          query.withMembers = false;
+          if (auto page = dirs.groups->searchGroups(query); !page) error = page.error();
+        }
+        if (error) {
+          std::lock_guard lock(mutex);
+          errors.push_back(error->detail);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CAPTURE(errors.empty() ? "" : errors.front());
+  CHECK(errors.size() == 0);
+}
+
 TEST_CASE("a group's empty placeholder goes with its first member and comes back with the last",
           "[ldap][groups][slapd]") {
-  auto users = directory();
-  auto groups = groupDirectory();
+  auto [users, groups] = directories();
   const std::string suffix = uniqueSuffix();
   std::vector<std::string> ids, dns;
   for (const char* who : {"ph-a-", "ph-b-", "ph-c-"}) {

@@ -25,11 +25,10 @@ std::string patchBody(const std::string& operations) {
          operations + "]}";
 }
 
-Gateway::Gateway(config::Config cfg)
+Gateway::Gateway(config::Config cfg, ldap::Faults faults)
     : config_(std::move(cfg)),
-      directory_(ldap::makeLdapDirectory(config_.ldap)),
-      groups_(ldap::makeLdapGroupDirectory(config_.ldap)),
-      server_(config_, *directory_, *groups_) {
+      directories_(ldap::makeLdapDirectories(config_.ldap, std::move(faults))),
+      server_(config_, *directories_.users, *directories_.groups) {
   server_.start();
 }
 

@@ -11,7 +11,6 @@
 #include "config/config.h"
 #include "gateway/server.h"
 #include "ldap/directory.h"
-#include "ldap/group_directory.h"
 
 namespace scimgate::testing {
 
@@ -33,7 +32,8 @@ std::string patchBody(const std::string& operations);
 
 class Gateway {
  public:
-  explicit Gateway(config::Config cfg = defaultConfig());
+  /// `faults`: failures to inject into the directory's steps (ldap/faults.h).
+  explicit Gateway(config::Config cfg = defaultConfig(), ldap::Faults faults = {});
 
   /// Port 0, the fixture's slapd, kToken, a 64 KiB body limit.
   static config::Config defaultConfig();
@@ -53,8 +53,7 @@ class Gateway {
 
  private:
   config::Config config_;
-  std::unique_ptr<ldap::Directory> directory_;
-  std::unique_ptr<ldap::GroupDirectory> groups_;
+  ldap::Directories directories_;  // users and groups over one pool, as main() wires them
   gateway::Server server_;
 };
 

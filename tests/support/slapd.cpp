@@ -1,12 +1,12 @@
 #include "support/slapd.h"
 
-#include <filesystem>
-
 #include <ldap.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <random>
 
@@ -103,7 +103,23 @@ PrivateSlapd::~PrivateSlapd() { stopAndWipe(dir_); }
 
 void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "'"); }
 
-void restartSlapd(const SlapdEnv& env) { run(scriptPath() + " restart '" + env.dir + "' > /dev/null"); }
+void restartSlapd(const SlapdEnv& env) {
+  run(scriptPath() + " restart '" + env.dir + "' > /dev/null");
+}
+
+void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::string& to) {
+  const auto conf = std::filesystem::path(env.dir) / "slapd.conf";
+  std::string text;
+  {
+    std::ifstream in(conf);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = text.find(from);
+  if (at == std::string::npos) FAIL("no '" << from << "' in " << conf.string());
+  text.replace(at, from.size(), to);
+  std::ofstream(conf) << text;
+  restartSlapd(env);
+}
 
 std::string LdapEntry::first(const std::string& name) const {
   for (const auto& [key, values] : attributes) {
@@ -169,9 +185,11 @@ std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
     entry.dn = dn;
     ldap_memfree(dn);
     BerElement* ber = nullptr;
-    for (char* a = ldap_first_attribute(ld.get(), e, &ber); a; a = ldap_next_attribute(ld.get(), e, ber)) {
+    for (char* a = ldap_first_attribute(ld.get(), e, &ber); a;
+         a = ldap_next_attribute(ld.get(), e, ber)) {
       berval** vals = ldap_get_values_len(ld.get(), e, a);
-      for (int i = 0; vals && vals[i]; ++i) entry.attributes[a].emplace_back(vals[i]->bv_val, vals[i]->bv_len);
+      for (int i = 0; vals && vals[i]; ++i)
+        entry.attributes[a].emplace_back(vals[i]->bv_val, vals[i]->bv_len);
       ldap_value_free_len(vals);
       ldap_memfree(a);
     }

@@ -32,6 +32,9 @@ SlapdEnv startSlapd(const std::string& dir, bool empty = false);
 /// Stops the slapd in `dir`, keeping its data; `restartSlapd` starts it again on the same port.
 void stopSlapd(const SlapdEnv& env);
 void restartSlapd(const SlapdEnv& env);
+/// Replaces the first `from` in the slapd.conf of a private slapd with `to` (the test fails when
+/// there is none) and restarts it, so that the change applies.
+void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::string& to);
 
 /// A private slapd of one test, in a fresh temporary directory named after `name`; stopped and
 /// wiped however the test ends.

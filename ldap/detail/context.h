@@ -1,0 +1,31 @@
+#pragma once
+// What the user and group directories of one process share. Internal to ldap/.
+
+#include <memory>
+
+#include "ldap/detail/containers.h"
+#include "ldap/detail/pool.h"
+#include "ldap/directory.h"
+#include "ldap/faults.h"
+#include "ldap/group_directory.h"
+#include "ldap/mapping.h"
+
+namespace scimgate::ldap::detail {
+
+/// One pool of bound connections, so that ldap.poolSize and ldap.sortContexts hold for the user
+/// and group directories together, the container DNs both work with, and the test seam.
+struct Context {
+  Context(const Settings& settings, Faults injected)
+      : pool(settings), containers(settings), faults(std::move(injected)) {}
+
+  Pool pool;
+  Containers containers;
+  Faults faults;
+};
+
+/// The libldap Directory (users) over a shared context.
+std::unique_ptr<Directory> makeUserDirectory(std::shared_ptr<Context> context, UserMapping mapping);
+/// The libldap GroupDirectory over a shared context.
+std::unique_ptr<GroupDirectory> makeGroupDirectory(std::shared_ptr<Context> context);
+
+}  // namespace scimgate::ldap::detail

@@ -1,0 +1,55 @@
+#include "ldap/detail/scope.h"
+
+#include "ldap/detail/search.h"
+#include "ldap/escape.h"
+
+namespace scimgate::ldap::detail {
+
+Result<ScopeFilters> scopeFilters(Pool& pool, const Containers& containers,
+                                  const std::set<std::string>* accounts,
+                                  const std::string& alsoUserId) {
+  ScopeFilters filters;
+  if (accounts == nullptr) return filters;
+  std::string accountIds;
+  for (const auto& id : *accounts) {
+    if (isUuid(id)) accountIds += "(entryUUID=" + escapeFilterValue(id) + ")";
+  }
+  filters.groups = "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
+  auto dns = accountDnsById(pool, containers, {accounts->begin(), accounts->end()}, false);
+  if (!dns) return dns.error();
+  std::string inScope;
+  for (const auto& [id, dn] : *dns) inScope += "(memberOf=" + escapeFilterValue(dn) + ")";
+  if (isUuid(alsoUserId)) inScope += "(entryUUID=" + escapeFilterValue(alsoUserId) + ")";
+  filters.users = inScope.empty() ? "(!(objectClass=*))" : "(|" + inScope + ")";
+  filters.members = "(|(&(objectClass=groupOfNames)" + filters.groups + ")" + inScope + ")";
+  return filters;
+}
+
+Result<std::map<std::string, std::string>> accountDnsById(Pool& pool, const Containers& containers,
+                                                          const std::vector<std::string>& ids,
+                                                          bool strict) {
+  std::string filter = "(&(objectClass=groupOfNames)(|";
+  bool any = false;
+  for (const auto& id : ids) {
+    if (!isUuid(id)) {
+      if (strict) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
+      continue;
+    }
+    filter += "(entryUUID=" + escapeFilterValue(id) + ")";
+    any = true;
+  }
+  std::map<std::string, std::string> byId;
+  if (!any) return byId;
+  filter += "))";
+  auto found = search(pool, {.base = containers.accounts,
+                             .filter = filter,
+                             .attributes = {"entryUUID"},
+                             .context = "finding the accounts"});
+  if (!found) return found.error();
+  for (const auto& account : *found) {
+    byId[lower(firstOf(account.attributes, "entryUUID"))] = account.dn;
+  }
+  return byId;
+}
+
+}  // namespace scimgate::ldap::detail
