@@ -8,7 +8,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
@@ -256,6 +258,88 @@ TEST_CASE("the last active Administrator cannot be deactivated, deleted or demot
   CHECK(gw.request("PATCH", "/scim/v2/Users/" + id,
                    patchBody(R"({"op":"replace","path":"active","value":false})"))
             .status == 200);
+}
+
+namespace {
+
+// The real directory, except that counting a role's active members fails while `failCounts` is
+// set: a directory that times out on that one search, which slapd cannot be made to do on demand.
+class CountFails final : public ldap::Directory {
+ public:
+  explicit CountFails(ldap::Directory& real) : real_(real) {}
+  std::atomic<bool> failCounts{false};
+
+  scim::Result<std::size_t> countActiveInRole(std::string_view role) override {
+    if (failCounts) return scim::makeError(scim::ErrorKind::Unavailable, "count timed out");
+    return real_.countActiveInRole(role);
+  }
+  scim::Result<scim::User> findUser(std::string_view id) override { return real_.findUser(id); }
+  scim::Result<scim::User> createUser(const scim::User& user,
+                                      const std::optional<std::string>& password) override {
+    return real_.createUser(user, password);
+  }
+  scim::Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
+                                       const std::optional<std::string>& password,
+                                       std::string_view ifMatch) override {
+    return real_.replaceUser(id, user, password, ifMatch);
+  }
+  scim::Result<void> deleteUser(std::string_view id, std::string_view ifMatch) override {
+    return real_.deleteUser(id, ifMatch);
+  }
+  scim::Result<ldap::UserPage> searchUsers(const ldap::UserQuery& query) override {
+    return real_.searchUsers(query);
+  }
+  scim::Result<void> ping() override { return real_.ping(); }
+  scim::Result<std::string> verifyPassword(std::string_view userName,
+                                           std::string_view password) override {
+    return real_.verifyPassword(userName, password);
+  }
+  scim::Result<void> setPassword(std::string_view id, std::string_view password) override {
+    return real_.setPassword(id, password);
+  }
+  scim::Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
+                                       std::string_view next) override {
+    return real_.changeOwnPassword(userName, current, next);
+  }
+
+ private:
+  ldap::Directory& real_;
+};
+
+}  // namespace
+
+TEST_CASE("removing an Administrator from the role group is refused when they cannot be counted",
+          "[gateway][policy][slapd]") {
+  CountFails* directory = nullptr;
+  Gateway gw(policyConfig(), [&](ldap::Directory& real) {
+    auto wrapper = std::make_unique<CountFails>(real);
+    directory = wrapper.get();
+    return wrapper;
+  });
+  const std::string id =
+      createUser(gw, "fc-admin-" + uniqueSuffix(), R"(,"roles":[{"value":"Administrator"}])");
+  auto roles = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Administrator%22");
+  REQUIRE(roles.status == 200);
+  REQUIRE(roles.json()->getArray("Resources")->size() == 1);
+  const std::string group =
+      roles.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
+  const std::string removal =
+      patchBody(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})");
+
+  directory->failCounts = true;
+  auto refused = gw.request("PATCH", "/scim/v2/Groups/" + group, removal);
+  CAPTURE(refused.body);
+  CHECK(refused.status == 403);
+  CHECK(errorDetail(refused).find("could not be checked") != std::string::npos);
+
+  // Once the directory answers, the demo administrator remains and the removal goes through.
+  directory->failCounts = false;
+  auto user = gw.request("GET", "/scim/v2/Users/" + id);
+  REQUIRE(user.status == 200);
+  CHECK(user.json()->getArray("roles")->getObject(0)->getValue<std::string>("value") ==
+        "Administrator");
+  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + group, removal).status == 204);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
 
 TEST_CASE("a caller scoped to an account sees and changes only that account's users",

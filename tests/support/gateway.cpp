@@ -32,6 +32,14 @@ Gateway::Gateway(config::Config cfg, ldap::Faults faults)
   server_.start();
 }
 
+Gateway::Gateway(config::Config cfg, const Wrap& wrap)
+    : config_(std::move(cfg)),
+      directories_(ldap::makeLdapDirectories(config_.ldap)),
+      wrapped_(wrap(*directories_.users)),
+      server_(config_, *wrapped_, *directories_.groups) {
+  server_.start();
+}
+
 config::Config Gateway::defaultConfig() {
   config::Config cfg;
   cfg.server.listen = "127.0.0.1";

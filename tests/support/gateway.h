@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +36,11 @@ class Gateway {
   /// `faults`: failures to inject into the directory's steps (ldap/faults.h).
   explicit Gateway(config::Config cfg = defaultConfig(), ldap::Faults faults = {});
 
+  /// Puts a decorator between the gateway and the real user directory, for faults the directory
+  /// cannot produce on demand (a failing count, say): `wrap` gets the real one.
+  using Wrap = std::function<std::unique_ptr<ldap::Directory>(ldap::Directory& real)>;
+  Gateway(config::Config cfg, const Wrap& wrap);
+
   /// Port 0, the fixture's slapd, kToken, a 64 KiB body limit.
   static config::Config defaultConfig();
 
@@ -54,6 +60,7 @@ class Gateway {
  private:
   config::Config config_;
   ldap::Directories directories_;  // users and groups over one pool, as main() wires them
+  std::unique_ptr<ldap::Directory> wrapped_;
   gateway::Server server_;
 };
 
