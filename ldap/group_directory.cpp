@@ -3,15 +3,14 @@
 #include <ldap.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 
 #include "ldap/detail/containers.h"
 #include "ldap/detail/context.h"
+#include "ldap/detail/members.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/scope.h"
 #include "ldap/detail/search.h"
@@ -28,13 +27,14 @@ using scim::GroupKind;
 using scim::GroupView;
 
 constexpr char kGroupFilter[] = "(objectClass=groupOfNames)";
-// groupOfNames requires a member: an empty group holds the zero-length DN, which readers skip.
-constexpr char kPlaceholder[] = "";
 
 class LdapGroupDirectory final : public GroupDirectory {
  public:
   explicit LdapGroupDirectory(std::shared_ptr<Context> context)
-      : context_(std::move(context)), pool_(context_->pool), containers_(context_->containers) {}
+      : context_(std::move(context)),
+        pool_(context_->pool),
+        containers_(context_->containers),
+        members_(context_->members) {}
 
   Result<GroupView> findGroup(std::string_view id, bool withMembers,
                               const AccountScope* scope) override {
@@ -105,7 +105,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto undoRename = [&] {
       if (dn != entry->dn) (void)rename(dn, oldName);
     };
-    std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>> mods;
+    MemberWriter::Mods mods;
     const std::string externalId = group.externalId.value_or("");
     if (externalId != firstOf(entry->attributes, "scimgateExternalId")) {
       mods.push_back(
@@ -131,21 +131,17 @@ class LdapGroupDirectory final : public GroupDirectory {
       if (dns->empty()) dns->push_back(kPlaceholder);
       mods.push_back({LDAP_MOD_REPLACE, {"member", *dns}});
     }
-    Write write;
     if (!mods.empty()) {
-      if (auto modified = modify(dn, mods, write); !modified) {
+      if (auto modified = members_.modify(dn, mods); !modified) {
         undoRename();
         return modified.error();
       }
     }
-    if (scopedChange && !scopedChange->addDns.empty()) {
-      if (auto added = addMembers(dn, scopedChange->addDns, true, write); !added)
-        return added.error();
-    }
-    if (scopedChange && !scopedChange->removeDns.empty()) {
-      if (auto removed = removeMembers(dn, scopedChange->removeDns, write); !removed) {
-        return removed.error();
-      }
+    if (scopedChange && (!scopedChange->addDns.empty() || !scopedChange->removeDns.empty())) {
+      // Not read: the adds drop the placeholder if there is one.
+      auto written =
+          members_.write(dn, memberChange(dn, *scopedChange, Placeholder::Unknown), true);
+      if (!written) return written.error();
     }
     auto now = readBase(dn, false);
     if (!now) return now.error();
@@ -231,9 +227,11 @@ class LdapGroupDirectory final : public GroupDirectory {
                        "the group changed since that ETag was issued; read it again");
     }
     if (target->addDns.empty() && target->removeDns.empty()) return toView(target->group, false);
-    PendingChange change{target->addDns, target->removeDns, target->placeholder, {}};
+    const MemberDiff diff{target->addDns, target->removeDns};
+    const auto change =
+        memberChange(dn, diff, target->placeholder ? Placeholder::Present : Placeholder::Absent);
     // Under If-Match the request is checked against its own read: it is not merged with others.
-    auto after = csn.empty() ? writeCoalesced(dn, change) : writeAlone(dn, change);
+    auto after = members_.write(dn, change, !csn.empty());
     if (!after) return after.error();
     if (!*after) return toView(target->group, false);  // nothing changed since the read
     return toView(**after, false);
@@ -262,6 +260,12 @@ class LdapGroupDirectory final : public GroupDirectory {
     std::vector<std::string> addDns, removeDns;
   };
 
+  static MemberChange memberChange(const std::string& dn, const MemberDiff& diff,
+                                   Placeholder placeholder) {
+    return {diff.addDns, diff.removeDns, placeholder, "change members of group " + dn,
+            "updating the group"};
+  }
+
   // The member DNs to add and remove so that the members `visible` selects become `wanted`; the
   // others are not touched. A wanted id outside `visible` is InvalidValue like an unknown one.
   Result<MemberDiff> visibleMemberDiff(const std::string& dn,
@@ -289,11 +293,6 @@ class LdapGroupDirectory final : public GroupDirectory {
   template <typename T>
   Result<T> withConnection(bool retryable, const std::function<Result<T>(LDAP*)>& operation) {
     return detail::withConnection<T>(pool_, retryable, operation);
-  }
-
-  std::vector<std::string> groupAttributes() const {
-    return {"cn",       "scimgateExternalId", "scimgateGroupKind", "entryUUID",
-            "entryCSN", "createTimestamp",    "modifyTimestamp"};
   }
 
   Result<std::vector<RawEntry>> search(const std::string& base, int scope,
@@ -489,208 +488,6 @@ class LdapGroupDirectory final : public GroupDirectory {
     return dns;
   }
 
-  using Mods = std::vector<std::pair<int, std::pair<std::string, std::vector<std::string>>>>;
-
-  // The modifies of one request. The If-Match CSN is asserted until one of them succeeds: after
-  // that the entry carries our own CSN. `after` is the group as the last successful modify left
-  // it (Post-Read control), if the server returned it.
-  struct Write {
-    std::string csn;
-    int writes = 0;
-    std::optional<Attributes> after;
-  };
-
-  // One modify adding the values, and dropping the empty-group placeholder when the read saw
-  // one. Values already present make slapd refuse the whole modify; then each value is added on
-  // its own and the ones already there are skipped (RFC 7644: adding an existing member is not
-  // an error).
-  Result<void> addMembers(const std::string& dn, const std::vector<std::string>& dns,
-                          bool placeholder, Write& write) {
-    if (placeholder) {
-      auto result = modify(
-          dn, {{LDAP_MOD_ADD, {"member", dns}}, {LDAP_MOD_DELETE, {"member", {kPlaceholder}}}},
-          write);
-      if (result) return result;
-      if (lastCode_ == LDAP_TYPE_OR_VALUE_EXISTS) return addEach(dn, dns, write);
-      if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE) return result;
-      // The placeholder went since the read (someone added the first member): add alone.
-    }
-    // A placeholder that came back since the read (someone removed the last member) stays next
-    // to the new members: readers skip it, and the next add that sees it drops it.
-    auto result = modify(dn, {{LDAP_MOD_ADD, {"member", dns}}}, write);
-    if (result || lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return result;
-    return addEach(dn, dns, write);
-  }
-
-  Result<void> addEach(const std::string& dn, const std::vector<std::string>& dns, Write& write) {
-    for (const auto& one : dns) {
-      auto single = modify(dn, {{LDAP_MOD_ADD, {"member", {one}}}}, write);
-      if (!single && lastCode_ != LDAP_TYPE_OR_VALUE_EXISTS) return single;
-    }
-    return {};
-  }
-
-  // One modify deleting the values; when that would empty the group, the placeholder goes in
-  // with it (groupOfNames needs a member). Absent values are skipped one by one.
-  Result<void> removeMembers(const std::string& dn, const std::vector<std::string>& dns,
-                             Write& write) {
-    auto result = modify(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, write);
-    if (result) return result;
-    if (lastCode_ == LDAP_OBJECT_CLASS_VIOLATION) {
-      return modify(
-          dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
-          write);
-    }
-    if (lastCode_ != LDAP_NO_SUCH_ATTRIBUTE || dns.size() == 1) {
-      return lastCode_ == LDAP_NO_SUCH_ATTRIBUTE ? Result<void>() : result;
-    }
-    for (const auto& one : dns) {
-      auto single = removeMembers(dn, {one}, write);
-      if (!single) return single;
-    }
-    return {};
-  }
-
-  Result<void> modify(const std::string& dn, const Mods& changes, Write& write) {
-    return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
-      std::vector<Change> list;
-      for (const auto& [op, change] : changes) list.push_back({op, change.first, change.second});
-      ModList mods(list);
-      auto readBack = postReadControl(groupAttributes());
-      if (!readBack) return readBack.error();
-      ControlPtr assertion;
-      auto controls = writeControls(ld, write.csn, assertion, {readBack->get()});
-      if (!controls) return controls.error();
-      int msgid = 0;
-      std::optional<Attributes> after;
-      int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls->data(), nullptr, &msgid);
-      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, &after, nullptr);
-      lastCode_ = rc;
-      if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "updating the group");
-      write.csn.clear();
-      ++write.writes;
-      write.after = std::move(after);
-      return {};
-    });
-  }
-
-  // ---- Member changes, merged while the group is being written (group commit) -------------
-  //
-  // slapd's cost for a modify of a group grows with the group's size (back-mdb copies and
-  // rewrites the whole entry), not with the number of values changed. Member changes to one
-  // group that arrive while a modify of it is in flight wait, and the next writer sends all of
-  // them in one modify, in arrival order (LDAP applies a modify's changes in order, so the
-  // result is the same as one after the other). If that modify fails for any reason (a value
-  // that another request already added, a placeholder that went, the last member going), each
-  // change is written on its own as before, so merging never changes an outcome.
-
-  struct PendingChange {
-    std::vector<std::string> addDns, removeDns;
-    bool placeholder = false;  // its read saw the empty-group placeholder
-    // Set by whoever writes it: the group after the write (none: nothing changed), or the error.
-    std::optional<Result<std::optional<RawEntry>>> outcome;
-  };
-
-  struct GroupQueue {
-    bool busy = false;  // a writer is sending a modify of this group
-    std::vector<PendingChange*> waiting;
-  };
-
-  Result<std::optional<RawEntry>> writeCoalesced(const std::string& dn, PendingChange& change) {
-    const std::string key = lower(dn);
-    std::unique_lock lock(queuesMutex_);
-    queues_[key].waiting.push_back(&change);
-    // Wait while another writer is busy; it may take this change into its next modify.
-    while (!change.outcome && queues_[key].busy) queuesChanged_.wait(lock);
-    if (change.outcome) return std::move(*change.outcome);
-    GroupQueue& queue = queues_[key];
-    queue.busy = true;
-    std::vector<PendingChange*> batch = std::move(queue.waiting);
-    queue.waiting.clear();
-    lock.unlock();
-    writeBatch(dn, batch);
-    lock.lock();
-    GroupQueue& after = queues_[key];
-    after.busy = false;
-    if (after.waiting.empty()) queues_.erase(key);
-    queuesChanged_.notify_all();
-    return std::move(*change.outcome);
-  }
-
-  // Writes every change of the batch and sets its outcome; never throws (waiters depend on it).
-  void writeBatch(const std::string& dn, const std::vector<PendingChange*>& batch) noexcept {
-    try {
-      if (batch.size() > 1) {
-        Mods mods;
-        bool placeholder = false;
-        bool adds = false;
-        // A value an earlier change of the batch already adds (or removes) is left out of a later
-        // add (or remove): one after the other, the later one changes nothing.
-        std::map<std::string, bool> member;  // lower-case DN -> a member after the changes so far
-        auto fresh = [&](const std::vector<std::string>& dns, bool adding) {
-          std::vector<std::string> kept;
-          for (const auto& value : dns) {
-            auto [it, first] = member.try_emplace(lower(value), adding);
-            if (first || it->second != adding) kept.push_back(value);
-            it->second = adding;
-          }
-          return kept;
-        };
-        for (const PendingChange* change : batch) {
-          if (auto dns = fresh(change->addDns, true); !dns.empty()) {
-            mods.push_back({LDAP_MOD_ADD, {"member", dns}});
-            adds = true;
-          }
-          if (auto dns = fresh(change->removeDns, false); !dns.empty()) {
-            mods.push_back({LDAP_MOD_DELETE, {"member", dns}});
-          }
-          placeholder = placeholder || change->placeholder;
-        }
-        if (placeholder && adds) mods.push_back({LDAP_MOD_DELETE, {"member", {kPlaceholder}}});
-        Write write;
-        if (modify(dn, mods, write)) {
-          auto state = stateAfter(dn, write);
-          for (PendingChange* change : batch) change->outcome = state;
-          return;
-        }
-        // Failed as a whole: nothing of it was applied; each change on its own below.
-      }
-      for (PendingChange* change : batch) change->outcome = writeAlone(dn, *change);
-    } catch (const std::exception& e) {
-      for (PendingChange* change : batch) {
-        if (!change->outcome) change->outcome = makeError(ErrorKind::Internal, e.what());
-      }
-    }
-  }
-
-  // One request's member change on its own: one modify per direction, with the fallbacks of
-  // addMembers and removeMembers.
-  Result<std::optional<RawEntry>> writeAlone(const std::string& dn, const PendingChange& change) {
-    Write write;
-    if (!change.addDns.empty()) {
-      if (auto added = addMembers(dn, change.addDns, change.placeholder, write); !added) {
-        return added.error();
-      }
-    }
-    if (!change.removeDns.empty()) {
-      if (auto removed = removeMembers(dn, change.removeDns, write); !removed) {
-        return removed.error();
-      }
-    }
-    return stateAfter(dn, write);
-  }
-
-  // The group after `write`: none when nothing was written, else the Post-Read result or a read.
-  Result<std::optional<RawEntry>> stateAfter(const std::string& dn, const Write& write) {
-    if (write.writes == 0) return std::optional<RawEntry>();
-    if (write.after && write.after->count("entryUUID")) {
-      return std::optional<RawEntry>(RawEntry{dn, *write.after});
-    }
-    auto now = readBase(dn, false);  // a directory without Post-Read
-    if (!now) return now.error();
-    return std::optional<RawEntry>(std::move(*now));
-  }
-
   // Members through memberOf (indexed), read with the Simple Paged Results control so a
   // 50,000-member group never needs one huge response.
   // `visible`, when set, is an LDAP filter the members shown must match (the caller's scope).
@@ -854,14 +651,8 @@ class LdapGroupDirectory final : public GroupDirectory {
   std::shared_ptr<Context> context_;
   Pool& pool_;
   const Containers& containers_;
-  std::mutex queuesMutex_;
-  std::condition_variable queuesChanged_;
-  std::map<std::string, GroupQueue> queues_;  // by lower-case group DN, while changes are queued
-  // The libldap code of the last modify on this thread, for the add/remove fallbacks above.
-  static thread_local int lastCode_;
+  MemberWriter& members_;
 };
-
-thread_local int LdapGroupDirectory::lastCode_ = LDAP_SUCCESS;
 
 }  // namespace
 

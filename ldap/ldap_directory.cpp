@@ -8,6 +8,7 @@
 
 #include "ldap/detail/containers.h"
 #include "ldap/detail/context.h"
+#include "ldap/detail/members.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/scope.h"
 #include "ldap/detail/search.h"
@@ -528,19 +529,6 @@ class LdapDirectory final : public Directory {
     return page;
   }
 
-  using MemberMods = std::vector<std::pair<int, std::vector<std::string>>>;
-
-  // One modify of the `member` attribute of a group; returns the libldap code.
-  int modifyMembers(const std::string& groupDn, const MemberMods& changes) {
-    auto done = withConnection<int>(false, [&](LDAP* ld) -> Result<int> {
-      std::vector<Change> list;
-      for (const auto& [op, values] : changes) list.push_back({op, "member", values});
-      ModList mods(list);
-      return ldap_modify_ext_s(ld, groupDn.c_str(), mods.get(), nullptr, nullptr);
-    });
-    return done ? *done : LDAP_SERVER_DOWN;
-  }
-
   // Removes the user from every queue group; returns the queues it left. On a failure the
   // queues already left are joined again and the error is returned.
   Result<std::vector<std::string>> leaveQueues(const std::string& userDn) {
@@ -674,14 +662,13 @@ class LdapDirectory final : public Directory {
                                 const std::vector<MembershipChange>& changes) {
     std::vector<MembershipChange> done;
     for (const auto& change : changes) {
-      const int rc = change.join ? joinGroup(change, userDn) : leaveGroup(change, userDn);
-      if (rc != LDAP_SUCCESS) {
+      if (auto applied = applyMembership(change, userDn); !applied) {
         undoMemberships(userDn, done);
-        if (rc == LDAP_NO_SUCH_OBJECT) {
+        if (applied.error().kind == ErrorKind::NotFound) {
           return makeError(ErrorKind::InvalidValue,
                            "cannot " + describe(change) + ": the group does not exist");
         }
-        return errorFromLdap(rc, describe(change));
+        return applied.error();
       }
       done.push_back(change);
     }
@@ -690,29 +677,21 @@ class LdapDirectory final : public Directory {
 
   void undoMemberships(const std::string& userDn, const std::vector<MembershipChange>& done) {
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
-      MembershipChange reverse{it->groupDn, !it->join};
-      (void)(reverse.join ? joinGroup(reverse, userDn) : leaveGroup(reverse, userDn));
+      (void)applyMembership({it->groupDn, !it->join}, userDn);
     }
   }
 
-  // One single-value modify, whatever the group's size. An empty groupOfNames holds the
-  // zero-length placeholder value, which the first real member replaces.
-  int joinGroup(const MembershipChange& change, const std::string& userDn) {
-    if (context_->faults.fails(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
-    int rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}, {LDAP_MOD_DELETE, {""}}});
-    if (rc == LDAP_NO_SUCH_ATTRIBUTE)
-      rc = modifyMembers(change.groupDn, {{LDAP_MOD_ADD, {userDn}}});
-    return rc == LDAP_TYPE_OR_VALUE_EXISTS ? LDAP_SUCCESS : rc;
-  }
-
-  int leaveGroup(const MembershipChange& change, const std::string& userDn) {
-    if (context_->faults.fails(describe(change))) return LDAP_UNWILLING_TO_PERFORM;
-    int rc = modifyMembers(change.groupDn, {{LDAP_MOD_DELETE, {userDn}}});
-    if (rc == LDAP_OBJECT_CLASS_VIOLATION) {
-      // The last member: groupOfNames keeps the empty placeholder instead.
-      rc = modifyMembers(change.groupDn, {{LDAP_MOD_DELETE, {userDn}}, {LDAP_MOD_ADD, {""}}});
-    }
-    return rc == LDAP_NO_SUCH_ATTRIBUTE ? LDAP_SUCCESS : rc;
+  // One single-value modify of the group, whatever its size, through the one member writer (so
+  // it goes out merged with other changes reaching the group at the same time). The group is not
+  // read: the first member drops its placeholder if it has one.
+  Result<void> applyMembership(const MembershipChange& change, const std::string& userDn) {
+    MemberChange write;
+    (change.join ? write.addDns : write.removeDns).push_back(userDn);
+    write.placeholder = Placeholder::Unknown;
+    write.step = write.context = describe(change);
+    auto written = context_->members.write(change.groupDn, write);
+    if (!written) return written.error();
+    return {};
   }
 
   Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,

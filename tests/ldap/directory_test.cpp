@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "ldap/escape.h"
 #include "ldap/group_directory.h"
 #include "scim/filter.h"
+#include "scim/schema.h"
 #include "support/slapd.h"
 
 namespace {
@@ -449,6 +451,109 @@ TEST_CASE("user and group list pages share the directory's sort contexts through
   for (auto& thread : threads) thread.join();
   CAPTURE(errors.empty() ? "" : errors.front());
   CHECK(errors.size() == 0);
+}
+
+TEST_CASE("users joining and leaving a group while the group changes its members, all at once",
+          "[ldap][groups][concurrency][slapd]") {
+  // A user's joins and leaves and a group's own member changes go through one writer, which
+  // merges the changes that reach a group while it is being written; the outcome is that of one
+  // after the other. The group starts empty (the placeholder) and ends empty again.
+  auto [users, groups] = directories();
+  const std::string suffix = uniqueSuffix();
+  scim::GroupInput input;
+  input.displayName = "together-" + suffix;
+  input.kind = scim::GroupKind::Account;
+  input.members = std::vector<scim::GroupMember>{};
+  auto account = groups->createGroup(input);
+  REQUIRE(account.ok());
+  const std::string ext(scim::kScimgateUserSchema);
+  auto withAccounts = [&](scim::User user, const std::vector<std::string>& ids) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& id : ids) {
+      Poco::JSON::Object::Ptr value = new Poco::JSON::Object;
+      value->set("value", id);
+      list->add(value);
+    }
+    Poco::JSON::Object::Ptr extension = new Poco::JSON::Object;
+    extension->set("accounts", list);
+    user.attributes->set(ext, extension);
+    return user;
+  };
+  constexpr std::size_t kEach = 6;
+  std::vector<std::string> added;  // added by the group
+  for (std::size_t i = 0; i < kEach; ++i) {
+    const std::string name = "tg-" + std::to_string(i) + "-" + suffix;
+    auto user = users->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+    REQUIRE(user.ok());
+    added.push_back(user->id);
+  }
+  std::vector<std::string> joined(kEach);  // joined by their own create
+  std::vector<std::string> errors;
+  std::mutex mutex;
+  auto together = [&](const std::function<scim::Result<void>(std::size_t)>& step) {
+    std::atomic<std::size_t> ready{0};
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < 2 * kEach; ++t) {
+      threads.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < 2 * kEach) std::this_thread::yield();
+        if (auto done = step(t); !done) {
+          std::lock_guard lock(mutex);
+          errors.push_back(done.error().detail);
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  };
+
+  together([&](std::size_t t) -> scim::Result<void> {
+    if (t >= kEach) {
+      auto changed = groups->changeMembers(account->id, {added[t - kEach]}, {}, "");
+      if (!changed) return changed.error();
+      return {};
+    }
+    const std::string name = "tu-" + std::to_string(t) + "-" + suffix;
+    auto user = users->createUser(
+        withAccounts(makeUser(name, name + "@example.com"), {account->id}), std::nullopt);
+    if (!user) return user.error();
+    joined[t] = user->id;
+    return {};
+  });
+  CAPTURE(errors);
+  REQUIRE(errors.empty());
+  std::vector<std::string> expected;
+  for (std::size_t i = 0; i < kEach; ++i) {
+    expected.push_back(lowered("uid=tg-" + std::to_string(i) + "-" + suffix + "," + peopleDn()));
+    expected.push_back(lowered("uid=tu-" + std::to_string(i) + "-" + suffix + "," + peopleDn()));
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(rawMembers(account->id) == expected);  // every one, and the placeholder gone
+  auto read = groups->findGroup(account->id, true);
+  REQUIRE(read.ok());
+  CHECK(read->members->size() == 2 * kEach);  // memberOf in step
+
+  together([&](std::size_t t) -> scim::Result<void> {
+    if (t >= kEach) {
+      auto changed = groups->changeMembers(account->id, {}, {added[t - kEach]}, "");
+      if (!changed) return changed.error();
+      return {};
+    }
+    auto user = users->findUser(joined[t]);
+    if (!user) return user.error();
+    auto replaced = users->replaceUser(joined[t], withAccounts(*user, {}), std::nullopt, "");
+    if (!replaced) return replaced.error();
+    return {};
+  });
+  REQUIRE(errors.empty());
+  CHECK(rawMembers(account->id) == std::vector<std::string>{""});
+  read = groups->findGroup(account->id, true);
+  REQUIRE(read.ok());
+  CHECK(read->members->empty());
+
+  REQUIRE(groups->deleteGroup(account->id, "").ok());
+  for (const auto& ids : {added, joined}) {
+    for (const auto& id : ids) CHECK(users->deleteUser(id).ok());
+  }
 }
 
 TEST_CASE("a group's empty placeholder goes with its first member and comes back with the last",
