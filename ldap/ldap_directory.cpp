@@ -170,6 +170,9 @@ class LdapDirectory final : public Directory {
     }
 
     std::string dn = found->dn;
+    // The entry as the last write left it (Post-Read control), so that the answer needs no read:
+    // as read when nothing is written to it (a membership changes only its memberOf).
+    std::optional<Attributes> postRead = old;
     const bool rename = newUid != oldUid;
     if (rename) {
       // slapd does not honour the Assertion control on modrdn, so the version is checked against
@@ -178,11 +181,10 @@ class LdapDirectory final : public Directory {
         return makeError(ErrorKind::PreconditionFailed,
                          "the user changed since that ETag was issued; read it again");
       }
-      auto renamed = renameEntry(dn, newUid, "");
+      auto renamed = renameEntry(dn, newUid, "", &postRead);
       if (!renamed) return renamed.error();
       dn = *renamed;
     }
-    std::optional<Attributes> postRead;
     // Every step below that fails undoes the ones before it: never half-applied.
     auto undoModify = [&] {
       if (changes.empty()) return;
@@ -194,7 +196,7 @@ class LdapDirectory final : public Directory {
       (void)modifyEntry(dn, undo, "", nullptr);
     };
     auto undoRename = [&] {
-      if (rename) (void)renameEntry(dn, oldUid, "");  // put the old name back
+      if (rename) (void)renameEntry(dn, oldUid, "", nullptr);  // put the old name back
     };
     if (!changes.empty()) {
       auto modified = modifyEntry(dn, changes, rename ? "" : csn, &postRead);
@@ -216,23 +218,24 @@ class LdapDirectory final : public Directory {
         undoRename();
         return applied.error();
       }
-      postRead.reset();  // memberOf changed after the post-read
+      if (postRead) UserMemberships::follow((*postRead)["memberOf"], memberships);
     }
     // DESIGN 2: deactivation also removes the user from every queue, in the same request. It
     // comes after the (ETag-checked) modify because leaving a queue changes the user's memberOf;
     // if it fails, everything before is undone.
     if (status == "inactive" && oldStatus != "inactive") {
-      if (auto left = memberships_.leaveQueues(dn); !left) {
+      auto left = memberships_.leaveQueues(dn);
+      if (!left) {
         memberships_.undo(dn, memberships);
         undoModify();
         undoRename();
         return left.error();
       }
-      postRead.reset();
+      if (postRead) UserMemberships::follow((*postRead)["memberOf"], *left);
     }
     if (password) {
       if (auto set = setPassword(dn, *password); !set) return set.error();
-      postRead.reset();
+      postRead.reset();  // the Password Modify operation changed the entry and has no Post-Read
     }
     if (postRead && postRead->count("entryUUID")) return entries_.toUser(RawEntry{dn, *postRead});
     auto now = entries_.readByDn(dn);
@@ -331,16 +334,29 @@ class LdapDirectory final : public Directory {
  private:
   const std::string& peopleDn() const { return containers_.people; }
 
+  // Renames the entry to uid=newUid; its new DN. `postRead`, when set, receives the entry as
+  // renamed (Post-Read control) if the server returns it, else none.
   Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,
-                                  const std::string& csn) {
+                                  const std::string& csn, std::optional<Attributes>* postRead) {
     return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
       const std::string newRdn = makeRdn("uid", newUid);
+      std::vector<LDAPControl*> extra;
+      ControlPtr readBack;
+      if (postRead != nullptr) {
+        auto made = postReadControl(entries_.readAttributes());
+        if (!made) return made.error();
+        readBack = std::move(*made);
+        extra.push_back(readBack.get());
+        postRead->reset();
+      }
       ControlPtr assertion;
-      auto controls = writeControls(ld, csn, assertion);
+      auto controls = writeControls(ld, csn, assertion, extra);
       if (!controls) return controls.error();
       // Renaming keeps the entry (and its entryUUID, the SCIM id); the old uid value goes.
-      const int rc =
-          ldap_rename_s(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(), nullptr);
+      int msgid = 0;
+      int rc = ldap_rename(ld, dn.c_str(), newRdn.c_str(), nullptr, 1, controls->data(), nullptr,
+                           &msgid);
+      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, nullptr);
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "userName '" + newUid + "' is taken");
       }
@@ -349,6 +365,8 @@ class LdapDirectory final : public Directory {
     });
   }
 
+  // Replaces the attributes' values; `postRead`, when set, receives the entry as modified
+  // (Post-Read control) if the server returns it, else none.
   Result<void> modifyEntry(
       const std::string& dn,
       const std::vector<std::pair<std::string, std::vector<std::string>>>& changes,
@@ -364,6 +382,7 @@ class LdapDirectory final : public Directory {
       if (!controls) return controls.error();
       int msgid = 0;
       std::string why;
+      if (postRead != nullptr) postRead->reset();
       int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls->data(), nullptr, &msgid);
       if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, &why);
       if (rc == LDAP_SUCCESS) return {};

@@ -125,19 +125,25 @@ void UserMemberships::undo(const std::string& userDn, const std::vector<Change>&
   }
 }
 
-Result<std::vector<std::string>> UserMemberships::leaveQueues(const std::string& userDn) {
+Result<std::vector<UserMemberships::Change>> UserMemberships::leaveQueues(
+    const std::string& userDn) {
   auto found = search(context_.pool, {.base = context_.containers.queues,
                                       .filter = "(member=" + escapeFilterValue(userDn) + ")",
                                       .context = "finding the user's queues"});
   if (!found) return found.error();
-  std::vector<std::string> queues;
   std::vector<Change> leave;
-  for (const auto& queue : *found) {
-    queues.push_back(queue.dn);
-    leave.push_back({queue.dn, false});
-  }
+  for (const auto& queue : *found) leave.push_back({queue.dn, false});
   if (auto left = apply(userDn, leave); !left) return left.error();
-  return queues;
+  return leave;
+}
+
+void UserMemberships::follow(std::vector<std::string>& memberOf,
+                             const std::vector<Change>& changes) {
+  for (const auto& change : changes) {
+    auto same = [&](const std::string& dn) { return scim::equalsIgnoreCase(dn, change.groupDn); };
+    memberOf.erase(std::remove_if(memberOf.begin(), memberOf.end(), same), memberOf.end());
+    if (change.join) memberOf.push_back(change.groupDn);
+  }
 }
 
 // What a step is, for errors and the fault seam: "join role cn=Manager,ou=roles,...".

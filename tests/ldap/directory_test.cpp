@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -13,12 +14,14 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "ldap/escape.h"
 #include "ldap/group_directory.h"
 #include "scim/filter.h"
 #include "scim/schema.h"
+#include "scim/user.h"
 #include "support/slapd.h"
 
 namespace {
@@ -270,6 +273,91 @@ TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ld
   auto page = dir->searchUsers(query);
   REQUIRE_FALSE(page.ok());
   CHECK(page.error().kind == scim::ErrorKind::InvalidFilter);
+}
+
+TEST_CASE(
+    "replacing a user's data, roles and status reads its entry once, and answers as a read would",
+    "[ldap][slapd]") {
+  // slapd's stats log (a private slapd) lists every search; the reads of the user's entry are
+  // those by its entryUUID or with its DN as the base.
+  ::setenv("SLAPD_ENV_DEBUG", "stats", 1);
+  const testing::PrivateSlapd slapd("reads");
+  ::unsetenv("SLAPD_ENV_DEBUG");
+  const testing::SlapdEnv& env = slapd.env();
+  auto [users, groups] = directories(env.ldapSettings());
+  auto created = users->createUser(makeUser("reader", "reader@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  const std::string id = created->id;
+  scim::GroupInput queue;
+  queue.displayName = "Reader queue";
+  queue.kind = scim::GroupKind::Queue;
+  queue.members = std::vector<scim::GroupMember>{{id, "", "User"}};
+  REQUIRE(groups->createGroup(queue).ok());
+  const std::string log = env.dir + "/slapd.log";
+  auto readsOfUser = [&](std::size_t from) {
+    std::ifstream in(log);
+    in.seekg(static_cast<std::streamoff>(from));
+    const std::string dn = lowered("uid=reader");  // renamed or not
+    std::vector<std::string> reads;
+    for (std::string line; std::getline(in, line);) {
+      const std::string text = lowered(line);
+      if (text.find(" srch base=") == std::string::npos) continue;
+      if (text.find("base=\"" + dn) != std::string::npos ||
+          text.find("entryuuid=" + lowered(id)) != std::string::npos) {
+        reads.push_back(line);
+      }
+    }
+    return reads;
+  };
+
+  auto current = users->findUser(id);
+  REQUIRE(current.ok());
+  scim::User changed;
+  changed.attributes = scim::userToJson(*current, "");
+  for (const char* drop : {"id", "meta", "schemas", "groups"}) changed.attributes->remove(drop);
+  std::function<void(const scim::User&)> expect;
+  SECTION("data, roles and status (leaving the queue)") {
+    changed.attributes->set("displayName", "After");
+    changed.attributes->set("active", false);
+    Poco::JSON::Array::Ptr roles = new Poco::JSON::Array;
+    Poco::JSON::Object::Ptr manager = new Poco::JSON::Object;
+    manager->set("value", "Manager");
+    roles->add(manager);
+    changed.attributes->set("roles", roles);
+    expect = [](const scim::User& user) {
+      CHECK(user.attributes->getValue<std::string>("displayName") == "After");
+      CHECK_FALSE(user.attributes->getValue<bool>("active"));
+      REQUIRE(user.attributes->getArray("roles")->size() == 1);
+      CHECK(user.attributes->getArray("roles")->getObject(0)->getValue<std::string>("value") ==
+            "Manager");
+    };
+  }
+  SECTION("the userName alone (a rename)") {
+    changed.attributes->set("userName", "reader-renamed");
+    expect = [](const scim::User& user) {
+      CHECK(user.attributes->getValue<std::string>("userName") == "reader-renamed");
+    };
+  }
+  SECTION("nothing") {
+    expect = [&](const scim::User& user) { CHECK(user.meta.version == current->meta.version); };
+  }
+  const auto before = std::filesystem::file_size(log);
+  auto replaced = users->replaceUser(id, changed, std::nullopt, current->meta.version);
+  REQUIRE(replaced.ok());
+  const auto reads = readsOfUser(before);
+  CAPTURE(reads);
+  CHECK(reads.size() == 1);
+  expect(*replaced);
+
+  // What a read gives now: data, memberships and version.
+  auto now = users->findUser(id);
+  REQUIRE(now.ok());
+  auto shown = [](const scim::User& user) {
+    std::ostringstream out;
+    scim::userToJson(user, "")->stringify(out);
+    return out.str();
+  };
+  CHECK(shown(*replaced) == shown(*now));
 }
 
 TEST_CASE("the pool reconnects by itself after the directory restarts", "[ldap][slapd]") {
