@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "ldap/detail/containers.h"
+#include "ldap/detail/members.h"
 #include "ldap/detail/pool.h"
 #include "ldap/directory.h"
 #include "ldap/faults.h"
@@ -13,14 +14,17 @@
 namespace scimgate::ldap::detail {
 
 /// One pool of bound connections, so that ldap.poolSize and ldap.sortContexts hold for the user
-/// and group directories together, the container DNs both work with, and the test seam.
+/// and group directories together, the container DNs both work with, the test seam, and one
+/// writer of member values, so that a user's joins and a group's member changes to the same
+/// group go out merged (group commit).
 struct Context {
   Context(const Settings& settings, Faults injected)
-      : pool(settings), containers(settings), faults(std::move(injected)) {}
+      : pool(settings), containers(settings), faults(std::move(injected)), members(pool, faults) {}
 
   Pool pool;
   Containers containers;
   Faults faults;
+  MemberWriter members;  // every write of a group's member values, users' joins and leaves too
 };
 
 /// The libldap Directory (users) over a shared context.

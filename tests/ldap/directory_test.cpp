@@ -6,17 +6,22 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "ldap/escape.h"
 #include "ldap/group_directory.h"
 #include "scim/filter.h"
+#include "scim/schema.h"
+#include "scim/user.h"
 #include "support/slapd.h"
 
 namespace {
@@ -270,6 +275,91 @@ TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ld
   CHECK(page.error().kind == scim::ErrorKind::InvalidFilter);
 }
 
+TEST_CASE(
+    "replacing a user's data, roles and status reads its entry once, and answers as a read would",
+    "[ldap][slapd]") {
+  // slapd's stats log (a private slapd) lists every search; the reads of the user's entry are
+  // those by its entryUUID or with its DN as the base.
+  ::setenv("SLAPD_ENV_DEBUG", "stats", 1);
+  const testing::PrivateSlapd slapd("reads");
+  ::unsetenv("SLAPD_ENV_DEBUG");
+  const testing::SlapdEnv& env = slapd.env();
+  auto [users, groups] = directories(env.ldapSettings());
+  auto created = users->createUser(makeUser("reader", "reader@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  const std::string id = created->id;
+  scim::GroupInput queue;
+  queue.displayName = "Reader queue";
+  queue.kind = scim::GroupKind::Queue;
+  queue.members = std::vector<scim::GroupMember>{{id, "", "User"}};
+  REQUIRE(groups->createGroup(queue).ok());
+  const std::string log = env.dir + "/slapd.log";
+  auto readsOfUser = [&](std::size_t from) {
+    std::ifstream in(log);
+    in.seekg(static_cast<std::streamoff>(from));
+    const std::string dn = lowered("uid=reader");  // renamed or not
+    std::vector<std::string> reads;
+    for (std::string line; std::getline(in, line);) {
+      const std::string text = lowered(line);
+      if (text.find(" srch base=") == std::string::npos) continue;
+      if (text.find("base=\"" + dn) != std::string::npos ||
+          text.find("entryuuid=" + lowered(id)) != std::string::npos) {
+        reads.push_back(line);
+      }
+    }
+    return reads;
+  };
+
+  auto current = users->findUser(id);
+  REQUIRE(current.ok());
+  scim::User changed;
+  changed.attributes = scim::userToJson(*current, "");
+  for (const char* drop : {"id", "meta", "schemas", "groups"}) changed.attributes->remove(drop);
+  std::function<void(const scim::User&)> expect;
+  SECTION("data, roles and status (leaving the queue)") {
+    changed.attributes->set("displayName", "After");
+    changed.attributes->set("active", false);
+    Poco::JSON::Array::Ptr roles = new Poco::JSON::Array;
+    Poco::JSON::Object::Ptr manager = new Poco::JSON::Object;
+    manager->set("value", "Manager");
+    roles->add(manager);
+    changed.attributes->set("roles", roles);
+    expect = [](const scim::User& user) {
+      CHECK(user.attributes->getValue<std::string>("displayName") == "After");
+      CHECK_FALSE(user.attributes->getValue<bool>("active"));
+      REQUIRE(user.attributes->getArray("roles")->size() == 1);
+      CHECK(user.attributes->getArray("roles")->getObject(0)->getValue<std::string>("value") ==
+            "Manager");
+    };
+  }
+  SECTION("the userName alone (a rename)") {
+    changed.attributes->set("userName", "reader-renamed");
+    expect = [](const scim::User& user) {
+      CHECK(user.attributes->getValue<std::string>("userName") == "reader-renamed");
+    };
+  }
+  SECTION("nothing") {
+    expect = [&](const scim::User& user) { CHECK(user.meta.version == current->meta.version); };
+  }
+  const auto before = std::filesystem::file_size(log);
+  auto replaced = users->replaceUser(id, changed, std::nullopt, current->meta.version);
+  REQUIRE(replaced.ok());
+  const auto reads = readsOfUser(before);
+  CAPTURE(reads);
+  CHECK(reads.size() == 1);
+  expect(*replaced);
+
+  // What a read gives now: data, memberships and version.
+  auto now = users->findUser(id);
+  REQUIRE(now.ok());
+  auto shown = [](const scim::User& user) {
+    std::ostringstream out;
+    scim::userToJson(user, "")->stringify(out);
+    return out.str();
+  };
+  CHECK(shown(*replaced) == shown(*now));
+}
+
 TEST_CASE("the pool reconnects by itself after the directory restarts", "[ldap][slapd]") {
   const testing::PrivateSlapd slapd("restart");
   const testing::SlapdEnv& env = slapd.env();
@@ -449,6 +539,109 @@ TEST_CASE("user and group list pages share the directory's sort contexts through
   for (auto& thread : threads) thread.join();
   CAPTURE(errors.empty() ? "" : errors.front());
   CHECK(errors.size() == 0);
+}
+
+TEST_CASE("users joining and leaving a group while the group changes its members, all at once",
+          "[ldap][groups][concurrency][slapd]") {
+  // A user's joins and leaves and a group's own member changes go through one writer, which
+  // merges the changes that reach a group while it is being written; the outcome is that of one
+  // after the other. The group starts empty (the placeholder) and ends empty again.
+  auto [users, groups] = directories();
+  const std::string suffix = uniqueSuffix();
+  scim::GroupInput input;
+  input.displayName = "together-" + suffix;
+  input.kind = scim::GroupKind::Account;
+  input.members = std::vector<scim::GroupMember>{};
+  auto account = groups->createGroup(input);
+  REQUIRE(account.ok());
+  const std::string ext(scim::kScimgateUserSchema);
+  auto withAccounts = [&](scim::User user, const std::vector<std::string>& ids) {
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    for (const auto& id : ids) {
+      Poco::JSON::Object::Ptr value = new Poco::JSON::Object;
+      value->set("value", id);
+      list->add(value);
+    }
+    Poco::JSON::Object::Ptr extension = new Poco::JSON::Object;
+    extension->set("accounts", list);
+    user.attributes->set(ext, extension);
+    return user;
+  };
+  constexpr std::size_t kEach = 6;
+  std::vector<std::string> added;  // added by the group
+  for (std::size_t i = 0; i < kEach; ++i) {
+    const std::string name = "tg-" + std::to_string(i) + "-" + suffix;
+    auto user = users->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+    REQUIRE(user.ok());
+    added.push_back(user->id);
+  }
+  std::vector<std::string> joined(kEach);  // joined by their own create
+  std::vector<std::string> errors;
+  std::mutex mutex;
+  auto together = [&](const std::function<scim::Result<void>(std::size_t)>& step) {
+    std::atomic<std::size_t> ready{0};
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < 2 * kEach; ++t) {
+      threads.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < 2 * kEach) std::this_thread::yield();
+        if (auto done = step(t); !done) {
+          std::lock_guard lock(mutex);
+          errors.push_back(done.error().detail);
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+  };
+
+  together([&](std::size_t t) -> scim::Result<void> {
+    if (t >= kEach) {
+      auto changed = groups->changeMembers(account->id, {added[t - kEach]}, {}, "");
+      if (!changed) return changed.error();
+      return {};
+    }
+    const std::string name = "tu-" + std::to_string(t) + "-" + suffix;
+    auto user = users->createUser(
+        withAccounts(makeUser(name, name + "@example.com"), {account->id}), std::nullopt);
+    if (!user) return user.error();
+    joined[t] = user->id;
+    return {};
+  });
+  CAPTURE(errors);
+  REQUIRE(errors.empty());
+  std::vector<std::string> expected;
+  for (std::size_t i = 0; i < kEach; ++i) {
+    expected.push_back(lowered("uid=tg-" + std::to_string(i) + "-" + suffix + "," + peopleDn()));
+    expected.push_back(lowered("uid=tu-" + std::to_string(i) + "-" + suffix + "," + peopleDn()));
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(rawMembers(account->id) == expected);  // every one, and the placeholder gone
+  auto read = groups->findGroup(account->id, true);
+  REQUIRE(read.ok());
+  CHECK(read->members->size() == 2 * kEach);  // memberOf in step
+
+  together([&](std::size_t t) -> scim::Result<void> {
+    if (t >= kEach) {
+      auto changed = groups->changeMembers(account->id, {}, {added[t - kEach]}, "");
+      if (!changed) return changed.error();
+      return {};
+    }
+    auto user = users->findUser(joined[t]);
+    if (!user) return user.error();
+    auto replaced = users->replaceUser(joined[t], withAccounts(*user, {}), std::nullopt, "");
+    if (!replaced) return replaced.error();
+    return {};
+  });
+  REQUIRE(errors.empty());
+  CHECK(rawMembers(account->id) == std::vector<std::string>{""});
+  read = groups->findGroup(account->id, true);
+  REQUIRE(read.ok());
+  CHECK(read->members->empty());
+
+  REQUIRE(groups->deleteGroup(account->id, "").ok());
+  for (const auto& ids : {added, joined}) {
+    for (const auto& id : ids) CHECK(users->deleteUser(id).ok());
+  }
 }
 
 TEST_CASE("a group's empty placeholder goes with its first member and comes back with the last",

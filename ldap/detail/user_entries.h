@@ -1,0 +1,53 @@
+#pragma once
+// Reading users: their entries and their SCIM form with memberships. Internal to ldap/.
+
+#include <ldap.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ldap/detail/context.h"
+#include "ldap/detail/util.h"
+#include "ldap/mapping.h"
+#include "scim/user.h"
+
+namespace scimgate::ldap::detail {
+
+inline constexpr char kUserFilter[] = "(objectClass=inetOrgPerson)";
+
+/// Reads of user entries through the mapping.
+class UserEntries {
+ public:
+  UserEntries(Context& context, UserMapping mapping);
+
+  const UserMapping& mapping() const { return mapping_; }
+  /// Every LDAP attribute a user needs: the mapping's, and the status bookkeeping (lock,
+  /// password-set time), memberOf and cn.
+  const std::vector<std::string>& readAttributes() const { return readAttributes_; }
+
+  /// The users `filter` finds under `base`; more than `sizeLimit` (0: any number) is TooMany.
+  Result<std::vector<RawEntry>> search(const std::string& base, int scope,
+                                       const std::string& filter, int sizeLimit);
+  /// The user with this id (entryUUID); NotFound when there is none.
+  Result<RawEntry> findEntry(std::string_view id);
+  /// The entry at `dn`, just written; NotFound when it vanished.
+  Result<RawEntry> readByDn(const std::string& dn);
+
+  /// A user as SCIM sees it, with its memberships (groups, roles, queues, accounts) read on a
+  /// connection of its own.
+  Result<scim::User> toUser(const RawEntry& entry);
+  /// Users with their memberships: the groups' DNs come from memberOf (memberof overlay); one
+  /// search on `ld` reads the ids, names and kinds of all of them for the whole page.
+  std::vector<scim::User> toUsers(LDAP* ld, const std::vector<RawEntry>& entries);
+
+ private:
+  scim::User toPlainUser(const RawEntry& entry) const;
+
+  Pool& pool_;
+  const Containers& containers_;
+  UserMapping mapping_;
+  std::vector<std::string> readAttributes_;
+};
+
+}  // namespace scimgate::ldap::detail

@@ -1,0 +1,39 @@
+#pragma once
+// User lists: sorted and paged by the directory (Server Side Sort + VLV); a filter the directory
+// cannot answer is evaluated here over the candidates it selects. Internal to ldap/.
+
+#include <ldap.h>
+
+#include <optional>
+#include <string>
+
+#include "ldap/detail/context.h"
+#include "ldap/detail/sorted_page.h"
+#include "ldap/detail/user_entries.h"
+#include "ldap/directory.h"
+
+namespace scimgate::ldap::detail {
+
+class UserSearch {
+ public:
+  UserSearch(Context& context, UserEntries& entries);
+
+  /// Users matching the query (see Directory::searchUsers).
+  Result<UserPage> search(const UserQuery& query);
+
+ private:
+  Result<std::string> scopeFilter(const UserQuery& query);
+  static bool isFilterable(const scim::Filter& filter);
+  std::optional<std::string> narrowing(const scim::Filter& filter) const;
+  Result<UserPage> searchInMemory(const UserQuery& query);
+  static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path);
+  Result<SortKey> sortKeyFor(const scim::AttrPath& path) const;
+  Result<UserPage> searchPage(LDAP* ld, const std::string& filter, const SortKey& key,
+                              const UserQuery& query);
+
+  Pool& pool_;
+  const Containers& containers_;
+  UserEntries& entries_;
+};
+
+}  // namespace scimgate::ldap::detail

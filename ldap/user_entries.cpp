@@ -1,0 +1,136 @@
+#include "ldap/detail/user_entries.h"
+
+#include <map>
+#include <set>
+
+#include "ldap/detail/search.h"
+#include "ldap/escape.h"
+#include "scim/schema.h"
+
+namespace scimgate::ldap::detail {
+
+UserEntries::UserEntries(Context& context, UserMapping mapping)
+    : pool_(context.pool),
+      containers_(context.containers),
+      mapping_(std::move(mapping)),
+      readAttributes_(mapping_.readAttributes()) {
+  // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and the
+  // memberships the memberof overlay keeps.
+  readAttributes_.emplace_back("pwdAccountLockedTime");
+  readAttributes_.emplace_back("pwdChangedTime");
+  readAttributes_.emplace_back("memberOf");
+  // cn is derived (inetOrgPerson requires it): read so that an update compares and an undo
+  // restores it.
+  readAttributes_.emplace_back("cn");
+}
+
+Result<std::vector<RawEntry>> UserEntries::search(const std::string& base, int scope,
+                                                  const std::string& filter, int sizeLimit) {
+  return detail::search(pool_, {.base = base,
+                                .scope = scope,
+                                .filter = filter,
+                                .attributes = readAttributes_,
+                                .sizeLimit = sizeLimit,
+                                .what = "users"});
+}
+
+Result<RawEntry> UserEntries::findEntry(std::string_view id) {
+  if (!isUuid(id))
+    return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+  const std::string filter =
+      std::string("(&") + kUserFilter + "(entryUUID=" + escapeFilterValue(id) + "))";
+  auto entries = search(containers_.people, LDAP_SCOPE_SUBTREE, filter, 2);
+  if (!entries) return entries.error();
+  if (entries->empty())
+    return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
+  return std::move(entries->front());
+}
+
+Result<RawEntry> UserEntries::readByDn(const std::string& dn) {
+  auto entries = search(dn, LDAP_SCOPE_BASE, "(objectClass=*)", 1);
+  if (!entries) return entries.error();
+  if (entries->empty()) return makeError(ErrorKind::NotFound, "the user vanished after writing");
+  return std::move(entries->front());
+}
+
+Result<scim::User> UserEntries::toUser(const RawEntry& entry) {
+  return withConnection<scim::User>(
+      pool_, true, [&](LDAP* ld) -> Result<scim::User> { return toUsers(ld, {entry}).front(); });
+}
+
+std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntry>& entries) {
+  std::set<std::string, AttrNameLess> groupDns;
+  for (const auto& entry : entries) {
+    if (auto it = entry.attributes.find("memberOf"); it != entry.attributes.end()) {
+      groupDns.insert(it->second.begin(), it->second.end());
+    }
+  }
+  std::map<std::string, RawEntry, AttrNameLess> groups;
+  if (!groupDns.empty()) {
+    std::string filter = "(|";
+    for (const auto& dn : groupDns) filter += "(entryDN=" + escapeFilterValue(dn) + ")";
+    filter += ")";
+    // Without them (a failed search) the users are shown without memberships.
+    auto found = searchOn(ld, {.base = containers_.base,
+                               .filter = filter,
+                               .attributes = {"entryUUID", "cn", "scimgateGroupKind"}});
+    if (found) {
+      for (auto& group : *found) groups[group.dn] = std::move(group);
+    }
+  }
+  std::vector<scim::User> users;
+  for (const auto& entry : entries) {
+    scim::User user = toPlainUser(entry);
+    auto it = entry.attributes.find("memberOf");
+    if (it == entry.attributes.end()) {
+      users.push_back(std::move(user));
+      continue;
+    }
+    for (const auto& dn : it->second) {
+      auto group = groups.find(dn);
+      if (group == groups.end()) continue;
+      const std::string id = firstOf(group->second.attributes, "entryUUID");
+      const std::string name = firstOf(group->second.attributes, "cn");
+      const std::string kind = lower(firstOf(group->second.attributes, "scimgateGroupKind"));
+      Poco::JSON::Object::Ptr value = new Poco::JSON::Object;
+      Poco::JSON::Object::Ptr target = user.attributes;
+      std::string key = "groups";
+      if (kind == "role") {
+        // RFC 7643 4.1.2: a role's value is its name.
+        key = "roles";
+        value->set("value", name);
+        value->set("display", name);
+      } else {
+        value->set("value", id);
+        value->set("display", name);
+        if (kind == "queue" || kind == "account") {
+          key = kind == "queue" ? "queues" : "accounts";
+          const std::string ext(scim::kScimgateUserSchema);
+          if (!user.attributes->has(ext))
+            user.attributes->set(ext, Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+          target = user.attributes->getObject(ext);
+        } else {
+          value->set("type", "direct");
+        }
+      }
+      if (!target->has(key)) target->set(key, Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+      target->getArray(key)->add(value);
+    }
+    users.push_back(std::move(user));
+  }
+  return users;
+}
+
+scim::User UserEntries::toPlainUser(const RawEntry& entry) const {
+  scim::User user;
+  const Attributes& attributes = entry.attributes;
+  user.id = firstOf(attributes, "entryUUID");
+  user.attributes = mapping_.toScim(attributes);
+  user.meta.created = fromGeneralizedTime(firstOf(attributes, "createTimestamp"));
+  user.meta.lastModified = fromGeneralizedTime(firstOf(attributes, "modifyTimestamp"));
+  const std::string csn = firstOf(attributes, "entryCSN");
+  user.meta.version = "W/\"" + (csn.empty() ? firstOf(attributes, "modifyTimestamp") : csn) + "\"";
+  return user;
+}
+
+}  // namespace scimgate::ldap::detail

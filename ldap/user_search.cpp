@@ -1,0 +1,199 @@
+#include "ldap/detail/user_search.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "ldap/detail/scope.h"
+#include "scim/filter.h"
+#include "scim/schema.h"
+
+namespace scimgate::ldap::detail {
+
+UserSearch::UserSearch(Context& context, UserEntries& entries)
+    : pool_(context.pool), containers_(context.containers), entries_(entries) {}
+
+Result<UserPage> UserSearch::search(const UserQuery& query) {
+  std::string filter = kUserFilter;
+  {
+    auto scope = scopeFilter(query);
+    if (!scope) return scope.error();
+    if (!scope->empty()) filter = "(&" + filter + *scope + ")";
+  }
+  if (query.filter != nullptr) {
+    auto translated = entries_.mapping().toLdapFilter(*query.filter);
+    if (!translated) {
+      // Known attributes the directory cannot compare (addresses, further emails...) are
+      // evaluated here over the candidates the translatable part selects, bounded by
+      // ldap.maxResults (tooMany above). Unknown attributes stay invalidFilter.
+      if (translated.error().kind != ErrorKind::InvalidFilter || !isFilterable(*query.filter)) {
+        return translated.error();
+      }
+      return searchInMemory(query);
+    }
+    filter = "(&" + filter + *translated + ")";
+  }
+  SortKey key{"uid", "caseIgnoreOrderingMatch"};
+  if (query.sortBy) {
+    auto chosen = sortKeyFor(*query.sortBy);
+    if (!chosen) return chosen.error();
+    key = *chosen;
+  }
+  return withConnection<UserPage>(pool_, true, [&](LDAP* ld) -> Result<UserPage> {
+    return searchPage(ld, filter, key, query);
+  });
+}
+
+Result<std::string> UserSearch::scopeFilter(const UserQuery& query) {
+  auto filters = scopeFilters(pool_, containers_, query.inAccounts ? &*query.inAccounts : nullptr,
+                              query.alsoUserId);
+  if (!filters) return filters.error();
+  return filters->users;
+}
+
+// Whether every path of the filter names an attribute the User schemas define (and may be
+// filtered on: never a `returned: never` one such as password).
+bool UserSearch::isFilterable(const scim::Filter& filter) {
+  using Kind = scim::Filter::Kind;
+  if (filter.kind == Kind::And || filter.kind == Kind::Or) {
+    return isFilterable(*filter.left) && isFilterable(*filter.right);
+  }
+  if (filter.kind == Kind::Not) return isFilterable(*filter.left);
+  const scim::AttrPath& path = filter.path;
+  const auto& type = scim::userResourceType();
+  const scim::Schema* schema = path.schema.empty() ? type.core : type.schemaFor(path.schema);
+  if (schema == nullptr) return false;
+  if (schema == type.core) {
+    for (const char* common : {"id", "externalId", "meta"}) {
+      if (scim::equalsIgnoreCase(path.attribute, common)) return true;
+    }
+  }
+  const scim::AttributeDef* def = schema->find(path.attribute);
+  if (def == nullptr || def->returned == scim::Returned::Never) return false;
+  if (filter.kind == Kind::ValuePath) return def->multiValued;
+  return path.subAttribute.empty() || def->findSub(path.subAttribute) != nullptr;
+}
+
+// The LDAP filter for the parts of `filter` the directory can answer: a superset of the
+// matches (an untranslatable conjunct is dropped; an untranslatable `or`/`not` selects all).
+std::optional<std::string> UserSearch::narrowing(const scim::Filter& filter) const {
+  using Kind = scim::Filter::Kind;
+  if (auto exact = entries_.mapping().toLdapFilter(filter)) return *exact;
+  if (filter.kind == Kind::And) {
+    auto left = narrowing(*filter.left);
+    auto right = narrowing(*filter.right);
+    if (left && right) return "(&" + *left + *right + ")";
+    return left ? left : right;
+  }
+  if (filter.kind == Kind::Or) {
+    auto left = narrowing(*filter.left);
+    auto right = narrowing(*filter.right);
+    if (left && right) return "(|" + *left + *right + ")";
+  }
+  return std::nullopt;
+}
+
+Result<UserPage> UserSearch::searchInMemory(const UserQuery& query) {
+  std::string filter = kUserFilter;
+  auto scope = scopeFilter(query);
+  if (!scope) return scope.error();
+  if (!scope->empty()) filter = "(&" + filter + *scope + ")";
+  if (auto narrowed = narrowing(*query.filter)) filter = "(&" + filter + *narrowed + ")";
+  auto entries =
+      entries_.search(containers_.people, LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
+  if (!entries) return entries.error();
+  auto users = withConnection<std::vector<scim::User>>(
+      pool_, true,
+      [&](LDAP* ld) -> Result<std::vector<scim::User>> { return entries_.toUsers(ld, *entries); });
+  if (!users) return users.error();
+  auto caseExact = [](const scim::AttrPath& path) {
+    return scim::equalsIgnoreCase(path.attribute, "externalId") ||
+           scim::equalsIgnoreCase(path.attribute, "id");
+  };
+  std::vector<std::pair<std::string, scim::User>> matching;
+  for (auto& user : *users) {
+    auto json = scim::userToJson(user, "");
+    if (!scim::matches(*query.filter, *json, caseExact)) continue;
+    std::string key = user.attributes->optValue<std::string>("userName", "");
+    if (query.sortBy) key = sortValue(*json, *query.sortBy);
+    matching.emplace_back(lower(key), std::move(user));
+  }
+  std::stable_sort(matching.begin(), matching.end(), [&](const auto& a, const auto& b) {
+    return query.descending ? a.first > b.first : a.first < b.first;
+  });
+  UserPage page;
+  page.totalResults = matching.size();
+  const std::size_t first = std::max<std::size_t>(query.startIndex, 1) - 1;
+  for (std::size_t i = first; i < matching.size() && page.users.size() < query.count; ++i) {
+    page.users.push_back(std::move(matching[i].second));
+  }
+  return page;
+}
+
+std::string UserSearch::sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path) {
+  Poco::JSON::Object::Ptr container = new Poco::JSON::Object(resource);
+  if (!path.schema.empty() && resource.has(path.schema))
+    container = resource.getObject(path.schema);
+  for (const auto& [key, value] : *container) {
+    if (!scim::equalsIgnoreCase(key, path.attribute)) continue;
+    if (value.isString()) return value.extract<std::string>();
+    Poco::JSON::Object::Ptr object;
+    if (value.type() == typeid(Poco::JSON::Object::Ptr))
+      object = value.extract<Poco::JSON::Object::Ptr>();
+    if (value.type() == typeid(Poco::JSON::Array::Ptr)) {
+      auto array = value.extract<Poco::JSON::Array::Ptr>();
+      if (array->size() > 0 && array->get(0).type() == typeid(Poco::JSON::Object::Ptr)) {
+        object = array->getObject(0);
+      }
+    }
+    if (!object) return {};
+    const std::string sub = path.subAttribute.empty() ? "value" : path.subAttribute;
+    for (const auto& [subKey, subValue] : *object) {
+      if (scim::equalsIgnoreCase(subKey, sub) && subValue.isString()) {
+        return subValue.extract<std::string>();
+      }
+    }
+  }
+  return {};
+}
+
+// The LDAP sort key for a SCIM attribute. Many standard attributes (uid, mail, cn...) have no
+// ORDERING rule in their schema, so the key names one explicitly.
+Result<SortKey> UserSearch::sortKeyFor(const scim::AttrPath& path) const {
+  const std::string dotted = path.dotted();
+  if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
+  if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{"createTimestamp", ""};
+  if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
+  const std::string attr = entries_.mapping().ldapAttributeFor(path);
+  if (attr.empty()) {
+    return makeError(ErrorKind::InvalidValue,
+                     "cannot sort by '" + dotted + "': it is unknown or not kept in the directory");
+  }
+  const bool exact = scim::equalsIgnoreCase(attr, "scimgateExternalId") ||
+                     scim::equalsIgnoreCase(attr, "scimgateProfileUrl");
+  return SortKey{attr, exact ? "caseExactOrderingMatch" : "caseIgnoreOrderingMatch"};
+}
+
+// One page through Server Side Sort (RFC 2891) and Virtual List View: the directory sorts,
+// counts and slices, so the gateway never reads more than the page.
+Result<UserPage> UserSearch::searchPage(LDAP* ld, const std::string& filter, const SortKey& key,
+                                        const UserQuery& query) {
+  PageRequest request;
+  request.base = containers_.people;
+  request.filter = filter;
+  request.key = key;
+  request.descending = query.descending;
+  request.startIndex = query.startIndex;
+  request.count = query.count;
+  request.attributes = query.attributes ? entries_.mapping().readAttributesFor(*query.attributes)
+                                        : entries_.readAttributes();
+  request.what = "users";
+  auto found = searchSortedPage(ld, pool_, request);
+  if (!found) return found.error();
+  UserPage page;
+  page.totalResults = found->totalResults;
+  if (!found->entries.empty()) page.users = entries_.toUsers(ld, found->entries);
+  return page;
+}
+
+}  // namespace scimgate::ldap::detail
