@@ -35,7 +35,7 @@ class LdapDirectory final : public Directory {
         memberships_(*context_) {}
 
   Result<scim::User> findUser(std::string_view id) override {
-    auto found = entries_.findEntry(id);
+    auto found = entries_.read(id);  // kept for a replace that follows
     if (!found) return found.error();
     return entries_.toUser(*found);
   }
@@ -117,8 +117,8 @@ class LdapDirectory final : public Directory {
 
   Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
                                  const std::optional<std::string>& password,
-                                 std::string_view ifMatch) override {
-    auto found = entries_.findEntry(id);
+                                 std::string_view ifMatch, const scim::User* current) override {
+    auto found = readForReplace(id, current);
     if (!found) return found.error();
     const std::string csn = csnFromEtag(ifMatch);
     const Attributes& old = found->attributes;
@@ -333,6 +333,15 @@ class LdapDirectory final : public Directory {
 
  private:
   const std::string& peopleDn() const { return containers_.people; }
+
+  // The entry as the caller's findUser read it (`current`), when this thread still has that read
+  // at that version; else read now.
+  Result<RawEntry> readForReplace(std::string_view id, const scim::User* current) {
+    if (current != nullptr && scim::equalsIgnoreCase(current->id, id)) {
+      if (auto kept = entries_.recall(id, csnFromEtag(current->meta.version))) return *kept;
+    }
+    return entries_.findEntry(id);
+  }
 
   // Renames the entry to uid=newUid; its new DN. `postRead`, when set, receives the entry as
   // renamed (Post-Read control) if the server returns it, else none.
