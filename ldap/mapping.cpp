@@ -208,7 +208,8 @@ scim::Result<Entry> parseEntry(const std::string& path, const std::string& ldapA
     attrName = rest.substr(0, open);
     selector = rest.substr(open + 1, close - open - 1);
     const std::string after = rest.substr(close + 1);
-    if (after.size() < 2 || after[0] != '.') return bad("a selector must be followed by .subAttribute");
+    if (after.size() < 2 || after[0] != '.')
+      return bad("a selector must be followed by .subAttribute");
     sub = after.substr(1);
   } else if (const auto dot = rest.find('.'); dot != std::string::npos) {
     attrName = rest.substr(0, dot);
@@ -252,7 +253,8 @@ scim::Result<Entry> parseEntry(const std::string& path, const std::string& ldapA
 // RFC 4517 3.3.13 GeneralizedTime digits from an RFC 3339 date-time.
 bool isDigits(const std::string& s, std::size_t from, std::size_t count) {
   if (from + count > s.size()) return false;
-  return std::all_of(s.begin() + static_cast<long>(from), s.begin() + static_cast<long>(from + count),
+  return std::all_of(s.begin() + static_cast<long>(from),
+                     s.begin() + static_cast<long>(from + count),
                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
@@ -269,8 +271,8 @@ std::string utcDigits(int year, int month, int day, int hour, int minute, int se
                             std::chrono::month{static_cast<unsigned>(month)},
                             std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok() || hour > 23 || minute > 59 || second > 60) return {};
-  const sys_seconds utc = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} -
-                          minutes{offsetMinutes};
+  const sys_seconds utc =
+      sys_days{date} + hours{hour} + minutes{minute} + seconds{second} - minutes{offsetMinutes};
   const auto utcDay = floor<days>(utc);
   const year_month_day utcDate{utcDay};
   const hh_mm_ss<seconds> time{utc - utcDay};
@@ -288,7 +290,8 @@ std::string utcDigits(int year, int month, int day, int hour, int minute, int se
 
 bool AttrNameLess::operator()(const std::string& a, const std::string& b) const {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) < std::tolower(static_cast<unsigned char>(y));
+    return std::tolower(static_cast<unsigned char>(x)) <
+           std::tolower(static_cast<unsigned char>(y));
   });
 }
 
@@ -409,7 +412,8 @@ Attributes UserMapping::toLdap(const Object& attributes) const {
   const std::string userName = attributes.optValue<std::string>("userName", "");
   if (!out.count("cn")) {
     std::string cn = attributes.optValue<std::string>("displayName", "");
-    if (cn.empty() && attributes.has("name") && attributes.get("name").type() == typeid(Object::Ptr)) {
+    if (cn.empty() && attributes.has("name") &&
+        attributes.get("name").type() == typeid(Object::Ptr)) {
       auto name = attributes.getObject("name");
       cn = name->optValue<std::string>("formatted", "");
       if (cn.empty()) {
@@ -539,7 +543,8 @@ std::vector<std::string> UserMapping::readAttributesFor(
   bool remainder = false;
   for (const auto& key : wanted) {
     if (scim::equalsIgnoreCase(key, "groups") || scim::equalsIgnoreCase(key, "roles") ||
-        scim::equalsIgnoreCase(key, ext + ":queues") || scim::equalsIgnoreCase(key, ext + ":accounts")) {
+        scim::equalsIgnoreCase(key, ext + ":queues") ||
+        scim::equalsIgnoreCase(key, ext + ":accounts")) {
       continue;
     }
     // id, meta and active come from operational attributes and the status.
@@ -607,20 +612,29 @@ scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::s
   }
   const std::string v = escapeFilterValue(text);
   switch (filter.op) {
-    case Op::Eq: return "(" + attr + "=" + v + ")";
-    case Op::Ne: return "(!(" + attr + "=" + v + "))";
-    case Op::Co: return "(" + attr + "=*" + v + "*)";
-    case Op::Sw: return "(" + attr + "=" + v + "*)";
-    case Op::Ew: return "(" + attr + "=*" + v + ")";
-    case Op::Ge: return "(" + attr + ">=" + v + ")";
-    case Op::Le: return "(" + attr + "<=" + v + ")";
-    case Op::Gt: return "(&(" + attr + ">=" + v + ")(!(" + attr + "=" + v + ")))";
-    case Op::Lt: return "(&(" + attr + "<=" + v + ")(!(" + attr + "=" + v + ")))";
-    case Op::Pr: break;
+    case Op::Eq:
+      return "(" + attr + "=" + v + ")";
+    case Op::Ne:
+      return "(!(" + attr + "=" + v + "))";
+    case Op::Co:
+      return "(" + attr + "=*" + v + "*)";
+    case Op::Sw:
+      return "(" + attr + "=" + v + "*)";
+    case Op::Ew:
+      return "(" + attr + "=*" + v + ")";
+    case Op::Ge:
+      return "(" + attr + ">=" + v + ")";
+    case Op::Le:
+      return "(" + attr + "<=" + v + ")";
+    case Op::Gt:
+      return "(&(" + attr + ">=" + v + ")(!(" + attr + "=" + v + ")))";
+    case Op::Lt:
+      return "(&(" + attr + "<=" + v + ")(!(" + attr + "=" + v + ")))";
+    case Op::Pr:
+      break;
   }
   return makeError(ErrorKind::InvalidFilter, "unsupported operator");
 }
-
 
 scim::Filter flattenValuePath(const scim::Filter& valuePath) {
   const scim::Filter& inner = *valuePath.left;
@@ -671,7 +685,8 @@ scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) co
     case Kind::Not:
       return toLdapFilter(filter);  // translateFilter handles these; kept for -Wswitch
     case Kind::ValuePath: {
-      // A value path over one mapped sub-attribute (`emails[value eq "x"]`) reads as `emails.value`.
+      // A value path over one mapped sub-attribute (`emails[value eq "x"]`) reads as
+      // `emails.value`.
       const scim::Filter& inner = *filter.left;
       if (inner.kind == Kind::Compare) {
         scim::Filter flat = flattenValuePath(filter);
@@ -698,7 +713,8 @@ scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) co
     }
     if (scim::equalsIgnoreCase(dotted, "active")) {
       if (filter.op == Op::Pr) return std::string("(objectClass=*)");
-      if ((filter.op != Op::Eq && filter.op != Op::Ne) || value.type != scim::Literal::Type::Boolean) {
+      if ((filter.op != Op::Eq && filter.op != Op::Ne) ||
+          value.type != scim::Literal::Type::Boolean) {
         return makeError(ErrorKind::InvalidFilter, "'active' compares only with eq/ne true/false");
       }
       const bool wantActive = value.boolean == (filter.op == Op::Eq);
@@ -710,8 +726,8 @@ scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) co
   if (attrs.size() > 1) {
     // One SCIM attribute kept in several LDAP attributes: any of them may match (RFC 7644
     // 3.4.2.2 multi-valued semantics); `ne` and absence need all of them.
-    const bool all = filter.op == Op::Ne ||
-                     (value.type == scim::Literal::Type::Null && filter.op == Op::Eq);
+    const bool all =
+        filter.op == Op::Ne || (value.type == scim::Literal::Type::Null && filter.op == Op::Eq);
     std::string combined = all ? "(&" : "(|";
     for (const auto& one : attrs) {
       auto part = compareFilter(filter, one, false);
@@ -733,8 +749,8 @@ std::string toGeneralizedTime(const std::string& rfc3339) {
   // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
   const std::string& s = rfc3339;
   if (!isDigits(s, 0, 4) || s.size() < 19 || s[4] != '-' || !isDigits(s, 5, 2) || s[7] != '-' ||
-      !isDigits(s, 8, 2) || (s[10] != 'T' && s[10] != 't') || !isDigits(s, 11, 2) ||
-      s[13] != ':' || !isDigits(s, 14, 2) || s[16] != ':' || !isDigits(s, 17, 2)) {
+      !isDigits(s, 8, 2) || (s[10] != 'T' && s[10] != 't') || !isDigits(s, 11, 2) || s[13] != ':' ||
+      !isDigits(s, 14, 2) || s[16] != ':' || !isDigits(s, 17, 2)) {
     return {};
   }
   std::size_t pos = 19;
@@ -758,9 +774,9 @@ std::string toGeneralizedTime(const std::string& rfc3339) {
   }
   // Mapping.h promises UTC: an ordering match against createTimestamp must not depend on the
   // directory normalising a g-differential.
-  const std::string utc = utcDigits(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2),
-                                    number(s, 11, 2), number(s, 14, 2), number(s, 17, 2),
-                                    offsetMinutes);
+  const std::string utc =
+      utcDigits(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2), number(s, 11, 2),
+                number(s, 14, 2), number(s, 17, 2), offsetMinutes);
   if (utc.empty()) return {};
   return utc + (fraction.empty() ? "" : "." + fraction) + "Z";
 }
@@ -786,9 +802,9 @@ std::string fromGeneralizedTime(const std::string& g) {
   } else if (zone != "Z") {
     return {};
   }
-  const std::string utc = utcDigits(number(g, 0, 4), number(g, 4, 2), number(g, 6, 2),
-                                    number(g, 8, 2), number(g, 10, 2), number(g, 12, 2),
-                                    offsetMinutes);
+  const std::string utc =
+      utcDigits(number(g, 0, 4), number(g, 4, 2), number(g, 6, 2), number(g, 8, 2),
+                number(g, 10, 2), number(g, 12, 2), offsetMinutes);
   if (utc.empty()) return {};
   std::string out = utc.substr(0, 4) + "-" + utc.substr(4, 2) + "-" + utc.substr(6, 2) + "T" +
                     utc.substr(8, 2) + ":" + utc.substr(10, 2) + ":" + utc.substr(12, 2);
