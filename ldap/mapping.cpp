@@ -10,11 +10,13 @@
 #include <set>
 #include <sstream>
 
+#include "ldap/detail/text.h"
 #include "ldap/escape.h"
 
 namespace scimgate::ldap {
 namespace {
 
+using detail::lower;
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
@@ -23,12 +25,6 @@ using scim::makeError;
 using Entry = UserMapping::Entry;
 
 constexpr char kSynthesizedKey[] = "$synthesized";
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Object::Ptr deepCopy(const Object& source) {
   std::ostringstream out;
