@@ -57,9 +57,13 @@ class Directory {
   /// renames the entry (the id stays). `ifMatch` ("" = unconditional, "*" = exists, or an ETag) is
   /// enforced atomically with the Assertion control (RFC 4528): PreconditionFailed when the entry
   /// changed. The new state comes back through the Post-Read control (RFC 4527).
+  /// `current`, when set, is this user as the caller just read it with findUser, on the same
+  /// thread: the directory then works from the entry it read for that, if it still has it at
+  /// that version (the last few reads of each thread are kept), instead of reading it again.
   virtual Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
                                          const std::optional<std::string>& password,
-                                         std::string_view ifMatch) = 0;
+                                         std::string_view ifMatch,
+                                         const scim::User* current = nullptr) = 0;
   /// Removes the user entry; NotFound when there is none, PreconditionFailed when `ifMatch` (an
   /// ETag, "*" or "") no longer matches.
   virtual Result<void> deleteUser(std::string_view id, std::string_view ifMatch = {}) = 0;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "ldap/detail/context.h"
+#include "ldap/detail/passwords.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/search.h"
 #include "ldap/detail/user_entries.h"
@@ -35,7 +36,7 @@ class LdapDirectory final : public Directory {
         memberships_(*context_) {}
 
   Result<scim::User> findUser(std::string_view id) override {
-    auto found = entries_.findEntry(id);
+    auto found = entries_.read(id);  // kept for a replace that follows
     if (!found) return found.error();
     return entries_.toUser(*found);
   }
@@ -85,7 +86,7 @@ class LdapDirectory final : public Directory {
       });
     };
     if (password) {
-      if (auto set = setPassword(dn, *password); !set) {
+      if (auto set = resetPassword(pool_, dn, *password); !set) {
         removeAgain();
         return set.error();
       }
@@ -117,8 +118,8 @@ class LdapDirectory final : public Directory {
 
   Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
                                  const std::optional<std::string>& password,
-                                 std::string_view ifMatch) override {
-    auto found = entries_.findEntry(id);
+                                 std::string_view ifMatch, const scim::User* current) override {
+    auto found = readForReplace(id, current);
     if (!found) return found.error();
     const std::string csn = csnFromEtag(ifMatch);
     const Attributes& old = found->attributes;
@@ -234,7 +235,7 @@ class LdapDirectory final : public Directory {
       if (postRead) UserMemberships::follow((*postRead)["memberOf"], *left);
     }
     if (password) {
-      if (auto set = setPassword(dn, *password); !set) return set.error();
+      if (auto set = resetPassword(pool_, dn, *password); !set) return set.error();
       postRead.reset();  // the Password Modify operation changed the entry and has no Post-Read
     }
     if (postRead && postRead->count("entryUUID")) return entries_.toUser(RawEntry{dn, *postRead});
@@ -282,37 +283,13 @@ class LdapDirectory final : public Directory {
   Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
                                  std::string_view next) override {
     const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
-    std::string why;
-    const int rc = pool_.bindAs(dn, std::string(current), [&](LDAP* ld) {
-      berval user{static_cast<ber_len_t>(dn.size()), const_cast<char*>(dn.data())};
-      berval old{static_cast<ber_len_t>(current.size()), const_cast<char*>(current.data())};
-      berval secret{static_cast<ber_len_t>(next.size()), const_cast<char*>(next.data())};
-      berval generated{0, nullptr};
-      const int code = ldap_passwd_s(ld, &user, &old, &secret, &generated, nullptr, nullptr);
-      if (generated.bv_val != nullptr) ber_memfree(generated.bv_val);
-      if (code != LDAP_SUCCESS) why = diagnostic(ld);
-      return code;
-    });
-    if (rc == LDAP_SUCCESS) return {};
-    if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
-        rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_INAPPROPRIATE_AUTH) {
-      return makeError(ErrorKind::Unauthorized, "invalid credentials");
-    }
-    if (rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_UNWILLING_TO_PERFORM) {
-      return makeError(ErrorKind::InvalidValue,
-                       "the directory rejected the password" + (why.empty() ? "" : ": " + why));
-    }
-    if (rc == LDAP_INSUFFICIENT_ACCESS) {
-      return makeError(ErrorKind::Forbidden,
-                       "the directory does not let this user change its password");
-    }
-    return errorFromLdap(rc, "changing the password");
+    return detail::changeOwnPassword(pool_, dn, current, next);
   }
 
   Result<void> setPassword(std::string_view id, std::string_view password) override {
     auto found = entries_.findEntry(id);
     if (!found) return found.error();
-    if (auto set = setPassword(found->dn, std::string(password)); !set) return set.error();
+    if (auto set = resetPassword(pool_, found->dn, std::string(password)); !set) return set.error();
     // A pending (invited) user becomes active once it has a password.
     if (lower(firstOf(found->attributes, kStatusAttribute)) == "pending") {
       return modifyEntry(found->dn, {{kStatusAttribute, {"active"}}}, "", nullptr);
@@ -333,6 +310,15 @@ class LdapDirectory final : public Directory {
 
  private:
   const std::string& peopleDn() const { return containers_.people; }
+
+  // The entry as the caller's findUser read it (`current`), when this thread still has that read
+  // at that version; else read now.
+  Result<RawEntry> readForReplace(std::string_view id, const scim::User* current) {
+    if (current != nullptr && scim::equalsIgnoreCase(current->id, id)) {
+      if (auto kept = entries_.recall(id, csnFromEtag(current->meta.version))) return *kept;
+    }
+    return entries_.findEntry(id);
+  }
 
   // Renames the entry to uid=newUid; its new DN. `postRead`, when set, receives the entry as
   // renamed (Post-Read control) if the server returns it, else none.
@@ -405,24 +391,6 @@ class LdapDirectory final : public Directory {
   }
   Result<void> withConnection(bool retryable, const std::function<Result<void>(LDAP*)>& op) {
     return withConnection<void>(retryable, op);
-  }
-
-  Result<void> setPassword(const std::string& dn, const std::string& password) {
-    return withConnection(false, [&](LDAP* ld) -> Result<void> {
-      berval user{static_cast<ber_len_t>(dn.size()), const_cast<char*>(dn.data())};
-      berval secret{static_cast<ber_len_t>(password.size()), const_cast<char*>(password.data())};
-      // RFC 3062 Password Modify: the server hashes the password and applies its policy.
-      berval generated{0, nullptr};  // filled only when the server generates a password
-      const int rc = ldap_passwd_s(ld, &user, nullptr, &secret, &generated, nullptr, nullptr);
-      if (generated.bv_val != nullptr) ber_memfree(generated.bv_val);
-      if (rc == LDAP_SUCCESS) return {};
-      if (rc == LDAP_CONSTRAINT_VIOLATION || rc == LDAP_UNWILLING_TO_PERFORM) {
-        std::string why = diagnostic(ld);
-        return makeError(ErrorKind::InvalidValue,
-                         "the directory rejected the password" + (why.empty() ? "" : ": " + why));
-      }
-      return errorFromLdap(rc, "setting the password");
-    });
   }
 
   std::shared_ptr<Context> context_;

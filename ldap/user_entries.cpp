@@ -1,5 +1,6 @@
 #include "ldap/detail/user_entries.h"
 
+#include <atomic>
 #include <map>
 #include <set>
 
@@ -8,10 +9,25 @@
 #include "scim/schema.h"
 
 namespace scimgate::ldap::detail {
+namespace {
+
+// The last reads of a thread (newest last): a request that reads a user and then replaces it
+// does both on one thread, so the replace can work from that read.
+struct KeptRead {
+  std::uint64_t instance;
+  std::string id;
+  RawEntry entry;
+};
+constexpr std::size_t kKeptReads = 4;
+thread_local std::vector<KeptRead> keptReads;
+std::atomic<std::uint64_t> nextInstance{1};
+
+}  // namespace
 
 UserEntries::UserEntries(Context& context, UserMapping mapping)
     : pool_(context.pool),
       containers_(context.containers),
+      instance_(nextInstance++),
       mapping_(std::move(mapping)),
       readAttributes_(mapping_.readAttributes()) {
   // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and the
@@ -44,6 +60,31 @@ Result<RawEntry> UserEntries::findEntry(std::string_view id) {
   if (entries->empty())
     return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
   return std::move(entries->front());
+}
+
+Result<RawEntry> UserEntries::read(std::string_view id) {
+  auto found = findEntry(id);
+  if (!found) return found;
+  auto same = [&](const KeptRead& kept) {
+    return kept.instance == instance_ && scim::equalsIgnoreCase(kept.id, id);
+  };
+  std::erase_if(keptReads, same);
+  if (keptReads.size() >= kKeptReads) keptReads.erase(keptReads.begin());
+  keptReads.push_back({instance_, std::string(id), *found});
+  return found;
+}
+
+std::optional<RawEntry> UserEntries::recall(std::string_view id, const std::string& csn) {
+  for (auto it = keptReads.begin(); it != keptReads.end(); ++it) {
+    if (it->instance != instance_ || !scim::equalsIgnoreCase(it->id, id)) continue;
+    std::optional<RawEntry> entry;
+    if (!csn.empty() && firstOf(it->entry.attributes, "entryCSN") == csn) {
+      entry = std::move(it->entry);
+    }
+    keptReads.erase(it);
+    return entry;
+  }
+  return std::nullopt;
 }
 
 Result<RawEntry> UserEntries::readByDn(const std::string& dn) {

@@ -3,6 +3,8 @@
 
 #include <ldap.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,11 @@ class UserEntries {
                                        const std::string& filter, int sizeLimit);
   /// The user with this id (entryUUID); NotFound when there is none.
   Result<RawEntry> findEntry(std::string_view id);
+  /// findEntry, and the entry kept for this thread (its last few reads) for `recall`.
+  Result<RawEntry> read(std::string_view id);
+  /// The entry this thread last read for the user with `read`, if it is at the version `csn`
+  /// (entryCSN); it is forgotten either way. None when there is no such read.
+  std::optional<RawEntry> recall(std::string_view id, const std::string& csn);
   /// The entry at `dn`, just written; NotFound when it vanished.
   Result<RawEntry> readByDn(const std::string& dn);
 
@@ -46,6 +53,7 @@ class UserEntries {
 
   Pool& pool_;
   const Containers& containers_;
+  const std::uint64_t instance_;  // tells this reader's kept reads from another's
   UserMapping mapping_;
   std::vector<std::string> readAttributes_;
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ldap/detail/pool.h"
+#include "ldap/detail/text.h"
 #include "ldap/escape.h"
 #include "ldap/mapping.h"
 #include "scim/result.h"
@@ -30,12 +31,6 @@ inline bool isUuid(std::string_view id) {
     if (dash ? id[i] != '-' : std::isxdigit(static_cast<unsigned char>(id[i])) == 0) return false;
   }
   return true;
-}
-
-// ASCII lower case: for ids (hex) and DNs as map keys, and kind names.
-inline std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 // The first value of an attribute, or "".

@@ -275,11 +275,11 @@ TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ld
   CHECK(page.error().kind == scim::ErrorKind::InvalidFilter);
 }
 
-TEST_CASE(
-    "replacing a user's data, roles and status reads its entry once, and answers as a read would",
-    "[ldap][slapd]") {
+TEST_CASE("replacing a user works from the caller's read and answers as a read would",
+          "[ldap][slapd]") {
   // slapd's stats log (a private slapd) lists every search; the reads of the user's entry are
-  // those by its entryUUID or with its DN as the base.
+  // those by its entryUUID or with its DN as the base. Given the caller's read (findUser on this
+  // thread), a replace reads the entry no more; without it, once.
   ::setenv("SLAPD_ENV_DEBUG", "stats", 1);
   const testing::PrivateSlapd slapd("reads");
   ::unsetenv("SLAPD_ENV_DEBUG");
@@ -315,7 +315,9 @@ TEST_CASE(
   scim::User changed;
   changed.attributes = scim::userToJson(*current, "");
   for (const char* drop : {"id", "meta", "schemas", "groups"}) changed.attributes->remove(drop);
-  std::function<void(const scim::User&)> expect;
+  std::function<void(const scim::User&)> expect = [](const scim::User&) {};
+  const scim::User* given = &*current;
+  std::size_t expectedReads = 0;
   SECTION("data, roles and status (leaving the queue)") {
     changed.attributes->set("displayName", "After");
     changed.attributes->set("active", false);
@@ -341,12 +343,23 @@ TEST_CASE(
   SECTION("nothing") {
     expect = [&](const scim::User& user) { CHECK(user.meta.version == current->meta.version); };
   }
+  SECTION("data, without the caller's read") {
+    changed.attributes->set("displayName", "Alone");
+    given = nullptr;
+    expectedReads = 1;
+  }
+  SECTION("data, with a read this thread no longer keeps") {
+    changed.attributes->set("displayName", "Forgotten");
+    // A first replace (which writes nothing) works from that read, which is then forgotten.
+    REQUIRE(users->replaceUser(id, *current, std::nullopt, "", &*current).ok());
+    expectedReads = 1;
+  }
   const auto before = std::filesystem::file_size(log);
-  auto replaced = users->replaceUser(id, changed, std::nullopt, current->meta.version);
+  auto replaced = users->replaceUser(id, changed, std::nullopt, current->meta.version, given);
   REQUIRE(replaced.ok());
   const auto reads = readsOfUser(before);
   CAPTURE(reads);
-  CHECK(reads.size() == 1);
+  CHECK(reads.size() == expectedReads);
   expect(*replaced);
 
   // What a read gives now: data, memberships and version.
