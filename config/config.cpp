@@ -1,15 +1,15 @@
 #include "config/config.h"
 
-#include "policy/mfa/secret_box.h"
-#include "policy/permissions.h"
+#include <Poco/JSON/Parser.h>
+#include <Poco/SHA2Engine.h>
 
 #include <algorithm>
-#include <Poco/SHA2Engine.h>
-#include <Poco/JSON/Parser.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include "policy/mfa/secret_box.h"
+#include "policy/permissions.h"
 
 namespace scimgate::config {
 namespace {
@@ -176,7 +176,8 @@ std::string roleProblem(const std::string& name) {
 bool isHex64(const std::string& text) {
   if (text.size() != 64) return false;
   for (char c : text) {
-    if (!std::isxdigit(static_cast<unsigned char>(c)) || std::isupper(static_cast<unsigned char>(c))) {
+    if (!std::isxdigit(static_cast<unsigned char>(c)) ||
+        std::isupper(static_cast<unsigned char>(c))) {
       return false;
     }
   }
@@ -283,8 +284,9 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
       token.strings("accounts", settings.accounts);
       if (settings.name.empty()) token.problem("name", "is required");
       if (!isHex64(settings.sha256)) {
-        token.problem("sha256", "must be the token's SHA-256 as 64 lower-case hex digits "
-                                "(scimgate --hash-token TOKEN prints it)");
+        token.problem("sha256",
+                      "must be the token's SHA-256 as 64 lower-case hex digits "
+                      "(scimgate --hash-token TOKEN prints it)");
       }
       config.tokens.push_back(settings);
     }
@@ -311,9 +313,11 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
       if (settings.issuer.empty()) client.problem("issuer", "is required");
       if (settings.audience.empty()) client.problem("audience", "is required");
       if (settings.algorithm == "HS256") {
-        if (settings.secret.size() < 32) client.problem("secret", "HS256 needs a secret of at least 32 characters");
+        if (settings.secret.size() < 32)
+          client.problem("secret", "HS256 needs a secret of at least 32 characters");
       } else if (settings.algorithm == "RS256") {
-        if (settings.publicKeyFile.empty()) client.problem("publicKeyFile", "RS256 needs a PEM public key file");
+        if (settings.publicKeyFile.empty())
+          client.problem("publicKeyFile", "RS256 needs a PEM public key file");
       } else {
         client.problem("algorithm", "must be RS256 or HS256");
       }
@@ -392,8 +396,9 @@ void applyEnvironment(Config& config, const std::function<const char*(const char
   if (auto hashes = get("SCIMGATE_TOKEN_SHA256"); !hashes.empty()) {
     for (const auto& hash : splitList(hashes)) {
       if (!isHex64(hash)) {
-        problems.items.push_back("env SCIMGATE_TOKEN_SHA256: each entry must be 64 lower-case hex "
-                                 "digits");
+        problems.items.push_back(
+            "env SCIMGATE_TOKEN_SHA256: each entry must be 64 lower-case hex "
+            "digits");
         continue;
       }
       config.tokens.push_back({"environment", hash});
@@ -428,7 +433,8 @@ void validateMfa(MfaConfig& mfa, const PendingSecrets& pending, Problems& proble
     // Never echo the conninfo: it may hold a password.
     if (mfa.store.postgres.empty()) {
       problems.items.push_back(std::string("$.mfa.store.postgres: the postgres store needs a libpq "
-                                           "conninfo (or set ") + kMfaPostgresEnv + ")");
+                                           "conninfo (or set ") +
+                               kMfaPostgresEnv + ")");
     }
   } else {
     problems.items.push_back("$.mfa.store.kind: must be sqlite or postgres");
@@ -467,8 +473,9 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   if (l.peopleDn.empty() && !l.baseDn.empty()) l.peopleDn = "ou=people," + l.baseDn;
   if (l.rolesDn.empty() && !l.baseDn.empty()) l.rolesDn = "ou=roles," + l.baseDn;
   if (config.tokens.empty()) {
-    problems.items.push_back("$.tokens: at least one bearer token is required (or set "
-                             "SCIMGATE_TOKEN_SHA256)");
+    problems.items.push_back(
+        "$.tokens: at least one bearer token is required (or set "
+        "SCIMGATE_TOKEN_SHA256)");
   }
   if (config.scim.defaultPageSize > config.scim.maxPageSize) {
     problems.items.push_back("$.scim.defaultPageSize: must not exceed maxPageSize");
@@ -489,11 +496,13 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   const auto& key = config.auth.sessionKey;
   if (!key.empty() && (key.size() < 64 || key.size() % 2 != 0 ||
                        key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)) {
-    problems.items.push_back("$.auth.sessionKey: must be at least 32 bytes as hex (64 hex digits; "
-                             "openssl rand -hex 32 makes one)");
+    problems.items.push_back(
+        "$.auth.sessionKey: must be at least 32 bytes as hex (64 hex digits; "
+        "openssl rand -hex 32 makes one)");
   }
   if (auto matrix = policy::parsePermissionMatrix(config.auth.permissions); !matrix.ok()) {
-    for (const auto& error : matrix.errors) problems.items.push_back("$.auth.permissions: " + error);
+    for (const auto& error : matrix.errors)
+      problems.items.push_back("$.auth.permissions: " + error);
   }
   if (l.roleNames.empty()) problems.items.push_back("$.roles.names: at least one role is required");
   if (!l.defaultRole.empty() &&

@@ -15,7 +15,7 @@ namespace scimgate::config {
 /// HTTP listener and request limits.
 struct ServerSettings {
   std::string listen = "127.0.0.1";
-  int port = 8080;  // 0 = any free port
+  int port = 8080;        // 0 = any free port
   std::string publicUrl;  // base for meta.location, e.g. https://scim.example.com; "" = from Host
   int threads = 8;
   int maxQueued = 64;

@@ -132,8 +132,8 @@ Reply writeOwnProfile(Services& services, Request& request, const scim::User& cu
   }
   scim::User user;
   user.attributes = next;
-  auto replaced = services.directory.replaceUser(current.id, user, std::nullopt,
-                                                 request.header("If-Match", current.meta.version));
+  auto replaced = services.directory.replaceUser(
+      current.id, user, std::nullopt, request.header("If-Match", current.meta.version), &current);
   if (!replaced) return errorReply(replaced.error());
   return userReply(services, request, 200, *replaced);
 }

@@ -174,7 +174,7 @@ Reply replaceUser(Services& services, Request& request) {
   // Without If-Match the write is still conditional on the version just read, so a concurrent
   // change is never silently overwritten.
   const std::string ifMatch = request.header("If-Match", current.user.meta.version);
-  auto replaced = services.directory.replaceUser(id, user, input->password, ifMatch);
+  auto replaced = services.directory.replaceUser(id, user, input->password, ifMatch, &current.user);
   if (!replaced) return errorReply(replaced.error());
   return userReply(services, request, 200, *replaced);
 }
@@ -224,7 +224,7 @@ Reply patchUser(Services& services, Request& request) {
     scim::User user;
     user.attributes = attributes;
     const std::string ifMatch = clientIfMatch.empty() ? loaded.user.meta.version : clientIfMatch;
-    auto replaced = services.directory.replaceUser(id, user, *password, ifMatch);
+    auto replaced = services.directory.replaceUser(id, user, *password, ifMatch, &loaded.user);
     if (!replaced && replaced.error().kind == ErrorKind::PreconditionFailed &&
         clientIfMatch.empty() && attempt < 3) {
       continue;

@@ -21,7 +21,14 @@ std::string escapeDnValue(std::string_view value) {
     const bool first = i == 0;
     const bool last = i + 1 == value.size();
     switch (c) {
-      case ',': case '+': case '"': case '\\': case '<': case '>': case ';': case '=':
+      case ',':
+      case '+':
+      case '"':
+      case '\\':
+      case '<':
+      case '>':
+      case ';':
+      case '=':
         out += '\\';
         out += static_cast<char>(c);
         continue;

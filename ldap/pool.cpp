@@ -39,7 +39,8 @@ scim::Error errorFromLdap(int rc, const std::string& context) {
     case LDAP_CONSTRAINT_VIOLATION:
       // The unique overlay answers constraint violation for a taken uid or mail.
       return {ErrorKind::Uniqueness, context + ": a unique attribute (userName or email) is taken"};
-    case LDAP_NO_SUCH_OBJECT: return {ErrorKind::NotFound, context + ": no such entry"};
+    case LDAP_NO_SUCH_OBJECT:
+      return {ErrorKind::NotFound, context + ": no such entry"};
     case LDAP_ASSERTION_FAILED:
       return {ErrorKind::PreconditionFailed, context + ": the resource changed (ETag mismatch)"};
     case LDAP_INVALID_SYNTAX:
@@ -130,7 +131,8 @@ int Pool::bindAs(const std::string& dn, const std::string& password,
     berval cred{};
     cred.bv_val = const_cast<char*>(password.c_str());
     cred.bv_len = password.size();
-    last = ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+    last =
+        ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
     if (last == LDAP_SUCCESS && then) return then(ld.get());
     if (!isConnectionLost(last)) return last;
   }

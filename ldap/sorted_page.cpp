@@ -31,9 +31,9 @@ Result<RawPage> searchSortedPage(LDAP* ld, Pool& pool, const PageRequest& reques
 
   CStrings attrs(request.attributes);
   LDAPMessage* raw = nullptr;
-  const int rc = ldap_search_ext_s(ld, request.base.c_str(), LDAP_SCOPE_SUBTREE,
-                                   request.filter.c_str(), attrs.get(), 0, controls, nullptr,
-                                   nullptr, 0, &raw);
+  const int rc =
+      ldap_search_ext_s(ld, request.base.c_str(), LDAP_SCOPE_SUBTREE, request.filter.c_str(),
+                        attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
   MessagePtr result(raw);
   pool.noteSortContext(ld);
   if (rc == LDAP_NO_SUCH_OBJECT) return RawPage{};
@@ -51,9 +51,9 @@ Result<RawPage> searchSortedPage(LDAP* ld, Pool& pool, const PageRequest& reques
   ber_int_t total = 0;
   int vlvError = LDAP_SUCCESS;
   LDAPControl* vlvResponse = ldap_control_find(LDAP_CONTROL_VLVRESPONSE, responseControls, nullptr);
-  const bool parsed = vlvResponse != nullptr &&
-                      ldap_parse_vlvresponse_control(ld, vlvResponse, &target, &total, nullptr,
-                                                     &vlvError) == LDAP_SUCCESS;
+  const bool parsed =
+      vlvResponse != nullptr && ldap_parse_vlvresponse_control(ld, vlvResponse, &target, &total,
+                                                               nullptr, &vlvError) == LDAP_SUCCESS;
   ldap_controls_free(responseControls);
   RawPage page;
   page.totalResults = static_cast<std::size_t>(std::max<ber_int_t>(total, 0));
@@ -63,7 +63,8 @@ Result<RawPage> searchSortedPage(LDAP* ld, Pool& pool, const PageRequest& reques
     return errorFromLdap(code, "searching " + request.what);
   }
   if (!parsed || vlvError != LDAP_SUCCESS) {
-    return errorFromLdap(vlvError != LDAP_SUCCESS ? vlvError : LDAP_OTHER, "paging " + request.what);
+    return errorFromLdap(vlvError != LDAP_SUCCESS ? vlvError : LDAP_OTHER,
+                         "paging " + request.what);
   }
   // The target is clamped to the last entry when startIndex is past the end: nothing to show.
   if (request.count == 0 || target != vlv.ldvlv_offset) return page;

@@ -11,9 +11,9 @@
 
 namespace scimgate::scim {
 
-/// An attribute path as written in a filter: optional schema URN, attribute, optional sub-attribute.
-/// `urn:ietf:params:scim:schemas:core:2.0:User:name.givenName` gives
-/// {schema = "urn:ietf:params:scim:schemas:core:2.0:User", attribute = "name", subAttribute = "givenName"}.
+/// An attribute path as written in a filter: optional schema URN, attribute, optional
+/// sub-attribute. `urn:ietf:params:scim:schemas:core:2.0:User:name.givenName` gives {schema =
+/// "urn:ietf:params:scim:schemas:core:2.0:User", attribute = "name", subAttribute = "givenName"}.
 /// Names keep the caller's spelling; compare them case-insensitively (RFC 7644 3.4.2.2).
 struct AttrPath {
   std::string schema;
@@ -61,8 +61,8 @@ Result<FilterPtr> parseFilter(std::string_view text);
 
 /// A PATCH `path` (RFC 7644 3.5.2): `attrPath`, `attrPath[valFilter]` or `attrPath[valFilter].sub`.
 struct PatchPath {
-  AttrPath attr;       // attribute (and sub-attribute when there is no value filter)
-  FilterPtr valueFilter;  // null when absent
+  AttrPath attr;             // attribute (and sub-attribute when there is no value filter)
+  FilterPtr valueFilter;     // null when absent
   std::string subAttribute;  // only after a value filter: `emails[type eq "work"].value`
 };
 
@@ -70,7 +70,8 @@ struct PatchPath {
 Result<PatchPath> parsePatchPath(std::string_view text);
 
 /// A canonical text form of the AST, for tests and logs: fully parenthesised,
-/// lower-case operators, strings re-quoted as JSON, e.g. `((userName eq "a") and (not (title pr)))`.
+/// lower-case operators, strings re-quoted as JSON, e.g. `((userName eq "a") and (not (title
+/// pr)))`.
 std::string toString(const Filter& filter);
 
 /// Tells whether an attribute compares case-sensitively (schema `caseExact`). Receives the path
@@ -78,8 +79,9 @@ std::string toString(const Filter& filter);
 using CaseExactLookup = std::function<bool(const AttrPath&)>;
 
 /// Evaluates the filter against one resource in memory (RFC 7644 3.4.2.2 semantics: a multi-valued
-/// attribute matches when any value matches; `pr` is false for null, "" and empty arrays; gt/ge/lt/le
-/// on strings compare lexically, which also orders RFC 3339 dateTimes; booleans only eq/ne).
+/// attribute matches when any value matches; `pr` is false for null, "" and empty arrays;
+/// gt/ge/lt/le on strings compare lexically, which also orders RFC 3339 dateTimes; booleans only
+/// eq/ne).
 bool matches(const Filter& filter, const Poco::JSON::Object& resource,
              const CaseExactLookup& caseExact);
 

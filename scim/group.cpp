@@ -165,8 +165,10 @@ std::pair<std::vector<std::string>, std::vector<std::string>> memberDiff(
   const auto had = ids(current);
   const auto want = ids(wanted);
   std::pair<std::vector<std::string>, std::vector<std::string>> diff;
-  std::set_difference(want.begin(), want.end(), had.begin(), had.end(), std::back_inserter(diff.first));
-  std::set_difference(had.begin(), had.end(), want.begin(), want.end(), std::back_inserter(diff.second));
+  std::set_difference(want.begin(), want.end(), had.begin(), had.end(),
+                      std::back_inserter(diff.first));
+  std::set_difference(had.begin(), had.end(), want.begin(), want.end(),
+                      std::back_inserter(diff.second));
   return diff;
 }
 

@@ -1,7 +1,5 @@
 #include "scim/projection.h"
 
-#include "scim/detail/canonical.h"
-
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 
@@ -12,6 +10,8 @@
 #include <typeinfo>
 #include <utility>
 #include <vector>
+
+#include "scim/detail/canonical.h"
 
 namespace scimgate::scim {
 namespace {

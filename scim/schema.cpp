@@ -54,7 +54,8 @@ std::vector<AttributeDef> typedValueSubs(std::string valueDescription,
 }
 
 AttributeDef reference(std::string name, std::vector<std::string> types) {
-  AttributeDef def = attr(std::move(name), AttrType::Reference, "The URI of the referenced resource.");
+  AttributeDef def =
+      attr(std::move(name), AttrType::Reference, "The URI of the referenced resource.");
   def.referenceTypes = std::move(types);
   return def;
 }
@@ -64,9 +65,10 @@ AttributeDef membership(std::string name, std::string description, bool writable
   AttributeDef value = str("value", "The identifier of the Group.");
   AttributeDef ref = reference("$ref", {"Group"});
   AttributeDef display = str("display", "The Group's displayName.");
-  AttributeDef type = canonical(str("type", "How the membership was made."), {"direct", "indirect"});
-  AttributeDef def = complex(std::move(name), std::move(description), {value, ref, display, type},
-                             true);
+  AttributeDef type =
+      canonical(str("type", "How the membership was made."), {"direct", "indirect"});
+  AttributeDef def =
+      complex(std::move(name), std::move(description), {value, ref, display, type}, true);
   if (!writable) {
     def.mutability = Mutability::ReadOnly;
     for (auto& sub : def.subAttributes) sub.mutability = Mutability::ReadOnly;
@@ -89,8 +91,7 @@ Schema buildUserSchema() {
       "name", "The components of the user's real name.",
       {str("formatted", "The full name, formatted for display."),
        str("familyName", "The family name (last name)."),
-       str("givenName", "The given name (first name)."),
-       str("middleName", "The middle name(s)."),
+       str("givenName", "The given name (first name)."), str("middleName", "The middle name(s)."),
        str("honorificPrefix", "The honorific prefix(es), e.g. 'Ms.'."),
        str("honorificSuffix", "The honorific suffix(es), e.g. 'III'.")},
       false));
@@ -99,7 +100,8 @@ Schema buildUserSchema() {
   s.attributes.push_back(reference("profileUrl", {"external"}));
   s.attributes.back().description = "A fully qualified URL pointing to the user's online profile.";
   s.attributes.push_back(str("title", "The user's title, such as 'Vice President'."));
-  s.attributes.push_back(str("userType", "The relationship between the organization and the user."));
+  s.attributes.push_back(
+      str("userType", "The relationship between the organization and the user."));
   s.attributes.push_back(str("preferredLanguage", "The preferred language (RFC 7231 5.3.5)."));
   s.attributes.push_back(str("locale", "The default location for localisation, e.g. 'en-US'."));
   s.attributes.push_back(str("timezone", "The time zone in IANA format, e.g. 'Europe/Paris'."));
@@ -111,24 +113,25 @@ Schema buildUserSchema() {
   s.attributes.push_back(password);
 
   s.attributes.push_back(complex("emails", "Email addresses for the user.",
-                                 typedValueSubs("Email address.", {"work", "home", "other"}), true));
-  s.attributes.push_back(complex(
-      "phoneNumbers", "Phone numbers for the user.",
-      typedValueSubs("Phone number (RFC 3966 preferred).",
-                     {"work", "home", "mobile", "fax", "pager", "other"}),
-      true));
-  s.attributes.push_back(complex("ims", "Instant messaging addresses.",
-                                 typedValueSubs("Instant messaging address.",
-                                                {"aim", "gtalk", "icq", "xmpp", "msn", "skype",
-                                                 "qq", "yahoo"}),
+                                 typedValueSubs("Email address.", {"work", "home", "other"}),
                                  true));
+  s.attributes.push_back(
+      complex("phoneNumbers", "Phone numbers for the user.",
+              typedValueSubs("Phone number (RFC 3966 preferred).",
+                             {"work", "home", "mobile", "fax", "pager", "other"}),
+              true));
+  s.attributes.push_back(
+      complex("ims", "Instant messaging addresses.",
+              typedValueSubs("Instant messaging address.",
+                             {"aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"}),
+              true));
   s.attributes.push_back(complex("photos", "URLs of photos of the user.",
                                  typedValueSubs("URL of a photo.", {"photo", "thumbnail"}), true));
   s.attributes.push_back(complex(
       "addresses", "A physical mailing address for this user.",
-      {str("formatted", "The full mailing address."),
-       str("streetAddress", "The street address."), str("locality", "The city or locality."),
-       str("region", "The state or region."), str("postalCode", "The zip code or postal code."),
+      {str("formatted", "The full mailing address."), str("streetAddress", "The street address."),
+       str("locality", "The city or locality."), str("region", "The state or region."),
+       str("postalCode", "The zip code or postal code."),
        str("country", "The country name (ISO 3166-1 alpha-2)."),
        canonical(str("type", "work, home or other."), {"work", "home", "other"}),
        attr("primary", AttrType::Boolean, "Indicates the primary address.")},
@@ -138,7 +141,8 @@ Schema buildUserSchema() {
                                  typedValueSubs("The entitlement.", {}), true));
   // Roles are membership in the role groups: `value` is the role's name. A request without
   // `roles` leaves them as they are.
-  s.attributes.push_back(complex("roles", "The user's roles (Administrator, Manager, Agent, Viewer).",
+  s.attributes.push_back(complex("roles",
+                                 "The user's roles (Administrator, Manager, Agent, Viewer).",
                                  typedValueSubs("The role name.", {}), true));
   s.attributes.push_back(complex("x509Certificates", "X.509 certificates of the user.",
                                  typedValueSubs("DER certificate, base64.", {}), true));
@@ -177,13 +181,13 @@ Schema buildScimgateSchema() {
       multi(str("emailPreferences", "Email notification categories the user accepts.")));
   // Account membership is written through the account groups: `value` is the account's Group id.
   s.attributes.push_back(membership("accounts", "Accounts (tenants) the user belongs to.", true));
-  s.attributes.push_back(membership("queues", "Queues the user works in (managed on the queue).",
-                                    false));
-  AttributeDef mfa = complex(
-      "mfa", "Second-factor summary.",
-      {attr("totp", AttrType::Boolean, "Whether a TOTP authenticator is enrolled."),
-       attr("backupCodesRemaining", AttrType::Integer, "Unused backup codes.")},
-      false);
+  s.attributes.push_back(
+      membership("queues", "Queues the user works in (managed on the queue).", false));
+  AttributeDef mfa =
+      complex("mfa", "Second-factor summary.",
+              {attr("totp", AttrType::Boolean, "Whether a TOTP authenticator is enrolled."),
+               attr("backupCodesRemaining", AttrType::Integer, "Unused backup codes.")},
+              false);
   mfa.mutability = Mutability::ReadOnly;
   for (auto& sub : mfa.subAttributes) sub.mutability = Mutability::ReadOnly;
   s.attributes.push_back(mfa);
@@ -208,14 +212,14 @@ Schema buildGroupSchema() {
   s.attributes.push_back(displayName);
 
   // RFC 7643 8.7.1: members' sub-attributes are immutable; membership changes replace values.
-  s.attributes.push_back(complex(
-      "members", "A list of members of the Group.",
-      {immutable(str("value", "Identifier of the member of this Group.")),
-       immutable(reference("$ref", {"User", "Group"})),
-       immutable(str("display", "The member's displayName.")),
-       immutable(canonical(str("type", "The type of the member: User or Group."),
-                           {"User", "Group"}))},
-      true));
+  s.attributes.push_back(
+      complex("members", "A list of members of the Group.",
+              {immutable(str("value", "Identifier of the member of this Group.")),
+               immutable(reference("$ref", {"User", "Group"})),
+               immutable(str("display", "The member's displayName.")),
+               immutable(canonical(str("type", "The type of the member: User or Group."),
+                                   {"User", "Group"}))},
+              true));
   return s;
 }
 
@@ -224,51 +228,70 @@ Schema buildScimgateGroupSchema() {
   s.id = std::string(kScimgateGroupSchema);
   s.name = "ScimgateGroup";
   s.description = "scimgate Group extension: the kind of group";
-  s.attributes.push_back(immutable(
-      canonical(str("kind", "Which container the group lives in; set on create"),
-                {"group", "role", "queue", "account"})));
+  s.attributes.push_back(
+      immutable(canonical(str("kind", "Which container the group lives in; set on create"),
+                          {"group", "role", "queue", "account"})));
   return s;
 }
 
 std::string_view typeName(AttrType type) {
   switch (type) {
-    case AttrType::String: return "string";
-    case AttrType::Boolean: return "boolean";
-    case AttrType::Decimal: return "decimal";
-    case AttrType::Integer: return "integer";
-    case AttrType::DateTime: return "dateTime";
-    case AttrType::Binary: return "binary";
-    case AttrType::Reference: return "reference";
-    case AttrType::Complex: return "complex";
+    case AttrType::String:
+      return "string";
+    case AttrType::Boolean:
+      return "boolean";
+    case AttrType::Decimal:
+      return "decimal";
+    case AttrType::Integer:
+      return "integer";
+    case AttrType::DateTime:
+      return "dateTime";
+    case AttrType::Binary:
+      return "binary";
+    case AttrType::Reference:
+      return "reference";
+    case AttrType::Complex:
+      return "complex";
   }
   return "string";
 }
 
 std::string_view mutabilityName(Mutability m) {
   switch (m) {
-    case Mutability::ReadOnly: return "readOnly";
-    case Mutability::ReadWrite: return "readWrite";
-    case Mutability::Immutable: return "immutable";
-    case Mutability::WriteOnly: return "writeOnly";
+    case Mutability::ReadOnly:
+      return "readOnly";
+    case Mutability::ReadWrite:
+      return "readWrite";
+    case Mutability::Immutable:
+      return "immutable";
+    case Mutability::WriteOnly:
+      return "writeOnly";
   }
   return "readWrite";
 }
 
 std::string_view returnedName(Returned r) {
   switch (r) {
-    case Returned::Always: return "always";
-    case Returned::Never: return "never";
-    case Returned::Default: return "default";
-    case Returned::Request: return "request";
+    case Returned::Always:
+      return "always";
+    case Returned::Never:
+      return "never";
+    case Returned::Default:
+      return "default";
+    case Returned::Request:
+      return "request";
   }
   return "default";
 }
 
 std::string_view uniquenessName(Uniqueness u) {
   switch (u) {
-    case Uniqueness::None: return "none";
-    case Uniqueness::Server: return "server";
-    case Uniqueness::Global: return "global";
+    case Uniqueness::None:
+      return "none";
+    case Uniqueness::Server:
+      return "server";
+    case Uniqueness::Global:
+      return "global";
   }
   return "none";
 }

@@ -93,7 +93,8 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b);
 /// RFC 7643 7 representation of a schema, for GET /Schemas. `location` is the absolute URL.
 Poco::JSON::Object::Ptr schemaToJson(const Schema& schema, const std::string& location);
 /// RFC 7643 6 representation of a resource type, for GET /ResourceTypes.
-Poco::JSON::Object::Ptr resourceTypeToJson(const ResourceTypeDef& type, const std::string& location);
+Poco::JSON::Object::Ptr resourceTypeToJson(const ResourceTypeDef& type,
+                                           const std::string& location);
 
 /// What the service provider supports (RFC 7643 5), filled in by the gateway from its settings.
 struct ServiceProviderFeatures {

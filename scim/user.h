@@ -27,7 +27,7 @@ struct User {
 
 /// A validated User body from POST or PUT.
 struct UserInput {
-  Poco::JSON::Object::Ptr attributes;  // canonical, read-only attributes removed
+  Poco::JSON::Object::Ptr attributes;   // canonical, read-only attributes removed
   std::optional<std::string> password;  // never logged, never returned
 };
 

@@ -59,7 +59,8 @@ std::string hashBackupCode(std::string_view canonicalCode, unsigned iterations) 
   }
   const std::string salt = detail::randomBytes(kSaltSize);
   return std::string(kScheme) + "$" + std::to_string(iterations) + "$" +
-         detail::base64Encode(salt) + "$" + detail::base64Encode(pbkdf2(canonicalCode, salt, iterations));
+         detail::base64Encode(salt) + "$" +
+         detail::base64Encode(pbkdf2(canonicalCode, salt, iterations));
 }
 
 bool backupCodeMatches(std::string_view canonicalCode, std::string_view stored) {
@@ -74,8 +75,8 @@ bool backupCodeMatches(std::string_view canonicalCode, std::string_view stored) 
   unsigned iterations = 0;
   const auto [end, ec] = std::from_chars(iterationsText.data(),
                                          iterationsText.data() + iterationsText.size(), iterations);
-  if (ec != std::errc() || end != iterationsText.data() + iterationsText.size() || iterations == 0 ||
-      iterations > kMaxIterations) {
+  if (ec != std::errc() || end != iterationsText.data() + iterationsText.size() ||
+      iterations == 0 || iterations > kMaxIterations) {
     return false;
   }
   const auto salt = detail::base64Decode(stored.substr(second + 1, third - second - 1));

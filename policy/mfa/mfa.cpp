@@ -17,17 +17,24 @@ constexpr std::size_t kMaxBackupCodes = 100;
 std::int64_t seconds(std::chrono::sys_seconds t) { return t.time_since_epoch().count(); }
 
 // Authenticated with the secret: a sealed secret copied onto another user's row does not open.
-std::string sealContext(std::string_view userId) { return "scimgate:mfa:totp:" + std::string(userId); }
+std::string sealContext(std::string_view userId) {
+  return "scimgate:mfa:totp:" + std::string(userId);
+}
 
 }  // namespace
 
 std::string_view toString(SecondFactorOutcome outcome) {
   switch (outcome) {
-    case SecondFactorOutcome::Accepted: return "Accepted";
-    case SecondFactorOutcome::Invalid: return "Invalid";
-    case SecondFactorOutcome::Replayed: return "Replayed";
-    case SecondFactorOutcome::LockedOut: return "LockedOut";
-    case SecondFactorOutcome::NotEnrolled: return "NotEnrolled";
+    case SecondFactorOutcome::Accepted:
+      return "Accepted";
+    case SecondFactorOutcome::Invalid:
+      return "Invalid";
+    case SecondFactorOutcome::Replayed:
+      return "Replayed";
+    case SecondFactorOutcome::LockedOut:
+      return "LockedOut";
+    case SecondFactorOutcome::NotEnrolled:
+      return "NotEnrolled";
   }
   return "?";
 }
@@ -50,7 +57,8 @@ MfaService::MfaService(std::shared_ptr<StateStore> store, MfaSettings settings)
 }
 
 Result<TotpEnrolment> MfaService::enrollTotp(std::string_view userId, std::string_view accountLabel,
-                                             std::string_view issuer, std::chrono::sys_seconds now) {
+                                             std::string_view issuer,
+                                             std::chrono::sys_seconds now) {
   const std::string secret = detail::randomBytes(kTotpSecretSize);
   auto sealed = sealSecret(settings_.encryptionKey, secret, sealContext(userId));
   if (!sealed.ok()) return sealed.error();
@@ -58,9 +66,8 @@ Result<TotpEnrolment> MfaService::enrollTotp(std::string_view userId, std::strin
   if (!stored.ok()) return stored.error();
   TotpEnrolment enrolment;
   enrolment.secretBase32 = base32Encode(secret);
-  enrolment.otpauthUri =
-      otpauthUri(issuer.empty() ? std::string_view(settings_.issuer) : issuer, accountLabel,
-                 enrolment.secretBase32);
+  enrolment.otpauthUri = otpauthUri(issuer.empty() ? std::string_view(settings_.issuer) : issuer,
+                                    accountLabel, enrolment.secretBase32);
   enrolment.qrSvg = renderQrSvg(enrolment.otpauthUri);
   return enrolment;
 }
@@ -110,7 +117,8 @@ Result<std::vector<std::string>> MfaService::generateBackupCodes(std::string_vie
   std::vector<std::string> hashes;
   for (std::size_t i = 0; i < count; ++i) {
     codes.push_back(generateBackupCode());
-    hashes.push_back(hashBackupCode(*normaliseBackupCode(codes.back()), settings_.pbkdf2Iterations));
+    hashes.push_back(
+        hashBackupCode(*normaliseBackupCode(codes.back()), settings_.pbkdf2Iterations));
   }
   auto stored = store_->replaceBackupCodes(userId, hashes, seconds(now));
   if (!stored.ok()) return stored.error();
@@ -185,8 +193,8 @@ Result<SecondFactorOutcome> MfaService::verifyBackupCode(std::string_view userId
 Result<SecondFactorOutcome> MfaService::countFailure(std::string_view userId,
                                                      SecondFactorOutcome outcome,
                                                      std::chrono::sys_seconds now) {
-  auto recorded = store_->recordFailure(userId, seconds(now), settings_.maxFailures,
-                                        settings_.lockoutSeconds);
+  auto recorded =
+      store_->recordFailure(userId, seconds(now), settings_.maxFailures, settings_.lockoutSeconds);
   if (!recorded.ok()) return recorded.error();
   return outcome;
 }

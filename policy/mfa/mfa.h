@@ -7,19 +7,19 @@
 #include <string_view>
 #include <vector>
 
-#include "policy/mfa/state_store.h"
 #include "common/result.h"
+#include "policy/mfa/state_store.h"
 
 namespace scimgate::policy::mfa {
 
 /// MFA policy (DESIGN 6). Codes are always 6 digits, SHA1, 30 s (kTotpDigits, totp.h).
 struct MfaSettings {
-  unsigned window = 1;                   // accepted steps either side of the current one (0..10)
-  std::int64_t maxFailures = 5;          // failed second factors before a lockout
+  unsigned window = 1;           // accepted steps either side of the current one (0..10)
+  std::int64_t maxFailures = 5;  // failed second factors before a lockout
   std::int64_t lockoutSeconds = 15 * 60;
-  std::size_t backupCodeCount = 10;      // codes per generateBackupCodes call (1..100)
-  unsigned pbkdf2Iterations = 10000;     // for new backup codes
-  std::string issuer = "scimgate";       // otpauth issuer when enrollTotp is given none
+  std::size_t backupCodeCount = 10;          // codes per generateBackupCodes call (1..100)
+  unsigned pbkdf2Iterations = 10000;         // for new backup codes
+  std::string issuer = "scimgate";           // otpauth issuer when enrollTotp is given none
   std::vector<unsigned char> encryptionKey;  // 32 bytes (parseEncryptionKey), encrypts secrets
 };
 

@@ -23,8 +23,8 @@ const unsigned char* bytes(std::string_view s) {
 
 Error cannotOpen() {
   return makeError(ErrorKind::Internal,
-                         "a stored MFA secret cannot be decrypted: the encryption key is wrong or "
-                         "the stored data was altered");
+                   "a stored MFA secret cannot be decrypted: the encryption key is wrong or "
+                   "the stored data was altered");
 }
 
 int hexValue(char c) {
@@ -37,8 +37,10 @@ int hexValue(char c) {
 }  // namespace
 
 Result<std::vector<unsigned char>> parseEncryptionKey(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   if (text.size() == 2 * kEncryptionKeySize) {
     std::vector<unsigned char> key;
     key.reserve(kEncryptionKeySize);
@@ -56,12 +58,12 @@ Result<std::vector<unsigned char>> parseEncryptionKey(std::string_view text) {
   }
   // Never echo the input: it is (almost) a key.
   return makeError(ErrorKind::InvalidValue,
-                         "the MFA encryption key must be 32 bytes, written as 64 hex digits or in "
-                         "base64");
+                   "the MFA encryption key must be 32 bytes, written as 64 hex digits or in "
+                   "base64");
 }
 
 Result<std::string> sealSecret(const std::vector<unsigned char>& key, std::string_view plain,
-                                     std::string_view context) {
+                               std::string_view context) {
   if (key.size() != kEncryptionKeySize) {
     return makeError(ErrorKind::Internal, "the MFA encryption key is not 32 bytes");
   }
@@ -75,10 +77,13 @@ Result<std::string> sealSecret(const std::vector<unsigned char>& key, std::strin
   int finalLength = 0;
   const bool ok =
       ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
+                          nullptr) == 1 &&
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), bytes(nonce)) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &length, bytes(context), static_cast<int>(context.size())) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), cipherText, &length, bytes(plain), static_cast<int>(plain.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &length, bytes(context),
+                        static_cast<int>(context.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), cipherText, &length, bytes(plain),
+                        static_cast<int>(plain.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), cipherText + length, &finalLength) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize),
                           cipherText + plain.size()) == 1;
@@ -87,7 +92,7 @@ Result<std::string> sealSecret(const std::vector<unsigned char>& key, std::strin
 }
 
 Result<std::string> openSecret(const std::vector<unsigned char>& key, std::string_view sealed,
-                                     std::string_view context) {
+                               std::string_view context) {
   if (key.size() != kEncryptionKeySize) {
     return makeError(ErrorKind::Internal, "the MFA encryption key is not 32 bytes");
   }
@@ -106,11 +111,15 @@ Result<std::string> openSecret(const std::vector<unsigned char>& key, std::strin
   auto* out = reinterpret_cast<unsigned char*>(plain.data());
   const bool ok =
       ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize),
+                          nullptr) == 1 &&
       EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), bytes(nonce)) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &length, bytes(context), static_cast<int>(context.size())) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), out, &length, bytes(cipherText), static_cast<int>(cipherText.size())) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize), tag.data()) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &length, bytes(context),
+                        static_cast<int>(context.size())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), out, &length, bytes(cipherText),
+                        static_cast<int>(cipherText.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize),
+                          tag.data()) == 1 &&
       // GCM: the final call checks the tag; on failure the plaintext is discarded below.
       EVP_DecryptFinal_ex(ctx.get(), out + length, &finalLength) == 1;
   if (!ok) {

@@ -19,11 +19,11 @@ Result<std::vector<unsigned char>> parseEncryptionKey(std::string_view text);
 /// `context` is authenticated but not stored (e.g. the user id: a sealed secret copied to another
 /// user does not open). Returns "v1." + base64(nonce | ciphertext | tag).
 Result<std::string> sealSecret(const std::vector<unsigned char>& key, std::string_view plain,
-                                     std::string_view context);
+                               std::string_view context);
 
 /// Reverses sealSecret. A wrong key, another context or altered data gives an Internal error that
 /// says so; it never returns unauthenticated bytes.
 Result<std::string> openSecret(const std::vector<unsigned char>& key, std::string_view sealed,
-                                     std::string_view context);
+                               std::string_view context);
 
 }  // namespace scimgate::policy::mfa

@@ -14,12 +14,12 @@ Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings
   if (settings.kind == "postgres" || settings.kind == "postgresql") {
     if (settings.postgres.empty()) {
       return makeError(ErrorKind::InvalidValue,
-                             "the PostgreSQL MFA state store needs a connection string");
+                       "the PostgreSQL MFA state store needs a connection string");
     }
     return detail::openPostgresStore(settings.postgres);
   }
   return makeError(ErrorKind::InvalidValue, "unknown MFA state store kind '" + settings.kind +
-                                                      "' (expected sqlite or postgres)");
+                                                "' (expected sqlite or postgres)");
 }
 
 }  // namespace scimgate::policy::mfa

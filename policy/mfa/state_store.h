@@ -60,8 +60,8 @@ class StateStore {
   /// already used or the secret was replaced meanwhile.
   virtual Result<bool> claimTotpStep(std::string_view userId, TotpState state,
                                      std::string_view sealedSecret, std::int64_t step) = 0;
-  /// Makes the pending secret `sealedSecret` the active one (replacing the old active secret) in one
-  /// transaction. False when that pending secret is no longer there.
+  /// Makes the pending secret `sealedSecret` the active one (replacing the old active secret) in
+  /// one transaction. False when that pending secret is no longer there.
   virtual Result<bool> activateTotp(std::string_view userId, std::string_view sealedSecret) = 0;
   /// Removes the user's pending and active TOTP secrets.
   virtual Result<void> removeTotp(std::string_view userId) = 0;

@@ -33,8 +33,8 @@ class UntouchedDirectory final : public ldap::Directory {
     return touched<scim::User>();
   }
   scim::Result<scim::User> replaceUser(std::string_view, const scim::User&,
-                                       const std::optional<std::string>&,
-                                       std::string_view) override {
+                                       const std::optional<std::string>&, std::string_view,
+                                       const scim::User*) override {
     return touched<scim::User>();
   }
   scim::Result<void> deleteUser(std::string_view, std::string_view) override {

@@ -4,13 +4,11 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
-
 #include <Poco/String.h>
-
-#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <thread>
 
@@ -41,8 +39,8 @@ std::string createUser(Gateway& gw, const std::string& name) {
 }
 
 std::vector<std::string> memberDns(const std::string& groupId) {
-  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")",
-                            {"member"});
+  auto entries =
+      ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")", {"member"});
   REQUIRE(entries.size() == 1);
   std::vector<std::string> dns;
   for (const auto& [name, values] : entries.front().attributes) {
@@ -64,7 +62,8 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
 
   auto created = gw.request("POST", "/scim/v2/Groups",
                             R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],)"
-                            R"("displayName":"Team )" + suffix + R"(","externalId":"ext-)" + suffix +
+                            R"("displayName":"Team )" +
+                                suffix + R"(","externalId":"ext-)" + suffix +
                                 R"(","members":[{"value":")" + ann + R"(","display":"Ann"}]})");
   REQUIRE(created.status == 201);
   const std::string id = created.json()->getValue<std::string>("id");
@@ -73,8 +72,8 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   REQUIRE(entries.size() == 1);
   CHECK(entries.front().first("cn") == "Team " + suffix);
   CHECK(entries.front().first("scimgateGroupKind") == "group");
-  CHECK(memberDns(id) == std::vector<std::string>{"uid=ann-" + suffix + ",ou=people," +
-                                                  fixtureSlapd().suffix});
+  CHECK(memberDns(id) ==
+        std::vector<std::string>{"uid=ann-" + suffix + ",ou=people," + fixtureSlapd().suffix});
 
   auto got = gw.request("GET", "/scim/v2/Groups/" + id);
   REQUIRE(got.status == 200);
@@ -95,29 +94,33 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   CHECK(listed.json()->getArray("Resources")->getObject(0)->getArray("groups")->size() == 1);
   // A PATCH of something else neither writes nor loses the membership.
   CHECK(gw.request("PATCH", "/scim/v2/Users/" + ann,
-                   patchBody(R"({"op":"replace","path":"title","value":"Lead"})")).status == 200);
+                   patchBody(R"({"op":"replace","path":"title","value":"Lead"})"))
+            .status == 200);
   CHECK(memberDns(id).size() == 1);
 
-  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                   patchBody(R"({"op":"add","path":"members","value":[{"value":")" + bob + R"("}]})"))
-            .status == 204);
+  CHECK(
+      gw.request("PATCH", "/scim/v2/Groups/" + id,
+                 patchBody(R"({"op":"add","path":"members","value":[{"value":")" + bob + R"("}]})"))
+          .status == 204);
   CHECK(memberDns(id).size() == 2);
   CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
                    patchBody(R"({"op":"remove","path":"members[value eq \")" + ann + R"(\"]"})"))
             .status == 204);
-  CHECK(memberDns(id) == std::vector<std::string>{"uid=bob-" + suffix + ",ou=people," +
-                                                  fixtureSlapd().suffix});
+  CHECK(memberDns(id) ==
+        std::vector<std::string>{"uid=bob-" + suffix + ",ou=people," + fixtureSlapd().suffix});
   // Entra ID's remove with a value list, then the last member goes: the group stays valid.
-  CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                   patchBody(R"({"op":"Remove","path":"members","value":[{"value":")" + bob + R"("}]})"))
+  CHECK(gw.request(
+              "PATCH", "/scim/v2/Groups/" + id,
+              patchBody(R"({"op":"Remove","path":"members","value":[{"value":")" + bob + R"("}]})"))
             .status == 204);
   CHECK(memberDns(id).empty());
   auto empty = gw.request("GET", "/scim/v2/Groups/" + id);
   CHECK_FALSE(empty.json()->has("members"));
 
   SECTION("excludedAttributes=members leaves members out") {
-    CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                     patchBody(R"({"op":"add","path":"members","value":[{"value":")" + ann + R"("}]})"))
+    CHECK(gw.request(
+                "PATCH", "/scim/v2/Groups/" + id,
+                patchBody(R"({"op":"add","path":"members","value":[{"value":")" + ann + R"("}]})"))
               .status == 204);
     auto lean = gw.request("GET", "/scim/v2/Groups/" + id + "?excludedAttributes=members");
     REQUIRE(lean.status == 200);
@@ -126,16 +129,20 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
   }
   SECTION("a rename through PATCH and a list filtered by displayName") {
     CHECK(gw.request("PATCH", "/scim/v2/Groups/" + id,
-                     patchBody(R"({"op":"replace","path":"displayName","value":"Renamed )" + suffix + R"("})"))
+                     patchBody(R"({"op":"replace","path":"displayName","value":"Renamed )" +
+                               suffix + R"("})"))
               .status == 204);
-    auto list = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Renamed%20" + suffix + "%22");
+    auto list = gw.request(
+        "GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Renamed%20" + suffix + "%22");
     REQUIRE(list.status == 200);
     CHECK(list.json()->getValue<int>("totalResults") == 1);
     CHECK(list.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == id);
   }
   SECTION("unknown member ids are refused and change nothing") {
-    auto bad = gw.request("PATCH", "/scim/v2/Groups/" + id,
-                          patchBody(R"({"op":"add","path":"members","value":[{"value":"00000000-0000-0000-0000-000000000000"}]})"));
+    auto bad = gw.request(
+        "PATCH", "/scim/v2/Groups/" + id,
+        patchBody(
+            R"({"op":"add","path":"members","value":[{"value":"00000000-0000-0000-0000-000000000000"}]})"));
     CHECK(bad.status == 400);
     CHECK(memberDns(id).empty());
   }
@@ -150,10 +157,12 @@ TEST_CASE("a group's displayName is unique and required", "[gateway][groups][sla
   const std::string name = "Unique " + uniqueSuffix();
   auto first = gw.request("POST", "/scim/v2/Groups", R"({"displayName":")" + name + R"("})");
   REQUIRE(first.status == 201);
-  CHECK(gw.request("POST", "/scim/v2/Groups", R"({"displayName":")" + name + R"("})").status == 409);
+  CHECK(gw.request("POST", "/scim/v2/Groups", R"({"displayName":")" + name + R"("})").status ==
+        409);
   CHECK(gw.request("POST", "/scim/v2/Groups", R"({"members":[]})").status == 400);
-  CHECK(gw.request("DELETE", "/scim/v2/Groups/" + first.json()->getValue<std::string>("id")).status ==
-        204);
+  CHECK(
+      gw.request("DELETE", "/scim/v2/Groups/" + first.json()->getValue<std::string>("id")).status ==
+      204);
 }
 
 TEST_CASE("a user's roles come from the role groups", "[gateway][groups][slapd]") {
@@ -188,10 +197,12 @@ TEST_CASE("deactivation locks the account and leaves every queue, reactivation u
   };
   REQUIRE(binds());
 
-  auto queue = gw.request("POST", "/scim/v2/Groups",
-                          R"({"displayName":"Billing )" + suffix +
-                              R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":"queue"},)"
-                              R"("members":[{"value":")" + id + R"("}]})");
+  auto queue =
+      gw.request("POST", "/scim/v2/Groups",
+                 R"({"displayName":"Billing )" + suffix +
+                     R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":"queue"},)"
+                     R"("members":[{"value":")" +
+                     id + R"("}]})");
   REQUIRE(queue.status == 201);
   const std::string queueId = queue.json()->getValue<std::string>("id");
   auto inQueue = ldapSearch(fixtureSlapd(), "ou=queues," + fixtureSlapd().suffix,
@@ -200,7 +211,8 @@ TEST_CASE("deactivation locks the account and leaves every queue, reactivation u
   CHECK(memberDns(queueId).size() == 1);
   auto user = gw.request("GET", "/scim/v2/Users/" + id).json();
   CHECK(user->getObject("urn:scimgate:params:scim:schemas:extension:2.0:User")
-            ->getArray("queues")->size() == 1);
+            ->getArray("queues")
+            ->size() == 1);
 
   auto off = gw.request("PATCH", "/scim/v2/Users/" + id,
                         patchBody(R"({"op":"replace","path":"active","value":false})"));
@@ -212,8 +224,8 @@ TEST_CASE("deactivation locks the account and leaves every queue, reactivation u
                        patchBody(R"({"op":"replace","path":"active","value":true})"));
   REQUIRE(on.status == 200);
   CHECK(on.json()->getValue<bool>("active"));
-  CHECK(binds());                      // the old password works again
-  CHECK(memberDns(queueId).empty());   // queues are assigned again by hand
+  CHECK(binds());                     // the old password works again
+  CHECK(memberDns(queueId).empty());  // queues are assigned again by hand
 
   CHECK(gw.request("DELETE", "/scim/v2/Groups/" + queueId).status == 204);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
@@ -228,24 +240,27 @@ TEST_CASE("a deactivation that fails midway leaves the user as it was, queues in
   const std::string taken = "taken-" + suffix;
   const std::string takenId = createUser(gw, taken);
   const std::string id = createUser(gw, "worker-" + suffix);
-  auto queue = gw.request("POST", "/scim/v2/Groups",
-                          R"({"displayName":"Support )" + suffix +
-                              R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":"queue"},)"
-                              R"("members":[{"value":")" + id + R"("}]})");
+  auto queue =
+      gw.request("POST", "/scim/v2/Groups",
+                 R"({"displayName":"Support )" + suffix +
+                     R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":"queue"},)"
+                     R"("members":[{"value":")" +
+                     id + R"("}]})");
   REQUIRE(queue.status == 201);
   const std::string queueId = queue.json()->getValue<std::string>("id");
 
   // The real directory refuses the second half: the new email belongs to someone else (unique
   // overlay), after the queue has already been left.
-  auto failed = gw.request(
-      "PATCH", "/scim/v2/Users/" + id,
-      patchBody(R"({"op":"replace","path":"active","value":false},
-               {"op":"replace","path":"emails","value":[{"value":")" + taken + R"(@example.com","primary":true}]})"));
+  auto failed = gw.request("PATCH", "/scim/v2/Users/" + id,
+                           patchBody(R"({"op":"replace","path":"active","value":false},
+               {"op":"replace","path":"emails","value":[{"value":")" +
+                                     taken + R"(@example.com","primary":true}]})"));
   CAPTURE(failed.body);
   CHECK(failed.status == 409);
   CHECK(memberDns(queueId).size() == 1);
-  auto entry = ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix,
-                          "(entryUUID=" + id + ")", {"pwdAccountLockedTime", "scimgateStatus", "mail"});
+  auto entry =
+      ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(entryUUID=" + id + ")",
+                 {"pwdAccountLockedTime", "scimgateStatus", "mail"});
   REQUIRE(entry.size() == 1);
   CHECK(entry.front().first("pwdAccountLockedTime").empty());
   CHECK(entry.front().first("scimgateStatus") != "inactive");
@@ -267,10 +282,12 @@ std::vector<std::string> displayNames(const Poco::JSON::Object::Ptr& list) {
   return names;
 }
 
-std::string createNamedGroup(Gateway& gw, const std::string& name, const std::string& memberId = "") {
-  auto reply = gw.request("POST", "/scim/v2/Groups",
-                          R"({"displayName":")" + name + R"(","members":[)" +
-                              (memberId.empty() ? "" : R"({"value":")" + memberId + R"("})") + "]}");
+std::string createNamedGroup(Gateway& gw, const std::string& name,
+                             const std::string& memberId = "") {
+  auto reply =
+      gw.request("POST", "/scim/v2/Groups",
+                 R"({"displayName":")" + name + R"(","members":[)" +
+                     (memberId.empty() ? "" : R"({"value":")" + memberId + R"("})") + "]}");
   CAPTURE(reply.body);
   REQUIRE(reply.status == 201);
   return reply.json()->getValue<std::string>("id");
@@ -278,8 +295,9 @@ std::string createNamedGroup(Gateway& gw, const std::string& name, const std::st
 
 }  // namespace
 
-TEST_CASE("group lists sort, page and filter in the directory, also through POST .search and cursors",
-          "[gateway][groups][list][slapd]") {
+TEST_CASE(
+    "group lists sort, page and filter in the directory, also through POST .search and cursors",
+    "[gateway][groups][list][slapd]") {
   Gateway gw;
   const std::string prefix = "glist-" + uniqueSuffix() + "-";
   const std::string ann = createUser(gw, prefix + "ann");
@@ -290,9 +308,10 @@ TEST_CASE("group lists sort, page and filter in the directory, also through POST
   const std::string filter = "filter=displayName%20sw%20%22" + prefix + "%22";
 
   SECTION("sortBy, sortOrder, startIndex and count") {
-    auto page = gw.request("GET", "/scim/v2/Groups?" + filter +
-                                      "&sortBy=displayName&sortOrder=descending&startIndex=2&count=2"
-                                      "&excludedAttributes=members");
+    auto page =
+        gw.request("GET", "/scim/v2/Groups?" + filter +
+                              "&sortBy=displayName&sortOrder=descending&startIndex=2&count=2"
+                              "&excludedAttributes=members");
     CAPTURE(page.body);
     REQUIRE(page.status == 200);
     auto json = page.json();
@@ -312,9 +331,11 @@ TEST_CASE("group lists sort, page and filter in the directory, also through POST
     CHECK(pastEnd->getValue<int>("totalResults") == 5);
     CHECK(pastEnd->getArray("Resources")->size() == 0);
 
-    auto byCreation = gw.request("GET", "/scim/v2/Groups?" + filter + "&sortBy=meta.created").json();
-    CHECK(displayNames(byCreation) == std::vector<std::string>{prefix + "c", prefix + "a", prefix + "e",
-                                                               prefix + "b", prefix + "d"});
+    auto byCreation =
+        gw.request("GET", "/scim/v2/Groups?" + filter + "&sortBy=meta.created").json();
+    CHECK(displayNames(byCreation) == std::vector<std::string>{prefix + "c", prefix + "a",
+                                                               prefix + "e", prefix + "b",
+                                                               prefix + "d"});
   }
 
   SECTION("cursor pagination reads every group once") {
@@ -331,7 +352,8 @@ TEST_CASE("group lists sort, page and filter in the directory, also through POST
     }
     CHECK(seen == std::vector<std::string>{prefix + "a", prefix + "b", prefix + "c", prefix + "d",
                                            prefix + "e"});
-    testing::Reply wrong = gw.request("GET", "/scim/v2/Groups?" + filter + "&cursor=3.0000000000000000");
+    testing::Reply wrong =
+        gw.request("GET", "/scim/v2/Groups?" + filter + "&cursor=3.0000000000000000");
     CHECK(wrong.status == 400);
     CHECK(wrong.json()->getValue<std::string>("scimType") == "invalidCursor");
   }
@@ -339,9 +361,11 @@ TEST_CASE("group lists sort, page and filter in the directory, also through POST
   SECTION("POST /Groups/.search") {
     auto reply = gw.request("POST", "/scim/v2/Groups/.search",
                             R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],)"
-                            R"("filter":"displayName sw \")" + prefix + R"(\"","sortBy":"displayName",)"
-                            R"("sortOrder":"descending","startIndex":1,"count":1,)"
-                            R"("excludedAttributes":["members"]})");
+                            R"("filter":"displayName sw \")" +
+                                prefix +
+                                R"(\"","sortBy":"displayName",)"
+                                R"("sortOrder":"descending","startIndex":1,"count":1,)"
+                                R"("excludedAttributes":["members"]})");
     CAPTURE(reply.body);
     REQUIRE(reply.status == 200);
     auto json = reply.json();
@@ -352,26 +376,29 @@ TEST_CASE("group lists sort, page and filter in the directory, also through POST
   }
 
   SECTION("filters on members and on meta") {
-    for (const std::string& memberFilter :
-         {"members.value%20eq%20%22" + ann + "%22", "members%5Bvalue%20eq%20%22" + ann + "%22%5D"}) {
+    for (const std::string& memberFilter : {"members.value%20eq%20%22" + ann + "%22",
+                                            "members%5Bvalue%20eq%20%22" + ann + "%22%5D"}) {
       auto json = gw.request("GET", "/scim/v2/Groups?filter=" + memberFilter +
                                         "%20and%20displayName%20sw%20%22" + prefix + "%22")
                       .json();
       CHECK(displayNames(json) == std::vector<std::string>{prefix + "b"});
     }
-    auto notMember = gw.request("GET", "/scim/v2/Groups?" + filter +
-                                           "%20and%20not%20(members.value%20eq%20%22" + ann + "%22)")
-                         .json();
+    auto notMember =
+        gw.request("GET", "/scim/v2/Groups?" + filter + "%20and%20not%20(members.value%20eq%20%22" +
+                              ann + "%22)")
+            .json();
     CHECK(notMember->getValue<int>("totalResults") == 4);
     auto nonEmpty = gw.request("GET", "/scim/v2/Groups?" + filter + "%20and%20members%20pr").json();
     CHECK(displayNames(nonEmpty) == std::vector<std::string>{prefix + "b"});
-    auto nobody = gw.request("GET", "/scim/v2/Groups?filter=members.value%20eq%20%22"
-                                    "00000000-0000-0000-0000-000000000000%22")
+    auto nobody = gw.request("GET",
+                             "/scim/v2/Groups?filter=members.value%20eq%20%22"
+                             "00000000-0000-0000-0000-000000000000%22")
                       .json();
     CHECK(nobody->getValue<int>("totalResults") == 0);
-    auto recent = gw.request("GET", "/scim/v2/Groups?" + filter +
-                                        "%20and%20meta.lastModified%20gt%20%222000-01-01T00:00:00Z%22")
-                      .json();
+    auto recent =
+        gw.request("GET", "/scim/v2/Groups?" + filter +
+                              "%20and%20meta.lastModified%20gt%20%222000-01-01T00:00:00Z%22")
+            .json();
     CHECK(recent->getValue<int>("totalResults") == 5);
   }
 
@@ -399,11 +426,13 @@ TEST_CASE("a PUT that renames a group and fails on a member leaves the name as i
   const std::string name = "putfail-" + uniqueSuffix();
   const std::string id = createNamedGroup(gw, name);
   auto failed = gw.request("PUT", "/scim/v2/Groups/" + id,
-                           R"({"displayName":")" + name + R"(-renamed","members":[)"
-                           R"({"value":"00000000-0000-0000-0000-000000000000"}]})");
+                           R"({"displayName":")" + name +
+                               R"(-renamed","members":[)"
+                               R"({"value":"00000000-0000-0000-0000-000000000000"}]})");
   CHECK(failed.status == 400);
   CHECK(failed.json()->getValue<std::string>("scimType") == "invalidValue");
-  CHECK(gw.request("GET", "/scim/v2/Groups/" + id).json()->getValue<std::string>("displayName") == name);
+  CHECK(gw.request("GET", "/scim/v2/Groups/" + id).json()->getValue<std::string>("displayName") ==
+        name);
   CHECK(ldapSearch(fixtureSlapd(), "cn=" + name + ",ou=groups," + fixtureSlapd().suffix,
                    "(objectClass=*)", {"cn"})
             .size() == 1);
@@ -416,7 +445,8 @@ TEST_CASE("concurrent member changes to one group all land, merged or not",
   const std::string suffix = uniqueSuffix();
   constexpr int kThreads = 12;
   std::vector<std::string> users;
-  for (int i = 0; i < kThreads; ++i) users.push_back(createUser(gw, "conc-" + std::to_string(i) + "-" + suffix));
+  for (int i = 0; i < kThreads; ++i)
+    users.push_back(createUser(gw, "conc-" + std::to_string(i) + "-" + suffix));
   const std::string seed = createUser(gw, "conc-seed-" + suffix);
   const std::string group = createNamedGroup(gw, "conc-" + suffix, seed);
   const std::string groupDn = "cn=conc-" + suffix + ",ou=groups," + fixtureSlapd().suffix;
@@ -438,12 +468,12 @@ TEST_CASE("concurrent member changes to one group all land, merged or not",
     return statuses;
   };
   const auto memberOfGroup = [&](const std::string& name) {
-    auto entries = ldapSearch(fixtureSlapd(), testing::userDn(name), "(objectClass=*)", {"memberOf"});
+    auto entries =
+        ldapSearch(fixtureSlapd(), testing::userDn(name), "(objectClass=*)", {"memberOf"});
     REQUIRE(entries.size() == 1);
     const auto& values = entries.front().attributes["memberOf"];
-    return std::any_of(values.begin(), values.end(), [&](const std::string& v) {
-      return Poco::icompare(v, groupDn) == 0;
-    });
+    return std::any_of(values.begin(), values.end(),
+                       [&](const std::string& v) { return Poco::icompare(v, groupDn) == 0; });
   };
   const auto addOf = [&](int t) {
     return patchBody(R"({"op":"add","path":"members","value":[{"value":")" +

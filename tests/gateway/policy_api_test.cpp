@@ -6,12 +6,11 @@
 #include <Poco/JWT/Token.h>
 #include <Poco/Timestamp.h>
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "support/gateway.h"
@@ -22,11 +21,11 @@ namespace {
 using namespace scimgate;
 using testing::fixtureSlapd;
 using testing::Gateway;
-using testing::patchBody;
-using testing::userDn;
 using testing::ldapSearch;
+using testing::patchBody;
 using testing::Reply;
 using testing::uniqueSuffix;
+using testing::userDn;
 
 constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
 constexpr char kManagerToken[] = "manager-token-0123456789";
@@ -48,7 +47,8 @@ config::Config policyConfig(const std::string& scopedAccount = "") {
   cfg.tokens.push_back({"agent", config::sha256Hex(kAgentToken), "Agent", {"*"}});
   cfg.tokens.push_back({"viewer", config::sha256Hex(kViewerToken), "Viewer", {"*"}});
   if (!scopedAccount.empty()) {
-    cfg.tokens.push_back({"scoped", config::sha256Hex(kScopedToken), "Administrator", {scopedAccount}});
+    cfg.tokens.push_back(
+        {"scoped", config::sha256Hex(kScopedToken), "Administrator", {scopedAccount}});
   }
   config::JwtClientSettings jwt;
   jwt.name = "okta-oauth";
@@ -62,20 +62,21 @@ config::Config policyConfig(const std::string& scopedAccount = "") {
 }
 
 std::string createUser(Gateway& gw, const std::string& name, const std::string& extra = "") {
-  auto reply = gw.request("POST", "/scim/v2/Users",
-                          R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)" +
-                              R"("emails":[{"value":")" + name + R"(@example.com","primary":true}])" +
-                              extra + "}");
+  auto reply = gw.request(
+      "POST", "/scim/v2/Users",
+      R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)" +
+          R"("emails":[{"value":")" + name + R"(@example.com","primary":true}])" + extra + "}");
   CAPTURE(reply.body);
   REQUIRE(reply.status == 201);
   return reply.json()->getValue<std::string>("id");
 }
 
 std::string createGroup(Gateway& gw, const std::string& name, const std::string& kind) {
-  auto reply = gw.request(
-      "POST", "/scim/v2/Groups",
-      R"({"displayName":")" + name + R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":")" +
-          kind + R"("}})");
+  auto reply =
+      gw.request("POST", "/scim/v2/Groups",
+                 R"({"displayName":")" + name +
+                     R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":")" +
+                     kind + R"("}})");
   CAPTURE(reply.body);
   REQUIRE(reply.status == 201);
   return reply.json()->getValue<std::string>("id");
@@ -138,15 +139,17 @@ TEST_CASE("each provisioning role may do exactly what the default matrix allows"
       }
     };
     expect(gw.request("GET", "/scim/v2/Users/" + id, "", c.token), c.read, 200);
-    expect(gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22" + name + "%22", "", c.token),
-           c.read, 200);
+    expect(
+        gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22" + name + "%22", "", c.token),
+        c.read, 200);
     if (c.write) continue;  // the Administrator's writes are covered everywhere else
     expect(gw.request("PATCH", "/scim/v2/Users/" + id,
-                      patchBody(R"({"op":"replace","path":"displayName","value":"Changed"})"), c.token),
+                      patchBody(R"({"op":"replace","path":"displayName","value":"Changed"})"),
+                      c.token),
            c.write, 200);
-    expect(gw.request("POST", "/scim/v2/Users",
-                      R"({"userName":"denied-)" + suffix + R"("})", c.token),
-           c.write, 201);
+    expect(
+        gw.request("POST", "/scim/v2/Users", R"({"userName":"denied-)" + suffix + R"("})", c.token),
+        c.write, 201);
     expect(gw.request("PATCH", "/scim/v2/Users/" + id,
                       patchBody(R"({"op":"replace","path":"active","value":false})"), c.token),
            c.deactivate, 200);
@@ -154,26 +157,31 @@ TEST_CASE("each provisioning role may do exactly what the default matrix allows"
     expect(gw.request("POST", "/scim/v2/Groups",
                       R"({"displayName":"denied group )" + suffix + R"("})", c.token),
            c.groups, 201);
-    expect(gw.request("POST", "/auth/password/set",
-                      R"({"userId":")" + id + R"(","newPassword":"Another-Pass-42!","confirmPassword":"Another-Pass-42!"})",
-                      c.token, "application/json"),
+    expect(gw.request(
+               "POST", "/auth/password/set",
+               R"({"userId":")" + id +
+                   R"(","newPassword":"Another-Pass-42!","confirmPassword":"Another-Pass-42!"})",
+               c.token, "application/json"),
            c.reset, 204);
     // Queue membership is the Manager's work ("teams"); everyone else below is refused.
-    auto joined = gw.request("PATCH", "/scim/v2/Groups/" + queue,
-                             patchBody(R"({"op":"add","path":"members","value":[{"value":")" + id + R"("}]})"),
-                             c.token);
+    auto joined = gw.request(
+        "PATCH", "/scim/v2/Groups/" + queue,
+        patchBody(R"({"op":"add","path":"members","value":[{"value":")" + id + R"("}]})"), c.token);
     expect(joined, c.queues, 204);
     if (c.queues && joined.status == 204) {
-      REQUIRE(gw.request("PATCH", "/scim/v2/Groups/" + queue,
-                         patchBody(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})"))
-                  .status == 204);
+      REQUIRE(
+          gw.request("PATCH", "/scim/v2/Groups/" + queue,
+                     patchBody(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})"))
+              .status == 204);
     }
   }
   // Nothing any refusal touched changed in the directory.
   const auto after = entryOf(name);
   CHECK(after.first("entryCSN") == before.first("entryCSN"));
   CHECK(after.first("displayName") == before.first("displayName"));
-  CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(uid=denied-" + suffix + ")").empty());
+  CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix,
+                   "(uid=denied-" + suffix + ")")
+            .empty());
 }
 
 TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway][policy][slapd]") {
@@ -191,40 +199,45 @@ TEST_CASE("the invariants hold for people whatever the matrix allows", "[gateway
       gw.request("GET", "/scim/v2/Me", "", manager).json()->getValue<std::string>("id");
 
   SECTION("a Manager cannot grant Administrator, through the User or the role group") {
-    auto viaUser = gw.request("PATCH", "/scim/v2/Users/" + other,
-                              patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})"),
-                              manager);
+    auto viaUser = gw.request(
+        "PATCH", "/scim/v2/Users/" + other,
+        patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})"),
+        manager);
     CHECK(viaUser.status == 403);
-    auto roleGroup = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Administrator%22",
-                                "", manager);
+    auto roleGroup = gw.request(
+        "GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Administrator%22", "", manager);
     REQUIRE(roleGroup.status == 200);
     const std::string adminGroup =
         roleGroup.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
-    auto viaGroup = gw.request("PATCH", "/scim/v2/Groups/" + adminGroup,
-                               patchBody(R"({"op":"add","path":"members","value":[{"value":")" + managerId + R"("}]})"),
-                               manager);
+    auto viaGroup = gw.request(
+        "PATCH", "/scim/v2/Groups/" + adminGroup,
+        patchBody(R"({"op":"add","path":"members","value":[{"value":")" + managerId + R"("}]})"),
+        manager);
     CHECK(viaGroup.status == 403);
     CHECK(entryOf(managerName).attributes["memberOf"] ==
           std::vector<std::string>{"cn=Manager,ou=roles," + fixtureSlapd().suffix});
   }
   SECTION("nobody changes their own role, not even an Administrator") {
     const auto before = entryOf(adminName);
-    auto own = gw.request("PATCH", "/scim/v2/Users/" + adminId,
-                          patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Viewer"}]})"), admin);
+    auto own = gw.request(
+        "PATCH", "/scim/v2/Users/" + adminId,
+        patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Viewer"}]})"), admin);
     CAPTURE(own.body);
     CHECK(own.status == 403);
     CHECK(errorDetail(own).find("own role") != std::string::npos);
     CHECK(entryOf(adminName).attributes["memberOf"] == before.attributes.at("memberOf"));
   }
   SECTION("an Administrator person grants roles up to their own") {
-    auto granted = gw.request("PATCH", "/scim/v2/Users/" + other,
-                              patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})"), admin);
+    auto granted = gw.request(
+        "PATCH", "/scim/v2/Users/" + other,
+        patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Manager"}]})"), admin);
     CAPTURE(granted.body);
     CHECK(granted.status == 200);
   }
   SECTION("a person may not reset their own password through SCIM") {
-    auto own = gw.request("PATCH", "/scim/v2/Users/" + adminId,
-                          patchBody(R"({"op":"replace","path":"password","value":"Whatever-Pass-77!"})"), admin);
+    auto own = gw.request(
+        "PATCH", "/scim/v2/Users/" + adminId,
+        patchBody(R"({"op":"replace","path":"password","value":"Whatever-Pass-77!"})"), admin);
     CHECK(own.status == 403);
   }
 }
@@ -251,7 +264,8 @@ TEST_CASE("the last active Administrator cannot be deactivated, deleted or demot
   auto still = gw.request("GET", "/scim/v2/Users/" + id);
   REQUIRE(still.status == 200);
   CHECK(still.json()->getValue<bool>("active"));
-  CHECK(still.json()->getArray("roles")->getObject(0)->getValue<std::string>("value") == "Administrator");
+  CHECK(still.json()->getArray("roles")->getObject(0)->getValue<std::string>("value") ==
+        "Administrator");
 
   // With a second Administrator, the first may go.
   createUser(gw, "second-admin", R"(,"roles":[{"value":"Administrator"}])");
@@ -280,8 +294,9 @@ class CountFails final : public ldap::Directory {
   }
   scim::Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
                                        const std::optional<std::string>& password,
-                                       std::string_view ifMatch) override {
-    return real_.replaceUser(id, user, password, ifMatch);
+                                       std::string_view ifMatch,
+                                       const scim::User* current) override {
+    return real_.replaceUser(id, user, password, ifMatch, current);
   }
   scim::Result<void> deleteUser(std::string_view id, std::string_view ifMatch) override {
     return real_.deleteUser(id, ifMatch);
@@ -349,12 +364,15 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
   const std::string north = createGroup(setup, "North " + suffix, "account");
   const std::string south = createGroup(setup, "South " + suffix, "account");
   const std::string inNorth =
-      createUser(setup, "north-" + suffix, std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north + R"("}]})");
+      createUser(setup, "north-" + suffix,
+                 std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north + R"("}]})");
   const std::string inSouth =
-      createUser(setup, "south-" + suffix, std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + south + R"("}]})");
+      createUser(setup, "south-" + suffix,
+                 std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + south + R"("}]})");
 
   Gateway gw(policyConfig(north));
-  auto list = gw.request("GET", "/scim/v2/Users?filter=userName%20co%20%22" + suffix + "%22", "", kScopedToken);
+  auto list = gw.request("GET", "/scim/v2/Users?filter=userName%20co%20%22" + suffix + "%22", "",
+                         kScopedToken);
   REQUIRE(list.status == 200);
   CHECK(list.json()->getValue<int>("totalResults") == 1);
   CHECK(list.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == inNorth);
@@ -363,8 +381,9 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
   auto hidden = gw.request("GET", "/scim/v2/Users/" + inSouth, "", kScopedToken);
   CHECK(hidden.status == 404);  // outside the scope looks like missing
   const auto before = entryOf("south-" + suffix);
-  auto write = gw.request("PATCH", "/scim/v2/Users/" + inSouth,
-                          patchBody(R"({"op":"replace","path":"displayName","value":"Taken over"})"), kScopedToken);
+  auto write = gw.request(
+      "PATCH", "/scim/v2/Users/" + inSouth,
+      patchBody(R"({"op":"replace","path":"displayName","value":"Taken over"})"), kScopedToken);
   CHECK(write.status == 404);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + inSouth, "", kScopedToken).status == 404);
   CHECK(entryOf("south-" + suffix).first("entryCSN") == before.first("entryCSN"));
@@ -372,35 +391,40 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
   // Adding a user to an account the caller does not administer is refused.
   auto grab = gw.request("PATCH", "/scim/v2/Users/" + inNorth,
                          patchBody(std::string(R"({"op":"add","path":")") + kExt +
-                               R"(:accounts","value":[{"value":")" + south + R"("}]})"),
+                                   R"(:accounts","value":[{"value":")" + south + R"("}]})"),
                          kScopedToken);
   CHECK(grab.status == 403);
   CHECK(entryOf("north-" + suffix).attributes["memberOf"].size() == 2);  // Viewer + North
   // A new user must land inside the caller's accounts.
-  CHECK(gw.request("POST", "/scim/v2/Users", R"({"userName":"unscoped-)" + suffix + R"("})", kScopedToken)
+  CHECK(gw.request("POST", "/scim/v2/Users", R"({"userName":"unscoped-)" + suffix + R"("})",
+                   kScopedToken)
             .status == 403);
 
   // A user in both accounts: the caller sees only its own, and its writes leave the other be.
-  const std::string inBoth = createUser(
-      setup, "both-" + suffix,
-      std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north + R"("},{"value":")" + south + R"("}]})");
+  const std::string inBoth =
+      createUser(setup, "both-" + suffix,
+                 std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north +
+                     R"("},{"value":")" + south + R"("}]})");
   const auto accountsShown = [&](const Reply& reply) {
     std::vector<std::string> ids;
     auto ext = reply.json()->getObject(kExt);
     if (ext && ext->has("accounts")) {
       auto values = ext->getArray("accounts");
-      for (unsigned i = 0; i < values->size(); ++i) ids.push_back(values->getObject(i)->getValue<std::string>("value"));
+      for (unsigned i = 0; i < values->size(); ++i)
+        ids.push_back(values->getObject(i)->getValue<std::string>("value"));
     }
     return ids;
   };
-  const auto memberOfCount = [&] { return entryOf("both-" + suffix).attributes["memberOf"].size(); };
+  const auto memberOfCount = [&] {
+    return entryOf("both-" + suffix).attributes["memberOf"].size();
+  };
   REQUIRE(memberOfCount() == 3);  // Viewer, North, South
   auto seen = gw.request("GET", "/scim/v2/Users/" + inBoth, "", kScopedToken);
   REQUIRE(seen.status == 200);
   CHECK(accountsShown(seen) == std::vector<std::string>{north});
   CHECK(seen.body.find(south) == std::string::npos);
-  auto listed = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22both-" + suffix + "%22", "",
-                           kScopedToken);
+  auto listed = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22both-" + suffix + "%22",
+                           "", kScopedToken);
   CHECK(listed.body.find(south) == std::string::npos);
   // Read, modify, PUT back: 200, and the other account stays.
   auto body = seen.json();
@@ -420,19 +444,21 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
                             kScopedToken);
   CHECK(replace.status == 200);
   CHECK(memberOfCount() == 3);
-  auto clear = gw.request("PATCH", "/scim/v2/Users/" + inBoth,
-                          patchBody(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"),
-                          kScopedToken);
+  auto clear = gw.request(
+      "PATCH", "/scim/v2/Users/" + inBoth,
+      patchBody(std::string(R"({"op":"remove","path":")") + kExt + R"(:accounts"})"), kScopedToken);
   CAPTURE(clear.body);
   CHECK(clear.status == 200);
   CHECK(memberOfCount() == 2);  // Viewer, South
   CHECK(setup.request("GET", "/scim/v2/Users/" + inBoth).body.find(south) != std::string::npos);
 }
 
-TEST_CASE("passwords must meet every rule, and each unmet rule is named", "[gateway][policy][slapd]") {
+TEST_CASE("passwords must meet every rule, and each unmet rule is named",
+          "[gateway][policy][slapd]") {
   Gateway gw;
   const std::string name = "pw-" + uniqueSuffix();
-  auto weak = gw.request("POST", "/scim/v2/Users", R"({"userName":")" + name + R"(","password":"short"})");
+  auto weak =
+      gw.request("POST", "/scim/v2/Users", R"({"userName":")" + name + R"(","password":"short"})");
   CAPTURE(weak.body);
   REQUIRE(weak.status == 400);
   CHECK(weak.json()->getValue<std::string>("scimType") == "invalidValue");
@@ -442,15 +468,17 @@ TEST_CASE("passwords must meet every rule, and each unmet rule is named", "[gate
   CHECK(detail.find("digit") != std::string::npos);
   CHECK(detail.find("short") == std::string::npos);  // the password itself is never echoed
 
-  auto hashed = gw.request("POST", "/scim/v2/Users",
-                           R"({"userName":")" + name + R"(","password":"{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="})");
+  auto hashed = gw.request(
+      "POST", "/scim/v2/Users",
+      R"({"userName":")" + name + R"(","password":"{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g="})");
   CHECK(hashed.status == 400);
   CHECK(errorDetail(hashed).find("hash") != std::string::npos);
 
   auto named = gw.request("POST", "/scim/v2/Users",
                           R"({"userName":")" + name + R"(","password":"Xy-)" + name + R"(-99"})");
   CHECK(named.status == 400);
-  CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(uid=" + name + ")").empty());
+  CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(uid=" + name + ")")
+            .empty());
 }
 
 TEST_CASE("people log in, read and edit their own profile, and change their password",
@@ -460,17 +488,23 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
   const std::string session = person(gw, name, "Agent");
 
   SECTION("unknown user, wrong password and deactivated user get the same 401") {
-    auto wrong = gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})",
-                            "", "application/json");
-    auto unknown = gw.request("POST", "/auth/login", R"({"userName":"nobody-)" + name + R"(","password":"Wrong-Pass-42!"})",
-                              "", "application/json");
+    auto wrong = gw.request("POST", "/auth/login",
+                            R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})", "",
+                            "application/json");
+    auto unknown =
+        gw.request("POST", "/auth/login",
+                   R"({"userName":"nobody-)" + name + R"(","password":"Wrong-Pass-42!"})", "",
+                   "application/json");
     CHECK(wrong.status == 401);
     CHECK(unknown.status == 401);
     CHECK(wrong.body == unknown.body);
-    const std::string id = gw.request("GET", "/scim/v2/Me", "", session).json()->getValue<std::string>("id");
-    REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id, patchBody(R"({"op":"replace","path":"active","value":false})"))
+    const std::string id =
+        gw.request("GET", "/scim/v2/Me", "", session).json()->getValue<std::string>("id");
+    REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id,
+                       patchBody(R"({"op":"replace","path":"active","value":false})"))
                 .status == 200);
-    auto locked = gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})",
+    auto locked = gw.request("POST", "/auth/login",
+                             R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})",
                              "", "application/json");
     CHECK(locked.status == 401);
     CHECK(locked.body == wrong.body);
@@ -481,16 +515,18 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
     auto me = gw.request("GET", "/scim/v2/Me", "", session);
     REQUIRE(me.status == 200);
     CHECK(me.json()->getValue<std::string>("userName") == name);
-    auto alias = gw.request("PATCH", "/scim/v2/Me",
-                            patchBody(R"({"op":"replace","path":"displayName","value":"Amazing Grace"},)"
-                                  R"({"op":"replace","path":"timezone","value":"Europe/Paris"})"),
-                            session);
+    auto alias =
+        gw.request("PATCH", "/scim/v2/Me",
+                   patchBody(R"({"op":"replace","path":"displayName","value":"Amazing Grace"},)"
+                             R"({"op":"replace","path":"timezone","value":"Europe/Paris"})"),
+                   session);
     CAPTURE(alias.body);
     REQUIRE(alias.status == 200);
     CHECK(entryOf(name).first("displayName") == "Amazing Grace");
-    for (const std::string& op : {std::string(R"({"op":"replace","path":"userName","value":"renamed"})"),
-                                  std::string(R"({"op":"replace","path":"emails","value":[{"value":"x@example.com"}]})"),
-                                  std::string(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})")}) {
+    for (const std::string& op :
+         {std::string(R"({"op":"replace","path":"userName","value":"renamed"})"),
+          std::string(R"({"op":"replace","path":"emails","value":[{"value":"x@example.com"}]})"),
+          std::string(R"({"op":"replace","path":"roles","value":[{"value":"Administrator"}]})")}) {
       CAPTURE(op);
       auto refused = gw.request("PATCH", "/scim/v2/Me", patchBody(op), session);
       CHECK(refused.status == 400);
@@ -502,7 +538,8 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
     CHECK(gw.request("GET", "/scim/v2/Me").status == 403);
   }
   SECTION("password change: current password checked, confirmation and rules applied") {
-    auto change = [&](const std::string& current, const std::string& next, const std::string& confirm) {
+    auto change = [&](const std::string& current, const std::string& next,
+                      const std::string& confirm) {
       return gw.request("POST", "/auth/password/change",
                         R"({"currentPassword":")" + current + R"(","newPassword":")" + next +
                             R"(","confirmPassword":")" + confirm + R"("})",
@@ -515,8 +552,9 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
     CHECK(change(kPassword, "weak", "weak").status == 400);
     REQUIRE(change(kPassword, "Brand-New-Pass-7!", "Brand-New-Pass-7!").status == 204);
     loginAs(gw, name, "Brand-New-Pass-7!");
-    CHECK(gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})",
-                     "", "application/json")
+    CHECK(gw.request("POST", "/auth/login",
+                     R"({"userName":")" + name + R"(","password":")" + kPassword + R"("})", "",
+                     "application/json")
               .status == 401);
   }
   SECTION("an Agent reads users but may not write them") {
@@ -528,14 +566,15 @@ TEST_CASE("people log in, read and edit their own profile, and change their pass
   }
 }
 
-TEST_CASE("an administrator resets a password, and the rules apply there too", "[gateway][policy][slapd]") {
+TEST_CASE("an administrator resets a password, and the rules apply there too",
+          "[gateway][policy][slapd]") {
   Gateway gw(policyConfig());
   const std::string name = "reset-" + uniqueSuffix();
   const std::string id = createUser(gw, name, R"(,"password":")" + std::string(kPassword) + R"(")");
   auto set = [&](const std::string& next, const std::string& token) {
     return gw.request("POST", "/auth/password/set",
-                      R"({"userId":")" + id + R"(","newPassword":")" + next + R"(","confirmPassword":")" +
-                          next + R"("})",
+                      R"({"userId":")" + id + R"(","newPassword":")" + next +
+                          R"(","confirmPassword":")" + next + R"("})",
                       token, "application/json");
   };
   CHECK(set("Fresh-By-Admin-9!", kManagerToken).status == 403);
@@ -563,20 +602,25 @@ TEST_CASE("OAuth2 JWT bearer clients: signature, issuer, audience and expiry are
   CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", good).status == 200);
   // The client's role is Viewer: writes are refused.
   CHECK(gw.request("POST", "/scim/v2/Users", R"({"userName":"jwt-denied"})", good).status == 403);
-  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", jwt("https://evil.example.com", "scimgate", 300, kJwtSecret))
-            .status == 401);
-  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", jwt("https://idp.example.com", "other", 300, kJwtSecret))
-            .status == 401);
-  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "", jwt("https://idp.example.com", "scimgate", -600, kJwtSecret))
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "",
+                   jwt("https://evil.example.com", "scimgate", 300, kJwtSecret))
             .status == 401);
   CHECK(gw.request("GET", "/scim/v2/Users?count=1", "",
-                   jwt("https://idp.example.com", "scimgate", 300, "another-secret-of-enough-length-000"))
+                   jwt("https://idp.example.com", "other", 300, kJwtSecret))
+            .status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "",
+                   jwt("https://idp.example.com", "scimgate", -600, kJwtSecret))
+            .status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Users?count=1", "",
+                   jwt("https://idp.example.com", "scimgate", 300,
+                       "another-secret-of-enough-length-000"))
             .status == 401);
 }
 
 TEST_CASE("writes and refusals leave audit records with attribute names, never values",
           "[gateway][policy][audit][slapd]") {
-  const auto path = std::filesystem::temp_directory_path() / ("scimgate-audit-" + uniqueSuffix() + ".log");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("scimgate-audit-" + uniqueSuffix() + ".log");
   auto cfg = policyConfig();
   cfg.auth.auditPath = path.string();
   const std::string name = "audited-" + uniqueSuffix();
@@ -584,10 +628,11 @@ TEST_CASE("writes and refusals leave audit records with attribute names, never v
   {
     Gateway gw(cfg);
     const std::string id = createUser(gw, name, R"(,"password":")" + secret + R"(")");
-    gw.request("PATCH", "/scim/v2/Users/" + id, patchBody(R"({"op":"replace","path":"displayName","value":"x"})"),
-               kViewerToken);
+    gw.request("PATCH", "/scim/v2/Users/" + id,
+               patchBody(R"({"op":"replace","path":"displayName","value":"x"})"), kViewerToken);
     gw.request("GET", "/scim/v2/Users", "", "not-a-token");
-    gw.request("POST", "/auth/login", R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})", "",
+    gw.request("POST", "/auth/login",
+               R"({"userName":")" + name + R"(","password":"Wrong-Pass-42!"})", "",
                "application/json");
   }
   std::ifstream in(path);
@@ -618,9 +663,10 @@ TEST_CASE("a caller scoped to an account sees and changes only its own side of t
   const std::string ann = createUser(setup, "gann-" + suffix, inAccount(north));
   const std::string sam = createUser(setup, "gsam-" + suffix, inAccount(south));
   const std::string queue = createGroup(setup, "Queue " + suffix, "queue");
-  REQUIRE(setup.request("PATCH", "/scim/v2/Groups/" + queue,
-                        patchBody(R"({"op":"add","path":"members","value":[{"value":")" + ann +
-                                  R"("},{"value":")" + sam + R"("}]})"))
+  REQUIRE(setup
+              .request("PATCH", "/scim/v2/Groups/" + queue,
+                       patchBody(R"({"op":"add","path":"members","value":[{"value":")" + ann +
+                                 R"("},{"value":")" + sam + R"("}]})"))
               .status == 204);
   const std::string queueDn = "cn=Queue " + suffix + ",ou=queues," + fixtureSlapd().suffix;
   const auto queueMembers = [&] {
@@ -646,8 +692,10 @@ TEST_CASE("a caller scoped to an account sees and changes only its own side of t
 
   Gateway gw(policyConfig(north));
   // Lists: the caller's account, never the other one; other kinds as usual.
-  auto accounts = gw.request("GET", "/scim/v2/Groups?filter=displayName%20co%20%22" + suffix +
-                                        "%22&excludedAttributes=members", "", kScopedToken);
+  auto accounts = gw.request(
+      "GET",
+      "/scim/v2/Groups?filter=displayName%20co%20%22" + suffix + "%22&excludedAttributes=members",
+      "", kScopedToken);
   REQUIRE(accounts.status == 200);
   std::vector<std::string> listed;
   auto resources = accounts.json()->getArray("Resources");
@@ -669,15 +717,16 @@ TEST_CASE("a caller scoped to an account sees and changes only its own side of t
   auto read = gw.request("GET", "/scim/v2/Groups/" + queue, "", kScopedToken);
   REQUIRE(read.status == 200);
   CHECK(memberIds(read) == std::vector<std::string>{ann});
-  auto bySam = gw.request("GET", "/scim/v2/Groups?filter=members.value%20eq%20%22" + sam + "%22", "",
-                          kScopedToken);
+  auto bySam = gw.request("GET", "/scim/v2/Groups?filter=members.value%20eq%20%22" + sam + "%22",
+                          "", kScopedToken);
   CHECK(bySam.json()->getValue<int>("totalResults") == 0);
 
   // Adding or removing someone outside the scope: unknown id / no change.
   const std::string carl = createUser(setup, "gcarl-" + suffix, inAccount(south));
-  auto add = gw.request("PATCH", "/scim/v2/Groups/" + queue,
-                        patchBody(R"({"op":"add","path":"members","value":[{"value":")" + carl + R"("}]})"),
-                        kScopedToken);
+  auto add = gw.request(
+      "PATCH", "/scim/v2/Groups/" + queue,
+      patchBody(R"({"op":"add","path":"members","value":[{"value":")" + carl + R"("}]})"),
+      kScopedToken);
   CHECK(add.status == 400);
   CHECK(add.json()->getValue<std::string>("scimType") == "invalidValue");
   CHECK(gw.request("PATCH", "/scim/v2/Groups/" + queue,
@@ -693,20 +742,23 @@ TEST_CASE("a caller scoped to an account sees and changes only its own side of t
   auto left = queueMembers();
   REQUIRE(left.size() == 1);
   CHECK(left.front().find("gsam-") != std::string::npos);
-  auto put = gw.request("PUT", "/scim/v2/Groups/" + queue,
-                        R"({"displayName":"Queue )" + suffix + R"(","members":[{"value":")" + ann + R"("}]})",
-                        kScopedToken);
+  auto put = gw.request(
+      "PUT", "/scim/v2/Groups/" + queue,
+      R"({"displayName":"Queue )" + suffix + R"(","members":[{"value":")" + ann + R"("}]})",
+      kScopedToken);
   CAPTURE(put.body);
   CHECK(put.status == 200);
   CHECK(memberIds(put) == std::vector<std::string>{ann});
   CHECK(queueMembers() == both);
-  auto putForeign = gw.request("PUT", "/scim/v2/Groups/" + queue,
-                               R"({"displayName":"Queue )" + suffix + R"(","members":[{"value":")" + carl + R"("}]})",
-                               kScopedToken);
+  auto putForeign = gw.request(
+      "PUT", "/scim/v2/Groups/" + queue,
+      R"({"displayName":"Queue )" + suffix + R"(","members":[{"value":")" + carl + R"("}]})",
+      kScopedToken);
   CHECK(putForeign.status == 400);
   CHECK(queueMembers() == both);
 
-  for (const auto& id : {ann, sam, carl}) CHECK(setup.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+  for (const auto& id : {ann, sam, carl})
+    CHECK(setup.request("DELETE", "/scim/v2/Users/" + id).status == 204);
   for (const auto& id : {queue, north, south}) {
     CHECK(setup.request("DELETE", "/scim/v2/Groups/" + id).status == 204);
   }
@@ -741,7 +793,8 @@ TEST_CASE("a person's own password change goes through the directory's policy, a
   loginAs(gw, name, "Second-Horse-42!");  // the refused change changed nothing
   // An administrator's reset is not the person's change: the directory lets it through.
   auto users = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22" + name + "%22");
-  const std::string id = users.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
+  const std::string id =
+      users.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
   auto reset = gw.request("POST", "/auth/password/set",
                           R"({"userId":")" + id + R"(","newPassword":")" + kPassword +
                               R"(","confirmPassword":")" + kPassword + R"("})",

@@ -5,8 +5,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <sstream>
 #include <thread>
 
@@ -25,8 +25,8 @@ using testing::ldapSearch;
 using testing::uniqueSuffix;
 
 using testing::Gateway;
-using testing::patchBody;
 using testing::kToken;
+using testing::patchBody;
 using testing::Reply;
 
 std::string userBody(const std::string& userName, const std::string& email,
@@ -34,8 +34,8 @@ std::string userBody(const std::string& userName, const std::string& email,
   return R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":")" + userName +
          R"(","externalId":"ext-)" + userName +
          R"(","name":{"givenName":"Grace","familyName":"Hopper"},"displayName":"Grace Hopper",)"
-         R"("emails":[{"value":")" + email + R"(","type":"work","primary":true}],"active":true)" +
-         extra + "}";
+         R"("emails":[{"value":")" +
+         email + R"(","type":"work","primary":true}],"active":true)" + extra + "}";
 }
 
 void checkScimError(const Reply& reply, int status, const std::string& scimType) {
@@ -67,8 +67,8 @@ TEST_CASE("POST /Users creates the user in LDAP and answers 201 with Location an
   CHECK(reply.contentType.rfind("application/scim+json", 0) == 0);
   auto json = reply.json();
   const std::string id = json->getValue<std::string>("id");
-  CHECK(reply.header("Location") == "http://127.0.0.1:" + std::to_string(gw.port()) +
-                                        "/scim/v2/Users/" + id);
+  CHECK(reply.header("Location") ==
+        "http://127.0.0.1:" + std::to_string(gw.port()) + "/scim/v2/Users/" + id);
   auto meta = json->getObject("meta");
   CHECK(meta->getValue<std::string>("resourceType") == "User");
   CHECK(meta->getValue<std::string>("location") == reply.header("Location"));
@@ -77,12 +77,15 @@ TEST_CASE("POST /Users creates the user in LDAP and answers 201 with Location an
   CHECK_FALSE(meta->getValue<std::string>("lastModified").empty());
 
   // What SCIM returned is what the directory holds.
-  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
+  auto entries =
+      ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
   REQUIRE(entries.size() == 1);
   CHECK(entries.front().first("entryUUID") == id);
   CHECK(entries.front().first("uid") == json->getValue<std::string>("userName"));
-  CHECK(entries.front().first("givenName") == json->getObject("name")->getValue<std::string>("givenName"));
-  CHECK(entries.front().first("sn") == json->getObject("name")->getValue<std::string>("familyName"));
+  CHECK(entries.front().first("givenName") ==
+        json->getObject("name")->getValue<std::string>("givenName"));
+  CHECK(entries.front().first("sn") ==
+        json->getObject("name")->getValue<std::string>("familyName"));
   CHECK(entries.front().first("mail") ==
         json->getArray("emails")->getObject(0)->getValue<std::string>("value"));
   CHECK(entries.front().first("displayName") == "Grace Hopper");
@@ -100,8 +103,9 @@ TEST_CASE("requests with application/json are accepted", "[gateway][users][slapd
   auto reply = gw.request("POST", "/scim/v2/Users", userBody(name, name + "@example.com"), kToken,
                           "application/json; charset=utf-8");
   REQUIRE(reply.status == 201);
-  CHECK(gw.request("DELETE", "/scim/v2/Users/" + reply.json()->getValue<std::string>("id")).status ==
-        204);
+  CHECK(
+      gw.request("DELETE", "/scim/v2/Users/" + reply.json()->getValue<std::string>("id")).status ==
+      204);
 }
 
 TEST_CASE("GET /Users filters by userName and externalId", "[gateway][users][slapd]") {
@@ -123,19 +127,22 @@ TEST_CASE("GET /Users filters by userName and externalId", "[gateway][users][sla
     CHECK(json->getArray("Resources")->getObject(0)->getValue<std::string>("id") == id);
   }
   SECTION("externalId eq") {
-    auto reply = gw.request("GET", "/scim/v2/Users?filter=externalId%20eq%20%22ext-" + name + "%22");
+    auto reply =
+        gw.request("GET", "/scim/v2/Users?filter=externalId%20eq%20%22ext-" + name + "%22");
     REQUIRE(reply.status == 200);
     CHECK(reply.json()->getValue<int>("totalResults") == 1);
   }
   SECTION("no match gives totalResults 0 and an empty list") {
-    auto reply = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22nobody-" + name + "%22");
+    auto reply =
+        gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22nobody-" + name + "%22");
     REQUIRE(reply.status == 200);
     auto json = reply.json();
     CHECK(json->getValue<int>("totalResults") == 0);
     CHECK(json->getArray("Resources")->size() == 0);
   }
   SECTION("a hostile value matches nothing") {
-    auto reply = gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22%2A%29%28uid%3D%2A%22");
+    auto reply =
+        gw.request("GET", "/scim/v2/Users?filter=userName%20eq%20%22%2A%29%28uid%3D%2A%22");
     REQUIRE(reply.status == 200);
     CHECK(reply.json()->getValue<int>("totalResults") == 0);
   }
@@ -154,23 +161,26 @@ TEST_CASE("every email is found by an emails.value filter the directory evaluate
   Gateway gw;
   const std::string name = "Mails-" + uniqueSuffix();
   const std::string home = name + "@home.example.org";
-  auto created = gw.request(
-      "POST", "/scim/v2/Users",
-      R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)"
-      R"("emails":[{"value":")" + name + R"(@example.com","type":"work","primary":true},)"
-      R"({"value":")" + home + R"(","type":"home"}]})");
+  auto created = gw.request("POST", "/scim/v2/Users",
+                            R"({"userName":")" + name +
+                                R"(","name":{"givenName":"Grace","familyName":"Hopper"},)"
+                                R"("emails":[{"value":")" +
+                                name +
+                                R"(@example.com","type":"work","primary":true},)"
+                                R"({"value":")" +
+                                home + R"(","type":"home"}]})");
   REQUIRE(created.status == 201);
   const std::string id = created.json()->getValue<std::string>("id");
 
   // The directory holds both addresses in mail, the primary first.
-  auto mail = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")", {"mail"});
+  auto mail = ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")",
+                         {"mail"});
   REQUIRE(mail.size() == 1);
   CHECK(mail.front().attributes["mail"] == std::vector<std::string>{name + "@example.com", home});
 
-  for (const std::string& filter :
-       {"emails.value%20eq%20%22" + home + "%22", "emails%5Bvalue%20co%20%22" + name +
-                                                      "%40home%22%5D",
-        "emails.value%20ew%20%22" + name + "%40home.example.org%22"}) {
+  for (const std::string& filter : {"emails.value%20eq%20%22" + home + "%22",
+                                    "emails%5Bvalue%20co%20%22" + name + "%40home%22%5D",
+                                    "emails.value%20ew%20%22" + name + "%40home.example.org%22"}) {
     CAPTURE(filter);
     auto reply = gw.request("GET", "/scim/v2/Users?filter=" + filter);
     REQUIRE(reply.status == 200);
@@ -194,14 +204,16 @@ TEST_CASE("a duplicate userName is 409 uniqueness", "[gateway][users][slapd]") {
   REQUIRE(first.status == 201);
   checkScimError(gw.request("POST", "/scim/v2/Users", userBody(name, "x" + name + "@example.com")),
                  409, "uniqueness");
-  CHECK(gw.request("DELETE", "/scim/v2/Users/" + first.json()->getValue<std::string>("id")).status ==
-        204);
+  CHECK(
+      gw.request("DELETE", "/scim/v2/Users/" + first.json()->getValue<std::string>("id")).status ==
+      204);
 }
 
 TEST_CASE("unknown users are 404 with a SCIM error body", "[gateway][users][slapd]") {
   Gateway gw;
   checkScimError(gw.request("GET", "/scim/v2/Users/00000000-0000-0000-0000-000000000000"), 404, "");
-  checkScimError(gw.request("DELETE", "/scim/v2/Users/00000000-0000-0000-0000-000000000000"), 404, "");
+  checkScimError(gw.request("DELETE", "/scim/v2/Users/00000000-0000-0000-0000-000000000000"), 404,
+                 "");
   checkScimError(gw.request("GET", "/scim/v2/Users/not-an-id"), 404, "");
 }
 
@@ -228,15 +240,18 @@ TEST_CASE("every SCIM endpoint needs a valid bearer token", "[gateway][auth][sla
     CHECK(missing.header("WWW-Authenticate").rfind("Bearer", 0) == 0);
     checkScimError(gw.request("GET", path, "", "wrong-token"), 401, "");
   }
-  checkScimError(gw.request("POST", "/scim/v2/Users", userBody("x", "x@example.com"), "nope"), 401, "");
+  checkScimError(gw.request("POST", "/scim/v2/Users", userBody("x", "x@example.com"), "nope"), 401,
+                 "");
 }
 
 TEST_CASE("malformed, oversized and too deep bodies are refused", "[gateway][users][slapd]") {
   Gateway gw;
   checkScimError(gw.request("POST", "/scim/v2/Users", R"({"userName": )"), 400, "invalidSyntax");
   checkScimError(gw.request("POST", "/scim/v2/Users", "[1,2]"), 400, "invalidSyntax");
-  checkScimError(gw.request("POST", "/scim/v2/Users", std::string(100 * 1024, ' ') + "{}"), 413, "");
-  std::string deep = R"({"userName":"deep","x":)" + std::string(200, '[') + std::string(200, ']') + "}";
+  checkScimError(gw.request("POST", "/scim/v2/Users", std::string(100 * 1024, ' ') + "{}"), 413,
+                 "");
+  std::string deep =
+      R"({"userName":"deep","x":)" + std::string(200, '[') + std::string(200, ']') + "}";
   checkScimError(gw.request("POST", "/scim/v2/Users", deep), 400, "invalidSyntax");
 }
 
@@ -251,14 +266,16 @@ TEST_CASE("invalid user bodies are 400 invalidValue and write nothing", "[gatewa
   CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + name + ")").empty());
 }
 
-TEST_CASE("a password on create is set, never returned and never logged", "[gateway][users][slapd]") {
+TEST_CASE("a password on create is set, never returned and never logged",
+          "[gateway][users][slapd]") {
   Gateway gw;
   const std::string name = "secret-" + uniqueSuffix();
   const std::string password = "Sup3r-Hidden-9xQ!";
   std::ostringstream captured;
   auto* previous = std::clog.rdbuf(captured.rdbuf());
-  auto reply = gw.request("POST", "/scim/v2/Users",
-                          userBody(name, name + "@example.com", R"(,"password":")" + password + "\""));
+  auto reply =
+      gw.request("POST", "/scim/v2/Users",
+                 userBody(name, name + "@example.com", R"(,"password":")" + password + "\""));
   std::clog.rdbuf(previous);
   REQUIRE(reply.status == 201);
   CHECK(reply.body.find(password) == std::string::npos);
@@ -270,8 +287,9 @@ TEST_CASE("a password on create is set, never returned and never logged", "[gate
   const std::string bind = "ldapwhoami -x -H " + fixtureSlapd().url + " -D '" + dn + "' -w '" +
                            password + "' > /dev/null 2>&1";
   CHECK(std::system(bind.c_str()) == 0);
-  CHECK(gw.request("DELETE", "/scim/v2/Users/" + reply.json()->getValue<std::string>("id")).status ==
-        204);
+  CHECK(
+      gw.request("DELETE", "/scim/v2/Users/" + reply.json()->getValue<std::string>("id")).status ==
+      204);
 }
 
 TEST_CASE("discovery endpoints describe the User resource", "[gateway][discovery][slapd]") {
@@ -285,7 +303,8 @@ TEST_CASE("discovery endpoints describe the User resource", "[gateway][discovery
 
   auto schemas = gw.request("GET", "/scim/v2/Schemas");
   REQUIRE(schemas.status == 200);
-  CHECK(schemas.json()->getValue<int>("totalResults") == 5);  // User, Enterprise, scimgate User, Group, scimgate Group
+  CHECK(schemas.json()->getValue<int>("totalResults") ==
+        5);  // User, Enterprise, scimgate User, Group, scimgate Group
   auto user = gw.request("GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User");
   REQUIRE(user.status == 200);
   CHECK(user.json()->getValue<std::string>("name") == "User");
@@ -365,8 +384,9 @@ TEST_CASE("PATCH applies operations, answers 200 with the resource and writes LD
   const std::string name = "patch-" + uniqueSuffix();
   const std::string id = createdId(gw, name);
 
-  auto reply = gw.request("PATCH", "/scim/v2/Users/" + id,
-                          patchBody(R"({"op":"Replace","path":"displayName","value":"Amazing Grace"},
+  auto reply =
+      gw.request("PATCH", "/scim/v2/Users/" + id,
+                 patchBody(R"({"op":"Replace","path":"displayName","value":"Amazing Grace"},
                                        {"op":"add","path":"title","value":"Rear Admiral"})"));
   REQUIRE(reply.status == 200);
   CHECK(reply.json()->getValue<std::string>("displayName") == "Amazing Grace");
@@ -390,8 +410,8 @@ TEST_CASE("PATCH applies operations, answers 200 with the resource and writes LD
                          patchBody(R"({"op":"replace","value":{"active":true}})"));
     REQUIRE(on.status == 200);
     CHECK(on.json()->getValue<bool>("active"));
-    auto unlocked = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")",
-                               {"pwdAccountLockedTime"});
+    auto unlocked =
+        ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")", {"pwdAccountLockedTime"});
     CHECK(unlocked.front().first("pwdAccountLockedTime").empty());
   }
   SECTION("a failing operation applies nothing") {
@@ -399,8 +419,9 @@ TEST_CASE("PATCH applies operations, answers 200 with the resource and writes LD
                           patchBody(R"({"op":"replace","path":"displayName","value":"Changed"},
                                        {"op":"remove","path":"emails[type eq \"home\"]"})"));
     checkScimError(bad, 400, "noTarget");
-    CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")").front().first(
-              "displayName") == "Amazing Grace");
+    CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")")
+              .front()
+              .first("displayName") == "Amazing Grace");
   }
   SECTION("read-only attributes give mutability") {
     checkScimError(gw.request("PATCH", "/scim/v2/Users/" + id,
@@ -422,8 +443,9 @@ TEST_CASE("a rename keeps the id when the deployment allows renames", "[gateway]
   const std::string name = "old-" + uniqueSuffix();
   const std::string id = createdId(gw, name);
   const std::string renamed = "new, name+" + uniqueSuffix();
-  auto reply = gw.request("PATCH", "/scim/v2/Users/" + id,
-                          patchBody(R"({"op":"replace","path":"userName","value":")" + renamed + R"("})"));
+  auto reply =
+      gw.request("PATCH", "/scim/v2/Users/" + id,
+                 patchBody(R"({"op":"replace","path":"userName","value":")" + renamed + R"("})"));
   REQUIRE(reply.status == 200);
   CHECK(reply.json()->getValue<std::string>("id") == id);
   CHECK(reply.json()->getValue<std::string>("userName") == renamed);
@@ -436,9 +458,10 @@ TEST_CASE("a rename keeps the id when the deployment allows renames", "[gateway]
 
   const std::string other = "other-" + uniqueSuffix();
   const std::string otherId = createdId(gw, other);
-  checkScimError(gw.request("PATCH", "/scim/v2/Users/" + otherId,
-                            patchBody(R"({"op":"replace","path":"userName","value":")" + renamed + R"("})")),
-                 409, "uniqueness");
+  checkScimError(
+      gw.request("PATCH", "/scim/v2/Users/" + otherId,
+                 patchBody(R"({"op":"replace","path":"userName","value":")" + renamed + R"("})")),
+      409, "uniqueness");
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + otherId).status == 204);
 }
@@ -447,9 +470,13 @@ TEST_CASE("PUT replaces the user: attributes left out are removed", "[gateway][p
   Gateway gw;
   const std::string name = "put-" + uniqueSuffix();
   const std::string id = createdId(gw, name);
-  const std::string body = R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"ignored",)"
-                           R"("userName":")" + name + R"(","name":{"givenName":"Grace"},)"
-                           R"("emails":[{"value":")" + name + R"(@example.com","primary":true}],"title":"CTO"})";
+  const std::string body =
+      R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"ignored",)"
+      R"("userName":")" +
+      name +
+      R"(","name":{"givenName":"Grace"},)"
+      R"("emails":[{"value":")" +
+      name + R"(@example.com","primary":true}],"title":"CTO"})";
   auto reply = gw.request("PUT", "/scim/v2/Users/" + id, body);
   REQUIRE(reply.status == 200);
   auto json = reply.json();
@@ -460,10 +487,12 @@ TEST_CASE("PUT replaces the user: attributes left out are removed", "[gateway][p
   CHECK(entry.front().first("displayName").empty());
   CHECK(entry.front().first("title") == "CTO");
 
-  checkScimError(gw.request("PUT", "/scim/v2/Users/" + id,
-                            R"({"userName":")" + name + R"(","emails":[{"value":"new@example.com"}]})"),
-                 400, "mutability");
-  checkScimError(gw.request("PUT", "/scim/v2/Users/00000000-0000-0000-0000-000000000000", body), 404, "");
+  checkScimError(
+      gw.request("PUT", "/scim/v2/Users/" + id,
+                 R"({"userName":")" + name + R"(","emails":[{"value":"new@example.com"}]})"),
+      400, "mutability");
+  checkScimError(gw.request("PUT", "/scim/v2/Users/00000000-0000-0000-0000-000000000000", body),
+                 404, "");
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
 
@@ -509,8 +538,8 @@ TEST_CASE("two concurrent writers with the same ETag: exactly one wins", "[gatew
   for (int i = 0; i < 2; ++i) {
     writers.emplace_back([&, i] {
       Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(gw.port()));
-      const std::string body =
-          patchBody(R"({"op":"replace","path":"title","value":"writer )" + std::to_string(i) + "\"}");
+      const std::string body = patchBody(R"({"op":"replace","path":"title","value":"writer )" +
+                                         std::to_string(i) + "\"}");
       Poco::Net::HTTPRequest req("PATCH", "/scim/v2/Users/" + id, Poco::Net::HTTPMessage::HTTP_1_1);
       req.set("Authorization", std::string("Bearer ") + kToken);
       req.set("If-Match", etag);
@@ -533,7 +562,8 @@ TEST_CASE("lists sort and page in the directory, also through POST .search",
   Gateway gw;
   const std::string prefix = "page-" + uniqueSuffix() + "-";
   std::vector<std::string> ids;
-  for (const char* letter : {"c", "a", "e", "b", "d"}) ids.push_back(createdId(gw, prefix + letter));
+  for (const char* letter : {"c", "a", "e", "b", "d"})
+    ids.push_back(createdId(gw, prefix + letter));
   auto names = [](const Object::Ptr& json) {
     std::vector<std::string> out;
     auto resources = json->getArray("Resources");
@@ -563,7 +593,8 @@ TEST_CASE("lists sort and page in the directory, also through POST .search",
 
   auto search = gw.request("POST", "/scim/v2/Users/.search",
                            R"({"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],)"
-                           R"("filter":"userName sw \")" + prefix + R"(\"","sortBy":"userName","count":3})");
+                           R"("filter":"userName sw \")" +
+                               prefix + R"(\"","sortBy":"userName","count":3})");
   REQUIRE(search.status == 200);
   CHECK(names(search.json()) == std::vector<std::string>{prefix + "a", prefix + "b", prefix + "c"});
   auto rootSearch = gw.request("POST", "/scim/v2/.search",
@@ -579,7 +610,8 @@ TEST_CASE("lists sort and page in the directory, also through POST .search",
   CHECK(only->has("userName"));
   CHECK_FALSE(only->has("emails"));
   CHECK_FALSE(only->has("name"));
-  auto excluded = gw.request("GET", "/scim/v2/Users?" + filter + "&excludedAttributes=emails,meta&count=1");
+  auto excluded =
+      gw.request("GET", "/scim/v2/Users?" + filter + "&excludedAttributes=emails,meta&count=1");
   auto rest = excluded.json()->getArray("Resources")->getObject(0);
   CHECK(rest->has("name"));
   CHECK_FALSE(rest->has("emails"));
@@ -598,7 +630,8 @@ TEST_CASE("cursor pagination (RFC 9865) walks every user once and rejects foreig
   Gateway gw;
   const std::string prefix = "cursor-" + uniqueSuffix() + "-";
   std::vector<std::string> ids;
-  for (const char* letter : {"c", "a", "e", "b", "d"}) ids.push_back(createdId(gw, prefix + letter));
+  for (const char* letter : {"c", "a", "e", "b", "d"})
+    ids.push_back(createdId(gw, prefix + letter));
   const std::string query = "/scim/v2/Users?filter=userName%20sw%20%22" + prefix + "%22&count=2";
   std::vector<std::string> seen;
   std::string cursor;
@@ -627,8 +660,10 @@ TEST_CASE("cursor pagination (RFC 9865) walks every user once and rejects foreig
   for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
 }
 
-TEST_CASE("filters on attributes the directory cannot compare are evaluated over a bounded "
-          "candidate set", "[gateway][list][slapd]") {
+TEST_CASE(
+    "filters on attributes the directory cannot compare are evaluated over a bounded "
+    "candidate set",
+    "[gateway][list][slapd]") {
   auto cfg = Gateway::defaultConfig();
   cfg.ldap.maxResults = 2;  // the directory also holds demo-admin: an unnarrowed filter sees 3+
   Gateway gw(cfg);
@@ -636,16 +671,17 @@ TEST_CASE("filters on attributes the directory cannot compare are evaluated over
   std::vector<std::string> ids;
   for (const char* city : {"Paris", "Lyon"}) {
     const std::string name = prefix + city;
-    auto reply = gw.request("POST", "/scim/v2/Users",
-                            userBody(name, name + "@example.com",
-                                     std::string(R"(,"addresses":[{"type":"work","locality":")") +
-                                         city + R"("}])"));
+    auto reply = gw.request(
+        "POST", "/scim/v2/Users",
+        userBody(name, name + "@example.com",
+                 std::string(R"(,"addresses":[{"type":"work","locality":")") + city + R"("}])"));
     REQUIRE(reply.status == 201);
     ids.push_back(reply.json()->getValue<std::string>("id"));
   }
   const std::string narrow = "userName%20sw%20%22" + prefix + "%22%20and%20";
-  auto paris = gw.request("GET", "/scim/v2/Users?filter=" + narrow +
-                                     "addresses%5Btype%20eq%20%22work%22%20and%20locality%20eq%20%22paris%22%5D");
+  auto paris = gw.request(
+      "GET", "/scim/v2/Users?filter=" + narrow +
+                 "addresses%5Btype%20eq%20%22work%22%20and%20locality%20eq%20%22paris%22%5D");
   REQUIRE(paris.status == 200);
   CHECK(paris.json()->getValue<int>("totalResults") == 1);
   CHECK(paris.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id") == ids[0]);

@@ -621,8 +621,8 @@ TEST_CASE("a projection reads only the LDAP attributes behind the SCIM attribute
     CHECK(has(names, ldap::kResourceAttribute));
   }
   SECTION("extension attributes are named with their URN") {
-    const auto names = mapping.readAttributesFor(
-        {"urn:scimgate:params:scim:schemas:extension:2.0:User:skills"});
+    const auto names =
+        mapping.readAttributesFor({"urn:scimgate:params:scim:schemas:extension:2.0:User:skills"});
     CHECK(has(names, "scimgateSkill"));
     CHECK_FALSE(has(names, ldap::kResourceAttribute));
   }

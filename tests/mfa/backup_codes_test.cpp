@@ -1,10 +1,9 @@
 #include "policy/mfa/backup_codes.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <regex>
 #include <set>
-
-#include <catch2/catch.hpp>
 
 namespace mfa = scimgate::policy::mfa;
 
@@ -14,7 +13,8 @@ TEST_CASE("backup codes are easy to type and carry at least 50 bits", "[mfa][bac
     CHECK(mfa::kBackupCodeAlphabet.find(ambiguous) == std::string_view::npos);
   }
   CHECK(std::log2(static_cast<double>(mfa::kBackupCodeAlphabet.size())) *
-            static_cast<double>(mfa::kBackupCodeLength) >= 50.0);
+            static_cast<double>(mfa::kBackupCodeLength) >=
+        50.0);
 
   const std::regex shape("[2-9a-km-np-z]{4}-[2-9a-km-np-z]{4}-[2-9a-km-np-z]{4}");
   std::set<std::string> seen;

@@ -1,9 +1,8 @@
 // MfaService behaviour, run on both stores (SQLite file and real PostgreSQL).
 #include <atomic>
 #include <barrier>
-#include <thread>
-
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "policy/mfa/backup_codes.h"
 #include "policy/mfa/mfa.h"
@@ -14,9 +13,9 @@
 namespace mfa = scimgate::policy::mfa;
 using mfa::SecondFactorOutcome;
 using scimgate::ErrorKind;
+using scimgate::testing::openStore;
 using scimgate::testing::PostgresBackend;
 using scimgate::testing::SqliteBackend;
-using scimgate::testing::openStore;
 using scimgate::testing::uniqueUserId;
 using std::chrono::seconds;
 using std::chrono::sys_seconds;
@@ -68,8 +67,8 @@ struct Harness {
 // own connections, as a separate gateway process would) and service. Returns the outcomes.
 template <typename Backend>
 std::vector<SecondFactorOutcome> race(Backend& backend, const mfa::MfaSettings& settings,
-                                      int threads, const std::string& user,
-                                      const std::string& code, sys_seconds at) {
+                                      int threads, const std::string& user, const std::string& code,
+                                      sys_seconds at) {
   std::vector<std::unique_ptr<mfa::MfaService>> services;
   for (int i = 0; i < threads; ++i) {
     services.push_back(std::make_unique<mfa::MfaService>(openStore(backend), settings));
@@ -113,9 +112,9 @@ TEMPLATE_TEST_CASE("TOTP enrolment stays pending until a right code confirms it"
   auto enrolment = h.service.enrollTotp(user, "alice@example.com", "ACME", kT0);
   REQUIRE(enrolment.ok());
   CHECK(enrolment->secretBase32.size() == 32);  // 20 bytes
-  CHECK(enrolment->otpauthUri == "otpauth://totp/ACME:alice%40example.com?secret=" +
-                                     enrolment->secretBase32 +
-                                     "&issuer=ACME&algorithm=SHA1&digits=6&period=30");
+  CHECK(enrolment->otpauthUri ==
+        "otpauth://totp/ACME:alice%40example.com?secret=" + enrolment->secretBase32 +
+            "&issuer=ACME&algorithm=SHA1&digits=6&period=30");
   CHECK(enrolment->qrSvg.rfind("<svg", 0) == 0);
   const std::string secret = *mfa::base32Decode(enrolment->secretBase32);
   const std::string code = mfa::generateTotp(secret, kT0);
@@ -186,9 +185,10 @@ TEMPLATE_TEST_CASE("malformed second factors are refused without using up the re
   const std::string user = uniqueUserId();
   const std::string secret = h.enrolActive(user, kT0 - seconds{600});
   const std::string code = mfa::generateTotp(secret, kT0);
-  for (const std::string& bad : {std::string("12345"), std::string("1234567"), std::string("12a456"),
-                                code.substr(0, 5), code + "0", " " + code, toFullwidth(code),
-                                std::string(""), std::string("k7pm-3xq9-2rd0")}) {
+  for (const std::string& bad :
+       {std::string("12345"), std::string("1234567"), std::string("12a456"), code.substr(0, 5),
+        code + "0", " " + code, toFullwidth(code), std::string(""),
+        std::string("k7pm-3xq9-2rd0")}) {
     CAPTURE(bad);
     CHECK(h.verify(user, bad, kT0) == SecondFactorOutcome::Invalid);
   }
@@ -237,7 +237,8 @@ TEMPLATE_TEST_CASE("repeated failures lock the second factor until the lockout e
   const sys_seconds lockedAt = kT0 + seconds{2};
 
   // Locked: even right codes (TOTP or backup) are not checked, and are not used up.
-  CHECK(h.verify(user, codeAt(kT0 + seconds{5}), kT0 + seconds{5}) == SecondFactorOutcome::LockedOut);
+  CHECK(h.verify(user, codeAt(kT0 + seconds{5}), kT0 + seconds{5}) ==
+        SecondFactorOutcome::LockedOut);
   CHECK(h.verify(user, backup, kT0 + seconds{6}) == SecondFactorOutcome::LockedOut);
   const sys_seconds lastLocked = lockedAt + seconds{899};
   CHECK(h.verify(user, codeAt(lastLocked), lastLocked) == SecondFactorOutcome::LockedOut);
@@ -256,8 +257,7 @@ TEMPLATE_TEST_CASE("repeated failures lock the second factor until the lockout e
   CHECK(h.verify(user, codeAt(later), later) == SecondFactorOutcome::Accepted);
 }
 
-TEMPLATE_TEST_CASE("each backup code works once", "[mfa][backup]", SqliteBackend,
-                   PostgresBackend) {
+TEMPLATE_TEST_CASE("each backup code works once", "[mfa][backup]", SqliteBackend, PostgresBackend) {
   auto settings = testSettings();
   settings.pbkdf2Iterations = 10000;  // the default cost
   Harness<TestType> h(settings);

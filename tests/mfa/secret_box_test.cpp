@@ -20,7 +20,7 @@ TEST_CASE("the encryption key is read from hex or base64", "[mfa][crypto]") {
   CHECK(*base64 == *hex);
 
   for (const std::string& bad : {std::string(), kHexKey.substr(2), kHexKey + "00",
-                                "zz" + kHexKey.substr(2), kBase64Key.substr(4)}) {
+                                 "zz" + kHexKey.substr(2), kBase64Key.substr(4)}) {
     auto key = mfa::parseEncryptionKey(bad);
     REQUIRE_FALSE(key.ok());
     CHECK(key.error().kind == ErrorKind::InvalidValue);

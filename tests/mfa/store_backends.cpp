@@ -5,12 +5,11 @@
 #include <Poco/Data/Session.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 namespace scimgate::testing {
 namespace {
@@ -83,13 +82,15 @@ std::string SqliteBackend::rawFiles() const {
 PostgresBackend::PostgresBackend() {
   const char* envFile = std::getenv("SCIMGATE_TEST_PG_ENV");
   if (envFile == nullptr || *envFile == '\0') {
-    FAIL("SCIMGATE_TEST_PG_ENV is not set: run the PostgreSQL cases through ctest (fixture "
-         "pg_start, tools/pg-env.sh), which starts a private server and points here to its env");
+    FAIL(
+        "SCIMGATE_TEST_PG_ENV is not set: run the PostgreSQL cases through ctest (fixture "
+        "pg_start, tools/pg-env.sh), which starts a private server and points here to its env");
   }
   std::ifstream in(envFile);
   if (!in) {
-    FAIL("cannot read " << envFile << ": did the pg_start fixture (tools/pg-env.sh start) fail? "
-                                      "Is the Debian package postgresql installed?");
+    FAIL("cannot read " << envFile
+                        << ": did the pg_start fixture (tools/pg-env.sh start) fail? "
+                           "Is the Debian package postgresql installed?");
   }
   std::string line;
   while (std::getline(in, line)) {
@@ -111,9 +112,8 @@ std::vector<std::string> PostgresBackend::rawColumn(const std::string& sql) cons
 
 std::string PostgresBackend::rawFiles() const {
   std::string all;
-  for (const char* sql :
-       {"SELECT user_id || ' ' || state || ' ' || secret FROM mfa_totp",
-        "SELECT user_id || ' ' || code_hash FROM mfa_backup_codes"}) {
+  for (const char* sql : {"SELECT user_id || ' ' || state || ' ' || secret FROM mfa_totp",
+                          "SELECT user_id || ' ' || code_hash FROM mfa_backup_codes"}) {
     for (const std::string& value : rawColumn(sql)) all += value + "\n";
   }
   return all;

@@ -6,13 +6,13 @@
 
 namespace mfa = scimgate::policy::mfa;
 using scimgate::ErrorKind;
+using scimgate::testing::openStore;
 using scimgate::testing::PostgresBackend;
 using scimgate::testing::SqliteBackend;
-using scimgate::testing::openStore;
 using scimgate::testing::uniqueUserId;
 
-TEMPLATE_TEST_CASE("store migrations create the schema once and record its version",
-                   "[mfa][store]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("store migrations create the schema once and record its version", "[mfa][store]",
+                   SqliteBackend, PostgresBackend) {
   TestType backend;
   auto first = openStore(backend);
   auto second = openStore(backend);  // reopening applies nothing twice
@@ -23,8 +23,8 @@ TEMPLATE_TEST_CASE("store migrations create the schema once and record its versi
         std::vector<std::string>{"1"});
 }
 
-TEMPLATE_TEST_CASE("store claims a TOTP step once and only forwards", "[mfa][store]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("store claims a TOTP step once and only forwards", "[mfa][store]", SqliteBackend,
+                   PostgresBackend) {
   TestType backend;
   auto store = openStore(backend);
   const std::string user = uniqueUserId();
@@ -43,7 +43,8 @@ TEMPLATE_TEST_CASE("store claims a TOTP step once and only forwards", "[mfa][sto
   CHECK_FALSE(*store->claimTotpStep(user, mfa::TotpState::Pending, "another secret", 11));
   CHECK_FALSE(*store->claimTotpStep(user, mfa::TotpState::Active, "sealed-1", 11));
   CHECK(*store->claimTotpStep(user, mfa::TotpState::Pending, "sealed-1", 11));
-  CHECK((*store->findTotp(user, mfa::TotpState::Pending))->lastStep == std::optional<std::int64_t>(11));
+  CHECK((*store->findTotp(user, mfa::TotpState::Pending))->lastStep ==
+        std::optional<std::int64_t>(11));
 
   SECTION("a new pending secret starts without a used step") {
     REQUIRE(store->putPendingTotp(user, "sealed-2", 200).ok());
@@ -141,7 +142,8 @@ TEST_CASE("opening a store with bad settings is a clear error", "[mfa][store]") 
   }
   SECTION("postgres that does not answer") {
     auto store = mfa::openStateStore(
-        {"postgres", "", "host=127.0.0.1 port=1 dbname=x user=x password=hunter2 connect_timeout=2"});
+        {"postgres", "",
+         "host=127.0.0.1 port=1 dbname=x user=x password=hunter2 connect_timeout=2"});
     REQUIRE_FALSE(store.ok());
     CHECK(store.error().kind == ErrorKind::Unavailable);
     CHECK(store.error().detail.find("hunter2") == std::string::npos);

@@ -39,9 +39,11 @@ TEST_CASE("TOTP matching accepts one step either side and refuses two", "[mfa][t
   const auto now = at(1'700'000'010 + 15);  // mid-step
   const auto step = mfa::totpStep(now);
   SECTION("window 1") {
-    CHECK(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now - seconds{30}), now, 1) == step - 1);
+    CHECK(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now - seconds{30}), now, 1) ==
+          step - 1);
     CHECK(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now), now, 1) == step);
-    CHECK(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now + seconds{30}), now, 1) == step + 1);
+    CHECK(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now + seconds{30}), now, 1) ==
+          step + 1);
     CHECK_FALSE(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now - seconds{60}), now, 1));
     CHECK_FALSE(mfa::matchTotp(kRfcSeed, mfa::generateTotp(kRfcSeed, now + seconds{60}), now, 1));
   }
@@ -59,9 +61,10 @@ TEST_CASE("TOTP matching accepts one step either side and refuses two", "[mfa][t
 TEST_CASE("TOTP codes must be exactly six ASCII digits", "[mfa][totp]") {
   const auto now = at(59);  // code 287082
   CHECK(mfa::isTotpCodeFormat("287082"));
-  for (const std::string_view bad : {"", "28708", "2870821", "28a082", " 287082", "287082 ", "287 082",
-                                "+28708", "\xEF\xBC\x92\xEF\xBC\x98\xEF\xBC\x97\xEF\xBC\x90\xEF\xBC\x98\xEF\xBC\x92",
-                                "\xD9\xA2\xD9\xA8\xD9\xA7\xD9\xA0\xD9\xA8\xD9\xA2"}) {
+  for (const std::string_view bad :
+       {"", "28708", "2870821", "28a082", " 287082", "287082 ", "287 082", "+28708",
+        "\xEF\xBC\x92\xEF\xBC\x98\xEF\xBC\x97\xEF\xBC\x90\xEF\xBC\x98\xEF\xBC\x92",
+        "\xD9\xA2\xD9\xA8\xD9\xA7\xD9\xA0\xD9\xA8\xD9\xA2"}) {
     CAPTURE(bad);
     CHECK_FALSE(mfa::isTotpCodeFormat(bad));
     CHECK_FALSE(mfa::matchTotp(kRfcSeed, bad, now, 1));

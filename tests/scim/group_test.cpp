@@ -374,8 +374,8 @@ TEST_CASE("memberDiff: what to add and remove, ids compared without case", "[sci
   using scimgate::scim::GroupMember;
   using scimgate::scim::memberDiff;
   const std::vector<GroupMember> current{{"aaaa", "", ""}, {"BBBB", "", ""}, {"cccc", "", ""}};
-  const std::vector<GroupMember> wanted{{"AAAA", "", ""}, {"bbbb", "", ""}, {"dddd", "", ""},
-                                        {"DDDD", "", ""}};
+  const std::vector<GroupMember> wanted{
+      {"AAAA", "", ""}, {"bbbb", "", ""}, {"dddd", "", ""}, {"DDDD", "", ""}};
   const auto [add, remove] = memberDiff(current, wanted);
   CHECK(add == std::vector<std::string>{"dddd"});
   CHECK(remove == std::vector<std::string>{"cccc"});

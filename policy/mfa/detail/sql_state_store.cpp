@@ -70,7 +70,7 @@ const std::vector<std::vector<std::string>> kMigrations = {
 
 Error storeError(std::string_view operation, const std::string& why) {
   return makeError(ErrorKind::Unavailable,
-                         "MFA state store: " + std::string(operation) + " failed: " + why);
+                   "MFA state store: " + std::string(operation) + " failed: " + why);
 }
 
 class SqlStateStore final : public StateStore {
@@ -98,12 +98,13 @@ class SqlStateStore final : public StateStore {
       Int64 current = 0;
       session << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
       if (current > kSchemaVersion) {
-        return makeError(ErrorKind::Unavailable,
-                               "MFA state store: schema version " + std::to_string(current) +
-                                   " is newer than this build understands (" +
-                                   std::to_string(kSchemaVersion) + ")");
+        return makeError(ErrorKind::Unavailable, "MFA state store: schema version " +
+                                                     std::to_string(current) +
+                                                     " is newer than this build understands (" +
+                                                     std::to_string(kSchemaVersion) + ")");
       }
-      for (auto version = static_cast<std::size_t>(current); version < kMigrations.size(); ++version) {
+      for (auto version = static_cast<std::size_t>(current); version < kMigrations.size();
+           ++version) {
         for (const std::string& ddl : kMigrations[version]) session << dialectDdl(ddl), now;
         session << sql("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"),
             bind(static_cast<Int64>(version + 1)), bind(unixNow()), now;
@@ -116,10 +117,11 @@ class SqlStateStore final : public StateStore {
   Result<void> putPendingTotp(std::string_view userId, std::string_view sealedSecret,
                               std::int64_t at) override {
     return run<void>("storing a TOTP secret", [&](Session& session) -> Result<void> {
-      session << sql("INSERT INTO mfa_totp (user_id, state, secret, last_step, created_at)"
-                     " VALUES (?, 'pending', ?, NULL, ?)"
-                     " ON CONFLICT (user_id, state) DO UPDATE SET secret = excluded.secret,"
-                     " last_step = NULL, created_at = excluded.created_at"),
+      session << sql(
+          "INSERT INTO mfa_totp (user_id, state, secret, last_step, created_at)"
+          " VALUES (?, 'pending', ?, NULL, ?)"
+          " ON CONFLICT (user_id, state) DO UPDATE SET secret = excluded.secret,"
+          " last_step = NULL, created_at = excluded.created_at"),
           bind(std::string(userId)), bind(std::string(sealedSecret)), bind(Int64{at}), now;
       return {};
     });
@@ -131,9 +133,10 @@ class SqlStateStore final : public StateStore {
           std::vector<std::string> secrets;
           std::vector<Int64> steps;
           std::vector<int> stepIsNull;
-          session << sql("SELECT secret, COALESCE(last_step, 0),"
-                         " CASE WHEN last_step IS NULL THEN 1 ELSE 0 END"
-                         " FROM mfa_totp WHERE user_id = ? AND state = ?"),
+          session << sql(
+              "SELECT secret, COALESCE(last_step, 0),"
+              " CASE WHEN last_step IS NULL THEN 1 ELSE 0 END"
+              " FROM mfa_totp WHERE user_id = ? AND state = ?"),
               into(secrets), into(steps), into(stepIsNull), bind(std::string(userId)),
               bind(std::string(stateName(state))), now;
           if (secrets.empty()) return std::optional<TotpRecord>();
@@ -150,9 +153,10 @@ class SqlStateStore final : public StateStore {
     return run<bool>("recording a used TOTP code", [&](Session& session) -> Result<bool> {
       // One conditional write: of all callers presenting this step, exactly one changes the row.
       Statement update(session);
-      update << sql("UPDATE mfa_totp SET last_step = ?"
-                    " WHERE user_id = ? AND state = ? AND secret = ?"
-                    " AND (last_step IS NULL OR last_step < ?)"),
+      update << sql(
+          "UPDATE mfa_totp SET last_step = ?"
+          " WHERE user_id = ? AND state = ? AND secret = ?"
+          " AND (last_step IS NULL OR last_step < ?)"),
           bind(Int64{step}), bind(std::string(userId)), bind(std::string(stateName(state))),
           bind(std::string(sealedSecret)), bind(Int64{step});
       return update.execute() == 1;
@@ -165,8 +169,9 @@ class SqlStateStore final : public StateStore {
       Statement promote(session);
       session << sql("DELETE FROM mfa_totp WHERE user_id = ? AND state = 'active'"),
           bind(std::string(userId)), now;
-      promote << sql("UPDATE mfa_totp SET state = 'active'"
-                     " WHERE user_id = ? AND state = 'pending' AND secret = ?"),
+      promote << sql(
+          "UPDATE mfa_totp SET state = 'active'"
+          " WHERE user_id = ? AND state = 'pending' AND secret = ?"),
           bind(std::string(userId)), bind(std::string(sealedSecret));
       if (promote.execute() != 1) return false;  // rolled back: the old active secret stays
       tx.commit();
@@ -187,9 +192,10 @@ class SqlStateStore final : public StateStore {
     return run<std::int64_t>("storing backup codes", [&](Session& session) -> Result<std::int64_t> {
       Transaction tx(session, dialect_);
       // The upsert locks the user's set row first, so concurrent regenerations serialise.
-      session << sql("INSERT INTO mfa_backup_sets (user_id, generation) VALUES (?, 1)"
-                     " ON CONFLICT (user_id) DO UPDATE"
-                     " SET generation = mfa_backup_sets.generation + 1"),
+      session << sql(
+          "INSERT INTO mfa_backup_sets (user_id, generation) VALUES (?, 1)"
+          " ON CONFLICT (user_id) DO UPDATE"
+          " SET generation = mfa_backup_sets.generation + 1"),
           bind(std::string(userId)), now;
       Int64 generation = 0;
       session << sql("SELECT generation FROM mfa_backup_sets WHERE user_id = ?"), into(generation),
@@ -197,8 +203,9 @@ class SqlStateStore final : public StateStore {
       session << sql("DELETE FROM mfa_backup_codes WHERE user_id = ?"), bind(std::string(userId)),
           now;
       for (const std::string& hash : hashes) {
-        session << sql("INSERT INTO mfa_backup_codes (user_id, generation, code_hash, used,"
-                       " created_at) VALUES (?, ?, ?, 0, ?)"),
+        session << sql(
+            "INSERT INTO mfa_backup_codes (user_id, generation, code_hash, used,"
+            " created_at) VALUES (?, ?, ?, 0, ?)"),
             bind(std::string(userId)), bind(generation), bind(hash), bind(Int64{at}), now;
       }
       tx.commit();
@@ -212,8 +219,9 @@ class SqlStateStore final : public StateStore {
           std::vector<Int64> ids;
           std::vector<std::string> hashes;
           std::vector<int> used;
-          session << sql("SELECT id, code_hash, used FROM mfa_backup_codes WHERE user_id = ?"
-                         " ORDER BY id"),
+          session << sql(
+              "SELECT id, code_hash, used FROM mfa_backup_codes WHERE user_id = ?"
+              " ORDER BY id"),
               into(ids), into(hashes), into(used), bind(std::string(userId)), now;
           std::vector<StoredBackupCode> codes;
           for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -233,29 +241,33 @@ class SqlStateStore final : public StateStore {
   }
 
   Result<std::int64_t> countUnusedBackupCodes(std::string_view userId) override {
-    return run<std::int64_t>("counting backup codes", [&](Session& session) -> Result<std::int64_t> {
-      Int64 count = 0;
-      session << sql("SELECT COUNT(*) FROM mfa_backup_codes WHERE user_id = ? AND used = 0"),
-          into(count), bind(std::string(userId)), now;
-      return std::int64_t{count};
-    });
+    return run<std::int64_t>(
+        "counting backup codes", [&](Session& session) -> Result<std::int64_t> {
+          Int64 count = 0;
+          session << sql("SELECT COUNT(*) FROM mfa_backup_codes WHERE user_id = ? AND used = 0"),
+              into(count), bind(std::string(userId)), now;
+          return std::int64_t{count};
+        });
   }
 
   Result<FailureRecord> failures(std::string_view userId) override {
-    return run<FailureRecord>("reading failed attempts", [&](Session& session) -> Result<FailureRecord> {
-      std::vector<Int64> counts;
-      std::vector<Int64> until;
-      std::vector<int> untilIsNull;
-      session << sql("SELECT failures, COALESCE(locked_until, 0),"
-                     " CASE WHEN locked_until IS NULL THEN 1 ELSE 0 END"
-                     " FROM mfa_failures WHERE user_id = ?"),
-          into(counts), into(until), into(untilIsNull), bind(std::string(userId)), now;
-      FailureRecord record;
-      if (counts.empty()) return record;
-      record.failures = counts.front();
-      if (untilIsNull.front() == 0) record.lockedUntil = until.front();
-      return record;
-    });
+    return run<FailureRecord>("reading failed attempts",
+                              [&](Session& session) -> Result<FailureRecord> {
+                                std::vector<Int64> counts;
+                                std::vector<Int64> until;
+                                std::vector<int> untilIsNull;
+                                session
+                                    << sql("SELECT failures, COALESCE(locked_until, 0),"
+                                           " CASE WHEN locked_until IS NULL THEN 1 ELSE 0 END"
+                                           " FROM mfa_failures WHERE user_id = ?"),
+                                    into(counts), into(until), into(untilIsNull),
+                                    bind(std::string(userId)), now;
+                                FailureRecord record;
+                                if (counts.empty()) return record;
+                                record.failures = counts.front();
+                                if (untilIsNull.front() == 0) record.lockedUntil = until.front();
+                                return record;
+                              });
   }
 
   Result<bool> recordFailure(std::string_view userId, std::int64_t at, std::int64_t maxFailures,
@@ -263,12 +275,14 @@ class SqlStateStore final : public StateStore {
     return run<bool>("counting a failed attempt", [&](Session& session) -> Result<bool> {
       // Each statement is atomic on its own: the increment cannot lose a concurrent failure, and
       // only the caller whose update sees the count at the limit starts the lockout.
-      session << sql("INSERT INTO mfa_failures (user_id, failures, locked_until) VALUES (?, 1, NULL)"
-                     " ON CONFLICT (user_id) DO UPDATE SET failures = mfa_failures.failures + 1"),
+      session << sql(
+          "INSERT INTO mfa_failures (user_id, failures, locked_until) VALUES (?, 1, NULL)"
+          " ON CONFLICT (user_id) DO UPDATE SET failures = mfa_failures.failures + 1"),
           bind(std::string(userId)), now;
       Statement lock(session);
-      lock << sql("UPDATE mfa_failures SET failures = 0, locked_until = ?"
-                  " WHERE user_id = ? AND failures >= ?"),
+      lock << sql(
+          "UPDATE mfa_failures SET failures = 0, locked_until = ?"
+          " WHERE user_id = ? AND failures >= ?"),
           bind(Int64{at + lockoutSeconds}), bind(std::string(userId)), bind(Int64{maxFailures});
       return lock.execute() == 1;
     });
@@ -431,9 +445,8 @@ Result<std::unique_ptr<StateStore>> openSqliteStore(const std::string& path) {
   if (store.ok() && created) {
     // It holds sealed secrets and code hashes: owner only.
     std::error_code ignored;
-    std::filesystem::permissions(path, std::filesystem::perms::owner_read |
-                                           std::filesystem::perms::owner_write,
-                                 ignored);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ignored);
   }
   return store;
 }
