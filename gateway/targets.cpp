@@ -30,13 +30,18 @@ policy::AdministratorFacts administratorFactsOf(Services& services,
     auto user = services.directory.findUser(id);
     if (!user) {
       if (user.error().kind == scim::ErrorKind::NotFound) continue;  // removing a non-member
-      return facts;                                                  // unknown: the policy refuses
+      // Unknown: every member removed may be an active Administrator, and with no count the
+      // policy refuses.
+      facts.activeRemoved = remove.size();
+      return facts;
     }
     const auto state = userStateOf(scim::userFactsOf(*user->attributes), true);
     if (*state.active && state.roles && state.roles->count(policy::Role::Administrator)) {
       ++facts.activeRemoved;
     }
   }
+  // Nobody removed is an active Administrator: the rule holds whatever the count.
+  if (facts.activeRemoved == 0) return facts;
   auto count = services.directory.countActiveInRole(policy::roleName(policy::Role::Administrator));
   if (count) facts.activeAdministrators = *count;
   return facts;

@@ -282,12 +282,16 @@ class CountFails final : public ldap::Directory {
  public:
   explicit CountFails(ldap::Directory& real) : real_(real) {}
   std::atomic<bool> failCounts{false};
+  std::atomic<bool> failFinds{false};
 
   scim::Result<std::size_t> countActiveInRole(std::string_view role) override {
     if (failCounts) return scim::makeError(scim::ErrorKind::Unavailable, "count timed out");
     return real_.countActiveInRole(role);
   }
-  scim::Result<scim::User> findUser(std::string_view id) override { return real_.findUser(id); }
+  scim::Result<scim::User> findUser(std::string_view id) override {
+    if (failFinds) return scim::makeError(scim::ErrorKind::Unavailable, "read timed out");
+    return real_.findUser(id);
+  }
   scim::Result<scim::User> createUser(const scim::User& user,
                                       const std::optional<std::string>& password) override {
     return real_.createUser(user, password);
@@ -346,6 +350,15 @@ TEST_CASE("removing an Administrator from the role group is refused when they ca
   CAPTURE(refused.body);
   CHECK(refused.status == 403);
   CHECK(errorDetail(refused).find("could not be checked") != std::string::npos);
+
+  // The same when the member removed cannot be read: it may be an active Administrator.
+  directory->failCounts = false;
+  directory->failFinds = true;
+  auto unread = gw.request("PATCH", "/scim/v2/Groups/" + group, removal);
+  CAPTURE(unread.body);
+  CHECK(unread.status == 403);
+  CHECK(errorDetail(unread).find("could not be checked") != std::string::npos);
+  directory->failFinds = false;
 
   // Once the directory answers, the demo administrator remains and the removal goes through.
   directory->failCounts = false;
