@@ -331,6 +331,15 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   auth.string("auditPath", config.auth.auditPath);
   Reader permissions = auth.child("permissions");
   permissions.stringLists(config.auth.permissions);
+  Reader throttle = auth.child("throttle");
+  throttle.integer("maxFailuresPerUser", config.auth.throttle.maxFailuresPerUser, 1, 1000000);
+  throttle.integer("maxFailuresPerAddress", config.auth.throttle.maxFailuresPerAddress, 0,
+                   100000000);
+  throttle.integer("addressWindowSeconds", config.auth.throttle.addressWindowSeconds, 1,
+                   7 * 24 * 3600);
+  throttle.integer("lockoutSeconds", config.auth.throttle.lockoutSeconds, 1, 7 * 24 * 3600);
+  auth.strings("trustedProxies", config.auth.trustedProxies);
+  auth.integer("refusalMinimumMs", config.auth.refusalMinimumMs, 0, 10000);
 
   Reader scim = top.child("scim");
   scim.integer("defaultPageSize", config.scim.defaultPageSize, 1, 10000);

@@ -8,6 +8,7 @@
 #include "ldap/settings.h"
 #include "policy/mfa/mfa.h"
 #include "policy/mfa/state_store.h"
+#include "policy/mfa/throttle.h"
 #include "policy/password_policy.h"
 
 namespace scimgate::config {
@@ -56,6 +57,14 @@ struct AuthSettings {
   std::map<std::string, std::vector<std::string>> permissions;
   /// JSON-lines audit log; "" = written to the standard error stream with the request log.
   std::string auditPath;
+  /// Password guessing: failures per userName and per client address ("throttle").
+  policy::mfa::ThrottleSettings throttle;
+  /// Reverse proxies whose X-Forwarded-For names the client address (exact IP addresses). A
+  /// request from any other peer is counted under the peer's own address.
+  std::vector<std::string> trustedProxies;
+  /// Every refused login or verification is answered no sooner than this after it arrived, so
+  /// that an unknown user, a wrong password, a locked account and a wrong code take the same time.
+  int refusalMinimumMs = 250;
 };
 
 /// SCIM list limits.

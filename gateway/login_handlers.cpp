@@ -6,6 +6,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <variant>
 
 #include "gateway/error_response.h"
 #include "gateway/facts.h"
@@ -22,21 +26,7 @@ using scim::ErrorKind;
 
 /// Why a login is refused. Unknown user, wrong password, locked or deactivated account and a
 /// wrong code are all InvalidCredentials: the answer tells nothing about which.
-enum class LoginRefusal { None, InvalidCredentials, MfaRequired };
-
-// DESIGN 5a: 401 {"error": "invalid_credentials" | "mfa_required", "detail"}.
-Reply refusalReply(Request& request, LoginRefusal refusal) {
-  const bool mfa = refusal == LoginRefusal::MfaRequired;
-  const std::string error = mfa ? "mfa_required" : "invalid_credentials";
-  request.audit.outcome = "denied";
-  request.audit.reason = error;
-  Object body;
-  body.set("error", error);
-  body.set("detail", mfa ? "this account has a second factor: send \"code\" with a code from the "
-                           "authenticator app or a backup code"
-                         : "the user name, password or code is wrong, or the account is locked");
-  return Reply::json(401, body, kPlainJson).with("WWW-Authenticate", "Bearer");
-}
+enum class LoginRefusal { None, InvalidCredentials, MfaRequired, SecondFactorLocked };
 
 struct LoginCheck {
   std::string id;
@@ -44,15 +34,113 @@ struct LoginCheck {
   LoginRefusal refusal = LoginRefusal::None;
 };
 
-// Password by bind, then the second factor when the user has one.
-scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const Object& body) {
-  const std::string userName = stringField(body, "userName");
-  const std::string password = stringField(body, "password");
+std::int64_t unixNow() { return nowSeconds().time_since_epoch().count(); }
+
+// One password check (a login or an SSO verification) with what guards it against guessing
+// (issue #13): the throttle per userName and client address, and refusals that all take at
+// least auth.refusalMinimumMs, so that their timing tells no more than their body.
+class Attempt {
+ public:
+  Attempt(Services& services, Request& request)
+      : services_(services),
+        request_(request),
+        started_(std::chrono::steady_clock::now()),
+        address_(request.clientAddress(services.config.auth.trustedProxies)) {}
+
+  /// 429 with Retry-After while this userName or address must wait; nullopt to go on.
+  std::optional<Reply> throttled(const std::string& userName) {
+    userName_ = userName;
+    auto wait = services_.throttle.waitSeconds(userName, address_, unixNow());
+    if (!wait) return errorReply(wait.error());
+    if (*wait == 0) return std::nullopt;
+    return tooManyAttempts(*wait,
+                           "too many failed attempts for this user name or from this "
+                           "address");
+  }
+
+  /// The refusal, counted and answered no sooner than the configured minimum.
+  Reply refused(LoginRefusal refusal) {
+    if (refusal == LoginRefusal::InvalidCredentials) {
+      if (auto counted = services_.throttle.recordFailure(userName_, address_, unixNow());
+          !counted) {
+        return errorReply(counted.error());
+      }
+    } else if (auto reset = services_.throttle.recordSuccess(userName_); !reset) {
+      return errorReply(reset.error());  // mfa_required: the password was right
+    }
+    std::this_thread::sleep_until(
+        started_ + std::chrono::milliseconds(services_.config.auth.refusalMinimumMs));
+    return refusalReply(refusal);
+  }
+
+  /// The password (and code) were right: the userName's count starts again.
+  std::optional<Reply> succeeded() {
+    if (auto reset = services_.throttle.recordSuccess(userName_); !reset) {
+      return errorReply(reset.error());
+    }
+    return std::nullopt;
+  }
+
+  /// The second factor is locked after too many wrong codes: 429 until the lockout ends.
+  Reply secondFactorLocked(const std::string& id) {
+    std::int64_t wait = services_.config.mfa.settings.lockoutSeconds;
+    if (services_.store) {
+      auto failures = services_.store->failures(id);
+      if (!failures) return errorReply(failures.error());
+      if (failures->lockedUntil)
+        wait = std::max<std::int64_t>(1, *failures->lockedUntil - unixNow());
+    }
+    return tooManyAttempts(wait, "too many wrong codes: the second factor is locked");
+  }
+
+ private:
+  Reply tooManyAttempts(std::int64_t seconds, const std::string& why) {
+    request_.audit.outcome = "denied";
+    request_.audit.reason = "throttled";
+    Object body;
+    body.set("error", "too_many_attempts");
+    body.set("detail", why + "; try again in " + std::to_string(seconds) + " seconds");
+    body.set("retryAfter", seconds);
+    return Reply::json(429, body, kPlainJson).with("Retry-After", std::to_string(seconds));
+  }
+
+  // DESIGN 5a: 401 {"error": "invalid_credentials" | "mfa_required", "detail"}.
+  Reply refusalReply(LoginRefusal refusal) {
+    const bool mfa = refusal == LoginRefusal::MfaRequired;
+    const std::string error = mfa ? "mfa_required" : "invalid_credentials";
+    request_.audit.outcome = "denied";
+    request_.audit.reason = error;
+    Object body;
+    body.set("error", error);
+    body.set("detail", mfa ? "this account has a second factor: send \"code\" with a code from "
+                             "the authenticator app or a backup code"
+                           : "the user name, password or code is wrong, or the account is locked");
+    return Reply::json(401, body, kPlainJson).with("WWW-Authenticate", "Bearer");
+  }
+
+  Services& services_;
+  Request& request_;
+  std::chrono::steady_clock::time_point started_;
+  std::string address_;
+  std::string userName_;
+};
+
+// The userName and password of a login body; InvalidValue when either is missing.
+scim::Result<std::pair<std::string, std::string>> credentialsOf(Request& request,
+                                                                const Object& body) {
+  std::string userName = stringField(body, "userName");
+  std::string password = stringField(body, "password");
   request.audit.principal = userName;
   if (userName.empty() || password.empty()) {
     return scim::makeError(ErrorKind::InvalidValue,
                            "send {\"userName\": ..., \"password\": ...} as JSON strings");
   }
+  return std::pair{std::move(userName), std::move(password)};
+}
+
+// Password by bind, then the second factor when the user has one.
+scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const Object& body,
+                                    const std::string& userName, const std::string& password) {
   LoginCheck check;
   auto id = services.directory.verifyPassword(userName, password);
   if (!id) {
@@ -74,7 +162,10 @@ scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const 
     }
     auto outcome = services.mfa->verifySecondFactor(*id, code, nowSeconds());
     if (!outcome) return outcome.error();
-    if (*outcome != policy::mfa::SecondFactorOutcome::Accepted) {
+    if (*outcome == policy::mfa::SecondFactorOutcome::LockedOut) {
+      request.audit.reason = std::string(policy::mfa::toString(*outcome));
+      check.refusal = LoginRefusal::SecondFactorLocked;
+    } else if (*outcome != policy::mfa::SecondFactorOutcome::Accepted) {
       request.audit.reason = std::string(policy::mfa::toString(*outcome));
       check.refusal = LoginRefusal::InvalidCredentials;
     }
@@ -91,19 +182,37 @@ scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const 
   return check;
 }
 
+// The throttled, timed check of a login body: the check, or the reply to send instead.
+std::variant<LoginCheck, Reply> attemptLogin(Services& services, Request& request, Attempt& attempt,
+                                             const Object& body) {
+  auto credentials = credentialsOf(request, body);
+  if (!credentials) return errorReply(credentials.error());
+  const auto& [userName, password] = *credentials;
+  if (auto wait = attempt.throttled(userName)) return *wait;
+  auto check = checkLogin(services, request, body, userName, password);
+  if (!check) return errorReply(check.error());
+  if (check->refusal == LoginRefusal::SecondFactorLocked) {
+    return attempt.secondFactorLocked(check->id);
+  }
+  if (check->refusal != LoginRefusal::None) return attempt.refused(check->refusal);
+  return *check;
+}
+
 Reply login(Services& services, Request& request) {
   request.audit.operation = "auth.login";
   auto body = request.jsonBody();
   if (!body) return errorReply(body.error());
-  auto check = checkLogin(services, request, **body);
-  if (!check) return errorReply(check.error());
-  if (check->refusal != LoginRefusal::None) return refusalReply(request, check->refusal);
+  Attempt attempt(services, request);
+  auto checked = attemptLogin(services, request, attempt, **body);
+  if (auto* reply = std::get_if<Reply>(&checked)) return *reply;
+  const auto& check = std::get<LoginCheck>(checked);
+  if (auto failed = attempt.succeeded()) return *failed;
   Object answer;
-  answer.set("token", services.access.issueSession(check->id, check->enrolmentOnly));
+  answer.set("token", services.access.issueSession(check.id, check.enrolmentOnly));
   answer.set("tokenType", "Bearer");
   answer.set("expiresIn", services.access.sessionSeconds());
-  answer.set("userId", check->id);
-  if (check->enrolmentOnly) {
+  answer.set("userId", check.id);
+  if (check.enrolmentOnly) {
     answer.set("mfaEnrollmentRequired", true);
     answer.set("detail",
                "your role needs a second factor: this session only enrols one "
@@ -112,22 +221,34 @@ Reply login(Services& services, Request& request) {
   return Reply::json(200, answer, kPlainJson);
 }
 
-// POST /auth/verify: the login check for SSO integrations, without a session.
+// POST /auth/verify: the login check for SSO integrations, without a session. Only clients whose
+// role has verifyPasswords; a user outside the client's accounts is refused exactly like a wrong
+// password, and the answer names only the client's own accounts.
 Reply verifyLogin(Services& services, Request& request) {
   request.audit.operation = "auth.verify";
-  if (auto refused = request.refuseUnless(services.matrix, policy::Operation::ReadUsers)) {
+  if (auto refused = request.refuseUnless(services.matrix, policy::Operation::VerifyPasswords)) {
     return *refused;
   }
   const std::string clientName = request.caller.name;
   auto body = request.jsonBody();
   if (!body) return errorReply(body.error());
-  auto check = checkLogin(services, request, **body);
+  Attempt attempt(services, request);
+  auto checked = attemptLogin(services, request, attempt, **body);
   request.audit.principal = clientName + " for " + request.audit.principal;
-  if (!check) return errorReply(check.error());
-  if (check->refusal != LoginRefusal::None) return refusalReply(request, check->refusal);
-  auto user = services.directory.findUser(check->id);
+  if (auto* reply = std::get_if<Reply>(&checked)) return *reply;
+  const auto& check = std::get<LoginCheck>(checked);
+  auto user = services.directory.findUser(check.id);
   if (!user) return errorReply(user.error());
   const auto facts = scim::userFactsOf(*user->attributes);
+  policy::Target target;
+  target.userId = user->id;
+  target.accounts = facts.accounts.value_or(std::set<std::string>{});
+  const auto& principal = request.caller.principal;
+  if (!policy::authorize(services.matrix, principal, policy::Operation::VerifyPasswords, target)
+           .isAllowed()) {
+    return attempt.refused(LoginRefusal::InvalidCredentials);
+  }
+  if (auto failed = attempt.succeeded()) return *failed;
   Object answer;
   answer.set("id", user->id);
   answer.set("userName", facts.userName);
@@ -137,10 +258,11 @@ Reply verifyLogin(Services& services, Request& request) {
   }
   answer.set("roles", roles);
   Array accounts;
-  for (const auto& account : facts.accounts.value_or(std::set<std::string>{}))
+  for (const auto& account : policy::visibleAccounts(principal, target.accounts)) {
     accounts.add(account);
+  }
   answer.set("accounts", accounts);
-  answer.set("mfaEnrollmentRequired", check->enrolmentOnly);
+  answer.set("mfaEnrollmentRequired", check.enrolmentOnly);
   return Reply::json(200, answer, kPlainJson);
 }
 
@@ -209,6 +331,26 @@ Reply setPassword(Services& services, Request& request) {
   return Reply::noContent();
 }
 
+// POST /auth/unlock {"userId"}: an administrator lifts the lockout the directory's password
+// policy set after failed logins. Provisioning writes never do (issue #13).
+Reply unlockUser(Services& services, Request& request) {
+  request.audit.operation = "auth.unlock";
+  auto body = request.jsonBody();
+  if (!body) return errorReply(body.error());
+  const std::string id = stringField(**body, "userId");
+  if (id.empty()) return errorReply({ErrorKind::InvalidValue, "send {\"userId\": ...}"});
+  auto loaded = loadTarget(services, request, id, policy::Operation::ResetPasswords);
+  if (auto* refused = std::get_if<Reply>(&loaded)) return *refused;
+  auto unlocked = services.directory.unlockUser(id);
+  if (!unlocked) return errorReply(unlocked.error());
+  // The gateway's own throttling of the userName ends with it.
+  const auto facts = scim::userFactsOf(*std::get<Loaded>(loaded).user.attributes);
+  if (auto forgiven = services.throttle.forgive(facts.userName); !forgiven) {
+    return errorReply(forgiven.error());
+  }
+  return Reply::noContent();
+}
+
 }  // namespace
 
 void addLoginRoutes(Router& router, Services& services) {
@@ -219,6 +361,7 @@ void addLoginRoutes(Router& router, Services& services) {
   route("/auth/verify", Guard::Caller, verifyLogin);
   route("/auth/password/change", Guard::Caller, changeOwnPassword);
   route("/auth/password/set", Guard::Caller, setPassword);
+  route("/auth/unlock", Guard::Caller, unlockUser);
 }
 
 }  // namespace scimgate::gateway

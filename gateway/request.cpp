@@ -3,6 +3,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+
 #include "gateway/error_response.h"
 
 namespace scimgate::gateway {
@@ -24,6 +26,19 @@ void drop(std::istream& in, std::size_t bound) {
 }
 
 }  // namespace
+
+std::string Request::clientAddress(const std::vector<std::string>& trustedProxies) const {
+  const std::string peer = http_.clientAddress().host().toString();
+  if (std::find(trustedProxies.begin(), trustedProxies.end(), peer) == trustedProxies.end()) {
+    return peer;
+  }
+  const std::string forwarded = header("X-Forwarded-For");
+  std::string last =
+      forwarded.substr(forwarded.rfind(',') == std::string::npos ? 0 : forwarded.rfind(',') + 1);
+  last.erase(0, last.find_first_not_of(" \t"));
+  last.erase(last.find_last_not_of(" \t") + 1);
+  return last.empty() ? peer : last;
+}
 
 Request::Request(Poco::Net::HTTPServerRequest& http, const config::ServerSettings& limits)
     : http_(http), limits_(limits), method_(http.getMethod()) {

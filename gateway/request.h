@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "gateway/access.h"
@@ -40,6 +41,9 @@ class Request {
   /// does not take it for the next request.
   void drainBody();
 
+  /// The client's IP address: the peer's, or the last X-Forwarded-For hop when the peer is one
+  /// of `trustedProxies` (a proxy appends the address it received the request from).
+  std::string clientAddress(const std::vector<std::string>& trustedProxies) const;
   /// The SCIM base URL (publicUrl, or http://Host) with /scim/v2.
   std::string baseUrl() const;
 

@@ -5,16 +5,21 @@
 namespace scimgate::gateway {
 namespace {
 
-// MFA is on when the config has an mfa section (its key is then set); throws when the state store
-// cannot be opened, a start-up error.
-std::unique_ptr<policy::mfa::MfaService> makeMfa(const config::Config& config) {
+// The state store is there when the config has an mfa section (its key is then set); throws when
+// it cannot be opened, a start-up error.
+std::shared_ptr<policy::mfa::StateStore> openStore(const config::Config& config) {
   if (config.mfa.settings.encryptionKey.empty()) return nullptr;
   auto store = policy::mfa::openStateStore(config.mfa.store);
   if (!store) {
     throw std::runtime_error("the MFA state store cannot be opened: " + store.error().detail);
   }
-  return std::make_unique<policy::mfa::MfaService>(
-      std::shared_ptr<policy::mfa::StateStore>(std::move(*store)), config.mfa.settings);
+  return std::shared_ptr<policy::mfa::StateStore>(std::move(*store));
+}
+
+std::unique_ptr<policy::mfa::MfaService> makeMfa(
+    const config::Config& config, const std::shared_ptr<policy::mfa::StateStore>& store) {
+  if (!store) return nullptr;
+  return std::make_unique<policy::mfa::MfaService>(store, config.mfa.settings);
 }
 
 }  // namespace
@@ -27,6 +32,8 @@ Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupD
       matrix(policy::parsePermissionMatrix(cfg.auth.permissions).matrix),
       audit(cfg.auth.auditPath),
       passwords(cfg.passwords),
-      mfa(makeMfa(cfg)) {}
+      store(openStore(cfg)),
+      mfa(makeMfa(cfg, store)),
+      throttle(store, cfg.auth.throttle) {}
 
 }  // namespace scimgate::gateway

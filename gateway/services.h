@@ -8,6 +8,7 @@
 #include "ldap/directory.h"
 #include "ldap/group_directory.h"
 #include "policy/mfa/mfa.h"
+#include "policy/mfa/throttle.h"
 #include "policy/password_policy.h"
 #include "policy/permissions.h"
 
@@ -26,8 +27,12 @@ struct Services {
   policy::PermissionMatrix matrix;
   AuditLog audit;
   policy::PasswordRules passwords;
+  /// The state store (mfa.store); null when the config has no mfa section.
+  std::shared_ptr<policy::mfa::StateStore> store;
   /// Null when MFA is off (the config has no mfa section).
   std::unique_ptr<policy::mfa::MfaService> mfa;
+  /// Password guessing limits; counts in `store`, or in memory without one.
+  policy::mfa::LoginThrottle throttle;
 };
 
 }  // namespace scimgate::gateway

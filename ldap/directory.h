@@ -86,6 +86,10 @@ class Directory {
   /// directory's reason when it refuses the new password.
   virtual Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
                                          std::string_view next) = 0;
+  /// Lifts the lockout the directory's password policy set after failed logins (an
+  /// administrator's deliberate unlock; provisioning writes never lift it). Nothing to do when
+  /// the user is not locked; InvalidValue when the user is deactivated (reactivate instead).
+  virtual Result<void> unlockUser(std::string_view id) = 0;
   /// How many users that are not deactivated hold the role (member of its role group).
   virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
 };

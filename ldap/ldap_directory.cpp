@@ -146,9 +146,16 @@ class LdapDirectory final : public Directory {
     std::string status = "inactive";
     if (active) status = hasPassword ? "active" : (oldStatus == "active" ? "active" : "pending");
     wanted[kStatusAttribute] = {status};
-    const bool locked = !firstOf(old, "pwdAccountLockedTime").empty();
-    if (status == "inactive" && !locked) wanted["pwdAccountLockedTime"] = {kPermanentLock};
-    if (status != "inactive" && locked) wanted["pwdAccountLockedTime"] = {};
+    // Deactivation sets the permanent lock, replacing a lock the password policy set for failed
+    // logins (that one would expire while the user is deactivated). Only a reactivation removes
+    // the permanent lock; any other write leaves the lock as it is, so a provisioning sync never
+    // lifts the directory's lockout (unlockUser does, on purpose).
+    const std::string lock = firstOf(old, "pwdAccountLockedTime");
+    if (status == "inactive" && lock != kPermanentLock) {
+      wanted["pwdAccountLockedTime"] = {kPermanentLock};
+    } else if (status != "inactive" && oldStatus == "inactive" && lock == kPermanentLock) {
+      wanted["pwdAccountLockedTime"] = {};
+    }
 
     // Every attribute the mapping owns is replaced (or removed) when its values changed.
     std::set<std::string, AttrNameLess> managed;
@@ -295,6 +302,18 @@ class LdapDirectory final : public Directory {
       return modifyEntry(found->dn, {{kStatusAttribute, {"active"}}}, "", nullptr);
     }
     return {};
+  }
+
+  Result<void> unlockUser(std::string_view id) override {
+    auto found = entries_.findEntry(id);
+    if (!found) return found.error();
+    if (lower(firstOf(found->attributes, kStatusAttribute)) == "inactive") {
+      return makeError(ErrorKind::InvalidValue,
+                       "the user is deactivated, not locked out: reactivate them (active: true)");
+    }
+    if (firstOf(found->attributes, "pwdAccountLockedTime").empty()) return {};
+    // ppolicy clears the failure count with the lock.
+    return modifyEntry(found->dn, {{"pwdAccountLockedTime", {}}}, "", nullptr);
   }
 
   Result<std::size_t> countActiveInRole(std::string_view role) override {

@@ -58,6 +58,8 @@ std::string_view describe(Operation operation) {
       return "read their own profile";
     case Operation::WriteOwnProfile:
       return "change their own profile";
+    case Operation::VerifyPasswords:
+      return "check people's passwords";
   }
   return "do this";
 }
@@ -181,6 +183,8 @@ std::string_view operationName(Operation operation) {
       return "readOwnProfile";
     case Operation::WriteOwnProfile:
       return "writeOwnProfile";
+    case Operation::VerifyPasswords:
+      return "verifyPasswords";
   }
   return "readUsers";  // unreachable: the switch covers every operation
 }
@@ -281,6 +285,11 @@ Decision authorize(const PermissionMatrix& matrix, const Principal& principal, O
     return Decision::forbidden(withArticle(principal.role) + " cannot " +
                                std::string(describe(operation)));
   }
+  if (operation == Operation::VerifyPasswords && !principal.isMachine()) {
+    return Decision::forbidden(
+        "checking passwords is for SSO integrations (provisioning clients with a token); people "
+        "log in with POST /auth/login");
+  }
   if (isOwnProfileOperation(operation)) {
     if (principal.isMachine()) {
       return Decision::forbidden("a provisioning client has no profile of its own");
@@ -295,6 +304,16 @@ Decision authorize(const PermissionMatrix& matrix, const Principal& principal, O
   // RFC 7644 3.12 lets a server answer 404 for a resource the caller may not see; 403 would
   // confirm that the user exists in another tenant.
   return Decision::notFound("no user with this id exists among the accounts you can see");
+}
+
+std::set<std::string> visibleAccounts(const Principal& principal,
+                                      const std::set<std::string>& accounts) {
+  if (principal.allAccounts) return accounts;
+  std::set<std::string> visible;
+  for (const auto& id : accounts) {
+    if (principal.accounts.count(id) > 0) visible.insert(id);
+  }
+  return visible;
 }
 
 Decision checkRoleChange(const Principal& principal, const Target& target, Role newRole) {

@@ -45,14 +45,16 @@ enum class Operation {
   ViewReports,          // reports and the audit log
   ReadOwnProfile,       // GET /Me
   WriteOwnProfile,      // PUT/PATCH /Me (profile fields only)
+  VerifyPasswords,      // POST /auth/verify: check a person's password (SSO clients only)
 };
 
-inline constexpr std::array<Operation, 15> kAllOperations = {
+inline constexpr std::array<Operation, 16> kAllOperations = {
     Operation::ReadUsers,       Operation::WriteUsers,          Operation::DeleteUsers,
     Operation::DeactivateUsers, Operation::ChangeRoles,         Operation::ManageQueues,
     Operation::ManageAccounts,  Operation::ManageGroups,        Operation::ReadGroups,
     Operation::ResetPasswords,  Operation::GenerateBackupCodes, Operation::ManageOthersMfa,
-    Operation::ViewReports,     Operation::ReadOwnProfile,      Operation::WriteOwnProfile};
+    Operation::ViewReports,     Operation::ReadOwnProfile,      Operation::WriteOwnProfile,
+    Operation::VerifyPasswords};
 
 /// The config and audit name: camelCase, e.g. "readUsers", "generateBackupCodes".
 std::string_view operationName(Operation operation);
@@ -159,8 +161,9 @@ Decision checkAdministratorsRemain(std::size_t removing,
 
 /// May the principal perform the operation at all, before any target is known? Forbidden when
 /// the matrix denies it to the principal's role; readOwnProfile/writeOwnProfile are Forbidden for
-/// machine principals, which have no profile. Call this before loading the target, so that a
-/// denied caller gets 403 whether or not the user exists.
+/// machine principals, which have no profile; verifyPasswords is Forbidden for people (it is for
+/// SSO integrations: a person's session must not become a password oracle). Call this before
+/// loading the target, so that a denied caller gets 403 whether or not the user exists.
 Decision authorize(const PermissionMatrix& matrix, const Principal& principal, Operation operation);
 
 /// May the principal perform the operation on this target? In order:
@@ -173,6 +176,11 @@ Decision authorize(const PermissionMatrix& matrix, const Principal& principal, O
 /// Role, account and last-Administrator invariants are separate: see the check* functions.
 Decision authorize(const PermissionMatrix& matrix, const Principal& principal, Operation operation,
                    const Target& target);
+
+/// The accounts of `accounts` the principal may be told about: all of them for scope "*", else
+/// only those in the principal's own scope.
+std::set<std::string> visibleAccounts(const Principal& principal,
+                                      const std::set<std::string>& accounts);
 
 /// Invariants of a role change (DESIGN 6), whatever the matrix says: nobody changes their own
 /// role; nobody changes the role of a user who outranks them; nobody grants a role above their

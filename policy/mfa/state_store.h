@@ -42,7 +42,8 @@ struct FailureRecord {
   std::optional<std::int64_t> lockedUntil;  // unix seconds; locked while now < lockedUntil
 };
 
-/// Persistent MFA state, keyed by the user's SCIM id. Implementations are thread-safe, and every
+/// Persistent MFA state, keyed by the user's SCIM id (the failure counts also by login throttling's
+/// own keys, see throttle.h). Implementations are thread-safe, and every
 /// "use once" operation is a single conditional write, atomic across processes sharing the store.
 /// Failures are returned (kind Unavailable or Internal), never thrown; details carry no secrets.
 class StateStore {
@@ -86,6 +87,8 @@ class StateStore {
                                      std::int64_t maxFailures, std::int64_t lockoutSeconds) = 0;
   /// Clears the failure count (after a success); an active lockout is left in place.
   virtual Result<void> resetFailures(std::string_view userId) = 0;
+  /// Forgets the count and the lockout (an administrator's unlock).
+  virtual Result<void> clearFailures(std::string_view userId) = 0;
 
   /// The schema version the store is at (migrations are applied when it is opened).
   virtual Result<int> schemaVersion() = 0;

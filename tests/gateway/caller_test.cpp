@@ -57,6 +57,10 @@ class UntouchedDirectory final : public ldap::Directory {
     FAIL("touched");
     return {};
   }
+  scim::Result<void> unlockUser(std::string_view) override {
+    FAIL("touched");
+    return {};
+  }
   scim::Result<std::size_t> countActiveInRole(std::string_view) override {
     return touched<std::size_t>();
   }

@@ -135,9 +135,12 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
   CHECK(verified.json()->getValue<std::string>("id") == id);
   CHECK(verified.body.find("token") == std::string::npos);
 
-  // Five failures lock the second factor, even for a right code.
+  // Five failures lock the second factor, even for a right code: 429 until the lockout ends.
   for (int i = 0; i < 5; ++i) login(gw, name, kPassword, "000000");
-  CHECK(login(gw, name, kPassword, list->getElement<std::string>(2)).status == 401);
+  auto locked = login(gw, name, kPassword, list->getElement<std::string>(2));
+  CAPTURE(locked.body);
+  CHECK(locked.status == 429);
+  CHECK(std::stoi(locked.header("Retry-After")) > 0);
 }
 
 std::string postgresConninfo() {

@@ -13,16 +13,23 @@
 #include <memory>
 #include <sstream>
 
+#include "support/api.h"
 #include "support/gateway.h"
 #include "support/slapd.h"
 
 namespace {
 
 using namespace scimgate;
+using testing::createGroup;
+using testing::createUser;
+using testing::errorDetail;
 using testing::fixtureSlapd;
 using testing::Gateway;
+using testing::kPassword;
 using testing::ldapSearch;
+using testing::loginAs;
 using testing::patchBody;
+using testing::person;
 using testing::Reply;
 using testing::uniqueSuffix;
 using testing::userDn;
@@ -59,51 +66,6 @@ config::Config policyConfig(const std::string& scopedAccount = "") {
   jwt.role = "Viewer";
   cfg.jwtClients.push_back(jwt);
   return cfg;
-}
-
-std::string createUser(Gateway& gw, const std::string& name, const std::string& extra = "") {
-  auto reply = gw.request(
-      "POST", "/scim/v2/Users",
-      R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)" +
-          R"("emails":[{"value":")" + name + R"(@example.com","primary":true}])" + extra + "}");
-  CAPTURE(reply.body);
-  REQUIRE(reply.status == 201);
-  return reply.json()->getValue<std::string>("id");
-}
-
-std::string createGroup(Gateway& gw, const std::string& name, const std::string& kind) {
-  auto reply =
-      gw.request("POST", "/scim/v2/Groups",
-                 R"({"displayName":")" + name +
-                     R"(","urn:scimgate:params:scim:schemas:extension:2.0:Group":{"kind":")" +
-                     kind + R"("}})");
-  CAPTURE(reply.body);
-  REQUIRE(reply.status == 201);
-  return reply.json()->getValue<std::string>("id");
-}
-
-// A person with a password and a role, logged in: their session token.
-std::string loginAs(Gateway& gw, const std::string& name, const std::string& password) {
-  auto reply = gw.request("POST", "/auth/login",
-                          R"({"userName":")" + name + R"(","password":")" + password + R"("})", "",
-                          "application/json");
-  CAPTURE(reply.body);
-  REQUIRE(reply.status == 200);
-  return reply.json()->getValue<std::string>("token");
-}
-
-constexpr char kPassword[] = "Correct-Horse-42!";
-
-std::string person(Gateway& gw, const std::string& name, const std::string& role,
-                   const std::string& extra = "") {
-  createUser(gw, name,
-             R"(,"password":")" + std::string(kPassword) + R"(","roles":[{"value":")" + role +
-                 R"("}])" + extra);
-  return loginAs(gw, name, kPassword);
-}
-
-std::string errorDetail(const Reply& reply) {
-  return reply.json()->optValue<std::string>("detail", "");
 }
 
 }  // namespace
@@ -278,9 +240,9 @@ namespace {
 
 // The real directory, except that counting a role's active members fails while `failCounts` is
 // set: a directory that times out on that one search, which slapd cannot be made to do on demand.
-class CountFails final : public ldap::Directory {
+class CountFails final : public testing::ForwardingDirectory {
  public:
-  explicit CountFails(ldap::Directory& real) : real_(real) {}
+  using ForwardingDirectory::ForwardingDirectory;
   std::atomic<bool> failCounts{false};
   std::atomic<bool> failFinds{false};
 
@@ -292,37 +254,6 @@ class CountFails final : public ldap::Directory {
     if (failFinds) return scim::makeError(scim::ErrorKind::Unavailable, "read timed out");
     return real_.findUser(id);
   }
-  scim::Result<scim::User> createUser(const scim::User& user,
-                                      const std::optional<std::string>& password) override {
-    return real_.createUser(user, password);
-  }
-  scim::Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
-                                       const std::optional<std::string>& password,
-                                       std::string_view ifMatch,
-                                       const scim::User* current) override {
-    return real_.replaceUser(id, user, password, ifMatch, current);
-  }
-  scim::Result<void> deleteUser(std::string_view id, std::string_view ifMatch) override {
-    return real_.deleteUser(id, ifMatch);
-  }
-  scim::Result<ldap::UserPage> searchUsers(const ldap::UserQuery& query) override {
-    return real_.searchUsers(query);
-  }
-  scim::Result<void> ping() override { return real_.ping(); }
-  scim::Result<std::string> verifyPassword(std::string_view userName,
-                                           std::string_view password) override {
-    return real_.verifyPassword(userName, password);
-  }
-  scim::Result<void> setPassword(std::string_view id, std::string_view password) override {
-    return real_.setPassword(id, password);
-  }
-  scim::Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
-                                       std::string_view next) override {
-    return real_.changeOwnPassword(userName, current, next);
-  }
-
- private:
-  ldap::Directory& real_;
 };
 
 }  // namespace

@@ -56,6 +56,7 @@ const std::vector<Row> kExpectedDefaultMatrix = {
     {Operation::ViewReports,         false,  false, true,    true},
     {Operation::ReadOwnProfile,      true,   true,  true,    true},
     {Operation::WriteOwnProfile,     false,  true,  true,    true},
+    {Operation::VerifyPasswords,     false,  false, false,   true},
 };
 // clang-format on
 
@@ -157,6 +158,8 @@ TEST_CASE("the default matrix grants each role exactly the brief's operations", 
 TEST_CASE("authorize follows the default matrix for every role and operation", "[policy][roles]") {
   const policy::PermissionMatrix matrix = policy::defaultMatrix();
   for (const Row& row : kExpectedDefaultMatrix) {
+    // People never check passwords, whatever the matrix: see the SSO case below.
+    if (row.operation == Operation::VerifyPasswords) continue;
     for (Role role : policy::kAllRoles) {
       CAPTURE(policy::operationName(row.operation), policy::roleName(role));
       const policy::Principal caller = person(role, {"acme"});
@@ -510,4 +513,33 @@ TEST_CASE("the last active Administrator cannot be deactivated or deleted",
     inactive.isActiveAdministrator = false;
     CHECK(policy::checkDeactivateOrDelete(admin, inactive).isAllowed());
   }
+}
+
+TEST_CASE("checking passwords is for SSO clients, and they hear only of their own accounts",
+          "[policy][roles]") {
+  const auto matrix = policy::defaultMatrix();
+  // A person's session is never a password oracle, whatever the role and matrix.
+  auto all = matrix;
+  all.allowed[Role::Viewer].insert(Operation::VerifyPasswords);
+  for (Role role : policy::kAllRoles) {
+    CAPTURE(policy::roleName(role));
+    CHECK(policy::authorize(all, person(role, {"acme"}), Operation::VerifyPasswords).kind ==
+          policy::DecisionKind::Forbidden);
+  }
+  CHECK(
+      policy::authorize(matrix, machine(Role::Administrator, {}, true), Operation::VerifyPasswords)
+          .isAllowed());
+  CHECK_FALSE(policy::authorize(matrix, machine(Role::Viewer, {}, true), Operation::VerifyPasswords)
+                  .isAllowed());
+  CHECK(policy::authorize(all, machine(Role::Viewer, {}, true), Operation::VerifyPasswords)
+            .isAllowed());
+  // A scoped client: users of its accounts only (others look missing).
+  const auto scoped = machine(Role::Administrator, {"acme"}, false);
+  CHECK(policy::authorize(matrix, scoped, Operation::VerifyPasswords, userIn({"acme", "globex"}))
+            .isAllowed());
+  CHECK(policy::authorize(matrix, scoped, Operation::VerifyPasswords, userIn({"globex"})).kind ==
+        policy::DecisionKind::NotFound);
+  CHECK(policy::visibleAccounts(scoped, {"acme", "globex"}) == std::set<std::string>{"acme"});
+  CHECK(policy::visibleAccounts(machine(Role::Administrator, {}, true), {"acme", "globex"}) ==
+        std::set<std::string>{"acme", "globex"});
 }

@@ -296,6 +296,13 @@ class SqlStateStore final : public StateStore {
     });
   }
 
+  Result<void> clearFailures(std::string_view userId) override {
+    return run<void>("forgetting failed attempts", [&](Session& session) -> Result<void> {
+      session << sql("DELETE FROM mfa_failures WHERE user_id = ?"), bind(std::string(userId)), now;
+      return {};
+    });
+  }
+
   Result<int> schemaVersion() override {
     return run<int>("reading the schema version", [&](Session& session) -> Result<int> {
       Int64 version = 0;
