@@ -87,13 +87,24 @@ std::optional<Reply> refuseKind(Services& services, Request& request, scim::Grou
 
 // The invariants of a member change of this group (role and account groups), with the facts
 // about Administrators gathered only when Administrators may be removed.
+// They are gathered under the Administrators lock, which `lock` then holds until the caller has
+// written; a lock that cannot be taken leaves the count unknown, and the policy refuses.
 policy::Decision memberDecision(Services& services, const Request& request,
                                 const scim::GroupView& group, const std::vector<std::string>& add,
-                                const std::vector<std::string>& remove) {
+                                const std::vector<std::string>& remove,
+                                std::unique_ptr<ldap::HeldLock>& lock) {
   const auto facts = groupFactsOf(group);
   policy::AdministratorFacts administrators;
   if (policy::needsAdministratorFacts(facts, remove)) {
-    administrators = administratorFactsOf(services, remove);
+    if (!lock) {
+      auto taken = services.directory.lockAdministratorChanges();
+      if (taken) lock = std::move(*taken);
+    }
+    if (lock) {
+      administrators = administratorFactsOf(services, remove);
+    } else {
+      administrators.activeRemoved = remove.size();  // unknown: the policy refuses
+    }
   }
   return policy::checkMemberChange(request.caller.principal, facts, add, remove, administrators);
 }
@@ -143,6 +154,7 @@ Reply replaceGroup(Services& services, Request& request) {
   request.audit.target = id;
   request.audit.attributes = attributeNamesOf(**body);
   const Scope scope(request);
+  std::unique_ptr<ldap::HeldLock> lock;
   auto current = services.groups.findGroup(id, input->members.has_value(), scope.get());
   if (!current) return errorReply(current.error());
   if (auto refused = refuseKind(services, request, current->kind)) return *refused;
@@ -151,7 +163,7 @@ Reply replaceGroup(Services& services, Request& request) {
   }
   if (input->members && current->members) {
     auto [add, remove] = scim::memberDiff(*current->members, *input->members);
-    auto decision = memberDecision(services, request, *current, add, remove);
+    auto decision = memberDecision(services, request, *current, add, remove, lock);
     if (!decision.isAllowed()) return request.deny(decision);
   }
   input->kind = current->kind;
@@ -177,11 +189,12 @@ Reply changeMembers(Services& services, Request& request, const std::string& id,
                     const GroupPatchPlan& plan) {
   const Scope scope(request);
   std::optional<policy::Decision> refused;
+  std::unique_ptr<ldap::HeldLock> lock;
   auto check = [&](const scim::GroupView& group) -> scim::Result<void> {
     auto decision = policy::authorize(services.matrix, request.caller.principal,
                                       policy::groupOperation(policyKindOf(group.kind)));
     if (decision.isAllowed())
-      decision = memberDecision(services, request, group, plan.add, plan.remove);
+      decision = memberDecision(services, request, group, plan.add, plan.remove, lock);
     if (decision.isAllowed()) return {};
     refused = decision;
     return scim::makeError(ErrorKind::Forbidden, decision.reason);
@@ -209,6 +222,7 @@ Reply patchGroup(Services& services, Request& request) {
   if (plan->onlyMemberChanges()) return changeMembers(services, request, id, *plan);
 
   const Scope scope(request);
+  std::unique_ptr<ldap::HeldLock> lock;
   auto current = services.groups.findGroup(id, false, scope.get());
   if (!current) return errorReply(current.error());
   if (auto refused = refuseKind(services, request, current->kind)) return *refused;
@@ -223,7 +237,7 @@ Reply patchGroup(Services& services, Request& request) {
       adds.insert(adds.end(), plus.begin(), plus.end());
       removes.insert(removes.end(), minus.begin(), minus.end());
     }
-    auto decision = memberDecision(services, request, *current, adds, removes);
+    auto decision = memberDecision(services, request, *current, adds, removes, lock);
     if (!decision.isAllowed()) return request.deny(decision);
   }
   std::string version = request.header("If-Match");

@@ -60,7 +60,33 @@ std::variant<Loaded, Reply> loadTarget(Services& services, Request& request, con
   if (!target) return errorReply(target.error());
   auto decision = policy::authorize(services.matrix, request.caller.principal, operation, *target);
   if (!decision.isAllowed()) return request.deny(decision, id);
-  return Loaded{std::move(*user), std::move(*target)};
+  Loaded loaded{std::move(*user), std::move(*target), nullptr};
+  if (!mayRemoveAdministrator(operation, loaded.target)) return loaded;
+  return reloadLocked(services, request, std::move(loaded));
+}
+
+bool mayRemoveAdministrator(policy::Operation operation, const policy::Target& target) {
+  switch (operation) {
+    case policy::Operation::DeleteUsers:
+      return true;
+    case policy::Operation::WriteUsers:
+    case policy::Operation::DeactivateUsers:
+    case policy::Operation::ChangeRoles:
+      return target.isActiveAdministrator;
+    default:
+      return false;
+  }
+}
+
+std::variant<Loaded, Reply> reloadLocked(Services& services, Request& request, Loaded loaded) {
+  if (loaded.administratorsLock) return loaded;
+  auto lock = services.directory.lockAdministratorChanges();
+  if (!lock) return errorReply(lock.error());
+  auto user = services.directory.findUser(loaded.user.id);
+  if (!user) return errorReply(user.error());
+  auto target = targetOf(services, request.caller, *user);
+  if (!target) return errorReply(target.error());
+  return Loaded{std::move(*user), std::move(*target), std::move(*lock)};
 }
 
 std::optional<scim::Error> passwordProblems(const Services& services, const std::string& password,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,11 +32,24 @@ policy::AdministratorFacts administratorFactsOf(Services& services,
 struct Loaded {
   scim::User user;
   policy::Target target;
+  /// Held until the request is done when the write may take an Administrator away.
+  std::shared_ptr<ldap::HeldLock> administratorsLock;
 };
+
+/// Whether a request of this kind on this target may take an Administrator away, so that it must
+/// count them and write under the directory's Administrators lock: every deletion (the user may
+/// have become an Administrator since it was read), and other user writes when the user is an
+/// active Administrator.
+bool mayRemoveAdministrator(policy::Operation operation, const policy::Target& target);
+
+/// Takes the Administrators lock and reads the user and its facts again under it (what was read
+/// before may be stale). The loaded user with the lock, or the reply to send.
+std::variant<Loaded, Reply> reloadLocked(Services& services, Request& request, Loaded loaded);
 
 /// Loads the user a request acts on, after checking the caller may do `operation` at all (403
 /// whether or not the user exists) and that the user is in the caller's scope (else 404). The
-/// refusal or error is returned as the reply to send.
+/// refusal or error is returned as the reply to send. When the request may take an Administrator
+/// away (mayRemoveAdministrator), the user is loaded under the Administrators lock.
 std::variant<Loaded, Reply> loadTarget(Services& services, Request& request, const std::string& id,
                                        policy::Operation operation);
 

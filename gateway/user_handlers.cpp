@@ -206,7 +206,13 @@ Reply patchUser(Services& services, Request& request) {
       if (!current) return errorReply(current.error());
       auto target = targetOf(services, request.caller, *current);
       if (!target) return errorReply(target.error());
-      loaded = Loaded{std::move(*current), std::move(*target)};
+      loaded = Loaded{std::move(*current), std::move(*target), loaded.administratorsLock};
+      // Became an Administrator since the first read: the write goes under the lock now.
+      if (mayRemoveAdministrator(policy::Operation::WriteUsers, loaded.target)) {
+        auto locked = reloadLocked(services, request, std::move(loaded));
+        if (auto* refused = std::get_if<Reply>(&locked)) return *refused;
+        loaded = std::move(std::get<Loaded>(locked));
+      }
     }
     Object::Ptr attributes = loaded.user.attributes;
     if (!operations->empty()) {

@@ -41,6 +41,12 @@ struct UserQuery {
   std::string alsoUserId;
 };
 
+/// Something held until it is destroyed (Directory::lockAdministratorChanges).
+class HeldLock {
+ public:
+  virtual ~HeldLock() = default;
+};
+
 /// Users as the gateway sees them. Thread-safe; failures are returned, not thrown.
 class Directory {
  public:
@@ -90,6 +96,12 @@ class Directory {
   /// administrator's deliberate unlock; provisioning writes never lift it). Nothing to do when
   /// the user is not locked; InvalidValue when the user is deactivated (reactivate instead).
   virtual Result<void> unlockUser(std::string_view id) = 0;
+  /// Held while a change that may take Administrators away (demotion, deactivation, deletion,
+  /// removal from the role group) counts them and writes, so that two such changes cannot each
+  /// count the other's Administrator and remove the last two: one at a time across every
+  /// gateway sharing the directory (a lock entry in the directory). Unavailable when another
+  /// holds it for long.
+  virtual Result<std::unique_ptr<HeldLock>> lockAdministratorChanges() = 0;
   /// How many users that are not deactivated hold the role (member of its role group).
   virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
 };

@@ -3,6 +3,7 @@
 #include <functional>
 #include <set>
 
+#include "ldap/detail/administrators_lock.h"
 #include "ldap/detail/context.h"
 #include "ldap/detail/passwords.h"
 #include "ldap/detail/pool.h"
@@ -314,6 +315,10 @@ class LdapDirectory final : public Directory {
     if (firstOf(found->attributes, "pwdAccountLockedTime").empty()) return {};
     // ppolicy clears the failure count with the lock.
     return modifyEntry(found->dn, {{"pwdAccountLockedTime", {}}}, "", nullptr);
+  }
+
+  Result<std::unique_ptr<HeldLock>> lockAdministratorChanges() override {
+    return detail::lockAdministrators(pool_, containers_);
   }
 
   Result<std::size_t> countActiveInRole(std::string_view role) override {

@@ -61,6 +61,9 @@ class UntouchedDirectory final : public ldap::Directory {
     FAIL("touched");
     return {};
   }
+  scim::Result<std::unique_ptr<ldap::HeldLock>> lockAdministratorChanges() override {
+    return touched<std::unique_ptr<ldap::HeldLock>>();
+  }
   scim::Result<std::size_t> countActiveInRole(std::string_view) override {
     return touched<std::size_t>();
   }

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <thread>
 
 #include "support/api.h"
 #include "support/gateway.h"
@@ -297,5 +299,108 @@ TEST_CASE("refused logins take the same time, whatever the reason", "[gateway][h
     // The floor hides the differences: each is answered soon after it (a loaded CI machine
     // gets a wide margin; the differences it hides are a few milliseconds).
     CHECK(took.count() < 300 + 1000);
+  }
+}
+
+namespace {
+
+// The real directory, except that counting Administrators takes a while after the count is
+// taken: the window two concurrent removals need to both count the other's Administrator, which
+// a real server opens only by chance.
+class SlowCount final : public testing::ForwardingDirectory {
+ public:
+  using ForwardingDirectory::ForwardingDirectory;
+  scim::Result<std::size_t> countActiveInRole(std::string_view role) override {
+    auto count = real_.countActiveInRole(role);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return count;
+  }
+};
+
+std::string administratorsGroup(Gateway& gw) {
+  auto roles = gw.request("GET", "/scim/v2/Groups?filter=displayName%20eq%20%22Administrator%22");
+  REQUIRE(roles.status == 200);
+  return roles.json()->getArray("Resources")->getObject(0)->getValue<std::string>("id");
+}
+
+std::size_t activeAdministrators(Gateway& gw) {
+  auto users = gw.request("GET", "/scim/v2/Users?count=200");
+  REQUIRE(users.status == 200);
+  std::size_t count = 0;
+  auto resources = users.json()->getArray("Resources");
+  for (unsigned i = 0; resources && i < resources->size(); ++i) {
+    auto user = resources->getObject(i);
+    auto roles = user->getArray("roles");
+    bool administrator = false;
+    for (unsigned r = 0; roles && r < roles->size(); ++r) {
+      administrator |= roles->getObject(r)->getValue<std::string>("value") == "Administrator";
+    }
+    if (administrator && user->getValue<bool>("active")) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("two concurrent removals cannot take away the last two Administrators",
+          "[gateway][hardening][slapd]") {
+  // A private directory without the demo administrator: exactly the two made here.
+  const testing::PrivateSlapd slapd("adminrace", true);
+  auto cfg = Gateway::defaultConfig();
+  cfg.ldap = slapd.env().ldapSettings();
+  Gateway gw(cfg, [](ldap::Directory& real) { return std::make_unique<SlowCount>(real); });
+  const std::string group = administratorsGroup(gw);
+
+  using Removal = std::function<Reply(const std::string& id)>;
+  const Removal deactivate = [&](const std::string& id) {
+    return gw.request("PATCH", "/scim/v2/Users/" + id,
+                      patchBody(R"({"op":"replace","path":"active","value":false})"));
+  };
+  const Removal demote = [&](const std::string& id) {
+    return gw.request("PATCH", "/scim/v2/Users/" + id,
+                      patchBody(R"({"op":"replace","path":"roles","value":[{"value":"Viewer"}]})"));
+  };
+  const Removal remove = [&](const std::string& id) {
+    return gw.request("DELETE", "/scim/v2/Users/" + id);
+  };
+  const Removal leaveGroup = [&](const std::string& id) {
+    return gw.request("PATCH", "/scim/v2/Groups/" + group,
+                      patchBody(R"({"op":"remove","path":"members[value eq \")" + id + R"(\"]"})"));
+  };
+  const std::vector<std::pair<const char*, std::pair<Removal, Removal>>> pairs = {
+      {"deactivate + deactivate", {deactivate, deactivate}},
+      {"demote + delete", {demote, remove}},
+      {"leave the role group + deactivate", {leaveGroup, deactivate}},
+  };
+  int round = 0;
+  for (const auto& [what, removals] : pairs) {
+    CAPTURE(what);
+    const std::string suffix = std::to_string(++round) + "-" + uniqueSuffix();
+    // Whatever the earlier rounds left: this round starts with exactly two active ones.
+    const std::string a =
+        createUser(gw, "race-a-" + suffix, R"(,"roles":[{"value":"Administrator"}])");
+    const std::string b =
+        createUser(gw, "race-b-" + suffix, R"(,"roles":[{"value":"Administrator"}])");
+    if (round > 1) {
+      // The survivor of the last round steps down now that two others exist.
+      auto survivors = gw.request(
+          "GET", "/scim/v2/Users?filter=userName%20sw%20%22race-%22%20and%20active%20eq%20true");
+      auto list = survivors.json()->getArray("Resources");
+      for (unsigned i = 0; list && i < list->size(); ++i) {
+        const std::string id = list->getObject(i)->getValue<std::string>("id");
+        if (id != a && id != b) REQUIRE(remove(id).status == 204);
+      }
+    }
+    REQUIRE(activeAdministrators(gw) == 2);
+    Reply first, second;
+    std::thread one([&] { first = removals.first(a); });
+    std::thread two([&] { second = removals.second(b); });
+    one.join();
+    two.join();
+    CAPTURE(first.body, second.body);
+    const int succeeded = (first.status / 100 == 2) + (second.status / 100 == 2);
+    CHECK(succeeded == 1);
+    CHECK((first.status == 403 || second.status == 403));
+    CHECK(activeAdministrators(gw) == 1);
   }
 }

@@ -87,6 +87,9 @@ scim::Result<void> ForwardingDirectory::changeOwnPassword(std::string_view userN
 scim::Result<void> ForwardingDirectory::unlockUser(std::string_view id) {
   return real_.unlockUser(id);
 }
+scim::Result<std::unique_ptr<ldap::HeldLock>> ForwardingDirectory::lockAdministratorChanges() {
+  return real_.lockAdministratorChanges();
+}
 scim::Result<std::size_t> ForwardingDirectory::countActiveInRole(std::string_view role) {
   return real_.countActiveInRole(role);
 }

@@ -51,6 +51,7 @@ class ForwardingDirectory : public ldap::Directory {
   scim::Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
                                        std::string_view next) override;
   scim::Result<void> unlockUser(std::string_view id) override;
+  scim::Result<std::unique_ptr<ldap::HeldLock>> lockAdministratorChanges() override;
   scim::Result<std::size_t> countActiveInRole(std::string_view role) override;
 
  protected:
