@@ -404,3 +404,34 @@ TEST_CASE("two concurrent removals cannot take away the last two Administrators"
     CHECK(activeAdministrators(gw) == 1);
   }
 }
+
+TEST_CASE("an Administrators lock left by a gateway that died expires, a held one answers 503",
+          "[gateway][hardening][slapd]") {
+  const testing::PrivateSlapd slapd("adminlock");
+  auto cfg = Gateway::defaultConfig();
+  cfg.ldap = slapd.env().ldapSettings();
+  Gateway gw(cfg);
+  const std::string lockDn = "cn=scimgate-administrators-lock,ou=roles," + slapd.env().suffix;
+  auto lockUntil = [&](std::int64_t expires) {
+    testing::ldapAddAsRoot(
+        slapd.env(), lockDn,
+        {{"objectClass", {"organizationalRole"}},
+         {"cn", {"scimgate-administrators-lock"}},
+         {"description", {"scimgate administrators lock, expires " + std::to_string(expires)}}});
+  };
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  // Expired: broken, and the deletion goes through (and releases its own lock).
+  lockUntil(now - 60);
+  const std::string first = createUser(gw, "lock-a-" + uniqueSuffix());
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + first).status == 204);
+  CHECK(ldapSearch(slapd.env(), lockDn, "(objectClass=*)", {"cn"}).empty());
+  // Held by a live gateway: the change waits, then answers 503, and changes nothing.
+  lockUntil(now + 600);
+  const std::string second = createUser(gw, "lock-b-" + uniqueSuffix());
+  auto waited = gw.request("DELETE", "/scim/v2/Users/" + second);
+  CAPTURE(waited.body);
+  CHECK(waited.status == 503);
+  CHECK(gw.request("GET", "/scim/v2/Users/" + second).status == 200);
+}

@@ -164,6 +164,30 @@ void ldapReplaceAsRoot(const SlapdEnv& env, const std::string& dn, const std::st
   REQUIRE(ldap_modify_ext_s(ld.get(), dn.c_str(), mods, nullptr, nullptr) == LDAP_SUCCESS);
 }
 
+void ldapAddAsRoot(const SlapdEnv& env, const std::string& dn,
+                   const std::map<std::string, std::vector<std::string>>& attributes) {
+  auto ld = bindAsRoot(env);
+  std::vector<std::string> names;
+  std::vector<std::vector<std::string>> values;
+  for (const auto& [name, list] : attributes) {
+    names.push_back(name);
+    values.push_back(list);
+  }
+  std::vector<std::vector<char*>> pointers(values.size());
+  std::vector<LDAPMod> mods(values.size());
+  std::vector<LDAPMod*> list;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (auto& v : values[i]) pointers[i].push_back(v.data());
+    pointers[i].push_back(nullptr);
+    mods[i].mod_op = LDAP_MOD_ADD;
+    mods[i].mod_type = names[i].data();
+    mods[i].mod_values = pointers[i].data();
+    list.push_back(&mods[i]);
+  }
+  list.push_back(nullptr);
+  REQUIRE(ldap_add_ext_s(ld.get(), dn.c_str(), list.data(), nullptr, nullptr) == LDAP_SUCCESS);
+}
+
 std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
                                   const std::string& filter,
                                   const std::vector<std::string>& attributes) {

@@ -68,6 +68,10 @@ std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
 void ldapReplaceAsRoot(const SlapdEnv& env, const std::string& dn, const std::string& attribute,
                        const std::vector<std::string>& values);
 
+/// Adds the entry `dn` with these attributes, as the directory manager.
+void ldapAddAsRoot(const SlapdEnv& env, const std::string& dn,
+                   const std::map<std::string, std::vector<std::string>>& attributes);
+
 /// A random lower-case suffix so tests sharing one directory never collide.
 std::string uniqueSuffix();
 
