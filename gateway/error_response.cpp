@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "scim/text.h"
+
 namespace scimgate::gateway {
 
 using scim::ErrorKind;
@@ -53,7 +55,9 @@ std::string errorBody(const scim::Error& error) {
   if (auto type = scim::scimTypeOf(error.kind); !type.empty()) {
     body.set("scimType", std::string(type));
   }
-  if (!error.detail.empty()) body.set("detail", error.detail);
+  // A detail may quote the request (a filter, a name): bytes that are not UTF-8 are written as
+  // \xHH so that the answer stays valid JSON (RFC 8259 8.1); the JSON writer escapes the rest.
+  if (!error.detail.empty()) body.set("detail", scim::escapeInvalidUtf8(error.detail));
   std::ostringstream out;
   body.stringify(out);
   return out.str();

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "scim/schema.h"
+#include "scim/text.h"
 
 namespace scimgate::gateway {
 namespace {
@@ -20,12 +21,18 @@ scim::Result<std::vector<std::string>> memberIds(const Var& value) {
   std::vector<std::string> ids;
   auto one = [&](const Var& item) -> scim::Result<void> {
     if (item.isString()) {
+      if (auto checked = scim::checkText("members.value", item.extract<std::string>()); !checked) {
+        return checked.error();
+      }
       ids.push_back(item.extract<std::string>());
       return {};
     }
     if (item.type() == typeid(Object::Ptr)) {
       for (const auto& [key, v] : *item.extract<Object::Ptr>()) {
         if (scim::equalsIgnoreCase(key, "value") && v.isString()) {
+          if (auto checked = scim::checkText("members.value", v.extract<std::string>()); !checked) {
+            return checked.error();
+          }
           ids.push_back(v.extract<std::string>());
           return {};
         }
@@ -76,6 +83,9 @@ scim::Result<void> planAttribute(GroupPatchPlan& plan, const std::string& name, 
     }
     if (!value.isString() || (isDisplayName && value.extract<std::string>().empty())) {
       return makeError(ErrorKind::InvalidValue, "'" + name + "' must be a non-empty string");
+    }
+    if (auto checked = scim::checkText(name, value.extract<std::string>()); !checked) {
+      return checked.error();
     }
     (isDisplayName ? plan.displayName : plan.externalId) = value.extract<std::string>();
     return {};

@@ -64,6 +64,20 @@ std::string escapeFilterValue(std::string_view value) {
   return out;
 }
 
+scim::Result<void> checkRdnValue(std::string_view scimName, std::string_view value) {
+  std::size_t length = 0;
+  for (const char c : value) {
+    // slapd's normalised DN writes RFC 4514 specials as \XX: three bytes each.
+    length += std::string_view(",+\"\\<>;=").find(c) == std::string_view::npos ? 1 : 3;
+  }
+  if (length <= kMaxRdnValueBytes) return {};
+  return scim::makeError(scim::ErrorKind::InvalidValue,
+                         "attribute '" + std::string(scimName) +
+                             "' is too long for the directory: " + std::to_string(length) +
+                             " bytes, at most " + std::to_string(kMaxRdnValueBytes) +
+                             " (UTF-8; each of , + \" \\ < > ; = counts as 3)");
+}
+
 std::string makeRdn(std::string_view attribute, std::string_view value) {
   std::string rdn(attribute);
   rdn += '=';

@@ -50,6 +50,7 @@ class LdapGroupDirectory final : public GroupDirectory {
       memberDns = std::move(*dns);
     }
     if (memberDns.empty()) memberDns.push_back(kPlaceholder);
+    if (auto fits = checkRdnValue("displayName", group.displayName); !fits) return fits.error();
     const std::string dn = makeRdn("cn", group.displayName) + "," + containers_.of(group.kind);
     std::vector<std::pair<std::string, std::vector<std::string>>> attributes = {
         {"objectClass", {"top", "groupOfNames", "scimgateGroup"}},
@@ -241,6 +242,7 @@ class LdapGroupDirectory final : public GroupDirectory {
 
   // Renames the group entry to cn=displayName in its container; the new DN.
   Result<std::string> rename(const std::string& dn, const std::string& displayName) {
+    if (auto fits = checkRdnValue("displayName", displayName); !fits) return fits.error();
     return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
       const std::string rdn = makeRdn("cn", displayName);
       const int rc = ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);

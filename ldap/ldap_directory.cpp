@@ -50,6 +50,7 @@ class LdapDirectory final : public Directory {
     if (uid == attributes.end() || uid->second.empty()) {
       return makeError(ErrorKind::InvalidValue, "attribute 'userName' is required");
     }
+    if (auto fits = checkRdnValue("userName", uid->second.front()); !fits) return fits.error();
     const std::string dn = makeRdn(rdnAttr, uid->second.front()) + "," + peopleDn();
     // Roles and accounts are checked before anything is written: a refused one writes nothing.
     auto roles = memberships_.wantedRoles(*user.attributes, true);
@@ -348,6 +349,7 @@ class LdapDirectory final : public Directory {
   // renamed (Post-Read control) if the server returns it, else none.
   Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,
                                   const std::string& csn, std::optional<Attributes>* postRead) {
+    if (auto fits = checkRdnValue("userName", newUid); !fits) return fits.error();
     return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
       const std::string newRdn = makeRdn("uid", newUid);
       std::vector<LDAPControl*> extra;

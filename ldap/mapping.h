@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scim/filter.h"
@@ -92,9 +93,16 @@ scim::Filter flattenValuePath(const scim::Filter& valuePath);
 
 /// One SCIM comparison (`filter.kind` is Compare) on one LDAP attribute as an RFC 4515 filter,
 /// the value escaped; `isTime` converts an RFC 3339 value to GeneralizedTime. InvalidFilter for
-/// an operator that cannot apply (null with anything but eq/ne, a malformed date).
+/// an operator that cannot apply (null with anything but eq/ne, a malformed date, gt/ge/lt/le on
+/// an attribute without an ORDERING rule).
 scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::string& attr,
                                         bool isTime);
+
+/// Whether the directory can evaluate >= and <= on this LDAP attribute (it has an ORDERING
+/// matching rule): the timestamps, entryUUID and the shipped scimgate schema's attributes.
+/// Standard ones such as uid, mail and cn have none, so compareFilter refuses gt/ge/lt/le on
+/// them with InvalidFilter (user searches then evaluate the filter in memory).
+bool hasOrderingRule(std::string_view attribute);
 
 /// RFC 3339 -> LDAP GeneralizedTime (RFC 4517 3.3.13), in UTC; empty on bad input.
 std::string toGeneralizedTime(const std::string& rfc3339);

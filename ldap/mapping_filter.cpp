@@ -10,7 +10,25 @@ namespace {
 using scim::ErrorKind;
 using scim::makeError;
 
+bool isOrdering(scim::CompareOp op) {
+  using Op = scim::CompareOp;
+  return op == Op::Gt || op == Op::Ge || op == Op::Lt || op == Op::Le;
+}
+
 }  // namespace
+
+bool hasOrderingRule(std::string_view attribute) {
+  // RFC 4512 4.1.2: without an ORDERING rule, >= and <= evaluate to Undefined and match nothing.
+  // uid, mail, cn, sn, givenName, displayName, telephoneNumber... have none (RFC 4519, 2798);
+  // the timestamps, entryUUID and the shipped scimgate schema's attributes have one.
+  for (const char* ordered : {"createTimestamp", "modifyTimestamp", "entryUUID"}) {
+    if (scim::equalsIgnoreCase(attribute, ordered)) return true;
+  }
+  constexpr std::string_view kShipped = "scimgate";
+  return attribute.size() > kShipped.size() &&
+         scim::equalsIgnoreCase(attribute.substr(0, kShipped.size()), kShipped) &&
+         !scim::equalsIgnoreCase(attribute, kResourceAttribute);
+}
 
 // One comparison on one LDAP attribute (RFC 4515), the value escaped.
 scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::string& attr,
@@ -26,6 +44,12 @@ scim::Result<std::string> compareFilter(const scim::Filter& filter, const std::s
   }
   std::string text = value.text;
   if (value.type == scim::Literal::Type::Boolean) text = value.boolean ? "TRUE" : "FALSE";
+  if (isOrdering(filter.op) && !isTime && !hasOrderingRule(attr)) {
+    return makeError(ErrorKind::InvalidFilter, "'" + dotted +
+                                                   "' cannot be ordered (gt, ge, lt, le) by the "
+                                                   "directory: its attribute " +
+                                                   attr + " has no ORDERING rule");
+  }
   if (isTime) {
     text = toGeneralizedTime(value.text);
     if (text.empty()) {

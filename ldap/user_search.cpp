@@ -23,12 +23,11 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
   if (query.filter != nullptr) {
     auto translated = entries_.mapping().toLdapFilter(*query.filter);
     if (!translated) {
-      // Known attributes the directory cannot compare (addresses, further emails...) are
-      // evaluated here over the candidates the translatable part selects, bounded by
-      // ldap.maxResults (tooMany above). Unknown attributes stay invalidFilter.
-      if (translated.error().kind != ErrorKind::InvalidFilter || !isFilterable(*query.filter)) {
-        return translated.error();
-      }
+      // Known attributes the directory cannot compare (addresses, further emails, gt/lt on
+      // uid...) are evaluated here over the candidates the translatable part selects, bounded
+      // by ldap.maxResults (tooMany above). Unknown attributes stay invalidFilter.
+      if (translated.error().kind != ErrorKind::InvalidFilter) return translated.error();
+      if (auto known = checkFilterable(*query.filter); !known) return known.error();
       return searchInMemory(query);
     }
     filter = "(&" + filter + *translated + ")";
@@ -51,27 +50,58 @@ Result<std::string> UserSearch::scopeFilter(const UserQuery& query) {
   return filters->users;
 }
 
-// Whether every path of the filter names an attribute the User schemas define (and may be
-// filtered on: never a `returned: never` one such as password).
-bool UserSearch::isFilterable(const scim::Filter& filter) {
+// Every path of the filter must name an attribute the User schemas define (and may be filtered
+// on: never a `returned: never` one such as password), and every sub-attribute one that attribute
+// has: a typo is an error, not a filter that silently matches nothing.
+Result<void> UserSearch::checkFilterable(const scim::Filter& filter) {
   using Kind = scim::Filter::Kind;
   if (filter.kind == Kind::And || filter.kind == Kind::Or) {
-    return isFilterable(*filter.left) && isFilterable(*filter.right);
+    if (auto left = checkFilterable(*filter.left); !left) return left;
+    return checkFilterable(*filter.right);
   }
-  if (filter.kind == Kind::Not) return isFilterable(*filter.left);
+  if (filter.kind == Kind::Not) return checkFilterable(*filter.left);
   const scim::AttrPath& path = filter.path;
+  auto unknown = [&](const std::string& what) -> Result<void> {
+    return makeError(ErrorKind::InvalidFilter, "cannot filter on " + what);
+  };
   const auto& type = scim::userResourceType();
   const scim::Schema* schema = path.schema.empty() ? type.core : type.schemaFor(path.schema);
-  if (schema == nullptr) return false;
+  if (schema == nullptr) return unknown("the unknown schema '" + path.schema + "'");
   if (schema == type.core) {
     for (const char* common : {"id", "externalId", "meta"}) {
-      if (scim::equalsIgnoreCase(path.attribute, common)) return true;
+      if (scim::equalsIgnoreCase(path.attribute, common)) return {};
     }
   }
   const scim::AttributeDef* def = schema->find(path.attribute);
-  if (def == nullptr || def->returned == scim::Returned::Never) return false;
-  if (filter.kind == Kind::ValuePath) return def->multiValued;
-  return path.subAttribute.empty() || def->findSub(path.subAttribute) != nullptr;
+  if (def == nullptr || def->returned == scim::Returned::Never) {
+    return unknown("'" + path.attribute + "': users have no such attribute");
+  }
+  if (filter.kind == Kind::ValuePath) {
+    if (!def->multiValued) return unknown("'" + def->name + "[...]': it is not multi-valued");
+    return checkSubAttributes(*filter.left, *def);
+  }
+  if (path.subAttribute.empty() || def->findSub(path.subAttribute) != nullptr) return {};
+  return unknown("'" + path.dotted() + "': '" + def->name + "' has no sub-attribute '" +
+                 path.subAttribute + "'");
+}
+
+// The filter inside `attribute[...]` names sub-attributes of it (`value` for a multi-valued
+// simple attribute such as skills).
+Result<void> UserSearch::checkSubAttributes(const scim::Filter& inner,
+                                            const scim::AttributeDef& def) {
+  using Kind = scim::Filter::Kind;
+  if (inner.kind == Kind::And || inner.kind == Kind::Or) {
+    if (auto left = checkSubAttributes(*inner.left, def); !left) return left;
+    return checkSubAttributes(*inner.right, def);
+  }
+  if (inner.kind == Kind::Not) return checkSubAttributes(*inner.left, def);
+  const std::string& name = inner.path.attribute;
+  const bool known = def.type == scim::AttrType::Complex ? def.findSub(name) != nullptr
+                                                         : scim::equalsIgnoreCase(name, "value");
+  if (known && inner.kind == Kind::Compare && inner.path.subAttribute.empty()) return {};
+  return makeError(ErrorKind::InvalidFilter,
+                   "cannot filter on '" + def.name + "[" + inner.path.dotted() + " ...]': '" +
+                       def.name + "' has no sub-attribute '" + inner.path.dotted() + "'");
 }
 
 // The LDAP filter for the parts of `filter` the directory can answer: a superset of the

@@ -1,11 +1,13 @@
 #include "scim/filter.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "scim/detail/filter_lexer.h"
 #include "scim/detail/filter_parser.h"
 #include "scim/detail/filter_text.h"
+#include "scim/text.h"
 
 // Parsing (scim/detail/filter_parser) and printing; evaluation is in scim/filter_eval.cpp.
 namespace scimgate::scim {
@@ -81,13 +83,29 @@ std::string AttrPath::dotted() const {
   return attribute + "." + subAttribute;
 }
 
+namespace {
+
+// RFC 7644 3.4.2.2 filters and 3.5.2 paths are UTF-8 text (RFC 3986 percent-decoded); a byte
+// that is not is refused before the lexer could quote it back raw.
+std::optional<Error> notUtf8(std::string_view text, ErrorKind kind, const char* what) {
+  auto bad = invalidUtf8At(text);
+  if (!bad) return std::nullopt;
+  return makeError(kind, std::string(what) + " is not valid UTF-8: byte " +
+                             escapeInvalidUtf8(text.substr(*bad, 1)) + " at " +
+                             std::to_string(*bad));
+}
+
+}  // namespace
+
 Result<FilterPtr> parseFilter(std::string_view text) {
+  if (auto error = notUtf8(text, ErrorKind::InvalidFilter, "the filter")) return *error;
   return detail::Parser(detail::Lexer(text, ErrorKind::InvalidFilter).tokenize(),
                         ErrorKind::InvalidFilter)
       .parseWholeFilter();
 }
 
 Result<PatchPath> parsePatchPath(std::string_view text) {
+  if (auto error = notUtf8(text, ErrorKind::InvalidPath, "the path")) return *error;
   return detail::Parser(detail::Lexer(text, ErrorKind::InvalidPath).tokenize(),
                         ErrorKind::InvalidPath)
       .parseWholePatchPath();

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "scim/detail/canonical.h"
+#include "scim/text.h"
 
 namespace scimgate::scim {
 namespace {
@@ -38,10 +39,14 @@ bool isObject(const Var& value) {
   return value.type() == typeid(Object::Ptr) && !value.extract<Object::Ptr>().isNull();
 }
 
-// An optional string member attribute: absent/null gives "", a non-string InvalidValue.
+// An optional string member attribute: absent/null gives "", a non-string or one checkText
+// refuses (control characters) InvalidValue.
 Result<std::string> optionalString(const Var& value, const std::string& path) {
   if (isNull(value)) return std::string();
   if (!value.isString()) return invalidValue(path, "must be a string");
+  if (auto checked = checkText(path, value.extract<std::string>()); !checked) {
+    return checked.error();
+  }
   return value.extract<std::string>();
 }
 
@@ -50,6 +55,7 @@ Result<GroupMember> parseMember(const Var& item, const std::string& path) {
   if (item.isString()) {
     GroupMember member{item.extract<std::string>(), {}, {}};
     if (member.value.empty()) return invalidValue(path, "must not be an empty id");
+    if (auto checked = checkText(path, member.value); !checked) return checked.error();
     return member;
   }
   if (!isObject(item)) return invalidValue(path, "must be an object with a string 'value'");
@@ -59,8 +65,9 @@ Result<GroupMember> parseMember(const Var& item, const std::string& path) {
   // RFC 7644 3.3: unknown sub-attributes (Entra sends "displayName") are ignored.
   for (const auto& [key, value] : *item.extract<Object::Ptr>()) {
     if (equalsIgnoreCase(key, "value")) {
-      if (!value.isString()) return invalidValue(path + ".value", "must be a string");
-      member.value = value.extract<std::string>();
+      auto text = optionalString(value, path + ".value");
+      if (!text) return text.error();
+      member.value = std::move(*text);
       hasValue = true;
     } else if (equalsIgnoreCase(key, "display")) {
       auto display = optionalString(value, path + ".display");
@@ -176,13 +183,15 @@ Result<GroupInput> parseGroupInput(const Object& body) {
   const std::string extensionUrn(kScimgateGroupSchema);
   const std::string kindPath = extensionUrn + ":kind";
   GroupInput input;
+  if (auto schemas = detail::checkSchemasList(body); !schemas) return schemas.error();
 
   // RFC 7644 3.4.2.2 / 3.10: attribute names and schema URNs compare case-insensitively.
   for (const auto& [key, value] : body) {
     if (equalsIgnoreCase(key, "displayName")) {
       if (isNull(value)) continue;  // reported as missing below
-      if (!value.isString()) return invalidValue("displayName", "must be a string");
-      input.displayName = value.extract<std::string>();
+      auto text = optionalString(value, "displayName");
+      if (!text) return text.error();
+      input.displayName = std::move(*text);
     } else if (equalsIgnoreCase(key, "externalId")) {
       auto externalId = optionalString(value, "externalId");
       if (!externalId) return externalId.error();

@@ -38,6 +38,12 @@ AttributeDef complex(std::string name, std::string description, std::vector<Attr
   return def;
 }
 
+// RFC 7643 4.1.2: "This attribute MAY contain newlines."
+AttributeDef multiLine(AttributeDef def) {
+  def.multiLine = true;
+  return def;
+}
+
 AttributeDef canonical(AttributeDef def, std::vector<std::string> values) {
   def.canonicalValues = std::move(values);
   return def;
@@ -127,15 +133,16 @@ Schema buildUserSchema() {
               true));
   s.attributes.push_back(complex("photos", "URLs of photos of the user.",
                                  typedValueSubs("URL of a photo.", {"photo", "thumbnail"}), true));
-  s.attributes.push_back(complex(
-      "addresses", "A physical mailing address for this user.",
-      {str("formatted", "The full mailing address."), str("streetAddress", "The street address."),
-       str("locality", "The city or locality."), str("region", "The state or region."),
-       str("postalCode", "The zip code or postal code."),
-       str("country", "The country name (ISO 3166-1 alpha-2)."),
-       canonical(str("type", "work, home or other."), {"work", "home", "other"}),
-       attr("primary", AttrType::Boolean, "Indicates the primary address.")},
-      true));
+  s.attributes.push_back(
+      complex("addresses", "A physical mailing address for this user.",
+              {multiLine(str("formatted", "The full mailing address.")),
+               multiLine(str("streetAddress", "The street address.")),
+               str("locality", "The city or locality."), str("region", "The state or region."),
+               str("postalCode", "The zip code or postal code."),
+               str("country", "The country name (ISO 3166-1 alpha-2)."),
+               canonical(str("type", "work, home or other."), {"work", "home", "other"}),
+               attr("primary", AttrType::Boolean, "Indicates the primary address.")},
+              true));
   s.attributes.push_back(membership("groups", "The groups the user belongs to.", false));
   s.attributes.push_back(complex("entitlements", "Entitlements of the user.",
                                  typedValueSubs("The entitlement.", {}), true));

@@ -36,6 +36,8 @@ struct AttributeDef {
   bool multiValued = false;
   bool required = false;
   bool caseExact = false;
+  /// The value may span lines (TAB, LF and CR allowed; scim/text.h). Not part of RFC 7643 7.
+  bool multiLine = false;
   Mutability mutability = Mutability::ReadWrite;
   Returned returned = Returned::Default;
   Uniqueness uniqueness = Uniqueness::None;

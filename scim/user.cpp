@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "scim/detail/canonical.h"
+#include "scim/text.h"
 
 namespace scimgate::scim {
 namespace {
@@ -44,6 +45,7 @@ Result<UserInput> parseUserInput(const Object& body) {
   const ResourceTypeDef& type = userResourceType();
   UserInput input;
   input.attributes = new Object;
+  if (auto schemas = detail::checkSchemasList(body); !schemas) return schemas.error();
 
   if (auto copied = copySchemaAttributes(*type.core, body, *input.attributes, ""); !copied) {
     return copied.error();
@@ -52,6 +54,9 @@ Result<UserInput> parseUserInput(const Object& body) {
     if (equalsIgnoreCase(key, "externalId")) {
       if (isNull(value)) continue;
       if (!value.isString()) return invalid("externalId", "must be a string");
+      if (auto checked = checkText("externalId", value.extract<std::string>()); !checked) {
+        return checked.error();
+      }
       input.attributes->set("externalId", value);
       continue;
     }

@@ -23,7 +23,8 @@ class UserSearch {
 
  private:
   Result<std::string> scopeFilter(const UserQuery& query);
-  static bool isFilterable(const scim::Filter& filter);
+  static Result<void> checkFilterable(const scim::Filter& filter);
+  static Result<void> checkSubAttributes(const scim::Filter& inner, const scim::AttributeDef& def);
   std::optional<std::string> narrowing(const scim::Filter& filter) const;
   Result<UserPage> searchInMemory(const UserQuery& query);
   static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path);

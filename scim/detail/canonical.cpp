@@ -5,6 +5,8 @@
 
 #include <cctype>
 
+#include "scim/text.h"
+
 namespace scimgate::scim::detail {
 
 using Poco::Dynamic::Var;
@@ -39,6 +41,20 @@ const Poco::JSON::Array* asArray(const Poco::Dynamic::Var& value) {
 
 bool isNull(const Var& value) { return value.isEmpty(); }
 
+Result<void> checkSchemasList(const Object& body) {
+  for (const auto& [key, value] : body) {
+    if (!equalsIgnoreCase(key, "schemas") || isNull(value)) continue;
+    const Array* list = asArray(value);
+    if (list == nullptr) return invalidValue("schemas", "must be an array of schema URIs");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      if (!list->get(static_cast<unsigned int>(i)).isString()) {
+        return invalidValue("schemas[" + std::to_string(i) + "]", "must be a schema URI string");
+      }
+    }
+  }
+  return {};
+}
+
 Result<Var> coerceScalar(const AttributeDef& def, const Var& value, const std::string& path) {
   switch (def.type) {
     case AttrType::Boolean: {
@@ -60,9 +76,15 @@ Result<Var> coerceScalar(const AttributeDef& def, const Var& value, const std::s
     case AttrType::String:
     case AttrType::Reference:
     case AttrType::DateTime:
-    case AttrType::Binary:
-      if (value.isString()) return value;
-      return invalidValue(path, "must be a string");
+    case AttrType::Binary: {
+      if (!value.isString()) return invalidValue(path, "must be a string");
+      // Every string the User schemas take passes here (POST, PUT, PATCH): checked once.
+      const auto kind = def.multiLine ? TextKind::MultiLine : TextKind::SingleLine;
+      if (auto checked = checkText(path, value.extract<std::string>(), kind); !checked) {
+        return checked.error();
+      }
+      return value;
+    }
     case AttrType::Complex:
       break;
   }

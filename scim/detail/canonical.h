@@ -25,11 +25,16 @@ std::string lowerAscii(std::string_view text);
 const Poco::JSON::Object* asObject(const Poco::Dynamic::Var& value);
 const Poco::JSON::Array* asArray(const Poco::Dynamic::Var& value);
 
+/// RFC 7643 3: `schemas`, when the body has it (any case), is an array of strings; anything else
+/// (a bare string, numbers) gives InvalidValue. Its absence is tolerated: clients omit it.
+Result<void> checkSchemasList(const Poco::JSON::Object& body);
+
 /// True for JSON null (and an empty Var).
 bool isNull(const Poco::Dynamic::Var& value);
 
 /// Turns one scalar into the type `def` wants, accepting the quirks real clients send ("True" /
-/// "false" strings for booleans). Wrong types give InvalidValue naming `path`.
+/// "false" strings for booleans). Wrong types give InvalidValue naming `path`; so do strings that
+/// scim/text.h's checkText refuses (control characters, bytes that are not UTF-8).
 Result<Poco::Dynamic::Var> coerceScalar(const AttributeDef& def, const Poco::Dynamic::Var& value,
                                         const std::string& path);
 

@@ -260,9 +260,11 @@ TEST_CASE("invalid user bodies are 400 invalidValue and write nothing", "[gatewa
   const std::string name = "bad-" + uniqueSuffix();
   checkScimError(gw.request("POST", "/scim/v2/Users", R"({"displayName":"no userName"})"), 400,
                  "invalidValue");
-  checkScimError(gw.request("POST", "/scim/v2/Users",
-                            userBody(name, name + "@example.com", R"(,"active":"maybe")")),
-                 400, "invalidValue");
+  // userBody already sends "active": true, and a second "active" would be a duplicate key.
+  std::string maybe = userBody(name, name + "@example.com");
+  const std::string active = R"("active":true)";
+  maybe.replace(maybe.find(active), active.size(), R"("active":"maybe")");
+  checkScimError(gw.request("POST", "/scim/v2/Users", maybe), 400, "invalidValue");
   CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + name + ")").empty());
 }
 

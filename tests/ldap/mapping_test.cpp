@@ -381,10 +381,11 @@ TEST_CASE("a SCIM filter becomes the equivalent escaped LDAP filter", "[ldap][ma
       {R"(userName co "jen")", "(uid=*jen*)"},
       {R"(userName sw "bj")", "(uid=bj*)"},
       {R"(userName ew "sen")", "(uid=*sen)"},
-      {R"(userName gt "m")", "(&(uid>=m)(!(uid=m)))"},
-      {R"(userName ge "m")", "(uid>=m)"},
-      {R"(userName lt "m")", "(&(uid<=m)(!(uid=m)))"},
-      {R"(userName le "m")", "(uid<=m)"},
+      // Ordering only where the LDAP attribute has an ORDERING rule (uid has none: below).
+      {R"(externalId gt "m")", "(&(scimgateExternalId>=m)(!(scimgateExternalId=m)))"},
+      {R"(externalId ge "m")", "(scimgateExternalId>=m)"},
+      {R"(externalId lt "m")", "(&(scimgateExternalId<=m)(!(scimgateExternalId=m)))"},
+      {R"(externalId le "m")", "(scimgateExternalId<=m)"},
       {R"(title pr)", "(title=*)"},
       {R"(name.familyName eq "Jensen")", "(sn=Jensen)"},
       {R"(name.givenName sw "Bar")", "(givenName=Bar*)"},
@@ -445,6 +446,26 @@ TEST_CASE("a SCIM filter becomes the equivalent escaped LDAP filter", "[ldap][ma
     REQUIRE(translated.ok());
     CHECK(*translated == c.ldap);
   }
+}
+
+TEST_CASE("gt, ge, lt and le on an attribute without an ORDERING rule are InvalidFilter",
+          "[ldap][mapping][filter]") {
+  // RFC 4512 4.1.2: slapd evaluates >= on uid, mail or cn as Undefined and matches nothing.
+  for (const char* text : {R"(userName gt "m")", R"(emails.value ge "m")", R"(displayName lt "m")",
+                           R"(name.givenName le "m")"}) {
+    CAPTURE(text);
+    auto parsed = scim::parseFilter(text);
+    REQUIRE(parsed.ok());
+    auto translated = defaultMapping().toLdapFilter(**parsed);
+    REQUIRE_FALSE(translated.ok());
+    CHECK(translated.error().kind == scim::ErrorKind::InvalidFilter);
+    CHECK(translated.error().detail.find("ORDERING") != std::string::npos);
+  }
+  CHECK(ldap::hasOrderingRule("createTimestamp"));
+  CHECK(ldap::hasOrderingRule("scimgateTimezone"));
+  CHECK_FALSE(ldap::hasOrderingRule("scimgateResource"));
+  CHECK_FALSE(ldap::hasOrderingRule("uid"));
+  CHECK_FALSE(ldap::hasOrderingRule("mail"));
 }
 
 TEST_CASE("a number or boolean literal is written as LDAP text", "[ldap][mapping][filter]") {

@@ -151,7 +151,7 @@ TEST_CASE("group parser leaves members unset when the body has none", "[scim][gr
 TEST_CASE("group parser matches names case-insensitively and ignores server-set attributes",
           "[scim][group]") {
   auto input = accepted(R"({"DISPLAYNAME": "Ops", "ExternalID": "e", "id": "ignored",
-      "meta": {"resourceType": "Group"}, "schemas": "not even an array", "unknown": 1})");
+      "meta": {"resourceType": "Group"}, "schemas": ["urn:x"], "unknown": 1})");
   CHECK(input.displayName == "Ops");
   CHECK(input.externalId == std::optional<std::string>("e"));
   CHECK_FALSE(input.members.has_value());
