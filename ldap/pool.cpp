@@ -144,6 +144,28 @@ scim::Result<Lease> Pool::acquire() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.acquireTimeoutMs);
   while (true) {
+    if (unresponsive_) {
+      // A hung or dead directory: answer at once instead of tying up a request thread for the
+      // operation timeout, and let one caller at a time find out whether it is back.
+      const auto now = std::chrono::steady_clock::now();
+      if (probing_ || now < nextProbe_) {
+        return scim::makeError(scim::ErrorKind::Unavailable,
+                               "the directory is not answering; retry shortly");
+      }
+      probing_ = true;
+      ++open_;
+      lock.unlock();
+      auto fresh = connect();
+      lock.lock();
+      probing_ = false;
+      if (!fresh) {
+        --open_;
+        nextProbe_ = std::chrono::steady_clock::now() + kProbeInterval;
+        return fresh.error();
+      }
+      unresponsive_ = false;
+      return Lease(this, std::move(*fresh));
+    }
     while (!idle_.empty()) {
       LdapHandle handle = std::move(idle_.back());
       idle_.pop_back();
@@ -154,11 +176,18 @@ scim::Result<Lease> Pool::acquire() {
     if (open_ < settings_.poolSize) {
       ++open_;
       lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
       auto fresh = connect();
+      lock.lock();
       if (!fresh) {
-        lock.lock();
         --open_;
-        available_.notify_one();
+        // Refused at once (a stopped server): the next caller may simply try again. Failing
+        // slowly (a timeout: a hung server or a lost network) is what must not repeat.
+        if (std::chrono::steady_clock::now() - started >= kProbeInterval) {
+          unresponsive_ = true;
+          nextProbe_ = std::chrono::steady_clock::now() + kProbeInterval;
+          available_.notify_all();
+        }
         return fresh.error();
       }
       return Lease(this, std::move(*fresh));
@@ -169,6 +198,13 @@ scim::Result<Lease> Pool::acquire() {
                              "all directory connections are busy; retry shortly");
     }
   }
+}
+
+void Pool::noteUnresponsive() {
+  std::lock_guard lock(mutex_);
+  if (!unresponsive_) nextProbe_ = std::chrono::steady_clock::now() + kProbeInterval;
+  unresponsive_ = true;
+  available_.notify_all();
 }
 
 void Pool::noteSortContext(LDAP* ld) {

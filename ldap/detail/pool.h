@@ -64,8 +64,16 @@ class Pool {
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  /// A bound connection, or Unavailable when no URI answers or none is free in time.
+  /// A bound connection, or Unavailable when no URI answers or none is free in time. While the
+  /// directory is marked unresponsive this fails at once, except for one caller every
+  /// kProbeInterval that tries a fresh connection (and clears the mark when it works).
   scim::Result<Lease> acquire();
+
+  /// Marks the directory unresponsive: an operation timed out (a hung server; a connection
+  /// attempt that fails slowly does the same). Callers waiting for a connection are woken and
+  /// fail at once.
+  void noteUnresponsive();
+  static constexpr std::chrono::milliseconds kProbeInterval{500};
 
   const Settings& settings() const { return settings_; }
 
@@ -99,6 +107,9 @@ class Pool {
   std::vector<LdapHandle> idle_;
   std::map<LDAP*, int> sortContexts_;  // per open connection that has opened any
   int open_ = 0;                       // connections lent out or idle
+  bool unresponsive_ = false;          // fail fast until a probe connects
+  bool probing_ = false;
+  std::chrono::steady_clock::time_point nextProbe_;
 };
 
 }  // namespace scimgate::ldap::detail
