@@ -1,6 +1,7 @@
 #include "support/slapd.h"
 
 #include <ldap.h>
+#include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -105,6 +106,19 @@ void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "
 
 void restartSlapd(const SlapdEnv& env) {
   run(scriptPath() + " restart '" + env.dir + "' > /dev/null");
+}
+
+int slapdPid(const SlapdEnv& env) {
+  std::ifstream in(std::filesystem::path(env.dir) / "slapd.pid");
+  int pid = 0;
+  in >> pid;
+  if (pid <= 0) FAIL("no slapd pid file in " << env.dir);
+  return pid;
+}
+
+void signalSlapd(const SlapdEnv& env, int signal) {
+  const int pid = slapdPid(env);
+  if (::kill(pid, signal) != 0) FAIL("cannot send signal " << signal << " to slapd " << pid);
 }
 
 void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::string& to) {
