@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocket.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -134,7 +135,8 @@ struct HttpListener::Impl {
     params->setTimeout(Poco::Timespan(static_cast<long>(settings.requestTimeoutMs) * 1000));
     params->setKeepAlive(true);
     params->setServerName("scimgate");
-    if (::pipe(wake) != 0) throw Poco::IOException("cannot create the listener's wake pipe");
+    if (::pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0)
+      throw Poco::IOException("cannot create the listener's wake pipe");
   }
   ~Impl() {
     ::close(wake[0]);
