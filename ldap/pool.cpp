@@ -144,27 +144,11 @@ scim::Result<Lease> Pool::acquire() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.acquireTimeoutMs);
   while (true) {
+    // A hung or dead directory: answer at once instead of tying up a request thread for the
+    // operation timeout. The probe thread finds out when it is back.
     if (unresponsive_) {
-      // A hung or dead directory: answer at once instead of tying up a request thread for the
-      // operation timeout, and let one caller at a time find out whether it is back.
-      const auto now = std::chrono::steady_clock::now();
-      if (probing_ || now < nextProbe_) {
-        return scim::makeError(scim::ErrorKind::Unavailable,
-                               "the directory is not answering; retry shortly");
-      }
-      probing_ = true;
-      ++open_;
-      lock.unlock();
-      auto fresh = connect();
-      lock.lock();
-      probing_ = false;
-      if (!fresh) {
-        --open_;
-        nextProbe_ = std::chrono::steady_clock::now() + kProbeInterval;
-        return fresh.error();
-      }
-      unresponsive_ = false;
-      return Lease(this, std::move(*fresh));
+      return scim::makeError(scim::ErrorKind::Unavailable,
+                             "the directory is not answering; retry shortly");
     }
     while (!idle_.empty()) {
       LdapHandle handle = std::move(idle_.back());
@@ -183,11 +167,7 @@ scim::Result<Lease> Pool::acquire() {
         --open_;
         // Refused at once (a stopped server): the next caller may simply try again. Failing
         // slowly (a timeout: a hung server or a lost network) is what must not repeat.
-        if (std::chrono::steady_clock::now() - started >= kProbeInterval) {
-          unresponsive_ = true;
-          nextProbe_ = std::chrono::steady_clock::now() + kProbeInterval;
-          available_.notify_all();
-        }
+        if (std::chrono::steady_clock::now() - started >= kProbeInterval) markUnresponsive();
         return fresh.error();
       }
       return Lease(this, std::move(*fresh));
@@ -202,9 +182,48 @@ scim::Result<Lease> Pool::acquire() {
 
 void Pool::noteUnresponsive() {
   std::lock_guard lock(mutex_);
-  if (!unresponsive_) nextProbe_ = std::chrono::steady_clock::now() + kProbeInterval;
+  markUnresponsive();
+}
+
+void Pool::markUnresponsive() {
   unresponsive_ = true;
-  available_.notify_all();
+  available_.notify_all();  // waiters fail at once
+  probeWake_.notify_all();
+  if (!prober_.joinable() && !stopping_) prober_ = std::thread([this] { probe(); });
+}
+
+// While the directory is unresponsive: a fresh connection every kProbeInterval, off the request
+// path; the first that works goes to the pool and ends the fail-fast.
+void Pool::probe() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!unresponsive_) {
+      probeWake_.wait(lock);
+      continue;
+    }
+    lock.unlock();
+    auto fresh = connect();
+    lock.lock();
+    if (fresh) {
+      unresponsive_ = false;
+      if (open_ < settings_.poolSize) {
+        ++open_;
+        idle_.push_back(std::move(*fresh));
+      }
+      available_.notify_all();
+      continue;
+    }
+    probeWake_.wait_for(lock, kProbeInterval, [&] { return stopping_; });
+  }
+}
+
+Pool::~Pool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    probeWake_.notify_all();
+  }
+  if (prober_.joinable()) prober_.join();
 }
 
 void Pool::noteSortContext(LDAP* ld) {

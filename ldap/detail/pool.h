@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ldap/settings.h"
@@ -61,12 +62,13 @@ class Lease {
 class Pool {
  public:
   explicit Pool(Settings settings);
+  ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   /// A bound connection, or Unavailable when no URI answers or none is free in time. While the
-  /// directory is marked unresponsive this fails at once, except for one caller every
-  /// kProbeInterval that tries a fresh connection (and clears the mark when it works).
+  /// directory is marked unresponsive this fails at once; a background probe tries a fresh
+  /// connection every kProbeInterval and clears the mark when one works.
   scim::Result<Lease> acquire();
 
   /// Marks the directory unresponsive: an operation timed out (a hung server; a connection
@@ -100,6 +102,8 @@ class Pool {
   void release(LdapHandle handle);
   scim::Result<LdapHandle> connect();
   void configure(LDAP* ld) const;
+  void markUnresponsive();  // with mutex_ held
+  void probe();             // the probe thread
 
   Settings settings_;
   std::mutex mutex_;
@@ -107,9 +111,10 @@ class Pool {
   std::vector<LdapHandle> idle_;
   std::map<LDAP*, int> sortContexts_;  // per open connection that has opened any
   int open_ = 0;                       // connections lent out or idle
-  bool unresponsive_ = false;          // fail fast until a probe connects
-  bool probing_ = false;
-  std::chrono::steady_clock::time_point nextProbe_;
+  bool unresponsive_ = false;          // fail fast until the probe connects
+  bool stopping_ = false;
+  std::condition_variable probeWake_;
+  std::thread prober_;  // started the first time the directory is unresponsive
 };
 
 }  // namespace scimgate::ldap::detail
