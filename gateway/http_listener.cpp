@@ -86,12 +86,18 @@ void refuseHead(StreamSocket& socket, const std::string& message) {
            "POST .search");
     return;
   }
-  if (message.find("header field") != std::string::npos ||
-      message.find("Field") != std::string::npos) {
-    refuse(socket, 431, "", "the request headers are too large (at most 100 fields of 8 KiB)");
+  // Poco: "Too many header fields", "Field name too long/no colon found", "Field value too
+  // long/no CRLF found" (and its folded variant). (Lines without a colon it skips.)
+  if (message.find("header fields") != std::string::npos ||
+      message.find("ield name too long") != std::string::npos ||
+      message.find("ield value too long") != std::string::npos) {
+    refuse(socket, 431, "",
+           "the request headers are too large (at most 100 fields, names of 256 bytes, values of "
+           "8 KiB, 64 KiB in all)");
     return;
   }
-  refuse(socket, 400, "invalidSyntax", "malformed HTTP request head");
+  refuse(socket, 400, "invalidSyntax",
+         "malformed HTTP request head (" + message.substr(0, message.find('/')) + ")");
 }
 
 // Whether the request line (already received: the head is complete) exceeds Poco's limit.

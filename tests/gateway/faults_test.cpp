@@ -227,10 +227,35 @@ TEST_CASE("an oversized request line or header is refused with a SCIM error body
         gateway.port(), "GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n" + auth() + headers + "\r\n");
     checkScimError(reply, 431);
   }
+  SECTION("a 300-byte header name is 431") {
+    auto reply = rawExchange(gateway.port(), "GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n" +
+                                                 std::string(300, 'n') + ": v\r\n\r\n");
+    checkScimError(reply, 431);
+  }
   SECTION("a malformed request line is 400") {
     auto reply = rawExchange(gateway.port(), "GARBAGE\r\n\r\n");
     checkScimError(reply, 400);
   }
+}
+
+TEST_CASE("a keep-alive connection serves request after request and is closed once idle",
+          "[faults][http]") {
+  Gateway gateway(httpOnlyConfig());  // headerTimeoutMs 2000
+  auto socket = connectTo(gateway.port());
+  for (int i = 0; i < 3; ++i) {
+    sendAll(socket, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(readReply(socket, milliseconds(1000)).status == 200);
+  }
+  std::this_thread::sleep_for(milliseconds(2500));
+  char byte = 0;
+  socket.setReceiveTimeout(Poco::Timespan(1, 0));
+  int received = -1;
+  try {
+    received = socket.receiveBytes(&byte, 1);
+  } catch (const Poco::Exception&) {
+    received = -1;  // reset: closed as well
+  }
+  CHECK(received <= 0);
 }
 
 TEST_CASE("120 connections trickling header bytes do not starve normal requests",
