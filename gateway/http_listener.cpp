@@ -435,9 +435,18 @@ struct HttpListener::Impl {
         return Outcome::Linger;
       }
     }
+    // RFC 7230 3.3.3: without Content-Length or chunked encoding a request's body is empty, but
+    // Poco reads such a body until the connection closes (GET, HEAD and DELETE excepted), which
+    // would hold the request until the client gives up. Ending the read side makes that stream
+    // end at once; the connection then closes after the answer.
+    const std::string& method = request->getMethod();
+    const bool undelimited = !request->has("Content-Length") &&
+                             !request->getChunkedTransferEncoding() && method != "GET" &&
+                             method != "HEAD" && method != "DELETE";
+    if (undelimited) ::shutdown(fdOf(socket), SHUT_RD);
     response.setDate(Poco::Timestamp());
     response.setVersion(request->getVersion());
-    response.setKeepAlive(request->getKeepAlive() && !stopping);
+    response.setKeepAlive(request->getKeepAlive() && !stopping && !undelimited);
     response.set("Server", "scimgate");
     try {
       if (request->getExpectContinue()) response.sendContinue();

@@ -198,6 +198,18 @@ TEST_CASE("a non-numeric Content-Length is answered 400 invalidSyntax", "[faults
   }
 }
 
+TEST_CASE("a POST without Content-Length or chunked body has an empty body, answered at once",
+          "[faults][http]") {
+  Gateway gateway(httpOnlyConfig());
+  const auto started = Clock::now();
+  // RFC 7230 3.3.3: a request with neither has a body of length zero (curl -X POST sends this).
+  auto reply =
+      rawExchange(gateway.port(), "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n");
+  CHECK(millisSince(started) < 1000);
+  checkScimError(reply, 400);
+  CHECK(reply.json()->getValue<std::string>("scimType") == "invalidSyntax");
+}
+
 TEST_CASE("an oversized request line or header is refused with a SCIM error body",
           "[faults][http]") {
   Gateway gateway(httpOnlyConfig());
