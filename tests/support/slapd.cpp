@@ -105,7 +105,12 @@ PrivateSlapd::~PrivateSlapd() { stopAndWipe(dir_); }
 void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "'"); }
 
 void restartSlapd(const SlapdEnv& env) {
-  run(scriptPath() + " restart '" + env.dir + "' > /dev/null");
+  const std::string command = scriptPath() + " restart '" + env.dir + "' > /dev/null";
+  if (std::system(command.c_str()) == 0) return;
+  std::ifstream log(std::filesystem::path(env.dir) / "slapd.log");
+  const std::string text(std::istreambuf_iterator<char>(log), {});
+  FAIL("command failed: " << command << "\nslapd.log ends:\n"
+                          << text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
 }
 
 int slapdPid(const SlapdEnv& env) {
