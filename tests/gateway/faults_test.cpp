@@ -532,4 +532,36 @@ TEST_CASE("SIGTERM answers every request in flight and exits within the drain ti
   CHECK(millisSince(terminated) < 5500);
 }
 
+TEST_CASE("SIGTERM exits within the drain timeout when requests never complete",
+          "[faults][slapd][sigterm]") {
+  PrivateSlapd slapd("faults-drain");
+  const auto dir = std::filesystem::temp_directory_path() / ("scimgate-drain-" + uniqueSuffix());
+  std::filesystem::create_directories(dir);
+  struct Wipe {
+    std::filesystem::path dir;
+    ~Wipe() { std::filesystem::remove_all(dir); }
+  } wipe{dir};
+  ChildGateway child(slapd.env(), dir.string(), 1000);
+
+  // 12 requests whose bodies never finish: 8 are being read by the workers, 4 wait for one.
+  std::vector<Poco::Net::StreamSocket> sockets;
+  for (int i = 0; i < 12; ++i) {
+    sockets.push_back(connectTo(child.port()));
+    sendAll(sockets.back(), "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\n" + auth() +
+                                "Content-Type: application/scim+json\r\nContent-Length: 100\r\n"
+                                "\r\n{\"userName\":");
+  }
+  std::this_thread::sleep_for(milliseconds(300));
+  const auto terminated = Clock::now();
+  child.terminate();
+  CHECK(child.waitExit(milliseconds(4000)) == 0);
+  CHECK(millisSince(terminated) < 2000);
+  // Those still waiting for a worker were told to retry.
+  int unavailable = 0;
+  for (auto& socket : sockets) {
+    if (readReply(socket, milliseconds(200)).status == 503) ++unavailable;
+  }
+  CHECK(unavailable == 4);
+}
+
 }  // namespace scimgate::testing
