@@ -33,7 +33,7 @@ using Clock = std::chrono::steady_clock;
 using Poco::Net::StreamSocket;
 
 // A request head (request line and headers) larger than this is refused (414 or 431) unread.
-constexpr std::size_t kMaxHeadBytes = 64 * 1024;
+constexpr std::size_t kMaxHeadBytes = std::size_t{64} * 1024;
 // Connections waiting for a head at once; more are answered 503 and closed.
 constexpr std::size_t kMaxWaiting = 4096;
 // After a refusal the rest of what the client sends is read and dropped for this long before
@@ -277,15 +277,13 @@ struct HttpListener::Impl {
     std::vector<Waiting> waiting;
     std::vector<char> buffer(kMaxHeadBytes + 1);
     std::vector<pollfd> fds;
-    bool listening = true;
     while (true) {
       {
         std::lock_guard lock(mutex);
         for (auto& entry : handedBack) waiting.push_back(std::move(entry));
         handedBack.clear();
       }
-      if (stopping && listening) {
-        listening = false;
+      if (stopping) {
         listen.close();
         // What has arrived complete is still served; everything else is closed.
         for (auto& entry : waiting) {
