@@ -268,6 +268,8 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   server.size("maxBodyBytes", config.server.maxBodyBytes, 1024, 256 * 1024 * 1024);
   server.integer("maxJsonDepth", config.server.maxJsonDepth, 4, 1000);
   server.integer("requestTimeoutMs", config.server.requestTimeoutMs, 100, 3600 * 1000);
+  server.integer("headerTimeoutMs", config.server.headerTimeoutMs, 100, 3600 * 1000);
+  server.integer("drainTimeoutMs", config.server.drainTimeoutMs, 0, 3600 * 1000);
 
   if (auto tokens = top.array("tokens")) {
     for (unsigned int i = 0; i < tokens->size(); ++i) {

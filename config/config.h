@@ -22,7 +22,13 @@ struct ServerSettings {
   int maxQueued = 64;
   std::size_t maxBodyBytes = 1024 * 1024;
   int maxJsonDepth = 32;
-  int requestTimeoutMs = 30000;
+  int requestTimeoutMs = 30000;  // reading a request's body, writing the answer
+  /// A connection must deliver a complete request head (request line and headers) within this
+  /// time after it opens or after its previous answer; slower ones get 408 and are closed, and an
+  /// idle keep-alive connection is closed. Waiting connections hold no worker thread.
+  int headerTimeoutMs = 10000;
+  /// On SIGTERM: stop accepting, finish what was received, and exit after at most this long.
+  int drainTimeoutMs = 10000;
 };
 
 /// A provisioning client's static bearer token, stored only as its SHA-256 (hex), with the role

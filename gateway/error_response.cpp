@@ -46,18 +46,21 @@ int httpStatusOf(ErrorKind kind) {
 }
 
 std::string errorBody(const scim::Error& error) {
+  return errorBody(httpStatusOf(error.kind), std::string(scim::scimTypeOf(error.kind)),
+                   error.detail);
+}
+
+std::string errorBody(int status, const std::string& scimType, const std::string& detail) {
   Poco::JSON::Object body;
   Poco::JSON::Array schemas;
   schemas.add("urn:ietf:params:scim:api:messages:2.0:Error");
   body.set("schemas", schemas);
   // RFC 7644 3.12: "status" is the HTTP status code as a string.
-  body.set("status", std::to_string(httpStatusOf(error.kind)));
-  if (auto type = scim::scimTypeOf(error.kind); !type.empty()) {
-    body.set("scimType", std::string(type));
-  }
+  body.set("status", std::to_string(status));
+  if (!scimType.empty()) body.set("scimType", scimType);
   // A detail may quote the request (a filter, a name): bytes that are not UTF-8 are written as
   // \xHH so that the answer stays valid JSON (RFC 8259 8.1); the JSON writer escapes the rest.
-  if (!error.detail.empty()) body.set("detail", scim::escapeInvalidUtf8(error.detail));
+  if (!detail.empty()) body.set("detail", scim::escapeInvalidUtf8(detail));
   std::ostringstream out;
   body.stringify(out);
   return out.str();

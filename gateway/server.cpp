@@ -3,8 +3,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -12,10 +10,10 @@
 #include <chrono>
 #include <iostream>
 #include <mutex>
-#include <thread>
 
 #include "gateway/error_response.h"
 #include "gateway/handlers.h"
+#include "gateway/http_listener.h"
 #include "gateway/request.h"
 #include "gateway/router.h"
 #include "gateway/services.h"
@@ -129,8 +127,7 @@ struct Server::Impl {
       : services(config, directory, groups), router(makeRouter(services)) {}
   Services services;
   Router router;
-  std::unique_ptr<Poco::Net::HTTPServer> http;
-  Poco::ThreadPool threads{2, 8};
+  std::unique_ptr<HttpListener> http;
 };
 
 Server::Server(const config::Config& config, ldap::Directory& directory,
@@ -142,30 +139,19 @@ Server::~Server() { stop(); }
 void Server::start() {
   const auto& settings = impl_->services.config.server;
   Poco::Net::SocketAddress address(settings.listen, static_cast<Poco::UInt16>(settings.port));
-  Poco::Net::ServerSocket socket(address, 64);
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(settings.threads);
-  params->setMaxQueued(settings.maxQueued);
-  params->setTimeout(Poco::Timespan(static_cast<long>(settings.requestTimeoutMs) * 1000));
-  params->setKeepAlive(true);
-  params->setServerName("scimgate");
-  impl_->threads.addCapacity(std::max(0, settings.threads + 1 - impl_->threads.capacity()));
-  impl_->http = std::make_unique<Poco::Net::HTTPServer>(new Factory(impl_->services, impl_->router),
-                                                        impl_->threads, socket, params);
+  Poco::Net::ServerSocket socket(address, 256);
+  impl_->http =
+      std::make_unique<HttpListener>(socket, new Factory(impl_->services, impl_->router), settings);
   impl_->http->start();
 }
 
 void Server::stop() {
   if (!impl_ || !impl_->http) return;
-  // Graceful drain: stop accepting, give running requests time to finish.
-  impl_->http->stopAll(false);
-  for (int i = 0; i < 100 && impl_->http->currentConnections() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  impl_->http->stopAll(true);
+  // Graceful drain: stop accepting, answer what was received, within server.drainTimeoutMs.
+  impl_->http->stop(std::chrono::milliseconds(impl_->services.config.server.drainTimeoutMs));
   impl_->http.reset();
 }
 
-int Server::port() const { return impl_->http ? static_cast<int>(impl_->http->port()) : 0; }
+int Server::port() const { return impl_->http ? impl_->http->port() : 0; }
 
 }  // namespace scimgate::gateway

@@ -6,10 +6,6 @@
 #include "ldap/directory.h"
 #include "ldap/group_directory.h"
 
-namespace Poco::Net {
-class HTTPServer;
-}
-
 namespace scimgate::gateway {
 
 /// The HTTP front: SCIM endpoints under /scim/v2, /healthz and /readyz. Owns its listener;
@@ -23,7 +19,7 @@ class Server {
 
   /// Starts listening; throws Poco::Exception when the address cannot be bound.
   void start();
-  /// Stops accepting, lets running requests finish (up to a few seconds), then closes.
+  /// Stops accepting and answers what was received (up to server.drainTimeoutMs), then closes.
   void stop();
   /// The bound port (useful when the config asked for port 0).
   int port() const;

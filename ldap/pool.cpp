@@ -144,6 +144,12 @@ scim::Result<Lease> Pool::acquire() {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.acquireTimeoutMs);
   while (true) {
+    // A hung or dead directory: answer at once instead of tying up a request thread for the
+    // operation timeout. The probe thread finds out when it is back.
+    if (unresponsive_) {
+      return scim::makeError(scim::ErrorKind::Unavailable,
+                             "the directory is not answering; retry shortly");
+    }
     while (!idle_.empty()) {
       LdapHandle handle = std::move(idle_.back());
       idle_.pop_back();
@@ -154,11 +160,14 @@ scim::Result<Lease> Pool::acquire() {
     if (open_ < settings_.poolSize) {
       ++open_;
       lock.unlock();
+      const auto started = std::chrono::steady_clock::now();
       auto fresh = connect();
+      lock.lock();
       if (!fresh) {
-        lock.lock();
         --open_;
-        available_.notify_one();
+        // Refused at once (a stopped server): the next caller may simply try again. Failing
+        // slowly (a timeout: a hung server or a lost network) is what must not repeat.
+        if (std::chrono::steady_clock::now() - started >= kProbeInterval) markUnresponsive();
         return fresh.error();
       }
       return Lease(this, std::move(*fresh));
@@ -169,6 +178,52 @@ scim::Result<Lease> Pool::acquire() {
                              "all directory connections are busy; retry shortly");
     }
   }
+}
+
+void Pool::noteUnresponsive() {
+  std::lock_guard lock(mutex_);
+  markUnresponsive();
+}
+
+void Pool::markUnresponsive() {
+  unresponsive_ = true;
+  available_.notify_all();  // waiters fail at once
+  probeWake_.notify_all();
+  if (!prober_.joinable() && !stopping_) prober_ = std::thread([this] { probe(); });
+}
+
+// While the directory is unresponsive: a fresh connection every kProbeInterval, off the request
+// path; the first that works goes to the pool and ends the fail-fast.
+void Pool::probe() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (!unresponsive_) {
+      probeWake_.wait(lock);
+      continue;
+    }
+    lock.unlock();
+    auto fresh = connect();
+    lock.lock();
+    if (fresh) {
+      unresponsive_ = false;
+      if (open_ < settings_.poolSize) {
+        ++open_;
+        idle_.push_back(std::move(*fresh));
+      }
+      available_.notify_all();
+      continue;
+    }
+    probeWake_.wait_for(lock, kProbeInterval, [&] { return stopping_; });
+  }
+}
+
+Pool::~Pool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    probeWake_.notify_all();
+  }
+  if (prober_.joinable()) prober_.join();
 }
 
 void Pool::noteSortContext(LDAP* ld) {

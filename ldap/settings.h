@@ -19,9 +19,12 @@ struct Settings {
   /// connection is closed after min(8, sortContexts / poolSize) VLV pages, so together they never
   /// hold more than this many.
   int sortContexts = 32;
+  /// TCP connect to a directory URI (LDAP_OPT_NETWORK_TIMEOUT).
   int connectTimeoutMs = 3000;
-  int operationTimeoutMs = 10000;
-  int acquireTimeoutMs = 5000;  // waiting for a free pooled connection
+  /// Any one LDAP operation, the bind included (LDAP_OPT_TIMEOUT). A connection whose operation
+  /// timed out is discarded, and the pool fails fast (503) until a fresh connection works again.
+  int operationTimeoutMs = 3000;
+  int acquireTimeoutMs = 2000;  // waiting for a free pooled connection
   int maxResults = 1000;        // entries one list may read before it answers tooMany
   std::vector<std::string> userObjectClasses = {"top", "person", "organizationalPerson",
                                                 "inetOrgPerson", "scimgateUser"};

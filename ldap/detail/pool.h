@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ldap/settings.h"
@@ -61,11 +62,20 @@ class Lease {
 class Pool {
  public:
   explicit Pool(Settings settings);
+  ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
-  /// A bound connection, or Unavailable when no URI answers or none is free in time.
+  /// A bound connection, or Unavailable when no URI answers or none is free in time. While the
+  /// directory is marked unresponsive this fails at once; a background probe tries a fresh
+  /// connection every kProbeInterval and clears the mark when one works.
   scim::Result<Lease> acquire();
+
+  /// Marks the directory unresponsive: an operation timed out (a hung server; a connection
+  /// attempt that fails slowly does the same). Callers waiting for a connection are woken and
+  /// fail at once.
+  void noteUnresponsive();
+  static constexpr std::chrono::milliseconds kProbeInterval{500};
 
   const Settings& settings() const { return settings_; }
 
@@ -92,6 +102,8 @@ class Pool {
   void release(LdapHandle handle);
   scim::Result<LdapHandle> connect();
   void configure(LDAP* ld) const;
+  void markUnresponsive();  // with mutex_ held
+  void probe();             // the probe thread
 
   Settings settings_;
   std::mutex mutex_;
@@ -99,6 +111,10 @@ class Pool {
   std::vector<LdapHandle> idle_;
   std::map<LDAP*, int> sortContexts_;  // per open connection that has opened any
   int open_ = 0;                       // connections lent out or idle
+  bool unresponsive_ = false;          // fail fast until the probe connects
+  bool stopping_ = false;
+  std::condition_variable probeWake_;
+  std::thread prober_;  // started the first time the directory is unresponsive
 };
 
 }  // namespace scimgate::ldap::detail

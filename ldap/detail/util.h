@@ -231,6 +231,9 @@ Result<T> withConnection(Pool& pool, bool retryable,
     auto result = operation(lease->get());
     ldap_get_option(lease->get(), LDAP_OPT_RESULT_CODE, &rc);
     if (!isConnectionLost(rc)) return result;
+    // A timed-out operation leaves its request pending on the connection: never reuse it. A
+    // directory that let it time out is hung: fail fast until it answers again.
+    if (rc == LDAP_TIMEOUT) pool.noteUnresponsive();
     lease->discard();
     if (!retryable || attempt > 0) return result;
   }

@@ -78,6 +78,40 @@ TEST_CASE("explicit values override the defaults", "[config]") {
         std::map<std::string, std::string>{{"userName", "uid"}, {"emails[primary].value", "mail"}});
 }
 
+TEST_CASE("the fault timeouts have their documented defaults and can be set", "[config]") {
+  const auto defaults = config::loadText(minimalConfig(), "test.json", kNoEnvironment);
+  REQUIRE(defaults.problems.empty());
+  CHECK(defaults.config.server.headerTimeoutMs == 10000);
+  CHECK(defaults.config.server.drainTimeoutMs == 10000);
+  CHECK(defaults.config.ldap.connectTimeoutMs == 3000);
+  CHECK(defaults.config.ldap.operationTimeoutMs == 3000);
+  CHECK(defaults.config.ldap.acquireTimeoutMs == 2000);
+
+  const std::string text = R"({
+    "server": {"headerTimeoutMs": 2500, "drainTimeoutMs": 0},
+    "tokens": [{"name": "entra", "sha256": ")" +
+                           kTokenHash + R"("}],
+    "ldap": {"uris": ["ldap://a.example.com"], "bindDn": "cn=a,dc=example,dc=com",
+             "bindPassword": "pw", "baseDn": "dc=example,dc=com",
+             "operationTimeoutMs": 4000, "acquireTimeoutMs": 1000}
+  })";
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  INFO(joined(loaded.problems));
+  REQUIRE(loaded.problems.empty());
+  CHECK(loaded.config.server.headerTimeoutMs == 2500);
+  CHECK(loaded.config.server.drainTimeoutMs == 0);
+  CHECK(loaded.config.ldap.operationTimeoutMs == 4000);
+  CHECK(loaded.config.ldap.acquireTimeoutMs == 1000);
+
+  const auto tooShort = config::loadText(
+      R"({"server": {"headerTimeoutMs": 10}, "tokens": [{"name": "entra", "sha256": ")" +
+          std::string(kTokenHash) +
+          R"("}], "ldap": {"uris": ["ldap://a"], "bindDn": "cn=a", "bindPassword": "pw",
+          "baseDn": "dc=x"}})",
+      "test.json", kNoEnvironment);
+  CHECK(hasProblemAt(tooShort.problems, "$.server.headerTimeoutMs"));
+}
+
 TEST_CASE("a config with several mistakes reports every one with its JSON path", "[config]") {
   const std::string text = R"({
     "server": {"port": 70000, "threads": "many", "listen": 5},

@@ -1,6 +1,7 @@
 #include "support/slapd.h"
 
 #include <ldap.h>
+#include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -104,7 +105,25 @@ PrivateSlapd::~PrivateSlapd() { stopAndWipe(dir_); }
 void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "'"); }
 
 void restartSlapd(const SlapdEnv& env) {
-  run(scriptPath() + " restart '" + env.dir + "' > /dev/null");
+  const std::string command = scriptPath() + " restart '" + env.dir + "' > /dev/null";
+  if (std::system(command.c_str()) == 0) return;
+  std::ifstream log(std::filesystem::path(env.dir) / "slapd.log");
+  const std::string text(std::istreambuf_iterator<char>(log), {});
+  FAIL("command failed: " << command << "\nslapd.log ends:\n"
+                          << text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
+}
+
+int slapdPid(const SlapdEnv& env) {
+  std::ifstream in(std::filesystem::path(env.dir) / "slapd.pid");
+  int pid = 0;
+  in >> pid;
+  if (pid <= 0) FAIL("no slapd pid file in " << env.dir);
+  return pid;
+}
+
+void signalSlapd(const SlapdEnv& env, int signal) {
+  const int pid = slapdPid(env);
+  if (::kill(pid, signal) != 0) FAIL("cannot send signal " << signal << " to slapd " << pid);
 }
 
 void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::string& to) {

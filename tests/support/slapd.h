@@ -34,6 +34,12 @@ void stopSlapd(const SlapdEnv& env);
 void restartSlapd(const SlapdEnv& env);
 /// Replaces the first `from` in the slapd.conf of a private slapd with `to` (the test fails when
 /// there is none) and restarts it, so that the change applies.
+/// The pid of the slapd running in `env.dir`, from the pid file tools/slapd-env.sh writes (it
+/// changes at each restart); the test fails when there is none.
+int slapdPid(const SlapdEnv& env);
+/// Sends `signal` to that slapd only (SIGSTOP, SIGCONT, SIGKILL...).
+void signalSlapd(const SlapdEnv& env, int signal);
+
 void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::string& to);
 
 /// A private slapd of one test, in a fresh temporary directory named after `name`; stopped and
