@@ -4,12 +4,14 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <random>
+#include <thread>
 
 namespace scimgate::testing {
 namespace {
@@ -106,7 +108,12 @@ void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "
 
 void restartSlapd(const SlapdEnv& env) {
   const std::string command = scriptPath() + " restart '" + env.dir + "' > /dev/null";
-  if (std::system(command.c_str()) == 0) return;
+  // A restart right after kill -9 failed once in about 20 runs on a loaded machine (the cause is
+  // not known yet; slapd.log below tells it next time): two more tries before failing the test.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (std::system(command.c_str()) == 0) return;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   std::ifstream log(std::filesystem::path(env.dir) / "slapd.log");
   const std::string text(std::istreambuf_iterator<char>(log), {});
   FAIL("command failed: " << command << "\nslapd.log ends:\n"
