@@ -15,8 +15,9 @@ enum class TextKind { SingleLine, MultiLine };
 
 /// Checks a string value before it is written anywhere: InvalidValue naming `path` when it is not
 /// valid UTF-8 or holds a control character (any of U+0000-U+001F and U+007F in single-line text;
-/// in multi-line text all of them but TAB, LF and CR). The detail shows the character as U+XXXX
-/// and its byte offset. Values are never truncated or cleaned: they are taken whole or refused.
+/// in multi-line text all of them but TAB, LF and CR). The detail shows the character in U+
+/// notation (e.g. U+0000) and its byte offset. Values are never truncated or cleaned: they are
+/// taken whole or refused.
 Result<void> checkText(const std::string& path, std::string_view text,
                        TextKind kind = TextKind::SingleLine);
 
