@@ -4,6 +4,18 @@
 
 namespace scimgate::policy::mfa {
 
+std::string_view tokenKindName(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::Invitation:
+      return "invitation";
+    case TokenKind::PasswordReset:
+      return "reset";
+    case TokenKind::LoginCode:
+      return "login-code";
+  }
+  return "unknown";
+}
+
 Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings) {
   if (settings.kind == "sqlite") {
     if (settings.path.empty()) {

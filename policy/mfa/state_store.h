@@ -42,6 +42,50 @@ struct FailureRecord {
   std::optional<std::int64_t> lockedUntil;  // unix seconds; locked while now < lockedUntil
 };
 
+/// What a single-use token stands for (issue #14). Only a token's hash is stored.
+enum class TokenKind {
+  Invitation,     // accept an invitation: set the first password, Pending -> Active
+  PasswordReset,  // set a new password after "forgot password" or an administrator's reset link
+  LoginCode,      // a one-time second-factor code sent by email or SMS (hash includes the user id)
+};
+
+/// "invitation", "reset", "login-code": the stored and audited name.
+std::string_view tokenKindName(TokenKind kind);
+
+/// One stored token.
+struct TokenRecord {
+  std::string userId;
+  std::int64_t createdAt = 0;
+  std::int64_t expiresAt = 0;               // unix seconds; usable while now < expiresAt
+  std::optional<std::int64_t> usedAt;       // set once used
+  std::optional<std::int64_t> revokedAt;    // set when voided (revoked, resent, superseded)
+};
+
+/// The outcome of presenting a token.
+enum class TokenUse { Accepted, Unknown, Expired, Used, Revoked };
+
+/// What using a token did: Accepted with the user it belongs to, or why not (userId is set for
+/// Expired, Used and Revoked too, for the audit trail).
+struct TokenClaim {
+  TokenUse use = TokenUse::Unknown;
+  std::string userId;
+};
+
+/// A second factor that is a code sent to the person (issue #14): by email, or by SMS through
+/// the webhook.
+enum class CodeChannel { Email, Sms };
+
+/// One message of the outgoing-mail outbox as stored (mail/outbox.h speaks for it).
+struct OutboxRecord {
+  std::int64_t id = 0;
+  std::string channel;  // "email" or "sms"
+  std::string recipient;
+  std::string subject;
+  std::string text;
+  std::string html;
+  std::int64_t attempts = 0;  // delivery attempts before the current one
+};
+
 /// Persistent MFA state, keyed by the user's SCIM id (the failure counts also by login throttling's
 /// own keys, see throttle.h). Implementations are thread-safe, and every
 /// "use once" operation is a single conditional write, atomic across processes sharing the store.
@@ -90,6 +134,47 @@ class StateStore {
   /// Forgets the count and the lockout (an administrator's unlock).
   virtual Result<void> clearFailures(std::string_view userId) = 0;
 
+  /// Stores a new token (its hash) for the user, usable until `expiresAt`.
+  virtual Result<void> putToken(TokenKind kind, std::string_view hash, std::string_view userId,
+                                std::int64_t now, std::int64_t expiresAt) = 0;
+  /// The token with this hash, or nullopt.
+  virtual Result<std::optional<TokenRecord>> findToken(TokenKind kind, std::string_view hash) = 0;
+  /// Uses the token up if it is still usable at `now`: one conditional write, so of concurrent
+  /// callers (in any process) exactly one gets Accepted.
+  virtual Result<TokenClaim> useToken(TokenKind kind, std::string_view hash, std::int64_t now) = 0;
+  /// Voids every usable token of that kind of the user; how many there were.
+  virtual Result<std::int64_t> revokeTokens(TokenKind kind, std::string_view userId,
+                                            std::int64_t now) = 0;
+  /// The user's most recent token of that kind (usable or not), or nullopt.
+  virtual Result<std::optional<TokenRecord>> latestToken(TokenKind kind,
+                                                         std::string_view userId) = 0;
+
+  /// Sessions of the user issued before `time` (unix seconds) are no longer accepted (a password
+  /// reset ends them). A later call moves the time forward, never back.
+  virtual Result<void> endSessionsBefore(std::string_view userId, std::int64_t time) = 0;
+  /// The time before which the user's sessions are void, or nullopt when none was set.
+  virtual Result<std::optional<std::int64_t>> sessionsValidAfter(std::string_view userId) = 0;
+
+  /// Turns the code-by-message second factor on (a channel) or off (nullopt) for the user.
+  virtual Result<void> setCodeFactor(std::string_view userId, std::optional<CodeChannel> channel,
+                                     std::int64_t now) = 0;
+  /// The user's code-by-message second factor, or nullopt when it is off.
+  virtual Result<std::optional<CodeChannel>> codeFactor(std::string_view userId) = 0;
+
+  /// Adds a message to the outbox, due at once; its id.
+  virtual Result<std::int64_t> enqueueMessage(const OutboxRecord& message, std::int64_t now) = 0;
+  /// Claims up to `limit` due messages (mail::Outbox::claimDue).
+  virtual Result<std::vector<OutboxRecord>> claimDueMessages(std::int64_t now,
+                                                             std::int64_t leaseSeconds,
+                                                             std::size_t limit) = 0;
+  /// The message was delivered.
+  virtual Result<void> markMessageSent(std::int64_t id, std::int64_t now) = 0;
+  /// Delivery failed: due again at `nextAttempt`, or given up (nullopt).
+  virtual Result<void> markMessageFailed(std::int64_t id, std::optional<std::int64_t> nextAttempt,
+                                         const std::string& error) = 0;
+  /// Messages neither sent nor given up.
+  virtual Result<std::int64_t> pendingMessages() = 0;
+
   /// The schema version the store is at (migrations are applied when it is opened).
   virtual Result<int> schemaVersion() = 0;
 };
@@ -99,6 +184,6 @@ class StateStore {
 Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings);
 
 /// The newest schema version this build knows; a store at a newer version is refused.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 }  // namespace scimgate::policy::mfa

@@ -66,7 +66,47 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " failures BIGINT NOT NULL,"
         " locked_until BIGINT)",
     },
+    // Issue #14: single-use tokens (hashes only), sessions ended by a reset, the code-by-message
+    // second factor, and the outgoing-mail outbox.
+    {
+        "CREATE TABLE tokens ("
+        " {id},"
+        " kind TEXT NOT NULL,"
+        " token_hash TEXT NOT NULL,"
+        " user_id TEXT NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " expires_at BIGINT NOT NULL,"
+        " used_at BIGINT,"
+        " revoked_at BIGINT)",
+        "CREATE INDEX tokens_hash ON tokens (kind, token_hash)",
+        "CREATE INDEX tokens_user ON tokens (kind, user_id)",
+        "CREATE TABLE session_epochs ("
+        " user_id TEXT PRIMARY KEY,"
+        " valid_after BIGINT NOT NULL)",
+        "CREATE TABLE mfa_code_factor ("
+        " user_id TEXT PRIMARY KEY,"
+        " channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),"
+        " enabled_at BIGINT NOT NULL)",
+        "CREATE TABLE outbox ("
+        " {id},"
+        " channel TEXT NOT NULL,"
+        " recipient TEXT NOT NULL,"
+        " subject TEXT NOT NULL,"
+        " body_text TEXT NOT NULL,"
+        " body_html TEXT NOT NULL,"
+        " state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),"
+        " attempts BIGINT NOT NULL DEFAULT 0,"
+        " next_attempt_at BIGINT NOT NULL,"
+        " created_at BIGINT NOT NULL,"
+        " sent_at BIGINT,"
+        " last_error TEXT)",
+        "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
+    },
 };
+
+std::string channelName(CodeChannel channel) {
+  return channel == CodeChannel::Sms ? "sms" : "email";
+}
 
 Error storeError(std::string_view operation, const std::string& why) {
   return makeError(ErrorKind::Unavailable,
@@ -303,6 +343,208 @@ class SqlStateStore final : public StateStore {
     });
   }
 
+  Result<void> putToken(TokenKind kind, std::string_view hash, std::string_view userId,
+                        std::int64_t at, std::int64_t expiresAt) override {
+    return run<void>("storing a token", [&](Session& session) -> Result<void> {
+      session << sql(
+          "INSERT INTO tokens (kind, token_hash, user_id, created_at, expires_at)"
+          " VALUES (?, ?, ?, ?, ?)"),
+          bind(std::string(tokenKindName(kind))), bind(std::string(hash)),
+          bind(std::string(userId)), bind(Int64{at}), bind(Int64{expiresAt}), now;
+      return {};
+    });
+  }
+
+  Result<std::optional<TokenRecord>> findToken(TokenKind kind, std::string_view hash) override {
+    return readToken("reading a token", " WHERE kind = ? AND token_hash = ?", kind, hash);
+  }
+
+  Result<std::optional<TokenRecord>> latestToken(TokenKind kind,
+                                                 std::string_view userId) override {
+    return readToken("reading a user's token", " WHERE kind = ? AND user_id = ?", kind, userId);
+  }
+
+  Result<TokenClaim> useToken(TokenKind kind, std::string_view hash, std::int64_t at) override {
+    return run<TokenClaim>("using a token", [&](Session& session) -> Result<TokenClaim> {
+      // One conditional write: of all callers presenting this token, exactly one changes the row.
+      Statement update(session);
+      update << sql(
+          "UPDATE tokens SET used_at = ?"
+          " WHERE kind = ? AND token_hash = ? AND used_at IS NULL AND revoked_at IS NULL"
+          " AND expires_at > ?"),
+          bind(Int64{at}), bind(std::string(tokenKindName(kind))), bind(std::string(hash)),
+          bind(Int64{at});
+      const bool won = update.execute() >= 1;
+      auto record = tokenRow(session, " WHERE kind = ? AND token_hash = ?", kind, hash);
+      TokenClaim claim;
+      if (!record) return claim;
+      claim.userId = record->userId;
+      if (won) {
+        claim.use = TokenUse::Accepted;
+      } else if (record->revokedAt) {
+        claim.use = TokenUse::Revoked;
+      } else if (record->usedAt) {
+        claim.use = TokenUse::Used;
+      } else {
+        claim.use = TokenUse::Expired;
+      }
+      return claim;
+    });
+  }
+
+  Result<std::int64_t> revokeTokens(TokenKind kind, std::string_view userId,
+                                    std::int64_t at) override {
+    return run<std::int64_t>("revoking tokens", [&](Session& session) -> Result<std::int64_t> {
+      Statement update(session);
+      update << sql(
+          "UPDATE tokens SET revoked_at = ?"
+          " WHERE kind = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL"
+          " AND expires_at > ?"),
+          bind(Int64{at}), bind(std::string(tokenKindName(kind))), bind(std::string(userId)),
+          bind(Int64{at});
+      return static_cast<std::int64_t>(update.execute());
+    });
+  }
+
+  Result<void> endSessionsBefore(std::string_view userId, std::int64_t time) override {
+    return run<void>("ending sessions", [&](Session& session) -> Result<void> {
+      session << sql(
+          "INSERT INTO session_epochs (user_id, valid_after) VALUES (?, ?)"
+          " ON CONFLICT (user_id) DO UPDATE SET valid_after = excluded.valid_after"
+          " WHERE session_epochs.valid_after < excluded.valid_after"),
+          bind(std::string(userId)), bind(Int64{time}), now;
+      return {};
+    });
+  }
+
+  Result<std::optional<std::int64_t>> sessionsValidAfter(std::string_view userId) override {
+    return run<std::optional<std::int64_t>>(
+        "reading session validity", [&](Session& session) -> Result<std::optional<std::int64_t>> {
+          std::vector<Int64> times;
+          session << sql("SELECT valid_after FROM session_epochs WHERE user_id = ?"), into(times),
+              bind(std::string(userId)), now;
+          if (times.empty()) return std::optional<std::int64_t>();
+          return std::optional<std::int64_t>(times.front());
+        });
+  }
+
+  Result<void> setCodeFactor(std::string_view userId, std::optional<CodeChannel> channel,
+                             std::int64_t at) override {
+    return run<void>("setting the code factor", [&](Session& session) -> Result<void> {
+      if (!channel) {
+        session << sql("DELETE FROM mfa_code_factor WHERE user_id = ?"),
+            bind(std::string(userId)), now;
+        return {};
+      }
+      session << sql(
+          "INSERT INTO mfa_code_factor (user_id, channel, enabled_at) VALUES (?, ?, ?)"
+          " ON CONFLICT (user_id) DO UPDATE SET channel = excluded.channel,"
+          " enabled_at = excluded.enabled_at"),
+          bind(std::string(userId)), bind(channelName(*channel)), bind(Int64{at}), now;
+      return {};
+    });
+  }
+
+  Result<std::optional<CodeChannel>> codeFactor(std::string_view userId) override {
+    return run<std::optional<CodeChannel>>(
+        "reading the code factor", [&](Session& session) -> Result<std::optional<CodeChannel>> {
+          std::vector<std::string> channels;
+          session << sql("SELECT channel FROM mfa_code_factor WHERE user_id = ?"), into(channels),
+              bind(std::string(userId)), now;
+          if (channels.empty()) return std::optional<CodeChannel>();
+          return std::optional<CodeChannel>(channels.front() == "sms" ? CodeChannel::Sms
+                                                                      : CodeChannel::Email);
+        });
+  }
+
+  Result<std::int64_t> enqueueMessage(const OutboxRecord& message, std::int64_t at) override {
+    return run<std::int64_t>("queueing a message", [&](Session& session) -> Result<std::int64_t> {
+      Int64 id = 0;
+      std::string insert =
+          "INSERT INTO outbox (channel, recipient, subject, body_text, body_html, state,"
+          " attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?)";
+      if (dialect_ == Dialect::Postgres) {
+        session << sql(insert + " RETURNING id"), bind(message.channel), bind(message.recipient),
+            bind(message.subject), bind(message.text), bind(message.html), bind(Int64{at}),
+            bind(Int64{at}), into(id), now;
+        return std::int64_t{id};
+      }
+      Transaction tx(session, dialect_);
+      session << sql(insert), bind(message.channel), bind(message.recipient),
+          bind(message.subject), bind(message.text), bind(message.html), bind(Int64{at}),
+          bind(Int64{at}), now;
+      session << "SELECT last_insert_rowid()", into(id), now;
+      tx.commit();
+      return std::int64_t{id};
+    });
+  }
+
+  Result<std::vector<OutboxRecord>> claimDueMessages(std::int64_t at, std::int64_t leaseSeconds,
+                                                     std::size_t limit) override {
+    return run<std::vector<OutboxRecord>>(
+        "claiming messages", [&](Session& session) -> Result<std::vector<OutboxRecord>> {
+          std::vector<Int64> ids;
+          session << sql(
+              "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?"
+              " ORDER BY id LIMIT ?"),
+              into(ids), bind(Int64{at}), bind(static_cast<Int64>(limit)), now;
+          std::vector<OutboxRecord> claimed;
+          for (Int64 id : ids) {
+            // The lease is the next attempt time: until it passes, nobody else claims the row.
+            // Of instances racing for it, exactly one update changes it.
+            Statement claim(session);
+            claim << sql(
+                "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1"
+                " WHERE id = ? AND state = 'queued' AND next_attempt_at <= ?"),
+                bind(Int64{at + leaseSeconds}), bind(id), bind(Int64{at});
+            if (claim.execute() != 1) continue;
+            OutboxRecord record;
+            Int64 attempts = 0;
+            session << sql(
+                "SELECT channel, recipient, subject, body_text, body_html, attempts"
+                " FROM outbox WHERE id = ?"),
+                into(record.channel), into(record.recipient), into(record.subject),
+                into(record.text), into(record.html), into(attempts), bind(id), now;
+            record.id = id;
+            record.attempts = attempts - 1;
+            claimed.push_back(std::move(record));
+          }
+          return claimed;
+        });
+  }
+
+  Result<void> markMessageSent(std::int64_t id, std::int64_t at) override {
+    return run<void>("recording a sent message", [&](Session& session) -> Result<void> {
+      session << sql("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?"),
+          bind(Int64{at}), bind(Int64{id}), now;
+      return {};
+    });
+  }
+
+  Result<void> markMessageFailed(std::int64_t id, std::optional<std::int64_t> nextAttempt,
+                                 const std::string& error) override {
+    return run<void>("recording a failed delivery", [&](Session& session) -> Result<void> {
+      if (nextAttempt) {
+        session << sql("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?"),
+            bind(Int64{*nextAttempt}), bind(error), bind(Int64{id}), now;
+      } else {
+        session << sql("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?"),
+            bind(error), bind(Int64{id}), now;
+      }
+      return {};
+    });
+  }
+
+  Result<std::int64_t> pendingMessages() override {
+    return run<std::int64_t>("counting queued messages",
+                             [&](Session& session) -> Result<std::int64_t> {
+                               Int64 count = 0;
+                               session << "SELECT COUNT(*) FROM outbox WHERE state = 'queued'",
+                                   into(count), now;
+                               return std::int64_t{count};
+                             });
+  }
+
   Result<int> schemaVersion() override {
     return run<int>("reading the schema version", [&](Session& session) -> Result<int> {
       Int64 version = 0;
@@ -312,6 +554,39 @@ class SqlStateStore final : public StateStore {
   }
 
  private:
+  // The newest token row matching `where` (kind = ? AND <column> = ?), or nullopt.
+  std::optional<TokenRecord> tokenRow(Session& session, const std::string& where, TokenKind kind,
+                                      std::string_view value) {
+    std::vector<std::string> users;
+    std::vector<Int64> created;
+    std::vector<Int64> expires;
+    std::vector<Int64> used;
+    std::vector<Int64> revoked;
+    // -1 stands for NULL: times are never negative.
+    session << sql(
+        "SELECT user_id, created_at, expires_at, COALESCE(used_at, -1), COALESCE(revoked_at, -1)"
+        " FROM tokens" + where + " ORDER BY id DESC LIMIT 1"),
+        into(users), into(created), into(expires), into(used), into(revoked),
+        bind(std::string(tokenKindName(kind))), bind(std::string(value)), now;
+    if (users.empty()) return std::nullopt;
+    TokenRecord record;
+    record.userId = users.front();
+    record.createdAt = created.front();
+    record.expiresAt = expires.front();
+    if (used.front() >= 0) record.usedAt = used.front();
+    if (revoked.front() >= 0) record.revokedAt = revoked.front();
+    return record;
+  }
+
+  Result<std::optional<TokenRecord>> readToken(std::string_view operation,
+                                               const std::string& where, TokenKind kind,
+                                               std::string_view value) {
+    return run<std::optional<TokenRecord>>(
+        operation, [&](Session& session) -> Result<std::optional<TokenRecord>> {
+          return tokenRow(session, where, kind, value);
+        });
+  }
+
   // SQLite's BEGIN IMMEDIATE takes the write lock up front (waiting on the busy timeout), so a
   // transaction never fails half-way trying to upgrade a read lock. PostgreSQL: plain BEGIN.
   class Transaction {
