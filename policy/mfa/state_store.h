@@ -56,9 +56,9 @@ std::string_view tokenKindName(TokenKind kind);
 struct TokenRecord {
   std::string userId;
   std::int64_t createdAt = 0;
-  std::int64_t expiresAt = 0;               // unix seconds; usable while now < expiresAt
-  std::optional<std::int64_t> usedAt;       // set once used
-  std::optional<std::int64_t> revokedAt;    // set when voided (revoked, resent, superseded)
+  std::int64_t expiresAt = 0;             // unix seconds; usable while now < expiresAt
+  std::optional<std::int64_t> usedAt;     // set once used
+  std::optional<std::int64_t> revokedAt;  // set when voided (revoked, resent, superseded)
 };
 
 /// The outcome of presenting a token.

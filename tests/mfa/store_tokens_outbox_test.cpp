@@ -1,8 +1,7 @@
 // The StateStore contract for issue #14's state: single-use tokens, sessions ended by a reset,
 // the code-by-message factor and the outbox. The same cases run on SQLite and PostgreSQL.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <future>
 #include <vector>
 
@@ -110,8 +109,8 @@ TEMPLATE_TEST_CASE("store keeps the code factor per user", "[mfa][store]", Sqlit
   CHECK_FALSE(store->codeFactor(user)->has_value());
 }
 
-TEMPLATE_TEST_CASE("store outbox hands each due message to one claimant until sent",
-                   "[mfa][store]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("store outbox hands each due message to one claimant until sent", "[mfa][store]",
+                   SqliteBackend, PostgresBackend) {
   TestType backend;
   auto store = openStore(backend);
   mfa::OutboxRecord message{0, "email", "ana@example.com", "Welcome", "text body", "<p>html</p>",
@@ -151,9 +150,7 @@ TEMPLATE_TEST_CASE("store outbox hands each due message to one claimant until se
     REQUIRE(again != later->end());
     CHECK(again->attempts == 1);
   }
-  SECTION("a lease that ran out (a crashed sender) lets another claim it") {
-    CHECK(mineIn(1060));
-  }
+  SECTION("a lease that ran out (a crashed sender) lets another claim it") { CHECK(mineIn(1060)); }
   SECTION("a sent message is never handed out again") {
     REQUIRE(store->markMessageSent(*id, 1001).ok());
     CHECK_FALSE(mineIn(99999));
@@ -164,8 +161,8 @@ TEMPLATE_TEST_CASE("store outbox hands each due message to one claimant until se
   }
 }
 
-TEMPLATE_TEST_CASE("store outbox claims race between instances without duplicates",
-                   "[mfa][store]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("store outbox claims race between instances without duplicates", "[mfa][store]",
+                   SqliteBackend, PostgresBackend) {
   TestType backend;
   auto first = openStore(backend);
   auto second = openStore(backend);

@@ -359,8 +359,7 @@ class SqlStateStore final : public StateStore {
     return readToken("reading a token", " WHERE kind = ? AND token_hash = ?", kind, hash);
   }
 
-  Result<std::optional<TokenRecord>> latestToken(TokenKind kind,
-                                                 std::string_view userId) override {
+  Result<std::optional<TokenRecord>> latestToken(TokenKind kind, std::string_view userId) override {
     return readToken("reading a user's token", " WHERE kind = ? AND user_id = ?", kind, userId);
   }
 
@@ -432,8 +431,8 @@ class SqlStateStore final : public StateStore {
                              std::int64_t at) override {
     return run<void>("setting the code factor", [&](Session& session) -> Result<void> {
       if (!channel) {
-        session << sql("DELETE FROM mfa_code_factor WHERE user_id = ?"),
-            bind(std::string(userId)), now;
+        session << sql("DELETE FROM mfa_code_factor WHERE user_id = ?"), bind(std::string(userId)),
+            now;
         return {};
       }
       session << sql(
@@ -470,9 +469,8 @@ class SqlStateStore final : public StateStore {
         return std::int64_t{id};
       }
       Transaction tx(session, dialect_);
-      session << sql(insert), bind(message.channel), bind(message.recipient),
-          bind(message.subject), bind(message.text), bind(message.html), bind(Int64{at}),
-          bind(Int64{at}), now;
+      session << sql(insert), bind(message.channel), bind(message.recipient), bind(message.subject),
+          bind(message.text), bind(message.html), bind(Int64{at}), bind(Int64{at}), now;
       session << "SELECT last_insert_rowid()", into(id), now;
       tx.commit();
       return std::int64_t{id};
@@ -515,7 +513,8 @@ class SqlStateStore final : public StateStore {
 
   Result<void> markMessageSent(std::int64_t id, std::int64_t at) override {
     return run<void>("recording a sent message", [&](Session& session) -> Result<void> {
-      session << sql("UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?"),
+      session << sql(
+          "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?"),
           bind(Int64{at}), bind(Int64{id}), now;
       return {};
     });
@@ -536,13 +535,12 @@ class SqlStateStore final : public StateStore {
   }
 
   Result<std::int64_t> pendingMessages() override {
-    return run<std::int64_t>("counting queued messages",
-                             [&](Session& session) -> Result<std::int64_t> {
-                               Int64 count = 0;
-                               session << "SELECT COUNT(*) FROM outbox WHERE state = 'queued'",
-                                   into(count), now;
-                               return std::int64_t{count};
-                             });
+    return run<std::int64_t>(
+        "counting queued messages", [&](Session& session) -> Result<std::int64_t> {
+          Int64 count = 0;
+          session << "SELECT COUNT(*) FROM outbox WHERE state = 'queued'", into(count), now;
+          return std::int64_t{count};
+        });
   }
 
   Result<int> schemaVersion() override {
@@ -565,7 +563,8 @@ class SqlStateStore final : public StateStore {
     // -1 stands for NULL: times are never negative.
     session << sql(
         "SELECT user_id, created_at, expires_at, COALESCE(used_at, -1), COALESCE(revoked_at, -1)"
-        " FROM tokens" + where + " ORDER BY id DESC LIMIT 1"),
+        " FROM tokens" +
+        where + " ORDER BY id DESC LIMIT 1"),
         into(users), into(created), into(expires), into(used), into(revoked),
         bind(std::string(tokenKindName(kind))), bind(std::string(value)), now;
     if (users.empty()) return std::nullopt;
@@ -578,9 +577,8 @@ class SqlStateStore final : public StateStore {
     return record;
   }
 
-  Result<std::optional<TokenRecord>> readToken(std::string_view operation,
-                                               const std::string& where, TokenKind kind,
-                                               std::string_view value) {
+  Result<std::optional<TokenRecord>> readToken(std::string_view operation, const std::string& where,
+                                               TokenKind kind, std::string_view value) {
     return run<std::optional<TokenRecord>>(
         operation, [&](Session& session) -> Result<std::optional<TokenRecord>> {
           return tokenRow(session, where, kind, value);
