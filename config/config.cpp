@@ -342,6 +342,16 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   throttle.integer("lockoutSeconds", config.auth.throttle.lockoutSeconds, 1, 7 * 24 * 3600);
   auth.strings("trustedProxies", config.auth.trustedProxies);
   auth.integer("refusalMinimumMs", config.auth.refusalMinimumMs, 0, 10000);
+  auth.integer("invitationSeconds", config.auth.invitationSeconds, 60, 90 * 24 * 3600);
+  auth.integer("resetSeconds", config.auth.resetSeconds, 60, 7 * 24 * 3600);
+  auth.integer("loginCodeSeconds", config.auth.loginCodeSeconds, 30, 3600);
+  auth.integer("loginCodeResendSeconds", config.auth.loginCodeResendSeconds, 0, 3600);
+  Reader forgot = auth.child("forgotThrottle");
+  auto& f = config.auth.forgotThrottle;
+  forgot.integer("maxRequestsPerLogin", f.maxFailuresPerUser, 1, 1000000);
+  forgot.integer("maxRequestsPerAddress", f.maxFailuresPerAddress, 0, 1000000);
+  forgot.integer("addressWindowSeconds", f.addressWindowSeconds, 1, 7 * 24 * 3600);
+  forgot.integer("lockoutSeconds", f.lockoutSeconds, 1, 7 * 24 * 3600);
 
   Reader scim = top.child("scim");
   scim.integer("defaultPageSize", config.scim.defaultPageSize, 1, 10000);

@@ -71,6 +71,16 @@ struct AuthSettings {
   /// Every refused login or verification is answered no sooner than this after it arrived, so
   /// that an unknown user, a wrong password, a locked account and a wrong code take the same time.
   int refusalMinimumMs = 250;
+  /// How long an invitation link, a password-reset link and an emailed/SMS login code stay valid.
+  int invitationSeconds = 7 * 24 * 3600;
+  int resetSeconds = 30 * 60;
+  int loginCodeSeconds = 5 * 60;
+  /// A new login code is sent at most this often per person (a login without a code while one
+  /// is outstanding does not send another before this).
+  int loginCodeResendSeconds = 30;
+  /// "Forgot password" requests per login (in a row) and per address (per window) before further
+  /// requests wait `lockoutSeconds`; they are answered 202 all the same (issue #14).
+  policy::mfa::ThrottleSettings forgotThrottle = {3, 30, 3600, 900};
 };
 
 /// SCIM list limits.

@@ -5,6 +5,7 @@
 #include "policy/mfa/backup_codes.h"
 #include "policy/mfa/detail/encoding.h"
 #include "policy/mfa/secret_box.h"
+#include "policy/mfa/tokens.h"
 #include "policy/mfa/totp.h"
 
 namespace scimgate::policy::mfa {
@@ -103,7 +104,81 @@ Result<MfaStatus> MfaService::status(std::string_view userId) {
   if (!active.ok()) return active.error();
   auto remaining = store_->countUnusedBackupCodes(userId);
   if (!remaining.ok()) return remaining.error();
-  return MfaStatus{active->has_value(), *remaining};
+  auto channel = store_->codeFactor(userId);
+  if (!channel.ok()) return channel.error();
+  return MfaStatus{active->has_value(), *remaining, *channel};
+}
+
+namespace {
+
+// A sent code is only 6 digits, so its hash binds it to the user and the channel: the same
+// digits sent to somebody else, or by SMS, are another token.
+std::string sentCodeHash(std::string_view userId, CodeChannel channel, std::string_view code) {
+  return tokenHash(std::string(userId) + (channel == CodeChannel::Sms ? ":sms:" : ":email:") +
+                   std::string(code));
+}
+
+}  // namespace
+
+Result<SentCode> MfaService::issueSentCode(std::string_view userId, CodeChannel channel,
+                                           std::chrono::sys_seconds now,
+                                           std::int64_t validSeconds) {
+  if (auto revoked = store_->revokeTokens(TokenKind::LoginCode, userId, seconds(now));
+      !revoked.ok()) {
+    return revoked.error();
+  }
+  SentCode sent{newSentCode(), seconds(now) + validSeconds};
+  auto stored = store_->putToken(TokenKind::LoginCode, sentCodeHash(userId, channel, sent.code),
+                                 userId, seconds(now), sent.expiresAt);
+  if (!stored.ok()) return stored.error();
+  return sent;
+}
+
+Result<SecondFactorOutcome> MfaService::useSentCode(std::string_view userId, CodeChannel channel,
+                                                    std::string_view code,
+                                                    std::chrono::sys_seconds now) {
+  if (!isTotpCodeFormat(code)) return SecondFactorOutcome::Invalid;
+  auto claim =
+      store_->useToken(TokenKind::LoginCode, sentCodeHash(userId, channel, code), seconds(now));
+  if (!claim.ok()) return claim.error();
+  switch (claim->use) {
+    case TokenUse::Accepted:
+      return SecondFactorOutcome::Accepted;
+    case TokenUse::Used:
+      return SecondFactorOutcome::Replayed;
+    case TokenUse::Unknown:
+    case TokenUse::Expired:
+    case TokenUse::Revoked:
+      return SecondFactorOutcome::Invalid;
+  }
+  return SecondFactorOutcome::Invalid;
+}
+
+Result<SecondFactorOutcome> MfaService::confirmCodeFactor(std::string_view userId,
+                                                          CodeChannel channel,
+                                                          std::string_view code,
+                                                          std::chrono::sys_seconds now) {
+  auto failures = store_->failures(userId);
+  if (!failures.ok()) return failures.error();
+  if (failures->lockedUntil && seconds(now) < *failures->lockedUntil) {
+    return SecondFactorOutcome::LockedOut;
+  }
+  auto outcome = useSentCode(userId, channel, code, now);
+  if (!outcome.ok()) return outcome;
+  if (*outcome != SecondFactorOutcome::Accepted) return countFailure(userId, *outcome, now);
+  if (auto reset = store_->resetFailures(userId); !reset.ok()) return reset.error();
+  if (auto set = store_->setCodeFactor(userId, channel, seconds(now)); !set.ok()) {
+    return set.error();
+  }
+  return SecondFactorOutcome::Accepted;
+}
+
+Result<void> MfaService::removeCodeFactor(std::string_view userId, std::chrono::sys_seconds now) {
+  if (auto revoked = store_->revokeTokens(TokenKind::LoginCode, userId, seconds(now));
+      !revoked.ok()) {
+    return revoked.error();
+  }
+  return store_->setCodeFactor(userId, std::nullopt, seconds(now));
 }
 
 Result<std::vector<std::string>> MfaService::generateBackupCodes(std::string_view userId,
@@ -137,11 +212,19 @@ Result<SecondFactorOutcome> MfaService::verifySecondFactor(std::string_view user
   if (!active.ok()) return active.error();
   auto unused = store_->countUnusedBackupCodes(userId);
   if (!unused.ok()) return unused.error();
-  if (!active->has_value() && *unused == 0) return SecondFactorOutcome::NotEnrolled;
+  auto channel = store_->codeFactor(userId);
+  if (!channel.ok()) return channel.error();
+  if (!active->has_value() && *unused == 0 && !channel->has_value()) {
+    return SecondFactorOutcome::NotEnrolled;
+  }
 
   Result<SecondFactorOutcome> outcome = SecondFactorOutcome::Invalid;
   if (isTotpCodeFormat(code)) {
-    if (active->has_value()) outcome = verifyTotp(userId, TotpState::Active, **active, code, now);
+    if (channel->has_value()) outcome = useSentCode(userId, **channel, code, now);
+    // Not the sent code: it may still be one from the authenticator app.
+    if (outcome.ok() && *outcome != SecondFactorOutcome::Accepted && active->has_value()) {
+      outcome = verifyTotp(userId, TotpState::Active, **active, code, now);
+    }
   } else {
     outcome = verifyBackupCode(userId, code, now);
   }

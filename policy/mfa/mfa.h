@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,18 @@ struct TotpEnrolment {
 struct MfaStatus {
   bool totpEnrolled = false;  // an active (confirmed) TOTP secret
   std::int64_t backupCodesRemaining = 0;
+  /// The code-by-message factor (issue #14), when the user turned it on.
+  std::optional<CodeChannel> codeChannel;
+
+  bool hasSecondFactor() const {
+    return totpEnrolled || backupCodesRemaining > 0 || codeChannel.has_value();
+  }
+};
+
+/// A code sent to the person (issue #14): what to mail or text, once.
+struct SentCode {
+  std::string code;        // 6 digits; only its hash is stored
+  std::int64_t expiresAt;  // unix seconds
 };
 
 enum class SecondFactorOutcome {
@@ -74,10 +87,24 @@ class MfaService {
                                                        std::chrono::sys_seconds now,
                                                        std::size_t count = 0);
 
-  /// Checks a second factor: 6 ASCII digits are a TOTP code, anything else a backup code (case,
-  /// spaces and dashes ignored). Each code is accepted at most once, even under concurrent calls
-  /// from several processes. Failures are counted per user; settings.maxFailures of them lock the
-  /// second factor for settings.lockoutSeconds; a success clears the count.
+  /// A new code for the code-by-message factor on `channel`, valid `validSeconds`: for enrolment
+  /// (confirmCodeFactor) or a login (verifySecondFactor). Earlier unused codes of the user stop
+  /// working. The caller sends it; only its hash (with the user and channel) is stored.
+  Result<SentCode> issueSentCode(std::string_view userId, CodeChannel channel,
+                                 std::chrono::sys_seconds now, std::int64_t validSeconds);
+  /// Turns the code-by-message factor on for `channel` when `code` is the code last sent there;
+  /// the code is used up. Failures count towards the same lockout as every second factor.
+  Result<SecondFactorOutcome> confirmCodeFactor(std::string_view userId, CodeChannel channel,
+                                                std::string_view code,
+                                                std::chrono::sys_seconds now);
+  /// Turns the code-by-message factor off.
+  Result<void> removeCodeFactor(std::string_view userId, std::chrono::sys_seconds now);
+
+  /// Checks a second factor: 6 ASCII digits are a code sent by message (when that factor is on)
+  /// or a TOTP code, anything else a backup code (case, spaces and dashes ignored). Each code is
+  /// accepted at most once, even under concurrent calls from several processes. Failures are
+  /// counted per user; settings.maxFailures of them lock the second factor for
+  /// settings.lockoutSeconds; a success clears the count.
   Result<SecondFactorOutcome> verifySecondFactor(std::string_view userId, std::string_view code,
                                                  std::chrono::sys_seconds now);
 
@@ -87,6 +114,8 @@ class MfaService {
                                          std::chrono::sys_seconds now);
   Result<SecondFactorOutcome> verifyBackupCode(std::string_view userId, std::string_view code,
                                                std::chrono::sys_seconds now);
+  Result<SecondFactorOutcome> useSentCode(std::string_view userId, CodeChannel channel,
+                                          std::string_view code, std::chrono::sys_seconds now);
   Result<SecondFactorOutcome> countFailure(std::string_view userId, SecondFactorOutcome outcome,
                                            std::chrono::sys_seconds now);
 

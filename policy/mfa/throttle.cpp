@@ -94,17 +94,17 @@ class MemoryCounters final : public LoginThrottle::Counters {
   std::int64_t lastSweep_ = 0;
 };
 
-std::string userKey(std::string_view userName) {
+std::string userKey(const std::string& purpose, std::string_view userName) {
   std::string folded(userName);
   std::transform(folded.begin(), folded.end(), folded.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
   engine.update(folded);
-  return "login-user:" + Poco::DigestEngine::digestToHex(engine.digest());
+  return purpose + "-user:" + Poco::DigestEngine::digestToHex(engine.digest());
 }
 
-std::string addressKey(std::string_view address, std::int64_t window) {
-  return "login-address:" + std::string(address) + "@" + std::to_string(window);
+std::string addressKey(const std::string& purpose, std::string_view address, std::int64_t window) {
+  return purpose + "-address:" + std::string(address) + "@" + std::to_string(window);
 }
 
 std::int64_t remaining(const FailureRecord& record, std::int64_t now) {
@@ -113,8 +113,9 @@ std::int64_t remaining(const FailureRecord& record, std::int64_t now) {
 
 }  // namespace
 
-LoginThrottle::LoginThrottle(std::shared_ptr<StateStore> store, ThrottleSettings settings)
-    : settings_(settings) {
+LoginThrottle::LoginThrottle(std::shared_ptr<StateStore> store, ThrottleSettings settings,
+                             std::string purpose)
+    : settings_(settings), purpose_(std::move(purpose)) {
   if (store) {
     counters_ = std::make_unique<StoreCounters>(std::move(store));
   } else {
@@ -126,14 +127,14 @@ LoginThrottle::~LoginThrottle() = default;
 
 Result<std::int64_t> LoginThrottle::waitSeconds(std::string_view userName, std::string_view address,
                                                 std::int64_t now) {
-  auto user = counters_->read(userKey(userName));
+  auto user = counters_->read(userKey(purpose_, userName));
   if (!user) return user.error();
   std::int64_t wait = remaining(*user, now);
   if (settings_.maxFailuresPerAddress > 0 && !address.empty()) {
     // A lockout started late in the previous window still holds.
     const std::int64_t window = now / settings_.addressWindowSeconds;
     for (std::int64_t w : {window - 1, window}) {
-      auto counted = counters_->read(addressKey(address, w));
+      auto counted = counters_->read(addressKey(purpose_, address, w));
       if (!counted) return counted.error();
       wait = std::max(wait, remaining(*counted, now));
     }
@@ -143,22 +144,22 @@ Result<std::int64_t> LoginThrottle::waitSeconds(std::string_view userName, std::
 
 Result<void> LoginThrottle::recordFailure(std::string_view userName, std::string_view address,
                                           std::int64_t now) {
-  auto user = counters_->add(userKey(userName), now, settings_.maxFailuresPerUser,
+  auto user = counters_->add(userKey(purpose_, userName), now, settings_.maxFailuresPerUser,
                              settings_.lockoutSeconds);
   if (!user) return user.error();
   if (settings_.maxFailuresPerAddress > 0 && !address.empty()) {
-    return counters_->add(addressKey(address, now / settings_.addressWindowSeconds), now,
+    return counters_->add(addressKey(purpose_, address, now / settings_.addressWindowSeconds), now,
                           settings_.maxFailuresPerAddress, settings_.lockoutSeconds);
   }
   return {};
 }
 
 Result<void> LoginThrottle::recordSuccess(std::string_view userName) {
-  return counters_->reset(userKey(userName));
+  return counters_->reset(userKey(purpose_, userName));
 }
 
 Result<void> LoginThrottle::forgive(std::string_view userName) {
-  return counters_->clear(userKey(userName));
+  return counters_->clear(userKey(purpose_, userName));
 }
 
 }  // namespace scimgate::policy::mfa

@@ -26,8 +26,10 @@ struct ThrottleSettings {
 /// typed into the userName field is not stored readable. Thread-safe.
 class LoginThrottle {
  public:
-  /// `store` null: counts in this process's memory.
-  LoginThrottle(std::shared_ptr<StateStore> store, ThrottleSettings settings);
+  /// `store` null: counts in this process's memory. `purpose` keeps the counts of different
+  /// throttles apart ("login"; "forgot" for password-reset requests).
+  LoginThrottle(std::shared_ptr<StateStore> store, ThrottleSettings settings,
+                std::string purpose = "login");
   ~LoginThrottle();
   LoginThrottle(const LoginThrottle&) = delete;
   LoginThrottle& operator=(const LoginThrottle&) = delete;
@@ -49,6 +51,7 @@ class LoginThrottle {
  private:
   std::unique_ptr<Counters> counters_;
   ThrottleSettings settings_;
+  std::string purpose_;
 };
 
 }  // namespace scimgate::policy::mfa

@@ -7,6 +7,7 @@
 #include "policy/mfa/backup_codes.h"
 #include "policy/mfa/mfa.h"
 #include "policy/mfa/secret_box.h"
+#include "policy/mfa/tokens.h"
 #include "policy/mfa/totp.h"
 #include "store_backends.h"
 
@@ -387,5 +388,84 @@ TEST_CASE("the MFA service refuses settings that cannot work", "[mfa]") {
   SECTION("no backup codes") {
     settings.backupCodeCount = 0;
     CHECK_THROWS_AS(mfa::MfaService(store, settings), std::invalid_argument);
+  }
+}
+
+TEMPLATE_TEST_CASE("a code sent by message enrols that factor and then logs in once",
+                   "[mfa][service]", SqliteBackend, PostgresBackend) {
+  Harness<TestType> h;
+  const std::string user = uniqueUserId();
+  CHECK_FALSE(h.service.status(user)->hasSecondFactor());
+  // Before enrolment the factor is not there: a sent code alone is nothing to log in with.
+  auto early = h.service.issueSentCode(user, mfa::CodeChannel::Email, kT0, 300);
+  REQUIRE(early.ok());
+  CHECK(early->code.size() == 6);
+  CHECK(early->expiresAt == kT0.time_since_epoch().count() + 300);
+  CHECK(*h.service.verifySecondFactor(user, early->code, kT0) == SecondFactorOutcome::NotEnrolled);
+
+  // The code is bound to its channel: the SMS factor cannot be turned on with an emailed code.
+  CHECK(*h.service.confirmCodeFactor(user, mfa::CodeChannel::Sms, early->code, kT0) ==
+        SecondFactorOutcome::Invalid);
+  REQUIRE(*h.service.confirmCodeFactor(user, mfa::CodeChannel::Email, early->code, kT0) ==
+          SecondFactorOutcome::Accepted);
+  auto status = h.service.status(user);
+  REQUIRE(status.ok());
+  CHECK(status->codeChannel == std::optional<mfa::CodeChannel>(mfa::CodeChannel::Email));
+  CHECK(status->hasSecondFactor());
+
+  auto login = h.service.issueSentCode(user, mfa::CodeChannel::Email, kT0 + seconds{10}, 300);
+  REQUIRE(login.ok());
+  SECTION("accepted once, then a replay") {
+    CHECK(*h.service.verifySecondFactor(user, login->code, kT0 + seconds{20}) ==
+          SecondFactorOutcome::Accepted);
+    CHECK(*h.service.verifySecondFactor(user, login->code, kT0 + seconds{21}) ==
+          SecondFactorOutcome::Replayed);
+  }
+  SECTION("expired after its time") {
+    CHECK(*h.service.verifySecondFactor(user, login->code, kT0 + seconds{310}) ==
+          SecondFactorOutcome::Invalid);
+  }
+  SECTION("a newer code voids the older one") {
+    auto newer = h.service.issueSentCode(user, mfa::CodeChannel::Email, kT0 + seconds{30}, 300);
+    REQUIRE(newer.ok());
+    if (newer->code != login->code) {
+      CHECK(*h.service.verifySecondFactor(user, login->code, kT0 + seconds{31}) ==
+            SecondFactorOutcome::Invalid);
+    }
+    CHECK(*h.service.verifySecondFactor(user, newer->code, kT0 + seconds{32}) ==
+          SecondFactorOutcome::Accepted);
+  }
+  SECTION("wrong codes lock the second factor like wrong TOTP codes") {
+    for (int i = 0; i < 5; ++i) {
+      const std::string wrong = login->code == "000000" ? "111111" : "000000";
+      CHECK(*h.service.verifySecondFactor(user, wrong, kT0 + seconds{20}) ==
+            SecondFactorOutcome::Invalid);
+    }
+    CHECK(*h.service.verifySecondFactor(user, login->code, kT0 + seconds{21}) ==
+          SecondFactorOutcome::LockedOut);
+  }
+  SECTION("turned off, it is no second factor") {
+    REQUIRE(h.service.removeCodeFactor(user, kT0 + seconds{20}).ok());
+    CHECK_FALSE(h.service.status(user)->hasSecondFactor());
+    CHECK(*h.service.verifySecondFactor(user, login->code, kT0 + seconds{21}) ==
+          SecondFactorOutcome::NotEnrolled);
+  }
+}
+
+TEST_CASE("link tokens are long, URL-safe and distinct, codes are 6 digits", "[mfa]") {
+  const std::string a = mfa::newLinkToken();
+  const std::string b = mfa::newLinkToken();
+  CHECK(a.size() == 43);
+  CHECK(a != b);
+  CHECK(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+        std::string::npos);
+  CHECK(mfa::tokenHash(a).size() == 64);
+  CHECK(mfa::tokenHash(a) != mfa::tokenHash(b));
+  CHECK(mfa::tokenHash("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  for (int i = 0; i < 50; ++i) {
+    const std::string code = mfa::newSentCode();
+    CHECK(code.size() == 6);
+    CHECK(code.find_first_not_of("0123456789") == std::string::npos);
   }
 }

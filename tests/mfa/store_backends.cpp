@@ -97,6 +97,24 @@ PostgresBackend::PostgresBackend() {
     if (line.rfind("PG_CONNINFO=", 0) == 0) conninfo_ = unquote(line.substr(12));
   }
   if (conninfo_.empty()) FAIL(envFile << " has no PG_CONNINFO line");
+  // A database of this case's own, so that cases running in parallel (ctest -j) never see each
+  // other's rows (the outbox hands out every due message).
+  database_ = "case_" + randomHex(12);
+  Poco::Data::PostgreSQL::Connector::registerConnector();
+  {
+    Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, conninfo_);
+    admin << "CREATE DATABASE " + database_, Poco::Data::Keywords::now;
+  }
+  adminConninfo_ = conninfo_;
+  conninfo_ += " dbname=" + database_;  // libpq: a later keyword overrides an earlier one
+}
+
+PostgresBackend::~PostgresBackend() {
+  try {
+    Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, adminConninfo_);
+    admin << "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)", Poco::Data::Keywords::now;
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the fixture's cleanup wipes the server anyway
+  }
 }
 
 policy::mfa::StoreSettings PostgresBackend::settings() const {

@@ -32,12 +32,17 @@ class SqliteBackend {
 class PostgresBackend {
  public:
   PostgresBackend();
+  ~PostgresBackend();
+  PostgresBackend(const PostgresBackend&) = delete;
+  PostgresBackend& operator=(const PostgresBackend&) = delete;
   policy::mfa::StoreSettings settings() const;
   std::vector<std::string> rawColumn(const std::string& query) const;
   std::string rawFiles() const;  // the concatenated rawColumn values of every MFA table
 
  private:
   std::string conninfo_;
+  std::string adminConninfo_;
+  std::string database_;
 };
 
 /// Opens the backend's store; fails the test with the store's error otherwise.
