@@ -92,6 +92,27 @@ Decision checkCreateScope(const Principal& principal,
       "(urn:scimgate:params:scim:schemas:extension:2.0:User:accounts)");
 }
 
+Decision checkInvitation(const PermissionMatrix& matrix, const Principal& principal, Role role,
+                         const std::set<std::string>& accounts) {
+  if (auto allowed = authorize(matrix, principal, Operation::InviteUsers); !allowed.isAllowed()) {
+    return allowed;
+  }
+  if (principal.role < role) {
+    return Decision::forbidden("you cannot invite somebody as " + std::string(roleName(role)) +
+                               ", a role above your own (" +
+                               std::string(roleName(principal.role)) + ")");
+  }
+  const auto administered = accountsAdministeredBy(principal);
+  for (const auto& account : accounts) {
+    if (auto added = checkAccountAdd(principal, account, administered); !added.isAllowed()) {
+      return added;
+    }
+  }
+  if (principal.allAccounts || !accounts.empty()) return Decision::allow();
+  return Decision::forbidden(
+      "you invite people only into your own accounts: name at least one in \"accounts\"");
+}
+
 std::set<std::string> accountsAdministeredBy(const Principal& principal) {
   if (principal.role != Role::Administrator) return {};
   return principal.accounts;

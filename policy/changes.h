@@ -44,6 +44,13 @@ Decision checkUserChange(const PermissionMatrix& matrix, const Principal& princi
 Decision checkCreateScope(const Principal& principal,
                           const std::optional<std::set<std::string>>& accounts);
 
+/// An invitation (issue #14): the caller may invite (inviteUsers); the invited user's role is not
+/// above the caller's own; every account is one where the caller is an Administrator
+/// (checkAccountAdd); a scoped caller names at least one account (checkCreateScope). The first
+/// refusal, or Allow.
+Decision checkInvitation(const PermissionMatrix& matrix, const Principal& principal, Role role,
+                         const std::set<std::string>& accounts);
+
 /// The accounts where the principal counts as Administrator for checkAccountAdd/Remove: a person
 /// who is an Administrator, in the accounts they belong to; nobody else (machines are decided by
 /// their role and scope inside those checks).

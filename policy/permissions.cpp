@@ -60,6 +60,8 @@ std::string_view describe(Operation operation) {
       return "change their own profile";
     case Operation::VerifyPasswords:
       return "check people's passwords";
+    case Operation::InviteUsers:
+      return "invite users";
   }
   return "do this";
 }
@@ -185,6 +187,8 @@ std::string_view operationName(Operation operation) {
       return "writeOwnProfile";
     case Operation::VerifyPasswords:
       return "verifyPasswords";
+    case Operation::InviteUsers:
+      return "inviteUsers";
   }
   return "readUsers";  // unreachable: the switch covers every operation
 }

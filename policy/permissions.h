@@ -46,15 +46,16 @@ enum class Operation {
   ReadOwnProfile,       // GET /Me
   WriteOwnProfile,      // PUT/PATCH /Me (profile fields only)
   VerifyPasswords,      // POST /auth/verify: check a person's password (SSO clients only)
+  InviteUsers,          // invite people by email (POST /invitations), resend and revoke
 };
 
-inline constexpr std::array<Operation, 16> kAllOperations = {
+inline constexpr std::array<Operation, 17> kAllOperations = {
     Operation::ReadUsers,       Operation::WriteUsers,          Operation::DeleteUsers,
     Operation::DeactivateUsers, Operation::ChangeRoles,         Operation::ManageQueues,
     Operation::ManageAccounts,  Operation::ManageGroups,        Operation::ReadGroups,
     Operation::ResetPasswords,  Operation::GenerateBackupCodes, Operation::ManageOthersMfa,
     Operation::ViewReports,     Operation::ReadOwnProfile,      Operation::WriteOwnProfile,
-    Operation::VerifyPasswords};
+    Operation::VerifyPasswords, Operation::InviteUsers};
 
 /// The config and audit name: camelCase, e.g. "readUsers", "generateBackupCodes".
 std::string_view operationName(Operation operation);

@@ -149,8 +149,8 @@ class StateStore {
   virtual Result<std::optional<TokenRecord>> latestToken(TokenKind kind,
                                                          std::string_view userId) = 0;
 
-  /// Sessions of the user issued before `time` (unix seconds) are no longer accepted (a password
-  /// reset ends them). A later call moves the time forward, never back.
+  /// Sessions of the user issued before `time` (the gateway uses unix milliseconds) are no longer
+  /// accepted (a password reset ends them). A later call moves the time forward, never back.
   virtual Result<void> endSessionsBefore(std::string_view userId, std::int64_t time) = 0;
   /// The time before which the user's sessions are void, or nullopt when none was set.
   virtual Result<std::optional<std::int64_t>> sessionsValidAfter(std::string_view userId) = 0;

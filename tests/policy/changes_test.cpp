@@ -262,3 +262,30 @@ TEST_CASE("a refusal becomes one error value", "[policy][changes]") {
   CHECK(policy::toError(policy::Decision::immutable("no")).detail == "no");
   CHECK(policy::toError(policy::Decision::allow()).kind == scimgate::ErrorKind::Internal);
 }
+
+TEST_CASE("an invitation needs inviteUsers, no role above the caller's and administered accounts",
+          "[policy][changes]") {
+  const auto matrix = policy::defaultMatrix();
+  auto admin = person(Role::Administrator);
+  admin.allAccounts = false;
+  admin.accounts = {"north"};
+  CHECK(policy::checkInvitation(matrix, admin, Role::Administrator, {"north"}).isAllowed());
+  CHECK(policy::checkInvitation(matrix, admin, Role::Viewer, {"north"}).isAllowed());
+  // Not an Administrator of that account.
+  CHECK(policy::checkInvitation(matrix, admin, Role::Viewer, {"south"}).kind ==
+        DecisionKind::Forbidden);
+  // A scoped caller names an account.
+  CHECK(policy::checkInvitation(matrix, admin, Role::Viewer, {}).kind == DecisionKind::Forbidden);
+  // The default matrix gives inviteUsers to Administrators only.
+  auto manager = person(Role::Manager);
+  CHECK(policy::checkInvitation(matrix, manager, Role::Viewer, {}).kind ==
+        DecisionKind::Forbidden);
+  // With the permission, still no role above one's own.
+  auto generous = matrix;
+  generous.allowed[Role::Manager].insert(policy::Operation::InviteUsers);
+  CHECK(policy::checkInvitation(generous, manager, Role::Administrator, {}).kind ==
+        DecisionKind::Forbidden);
+  // A provisioning client with scope "*" and the Administrator role invites anywhere.
+  CHECK(policy::checkInvitation(matrix, client(Role::Administrator), Role::Manager, {"south"})
+            .isAllowed());
+}
