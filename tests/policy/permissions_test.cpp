@@ -57,6 +57,7 @@ const std::vector<Row> kExpectedDefaultMatrix = {
     {Operation::ReadOwnProfile,      true,   true,  true,    true},
     {Operation::WriteOwnProfile,     false,  true,  true,    true},
     {Operation::VerifyPasswords,     false,  false, false,   true},
+    {Operation::InviteUsers,         false,  false, false,   true},
 };
 // clang-format on
 
