@@ -431,3 +431,36 @@ TEST_CASE("problems never repeat the MFA key or the PostgreSQL conninfo", "[conf
     CHECK_THAT(joined(loaded.problems), !Catch::Contains("pg-secret"));
   }
 }
+
+TEST_CASE("the email flows' lifetimes and the forgot-password limits are read and checked",
+          "[config]") {
+  auto defaults = config::loadText(minimalConfig(), "test", kNoEnvironment);
+  REQUIRE(defaults.problems.empty());
+  CHECK(defaults.config.auth.invitationSeconds == 7 * 24 * 3600);
+  CHECK(defaults.config.auth.resetSeconds == 1800);
+  CHECK(defaults.config.auth.loginCodeSeconds == 300);
+  CHECK(defaults.config.auth.forgotThrottle.maxFailuresPerUser == 3);
+
+  auto set =
+      config::loadText(minimalConfigWith(R"("auth": {"invitationSeconds": 3600, "resetSeconds": 600,
+          "loginCodeSeconds": 120, "loginCodeResendSeconds": 10,
+          "forgotThrottle": {"maxRequestsPerLogin": 5, "maxRequestsPerAddress": 50,
+                             "addressWindowSeconds": 60, "lockoutSeconds": 30}})"),
+                       "test", kNoEnvironment);
+  REQUIRE(set.problems.empty());
+  CHECK(set.config.auth.invitationSeconds == 3600);
+  CHECK(set.config.auth.resetSeconds == 600);
+  CHECK(set.config.auth.loginCodeSeconds == 120);
+  CHECK(set.config.auth.loginCodeResendSeconds == 10);
+  CHECK(set.config.auth.forgotThrottle.maxFailuresPerUser == 5);
+  CHECK(set.config.auth.forgotThrottle.maxFailuresPerAddress == 50);
+  CHECK(set.config.auth.forgotThrottle.addressWindowSeconds == 60);
+  CHECK(set.config.auth.forgotThrottle.lockoutSeconds == 30);
+
+  auto wrong = config::loadText(
+      minimalConfigWith(
+          R"("auth": {"resetSeconds": 5, "forgotThrottle": {"maxRequestsPerLogin": 0}})"),
+      "test", kNoEnvironment);
+  CHECK(hasProblemAt(wrong.problems, "$.auth.resetSeconds"));
+  CHECK(hasProblemAt(wrong.problems, "$.auth.forgotThrottle.maxRequestsPerLogin"));
+}
