@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <optional>
 
 namespace scimgate::mail {
@@ -106,9 +107,14 @@ void Dispatcher::stop() {
 
 void Dispatcher::loop() {
   while (true) {
-    // A store error is not fatal: the next poll tries again.
-    auto pass = runOnce();
-    const bool full = pass.ok() && pass.value() >= kClaimLimit;
+    // A store error is not fatal: the next poll tries again. Nor is an exception from an
+    // outbox or event handler: escaping this thread it would end the process.
+    bool full = false;
+    try {
+      auto pass = runOnce();
+      full = pass.ok() && pass.value() >= kClaimLimit;
+    } catch (const std::exception&) {
+    }
     std::unique_lock lock(mutex_);
     if (stopping_) return;
     if (!full) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ class MemoryOutbox : public mail::Outbox {
   Result<std::vector<mail::QueuedMessage>> claimDue(std::int64_t now, std::int64_t leaseSeconds,
                                                     std::size_t limit) override {
     std::lock_guard lock(mutex_);
+    if (throwing_ > 0) {
+      --throwing_;
+      throw std::runtime_error("a bug in an outbox");
+    }
     if (broken_) return brokenError();
     std::vector<mail::QueuedMessage> due;
     for (auto& row : rows_) {
@@ -97,6 +102,10 @@ class MemoryOutbox : public mail::Outbox {
     std::lock_guard lock(mutex_);
     return rows_.at(static_cast<std::size_t>(id - 1));
   }
+  void throwOnNextClaims(int count) {
+    std::lock_guard lock(mutex_);
+    throwing_ = count;
+  }
   void setBroken(bool broken) {
     std::lock_guard lock(mutex_);
     broken_ = broken;
@@ -110,6 +119,7 @@ class MemoryOutbox : public mail::Outbox {
   std::mutex mutex_;
   std::vector<Row> rows_;
   bool broken_ = false;
+  int throwing_ = 0;
 };
 
 // What the dispatcher reported, thread-safe.
@@ -354,6 +364,20 @@ TEST_CASE("the dispatcher polls on its own every retry.pollMilliseconds") {
   mail::Dispatcher dispatcher(outbox, *transport, nullptr, retry, events.recorder());
   dispatcher.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(outbox.enqueue(email(), static_cast<std::int64_t>(std::time(nullptr))).ok());
+  CHECK(sink.waitForMessages(1, kWait).size() == 1);
+}
+
+TEST_CASE("the dispatcher's thread survives an exception from the outbox") {
+  SmtpSink sink;
+  MemoryOutbox outbox;
+  auto transport = mail::makeSmtpTransport(smtpFor(sink));
+  Events events;
+  mail::RetrySettings retry;
+  retry.pollMilliseconds = 50;
+  outbox.throwOnNextClaims(2);
+  mail::Dispatcher dispatcher(outbox, *transport, nullptr, retry, events.recorder());
+  dispatcher.start();
   REQUIRE(outbox.enqueue(email(), static_cast<std::int64_t>(std::time(nullptr))).ok());
   CHECK(sink.waitForMessages(1, kWait).size() == 1);
 }
