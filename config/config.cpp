@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "mail/templates.h"
 #include "policy/mfa/secret_box.h"
 #include "policy/permissions.h"
 
@@ -255,6 +256,124 @@ void readMfa(Reader& top, MfaConfig& mfa, PendingSecrets& pending, Problems& pro
   section.strings("requireForRoles", mfa.requireForRoles, roleProblem);
 }
 
+constexpr const char* kSmtpPasswordEnv = "SCIMGATE_SMTP_PASSWORD";
+constexpr const char* kSmsAuthorizationEnv = "SCIMGATE_SMS_AUTHORIZATION";
+
+// The "mail" section (issue #14). Its presence switches mail on; validateMail checks the rest.
+void readMail(Reader& top, MailConfig& mail) {
+  Reader section = top.child("mail");
+  mail.enabled = section.exists();
+  if (!section.exists()) return;
+  auto& settings = mail.settings;
+
+  Reader smtp = section.child("smtp");
+  smtp.string("host", settings.smtp.host);
+  std::string security = "starttls";
+  smtp.string("security", security);
+  if (security == "starttls") {
+    settings.smtp.security = mail::Security::StartTls;
+  } else if (security == "tls") {
+    settings.smtp.security = mail::Security::Tls;
+  } else if (security == "none") {
+    settings.smtp.security = mail::Security::None;
+  } else {
+    smtp.problem("security", "must be starttls, tls or none");
+  }
+  // The usual port of each kind (RFC 8314: 465 for implicit TLS, 587 for submission).
+  settings.smtp.port = settings.smtp.security == mail::Security::Tls        ? 465
+                       : settings.smtp.security == mail::Security::StartTls ? 587
+                                                                            : 25;
+  smtp.integer("port", settings.smtp.port, 1, 65535);
+  smtp.string("username", settings.smtp.username);
+  smtp.string("password", settings.smtp.password);
+  smtp.string("from", settings.smtp.from);
+  smtp.integer("timeoutMs", settings.smtp.timeoutMs, 100, 600000);
+  smtp.boolean("verifyCertificate", settings.smtp.verifyCertificate);
+  smtp.string("caFile", settings.smtp.caFile);
+
+  Reader sms = section.child("sms");
+  sms.string("url", settings.sms.url);
+  sms.string("authorization", settings.sms.authorization);
+  sms.integer("timeoutMs", settings.sms.timeoutMs, 100, 600000);
+
+  Reader retry = section.child("retry");
+  retry.integer("firstDelaySeconds", settings.retry.firstDelaySeconds, 1, 24 * 3600);
+  retry.integer("maxDelaySeconds", settings.retry.maxDelaySeconds, 1, 7 * 24 * 3600);
+  retry.integer("maxAttempts", settings.retry.maxAttempts, 1, 1000);
+  retry.integer("leaseSeconds", settings.retry.leaseSeconds, 5, 24 * 3600);
+  retry.integer("pollMilliseconds", settings.retry.pollMilliseconds, 10, 600000);
+
+  section.string("templatesDir", settings.templatesDir);
+  section.string("productName", settings.productName);
+  settings.defaultTemplatesDir = SCIMGATE_DEFAULT_TEMPLATES_DIR;
+}
+
+void applyMailEnvironment(MailConfig& mail, const std::function<std::string(const char*)>& get) {
+  if (!mail.enabled) return;  // without a "mail" section mail stays off
+  if (auto password = get(kSmtpPasswordEnv); !password.empty()) {
+    mail.settings.smtp.password = password;
+  }
+  if (auto authorization = get(kSmsAuthorizationEnv); !authorization.empty()) {
+    mail.settings.sms.authorization = authorization;
+  }
+}
+
+bool isLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Never echoes a password or the authorization: only names where they belong.
+void validateMail(MailConfig& mail, const PendingSecrets& pending, Problems& problems) {
+  if (!mail.enabled) return;
+  auto& s = mail.settings;
+  auto problem = [&](const std::string& path, const std::string& what) {
+    problems.items.push_back(path + ": " + what);
+  };
+  if (!pending.mfaPresent) {
+    problem("$.mail",
+            "needs the state store: add an \"mfa\" section (mfa.store keeps the outbox and the "
+            "tokens)");
+  }
+  if (s.smtp.host.empty()) problem("$.mail.smtp.host", "must not be empty");
+  if (s.smtp.from.empty()) {
+    problem("$.mail.smtp.from",
+            "is required: the From address, e.g. \"scimgate <no-reply@example.com>\"");
+  } else if (s.smtp.from.find_first_of("\r\n") != std::string::npos) {
+    problem("$.mail.smtp.from", "must be one line");
+  }
+  if (!s.smtp.username.empty() && s.smtp.password.empty()) {
+    problem("$.mail.smtp.password",
+            std::string("is required with a username (or set ") + kSmtpPasswordEnv + ")");
+  }
+  if (!s.smtp.username.empty() && s.smtp.security == mail::Security::None &&
+      !isLoopbackHost(s.smtp.host)) {
+    problem("$.mail.smtp.security",
+            "none would send the SMTP password unencrypted to " + s.smtp.host +
+                ": use starttls or tls (none is for a relay on this machine)");
+  }
+  if (!s.smtp.caFile.empty() && !std::ifstream(s.smtp.caFile)) {
+    problem("$.mail.smtp.caFile", "cannot read " + s.smtp.caFile);
+  }
+  if (!s.sms.url.empty() && s.sms.url.rfind("http://", 0) != 0 &&
+      s.sms.url.rfind("https://", 0) != 0) {
+    problem("$.mail.sms.url", "must start with http:// or https://");
+  }
+  if (s.retry.maxDelaySeconds < s.retry.firstDelaySeconds) {
+    problem("$.mail.retry.maxDelaySeconds", "must be at least firstDelaySeconds (" +
+                                                std::to_string(s.retry.firstDelaySeconds) + ")");
+  }
+  if (s.productName.empty()) problem("$.mail.productName", "must not be empty");
+  // Loaded and rendered now, so that a typo in an operator's template stops the start instead
+  // of reaching a person's mailbox.
+  const std::string templatesPath = s.templatesDir.empty() ? "$.mail" : "$.mail.templatesDir";
+  auto templates = mail::Templates::load(s.defaultTemplatesDir, s.templatesDir);
+  if (!templates.ok()) {
+    problem(templatesPath, templates.error().detail);
+  } else if (auto checked = templates->check(); !checked.ok()) {
+    problem(templatesPath, checked.error().detail);
+  }
+}
+
 void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending,
                 Problems& problems) {
   Reader top(problems, "$", root);
@@ -384,6 +503,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
 
   readPasswords(top, config.passwords);
   readMfa(top, config.mfa, pending, problems);
+  readMail(top, config.mail);
 }
 
 void applyEnvironment(Config& config, const std::function<const char*(const char*)>& env,
@@ -414,6 +534,7 @@ void applyEnvironment(Config& config, const std::function<const char*(const char
       config.mfa.store.postgres = conninfo;
     }
   }
+  applyMailEnvironment(config.mail, get);
   if (auto hashes = get("SCIMGATE_TOKEN_SHA256"); !hashes.empty()) {
     for (const auto& hash : splitList(hashes)) {
       if (!isHex64(hash)) {
@@ -534,6 +655,7 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   }
   validatePasswords(config.passwords, problems);
   validateMfa(config.mfa, pending, problems);
+  validateMail(config.mail, pending, problems);
 }
 
 }  // namespace

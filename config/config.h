@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ldap/settings.h"
+#include "mail/settings.h"
 #include "policy/mfa/mfa.h"
 #include "policy/mfa/state_store.h"
 #include "policy/mfa/throttle.h"
@@ -106,6 +107,14 @@ struct MfaConfig {
   std::vector<std::string> requireForRoles;
 };
 
+/// Outgoing mail and SMS (issue #14). `enabled` = the file has a "mail" section; it needs the
+/// "mfa" section's state store (the outbox and the tokens live there).
+/// `settings.defaultTemplatesDir` is the shipped templates folder (SCIMGATE_DEFAULT_TEMPLATES_DIR).
+struct MailConfig {
+  bool enabled = false;
+  mail::Settings settings;
+};
+
 /// The whole configuration. Built only by `load`.
 struct Config {
   ServerSettings server;
@@ -117,6 +126,7 @@ struct Config {
   /// Rules for new passwords; `blocklist` holds the lines of "passwords.blocklistFile".
   policy::PasswordRules passwords;
   MfaConfig mfa;
+  MailConfig mail;
 };
 
 /// Every problem found, each as "$.json.path: what is wrong".
@@ -134,7 +144,8 @@ struct Loaded {
 /// Reads a JSON config file, applies environment overrides (SCIMGATE_LDAP_URI,
 /// SCIMGATE_LDAP_BIND_DN, SCIMGATE_LDAP_BIND_PASSWORD, SCIMGATE_TOKEN_SHA256, SCIMGATE_PORT,
 /// SCIMGATE_SESSION_KEY; SCIMGATE_MFA_KEY and SCIMGATE_MFA_POSTGRES only when the file has an
-/// "mfa" section), reads the password blocklist file and validates everything, collecting every
+/// "mfa" section; SCIMGATE_SMTP_PASSWORD and SCIMGATE_SMS_AUTHORIZATION only when it has a
+/// "mail" section), reads the password blocklist file and validates everything, collecting every
 /// problem with its JSON path instead of stopping at the first. No problem repeats a secret.
 /// `environment` is a lookup so tests need not touch the process environment.
 Loaded loadFile(const std::string& path,
