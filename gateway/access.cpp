@@ -24,6 +24,7 @@ using scim::ErrorKind;
 using scim::makeError;
 
 constexpr char kSessionType[] = "scimgate-session";
+constexpr char kIssuedMsClaim[] = "iat_ms";
 constexpr char kEnrolmentScope[] = "mfa-enrolment";
 
 scim::Error unauthorized() {
@@ -99,13 +100,16 @@ struct Access::Impl {
   // signers) tears it down while another request thread uses it.
   Poco::Crypto::OpenSSLInitializer openssl;
   ldap::Directory& directory;
+  std::shared_ptr<policy::mfa::StateStore> store;
   TokenAuthenticator tokens;
   std::vector<JwtClient> jwtClients;
   Poco::JWT::Signer sessions;
   int sessionSeconds;
 
-  Impl(const config::Config& config, ldap::Directory& dir)
+  Impl(const config::Config& config, ldap::Directory& dir,
+       std::shared_ptr<policy::mfa::StateStore> stateStore)
       : directory(dir),
+        store(std::move(stateStore)),
         tokens(config.tokens),
         sessions(config.auth.sessionKey.empty() ? randomKey() : fromHex(config.auth.sessionKey)),
         sessionSeconds(config.auth.sessionSeconds) {
@@ -133,6 +137,13 @@ struct Access::Impl {
     if (token.payload().optValue<std::string>("typ", "") != kSessionType || !timesValid(token)) {
       return unauthorized();
     }
+    if (store) {
+      // A password reset ends the sessions issued before it (issue #14), on every instance.
+      auto validAfter = store->sessionsValidAfter(token.getSubject());
+      if (!validAfter) return validAfter.error();
+      const auto issuedMs = token.payload().optValue<Poco::Int64>(kIssuedMsClaim, 0);
+      if (validAfter->has_value() && issuedMs < **validAfter) return unauthorized();
+    }
     auto user = directory.findUser(token.getSubject());
     if (!user) {
       if (user.error().kind == ErrorKind::Unavailable) return user.error();
@@ -157,8 +168,9 @@ struct Access::Impl {
   }
 };
 
-Access::Access(const config::Config& config, ldap::Directory& directory)
-    : impl_(std::make_unique<Impl>(config, directory)) {}
+Access::Access(const config::Config& config, ldap::Directory& directory,
+               std::shared_ptr<policy::mfa::StateStore> store)
+    : impl_(std::make_unique<Impl>(config, directory, std::move(store))) {}
 
 Access::~Access() = default;
 
@@ -186,6 +198,8 @@ std::string Access::issueSession(const std::string& userId, bool enrolmentOnly) 
   if (enrolmentOnly) token.payload().set("scope", std::string(kEnrolmentScope));
   Poco::Timestamp now;
   token.setIssuedAt(now);
+  // "iat" has whole seconds; a reset in the same second as a login must still tell them apart.
+  token.payload().set(kIssuedMsClaim, static_cast<Poco::Int64>(now.epochMicroseconds() / 1000));
   token.setExpiration(now + static_cast<Poco::Timestamp::TimeDiff>(impl_->sessionSeconds) *
                                 Poco::Timestamp::resolution());
   return impl_->sessions.sign(token, Poco::JWT::Signer::ALGO_HS256);

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "ldap/directory.h"
+#include "policy/mfa/state_store.h"
 #include "policy/permissions.h"
 #include "scim/result.h"
 #include "scim/user.h"
@@ -27,7 +28,9 @@ struct Caller {
 /// and accounts are read from the directory on every request, so a role change applies at once.
 class Access {
  public:
-  Access(const config::Config& config, ldap::Directory& directory);
+  /// `store` (may be null) says which sessions a password reset ended.
+  Access(const config::Config& config, ldap::Directory& directory,
+         std::shared_ptr<policy::mfa::StateStore> store = nullptr);
   ~Access();
   Access(const Access&) = delete;
   Access& operator=(const Access&) = delete;

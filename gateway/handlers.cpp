@@ -10,6 +10,8 @@ Router makeRouter(Services& services) {
   addMeRoutes(router, services);
   addLoginRoutes(router, services);
   addMfaRoutes(router, services);
+  addInvitationRoutes(router, services);
+  addResetRoutes(router, services);
   return router;
 }
 

@@ -18,7 +18,9 @@ namespace scimgate::gateway {
 //   group_handlers.cpp      /Groups, /Groups/{id}, /Groups/.search
 //   me_handlers.cpp         /Me: a person's own profile
 //   login_handlers.cpp      /auth/login, /auth/verify, /auth/password/change, /auth/password/set
-//   mfa_handlers.cpp        /mfa/totp, /mfa/totp/confirm, /mfa/backup-codes
+//   mfa_handlers.cpp        /mfa/totp, /mfa/totp/confirm, /mfa/backup-codes, /mfa/code
+//   invitation_handlers.cpp /invitations: invite, resend, revoke, show, accept
+//   reset_handlers.cpp      /auth/password/forgot, /auth/password/reset, /auth/password/reset-link
 
 /// Every route of the gateway.
 Router makeRouter(Services& services);
@@ -40,6 +42,8 @@ void addGroupRoutes(Router& router, Services& services);
 void addMeRoutes(Router& router, Services& services);
 void addLoginRoutes(Router& router, Services& services);
 void addMfaRoutes(Router& router, Services& services);
+void addInvitationRoutes(Router& router, Services& services);
+void addResetRoutes(Router& router, Services& services);
 
 /// A user resource as the caller may see it: projected by the request's attributes /
 /// excludedAttributes, other tenants' accounts hidden, the MFA summary added; with ETag (and

@@ -14,6 +14,7 @@
 #include "gateway/error_response.h"
 #include "gateway/facts.h"
 #include "gateway/handlers.h"
+#include "gateway/links.h"
 #include "gateway/targets.h"
 #include "scim/user_facts.h"
 
@@ -32,6 +33,7 @@ struct LoginCheck {
   std::string id;
   bool enrolmentOnly = false;
   LoginRefusal refusal = LoginRefusal::None;
+  std::string codeSentTo;  // mfa_required: where a code was just sent (masked), if anywhere
 };
 
 std::int64_t unixNow() { return nowSeconds().time_since_epoch().count(); }
@@ -58,8 +60,9 @@ class Attempt {
                            "address");
   }
 
-  /// The refusal, counted and answered no sooner than the configured minimum.
-  Reply refused(LoginRefusal refusal) {
+  /// The refusal, counted and answered no sooner than the configured minimum. `codeSentTo`:
+  /// mfa_required after a code was sent there.
+  Reply refused(LoginRefusal refusal, const std::string& codeSentTo = "") {
     if (refusal == LoginRefusal::InvalidCredentials) {
       if (auto counted = services_.throttle.recordFailure(userName_, address_, unixNow());
           !counted) {
@@ -70,7 +73,7 @@ class Attempt {
     }
     std::this_thread::sleep_until(
         started_ + std::chrono::milliseconds(services_.config.auth.refusalMinimumMs));
-    return refusalReply(refusal);
+    return refusalReply(refusal, codeSentTo);
   }
 
   /// The password (and code) were right: the userName's count starts again.
@@ -105,16 +108,25 @@ class Attempt {
   }
 
   // DESIGN 5a: 401 {"error": "invalid_credentials" | "mfa_required", "detail"}.
-  Reply refusalReply(LoginRefusal refusal) {
+  Reply refusalReply(LoginRefusal refusal, const std::string& codeSentTo) {
     const bool mfa = refusal == LoginRefusal::MfaRequired;
     const std::string error = mfa ? "mfa_required" : "invalid_credentials";
     request_.audit.outcome = "denied";
     request_.audit.reason = error;
     Object body;
     body.set("error", error);
-    body.set("detail", mfa ? "this account has a second factor: send \"code\" with a code from "
-                             "the authenticator app or a backup code"
-                           : "the user name, password or code is wrong, or the account is locked");
+    if (!mfa) {
+      body.set("detail", "the user name, password or code is wrong, or the account is locked");
+    } else if (!codeSentTo.empty()) {
+      body.set("codeSentTo", codeSentTo);
+      body.set("detail", "a code was sent to " + codeSentTo +
+                             ": send it as \"code\" (or a code from the authenticator app, or "
+                             "a backup code)");
+    } else {
+      body.set("detail",
+               "this account has a second factor: send \"code\" with a code from the "
+               "authenticator app or a backup code");
+    }
     return Reply::json(401, body, kPlainJson).with("WWW-Authenticate", "Bearer");
   }
 
@@ -154,10 +166,18 @@ scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const 
   if (!services.mfa) return check;
   auto status = services.mfa->status(*id);
   if (!status) return status.error();
-  if (status->totpEnrolled || status->backupCodesRemaining > 0) {
+  if (status->hasSecondFactor()) {
     const std::string code = stringField(body, "code");
     if (code.empty()) {
       check.refusal = LoginRefusal::MfaRequired;
+      if (status->codeChannel && services.mailer) {
+        // The password was right: send the code the person will type next.
+        auto user = services.directory.findUser(*id);
+        if (!user) return user.error();
+        auto sent = sendSecondFactorCode(services, *user, *status->codeChannel);
+        if (!sent) return sent.error();
+        check.codeSentTo = *sent;
+      }
       return check;
     }
     auto outcome = services.mfa->verifySecondFactor(*id, code, nowSeconds());
@@ -194,7 +214,9 @@ std::variant<LoginCheck, Reply> attemptLogin(Services& services, Request& reques
   if (check->refusal == LoginRefusal::SecondFactorLocked) {
     return attempt.secondFactorLocked(check->id);
   }
-  if (check->refusal != LoginRefusal::None) return attempt.refused(check->refusal);
+  if (check->refusal != LoginRefusal::None) {
+    return attempt.refused(check->refusal, check->codeSentTo);
+  }
   return *check;
 }
 

@@ -6,6 +6,7 @@
 
 #include "gateway/error_response.h"
 #include "gateway/handlers.h"
+#include "gateway/links.h"
 #include "gateway/targets.h"
 
 namespace scimgate::gateway {
@@ -135,6 +136,80 @@ Reply generateBackupCodes(Services& services, Request& request) {
   return Reply::json(201, answer, kPlainJson).with("Cache-Control", "no-store");
 }
 
+// {"channel": "email" | "sms"} (email when missing); InvalidValue for anything else.
+scim::Result<policy::mfa::CodeChannel> channelOf(const Object& body) {
+  const std::string name = stringField(body, "channel");
+  if (name.empty() || name == "email") return policy::mfa::CodeChannel::Email;
+  if (name == "sms") return policy::mfa::CodeChannel::Sms;
+  return scim::makeError(ErrorKind::InvalidValue, "channel is \"email\" or \"sms\"");
+}
+
+// POST /mfa/code {"channel"}: starts enrolment of the code-by-message factor (issue #14) by
+// sending a code to the person's own address; POST /mfa/code/confirm turns it on.
+Reply enrolCode(Services& services, Request& request) {
+  request.audit.operation = "mfa.code.enrol";
+  if (auto off = refuseWithoutMail(services)) return *off;
+  auto body = request.optionalJsonBody();
+  auto channel = channelOf(*body);
+  if (!channel) return errorReply(channel.error());
+  if (*channel == policy::mfa::CodeChannel::Sms && !services.mailer->canText()) {
+    return errorReply({ErrorKind::InvalidValue,
+                       "this gateway sends no SMS (config: mail.sms.url): use \"email\""});
+  }
+  auto subject = mfaSubject(services, request, "", policy::Operation::ManageOthersMfa, true);
+  if (auto* refused = std::get_if<Reply>(&subject)) return *refused;
+  const auto& user = std::get<scim::User>(subject);
+  auto sent = sendSecondFactorCode(services, user, *channel);
+  if (!sent) return errorReply(sent.error());
+  Object answer;
+  answer.set("sentTo", *sent);
+  answer.set("expiresIn", services.config.auth.loginCodeSeconds);
+  answer.set("confirm", "POST /mfa/code/confirm {\"channel\": ..., \"code\": \"123456\"}");
+  return Reply::json(202, answer, kPlainJson);
+}
+
+Reply confirmCode(Services& services, Request& request) {
+  request.audit.operation = "mfa.code.confirm";
+  if (auto off = refuseWithoutMail(services)) return *off;
+  auto body = request.jsonBody();
+  if (!body) return errorReply(body.error());
+  auto channel = channelOf(**body);
+  if (!channel) return errorReply(channel.error());
+  auto subject = mfaSubject(services, request, "", policy::Operation::ManageOthersMfa, true);
+  if (auto* refused = std::get_if<Reply>(&subject)) return *refused;
+  const auto& user = std::get<scim::User>(subject);
+  auto outcome =
+      services.mfa->confirmCodeFactor(user.id, *channel, stringField(**body, "code"), nowSeconds());
+  if (!outcome) return errorReply(outcome.error());
+  if (*outcome == Outcome::Accepted) {
+    Object answer;
+    answer.set("codeFactor", *channel == policy::mfa::CodeChannel::Sms ? "sms" : "email");
+    return Reply::json(200, answer, kPlainJson);
+  }
+  if (*outcome == Outcome::LockedOut) {
+    return request.deny(policy::Decision::forbidden(
+        "too many wrong codes: the second factor is locked for a while; try again later"));
+  }
+  return errorReply({ErrorKind::InvalidValue,
+                     "the code is wrong, expired or already used: ask for a new one with POST "
+                     "/mfa/code"});
+}
+
+// DELETE /mfa/code: turns the code-by-message factor off (oneself, or another user with
+// manageOthersMfa).
+Reply removeCode(Services& services, Request& request) {
+  request.audit.operation = "mfa.code.remove";
+  auto body = request.optionalJsonBody();
+  std::string userId = stringField(*body, "userId");
+  if (userId.empty() && request.query().count("userid")) userId = request.query().at("userid");
+  auto subject = mfaSubject(services, request, userId, policy::Operation::ManageOthersMfa, true);
+  if (auto* refused = std::get_if<Reply>(&subject)) return *refused;
+  const auto& user = std::get<scim::User>(subject);
+  auto removed = services.mfa->removeCodeFactor(user.id, nowSeconds());
+  if (!removed) return errorReply(removed.error());
+  return Reply::noContent();
+}
+
 }  // namespace
 
 void addMfaRoutes(Router& router, Services& services) {
@@ -146,6 +221,9 @@ void addMfaRoutes(Router& router, Services& services) {
   route("DELETE", "/mfa/totp", Guard::CallerOrEnrolment, removeTotp);
   route("POST", "/mfa/totp/confirm", Guard::CallerOrEnrolment, confirmTotp);
   route("POST", "/mfa/backup-codes", Guard::Caller, generateBackupCodes);
+  route("POST", "/mfa/code", Guard::CallerOrEnrolment, enrolCode);
+  route("POST", "/mfa/code/confirm", Guard::CallerOrEnrolment, confirmCode);
+  route("DELETE", "/mfa/code", Guard::CallerOrEnrolment, removeCode);
 }
 
 }  // namespace scimgate::gateway

@@ -28,10 +28,10 @@ using scim::ErrorKind;
 // Paths that need a credential even when nothing is routed there (401 before 404, so the route
 // table is not disclosed to strangers).
 bool isApiPath(const std::string& path) {
-  for (std::string_view prefix : {"/scim/v2/", "/auth/", "/mfa/"}) {
+  for (std::string_view prefix : {"/scim/v2/", "/auth/", "/mfa/", "/invitations/"}) {
     if (path.rfind(prefix, 0) == 0) return true;
   }
-  return path == "/scim/v2";
+  return path == "/scim/v2" || path == "/invitations";
 }
 
 // One JSON line per request: no bodies, no headers, no secrets.
@@ -55,7 +55,10 @@ void logLine(const char* level, const std::string& method, const std::string& pa
 // Who calls, whether the route lets them, then the route's handler.
 Reply dispatch(Services& services, const Router& router, Request& request) {
   const auto match = router.match(request.method(), request.path());
-  if (match.route && match.route->guard == Guard::Public) return match.route->handler(request);
+  if (match.route && match.route->guard == Guard::Public) {
+    request.setParams(match.params);
+    return match.route->handler(request);
+  }
   if (!isApiPath(request.path())) return Router::unmatched({}, request.path());
   auto caller = services.access.identify(request.header("Authorization"));
   if (!caller) return errorReply(caller.error());
@@ -64,8 +67,8 @@ Reply dispatch(Services& services, const Router& router, Request& request) {
   request.audit.principalId = caller->principal.userId;
   if (caller->enrolmentOnly && !(match.route && match.route->guard == Guard::CallerOrEnrolment)) {
     return request.deny(policy::Decision::forbidden(
-        "enrol a second factor first (POST /mfa/totp, then POST /mfa/totp/confirm), then log in "
-        "again"));
+        "enrol a second factor first (POST /mfa/totp, then POST /mfa/totp/confirm; or POST "
+        "/mfa/code, then POST /mfa/code/confirm), then log in again"));
   }
   if (!match.route) return Router::unmatched(match, request.path());
   request.setParams(match.params);

@@ -28,12 +28,14 @@ Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupD
     : config(cfg),
       directory(dir),
       groups(grp),
-      access(cfg, dir),
+      store(openStore(cfg)),
+      access(cfg, dir, store),
       matrix(policy::parsePermissionMatrix(cfg.auth.permissions).matrix),
       audit(cfg.auth.auditPath),
       passwords(cfg.passwords),
-      store(openStore(cfg)),
       mfa(makeMfa(cfg, store)),
-      throttle(store, cfg.auth.throttle) {}
+      throttle(store, cfg.auth.throttle),
+      forgotThrottle(store, cfg.auth.forgotThrottle, "forgot"),
+      mailer(cfg.mail.enabled && store ? std::make_unique<Mailer>(cfg, store, audit) : nullptr) {}
 
 }  // namespace scimgate::gateway

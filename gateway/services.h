@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "gateway/access.h"
 #include "gateway/audit.h"
+#include "gateway/mailer.h"
 #include "ldap/directory.h"
 #include "ldap/group_directory.h"
 #include "policy/mfa/mfa.h"
@@ -23,16 +24,20 @@ struct Services {
   config::Config config;
   ldap::Directory& directory;
   ldap::GroupDirectory& groups;
+  /// The state store (mfa.store); null when the config has no mfa section.
+  std::shared_ptr<policy::mfa::StateStore> store;
   Access access;
   policy::PermissionMatrix matrix;
   AuditLog audit;
   policy::PasswordRules passwords;
-  /// The state store (mfa.store); null when the config has no mfa section.
-  std::shared_ptr<policy::mfa::StateStore> store;
   /// Null when MFA is off (the config has no mfa section).
   std::unique_ptr<policy::mfa::MfaService> mfa;
   /// Password guessing limits; counts in `store`, or in memory without one.
   policy::mfa::LoginThrottle throttle;
+  /// "Forgot password" requests per login and per address (auth.forgotThrottle).
+  policy::mfa::LoginThrottle forgotThrottle;
+  /// Invitations, reset links and sent codes; null without a mail section.
+  std::unique_ptr<Mailer> mailer;
 };
 
 }  // namespace scimgate::gateway

@@ -45,6 +45,10 @@ void addMfaSummary(Services& services, Object& json, const std::string& id) {
   Object::Ptr summary = new Object;
   summary->set("totp", status->totpEnrolled);
   summary->set("backupCodesRemaining", status->backupCodesRemaining);
+  if (status->codeChannel) {
+    summary->set("codeFactor",
+                 *status->codeChannel == policy::mfa::CodeChannel::Sms ? "sms" : "email");
+  }
   extension->set("mfa", summary);
 }
 

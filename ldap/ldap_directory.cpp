@@ -283,7 +283,8 @@ class LdapDirectory final : public Directory {
     auto entry = entries_.readByDn(dn);
     if (!entry) return entry.error();
     // A pending or deactivated user cannot log in, even where the directory has no lock.
-    if (lower(firstOf(entry->attributes, kStatusAttribute)) == "inactive") {
+    if (const auto status = lower(firstOf(entry->attributes, kStatusAttribute));
+        status == "inactive" || status == "pending") {
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
     return firstOf(entry->attributes, "entryUUID");

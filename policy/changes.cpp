@@ -99,8 +99,8 @@ Decision checkInvitation(const PermissionMatrix& matrix, const Principal& princi
   }
   if (principal.role < role) {
     return Decision::forbidden("you cannot invite somebody as " + std::string(roleName(role)) +
-                               ", a role above your own (" +
-                               std::string(roleName(principal.role)) + ")");
+                               ", a role above your own (" + std::string(roleName(principal.role)) +
+                               ")");
   }
   const auto administered = accountsAdministeredBy(principal);
   for (const auto& account : accounts) {

@@ -193,7 +193,9 @@ Schema buildScimgateSchema() {
   AttributeDef mfa =
       complex("mfa", "Second-factor summary.",
               {attr("totp", AttrType::Boolean, "Whether a TOTP authenticator is enrolled."),
-               attr("backupCodesRemaining", AttrType::Integer, "Unused backup codes.")},
+               attr("backupCodesRemaining", AttrType::Integer, "Unused backup codes."),
+               attr("codeFactor", AttrType::String,
+                    "Where login codes are sent: \"email\" or \"sms\"; absent when off.")},
               false);
   mfa.mutability = Mutability::ReadOnly;
   for (auto& sub : mfa.subAttributes) sub.mutability = Mutability::ReadOnly;

@@ -278,8 +278,7 @@ TEST_CASE("an invitation needs inviteUsers, no role above the caller's and admin
   CHECK(policy::checkInvitation(matrix, admin, Role::Viewer, {}).kind == DecisionKind::Forbidden);
   // The default matrix gives inviteUsers to Administrators only.
   auto manager = person(Role::Manager);
-  CHECK(policy::checkInvitation(matrix, manager, Role::Viewer, {}).kind ==
-        DecisionKind::Forbidden);
+  CHECK(policy::checkInvitation(matrix, manager, Role::Viewer, {}).kind == DecisionKind::Forbidden);
   // With the permission, still no role above one's own.
   auto generous = matrix;
   generous.allowed[Role::Manager].insert(policy::Operation::InviteUsers);
