@@ -656,6 +656,14 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   validatePasswords(config.passwords, problems);
   validateMfa(config.mfa, pending, problems);
   validateMail(config.mail, pending, problems);
+  // Invitation and reset links must reach people: they are built from the public URL, never
+  // from a request's Host header (which a caller chooses).
+  if (config.mail.enabled && config.server.publicUrl.rfind("https://", 0) != 0 &&
+      config.server.publicUrl.rfind("http://", 0) != 0) {
+    problems.items.push_back(
+        "$.server.publicUrl: the links in mails are built from it: set the address people open, "
+        "e.g. \"https://scim.example.com\"");
+  }
 }
 
 }  // namespace

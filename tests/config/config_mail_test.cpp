@@ -31,9 +31,10 @@ std::string withMembers(const std::string& members) {
   return text;
 }
 
-/// A config with the mfa section and this "mail" object.
+/// A config with the mfa section, a public URL and this "mail" object.
 std::string withMail(const std::string& mailObject) {
-  return withMembers(kMfa + R"(, "mail": )" + mailObject);
+  return withMembers(kMfa + R"(, "server": {"publicUrl": "https://scim.example.com"}, "mail": )" +
+                     mailObject);
 }
 
 const std::string kMinimalMail = R"({"smtp": {"from": "scimgate <no-reply@example.com>"}})";
@@ -192,6 +193,11 @@ TEST_CASE("mail problems name their JSON path") {
     INFO(joined(loaded.problems));
     CHECK(hasProblemAt(loaded.problems, "$.mail.smtp.from"));
   }
+}
+
+TEST_CASE("a mail section needs the public URL its links are built from") {
+  auto loaded = load(withMembers(kMfa + R"(, "mail": )" + kMinimalMail));
+  CHECK(hasProblemAt(loaded.problems, "$.server.publicUrl"));
 }
 
 TEST_CASE("a mail section without the mfa section's state store is a problem") {

@@ -1,115 +1,21 @@
 // The SMS webhook transport against a real HTTP server (Poco's, on a free port of 127.0.0.1).
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/StreamCopier.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "mail/transport.h"
+#include "support/webhook.h"
 
 namespace mail = scimgate::mail;
 using scimgate::ErrorKind;
+using scimgate::testing::Received;
+using scimgate::testing::WebhookServer;
 
 namespace {
-
-struct Received {
-  std::string method;
-  std::string path;
-  std::string contentType;
-  std::string authorization;  // "" when absent
-  std::string body;
-};
-
-// What the server saw and what it answers; shared with its handlers.
-struct Script {
-  std::mutex mutex;
-  std::vector<Received> requests;
-  int status = 200;
-  std::string answer = "{}";
-};
-
-class Handler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(Script& script) : script_(script) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    Received received;
-    received.method = request.getMethod();
-    received.path = request.getURI();
-    received.contentType = request.getContentType();
-    received.authorization = request.get("Authorization", "");
-    Poco::StreamCopier::copyToString(request.stream(), received.body);
-    int status = 0;
-    std::string answer;
-    {
-      std::lock_guard lock(script_.mutex);
-      script_.requests.push_back(received);
-      status = script_.status;
-      answer = script_.answer;
-    }
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(answer.size()));
-    response.send() << answer;
-  }
-
- private:
-  Script& script_;
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(Script& script) : script_(script) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(script_);
-  }
-
- private:
-  Script& script_;
-};
-
-// A small HTTP server on a free port, stopped by the destructor.
-class WebhookServer {
- public:
-  WebhookServer()
-      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
-        server_(new Factory(script_), socket_, new Poco::Net::HTTPServerParams) {
-    server_.start();
-  }
-  ~WebhookServer() { server_.stopAll(true); }
-  WebhookServer(const WebhookServer&) = delete;
-  WebhookServer& operator=(const WebhookServer&) = delete;
-
-  std::string url(const std::string& path = "/sms") const {
-    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + path;
-  }
-  void answer(int status, std::string body) {
-    std::lock_guard lock(script_.mutex);
-    script_.status = status;
-    script_.answer = std::move(body);
-  }
-  std::vector<Received> requests() {
-    std::lock_guard lock(script_.mutex);
-    return script_.requests;
-  }
-
- private:
-  Script script_;
-  Poco::Net::ServerSocket socket_;
-  Poco::Net::HTTPServer server_;
-};
 
 mail::Message sms() {
   mail::Message message;
