@@ -11,6 +11,7 @@
 
 #include "support/api.h"
 #include "support/gateway.h"
+#include "support/mail_gateway.h"
 #include "support/slapd.h"
 #include "support/smtp.h"
 #include "support/webhook.h"
@@ -24,41 +25,10 @@ using testing::Reply;
 using testing::SmtpSink;
 using testing::uniqueSuffix;
 
-constexpr char kKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
-struct TempDir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("scimgate-delivery-" + uniqueSuffix());
-  TempDir() { std::filesystem::create_directories(path); }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
+using testing::TempDir;
 
 config::Config deliveryConfig(const TempDir& dir, int smtpPort) {
-  auto cfg = Gateway::defaultConfig();
-  cfg.server.publicUrl = "https://scim.example.test";
-  cfg.mfa.store.kind = "sqlite";
-  cfg.mfa.store.path = (dir.path / "state.db").string();
-  const std::string hex = kKeyHex;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    cfg.mfa.settings.encryptionKey.push_back(
-        static_cast<unsigned char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  cfg.mfa.settings.pbkdf2Iterations = 1000;
-  cfg.auth.refusalMinimumMs = 20;
-  cfg.mail.enabled = true;
-  auto& mail = cfg.mail.settings;
-  mail.smtp.host = "127.0.0.1";
-  mail.smtp.port = smtpPort;
-  mail.smtp.security = mail::Security::None;
-  mail.smtp.from = "scimgate test <no-reply@example.test>";
-  mail.retry.firstDelaySeconds = 1;
-  mail.retry.maxDelaySeconds = 1;
-  mail.retry.pollMilliseconds = 50;
-  mail.defaultTemplatesDir = std::string(SCIMGATE_SOURCE_DIR) + "/mail/templates";
-  return cfg;
+  return testing::mailGatewayConfig(dir.sqliteStore(), smtpPort);
 }
 
 Reply post(Gateway& gw, const std::string& path, const std::string& body,
@@ -161,7 +131,7 @@ TEST_CASE("mails and tokens leave an audit trail without secrets", "[gateway][ma
   TempDir dir;
   SmtpSink sink;
   auto cfg = deliveryConfig(dir, sink.port());
-  const auto auditPath = dir.path / "audit.log";
+  const auto auditPath = dir.path() / "audit.log";
   cfg.auth.auditPath = auditPath.string();
   Gateway gw(cfg);
   const std::string email = "audited-" + uniqueSuffix() + "@example.com";

@@ -14,6 +14,7 @@
 #include "policy/mfa/tokens.h"
 #include "support/api.h"
 #include "support/gateway.h"
+#include "support/mail_gateway.h"
 #include "support/slapd.h"
 #include "support/smtp.h"
 
@@ -28,55 +29,12 @@ using testing::SmtpSink;
 using testing::uniqueSuffix;
 
 constexpr char kPublicUrl[] = "https://scim.example.test";
-constexpr char kKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
-
-std::vector<unsigned char> key() {
-  std::vector<unsigned char> bytes;
-  const std::string hex = kKeyHex;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    bytes.push_back(static_cast<unsigned char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return bytes;
-}
-
-// A temporary folder for the SQLite store, removed afterwards.
-struct TempDir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("scimgate-mail-" + uniqueSuffix());
-  TempDir() { std::filesystem::create_directories(path); }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
-policy::mfa::StoreSettings sqliteStore(const TempDir& dir) {
-  policy::mfa::StoreSettings store;
-  store.kind = "sqlite";
-  store.path = (dir.path / "state.db").string();
-  return store;
-}
+using testing::TempDir;
 
 config::Config mailConfig(const policy::mfa::StoreSettings& store, int smtpPort) {
-  auto cfg = Gateway::defaultConfig();
-  cfg.server.publicUrl = kPublicUrl;
-  cfg.mfa.store = store;
-  cfg.mfa.settings.encryptionKey = key();
-  cfg.mfa.settings.pbkdf2Iterations = 1000;
-  cfg.auth.refusalMinimumMs = 20;
-  cfg.mail.enabled = true;
-  auto& mail = cfg.mail.settings;
-  mail.smtp.host = "127.0.0.1";
-  mail.smtp.port = smtpPort;
-  mail.smtp.security = mail::Security::None;
-  mail.smtp.from = "scimgate test <no-reply@example.test>";
-  mail.smtp.timeoutMs = 2000;
-  mail.retry.firstDelaySeconds = 1;
-  mail.retry.maxDelaySeconds = 1;
-  mail.retry.pollMilliseconds = 100;
-  mail.defaultTemplatesDir = std::string(SCIMGATE_SOURCE_DIR) + "/mail/templates";
-  mail.productName = "Acme Directory";
+  auto cfg = testing::mailGatewayConfig(store, smtpPort);
+  cfg.mail.settings.productName = "Acme Directory";
   return cfg;
 }
 
@@ -259,19 +217,19 @@ void forgotFlow(const policy::mfa::StoreSettings& store) {
 TEST_CASE("an invitation makes a Pending user who accepts it Active and signs them in",
           "[gateway][mail][slapd]") {
   TempDir dir;
-  invitationFlow(sqliteStore(dir));
+  invitationFlow(dir.sqliteStore());
 }
 
 TEST_CASE("forgot password mails a single-use link that ends the old sessions",
           "[gateway][mail][slapd]") {
   TempDir dir;
-  forgotFlow(sqliteStore(dir));
+  forgotFlow(dir.sqliteStore());
 }
 
 TEST_CASE("invitations keep the caller's role and account limits", "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string north = testing::createGroup(gw, "north-" + uniqueSuffix(), "account");
   const std::string south = testing::createGroup(gw, "south-" + uniqueSuffix(), "account");
   const std::string admin = testing::person(
@@ -315,7 +273,7 @@ TEST_CASE("resending an invitation voids the earlier link and revoking voids all
           "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string email = "re-" + uniqueSuffix() + "@example.com";
   auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
   REQUIRE(invited.status == 201);
@@ -363,14 +321,14 @@ TEST_CASE("resending an invitation voids the earlier link and revoking voids all
 TEST_CASE("an expired invitation is refused in words", "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string email = "late-" + uniqueSuffix() + "@example.com";
   auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
   REQUIRE(invited.status == 201);
   const std::string id =
       invited.json()->getArray("invitations")->getObject(0)->getValue<std::string>("userId");
   // A link that ran out an hour ago, written straight into the store.
-  auto store = policy::mfa::openStateStore(sqliteStore(dir));
+  auto store = policy::mfa::openStateStore(dir.sqliteStore());
   REQUIRE(store.ok());
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
@@ -393,7 +351,7 @@ TEST_CASE(
     "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string name = "quiet-" + uniqueSuffix();
   const std::string email = name + "@example.com";
   const std::string id = activeUser(gw, name, email);
@@ -420,7 +378,7 @@ TEST_CASE(
 TEST_CASE("an administrator has a reset link mailed without seeing it", "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string name = "assisted-" + uniqueSuffix();
   const std::string email = name + "@example.com";
   const std::string id = activeUser(gw, name, email);
@@ -447,7 +405,7 @@ TEST_CASE("an administrator has a reset link mailed without seeing it", "[gatewa
 TEST_CASE("a mail server that is down delays the mail and loses none", "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   sink.stop();
   const std::string email = "patient-" + uniqueSuffix() + "@example.com";
   auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
@@ -464,7 +422,7 @@ TEST_CASE("a mail server that is down delays the mail and loses none", "[gateway
 TEST_CASE("a code by email is a second factor that works once", "[gateway][mail][slapd]") {
   TempDir dir;
   SmtpSink sink;
-  Gateway gw(mailConfig(sqliteStore(dir), sink.port()));
+  Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string name = "coded-" + uniqueSuffix();
   const std::string email = name + "@example.com";
   activeUser(gw, name, email);
@@ -503,35 +461,11 @@ TEST_CASE("a code by email is a second factor that works once", "[gateway][mail]
   CHECK(withCode(code).status == 401);  // used up
 }
 
-namespace {
-
-std::string postgresConninfo() {
-  const char* envFile = std::getenv("SCIMGATE_TEST_PG_ENV");
-  if (envFile == nullptr) {
-    FAIL("SCIMGATE_TEST_PG_ENV is not set: run through ctest (pg_start fixture)");
-  }
-  std::ifstream in(envFile);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("PG_CONNINFO=", 0) == 0) {
-      std::string value = line.substr(12);
-      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-        value = value.substr(1, value.size() - 2);
-      }
-      return value;
-    }
-  }
-  FAIL(envFile << " has no PG_CONNINFO");
-  return {};
-}
-
-}  // namespace
-
 TEST_CASE("invitations and reset links on a PostgreSQL state store",
           "[gateway][mail][slapd][postgres]") {
   policy::mfa::StoreSettings store;
   store.kind = "postgres";
-  store.postgres = postgresConninfo();
+  store.postgres = testing::postgresConninfo();
   invitationFlow(store);
   forgotFlow(store);
 }

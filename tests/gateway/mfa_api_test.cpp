@@ -10,6 +10,7 @@
 
 #include "policy/mfa/totp.h"
 #include "support/gateway.h"
+#include "support/mail_gateway.h"
 #include "support/slapd.h"
 
 namespace {
@@ -143,25 +144,6 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
   CHECK(std::stoi(locked.header("Retry-After")) > 0);
 }
 
-std::string postgresConninfo() {
-  const char* envFile = std::getenv("SCIMGATE_TEST_PG_ENV");
-  if (envFile == nullptr)
-    FAIL("SCIMGATE_TEST_PG_ENV is not set: run through ctest (pg_start fixture)");
-  std::ifstream in(envFile);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("PG_CONNINFO=", 0) == 0) {
-      std::string value = line.substr(12);
-      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-        value = value.substr(1, value.size() - 2);
-      }
-      return value;
-    }
-  }
-  FAIL(envFile << " has no PG_CONNINFO");
-  return {};
-}
-
 }  // namespace
 
 TEST_CASE("login with a second factor, SQLite state store", "[gateway][mfa][slapd]") {
@@ -177,7 +159,7 @@ TEST_CASE("login with a second factor, SQLite state store", "[gateway][mfa][slap
 TEST_CASE("login with a second factor, PostgreSQL state store", "[gateway][mfa][slapd][postgres]") {
   policy::mfa::StoreSettings store;
   store.kind = "postgres";
-  store.postgres = postgresConninfo();
+  store.postgres = testing::postgresConninfo();
   loginFlow(store);
 }
 
