@@ -151,13 +151,20 @@ void invitationFlow(const policy::mfa::StoreSettings& store) {
   auto weak = post(gw, "/invitations/" + token + "/accept", acceptBody("short", "short"));
   CHECK(weak.status == 400);
 
-  auto accepted = post(gw, "/invitations/" + token + "/accept",
-                       acceptBody(testing::kPassword, testing::kPassword));
+  // The person may correct their name while accepting.
+  auto accepted =
+      post(gw, "/invitations/" + token + "/accept",
+           R"({"password":")" + std::string(testing::kPassword) + R"(","confirmPassword":")" +
+               testing::kPassword + R"(","name":{"givenName":"Anna"}})");
   CAPTURE(accepted.body);
   REQUIRE(accepted.status == 200);
   const std::string session = accepted.json()->getValue<std::string>("token");
   CHECK(gw.request("GET", "/scim/v2/Me", "", session).status == 200);
   CHECK(statusOf(gw, id) == "active");
+  CHECK(gw.request("GET", "/scim/v2/Users/" + id)
+            .json()
+            ->getObject("name")
+            ->getValue<std::string>("givenName") == "Anna");
   CHECK(testing::tryLogin(gw, email, testing::kPassword).status == 200);
 
   auto again = post(gw, "/invitations/" + token + "/accept",
