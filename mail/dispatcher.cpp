@@ -38,11 +38,16 @@ Dispatcher::Dispatcher(Outbox& outbox, Transport& email, Transport* sms, RetrySe
 Dispatcher::~Dispatcher() { stop(); }
 
 Result<std::size_t> Dispatcher::runOnce() {
-  auto claimed = outbox_.claimDue(clock_(), retry_.leaseSeconds, kClaimLimit);
+  const std::int64_t claimedAt = clock_();
+  auto claimed = outbox_.claimDue(claimedAt, retry_.leaseSeconds, kClaimLimit);
   if (!claimed.ok()) return claimed.error();
 
   std::optional<Error> storeError;  // the first one; the other messages are still tried
   for (const auto& queued : claimed.value()) {
+    // Only while at least half the lease is left: in a pass slowed down by a mail server that
+    // does not answer, another instance may claim a message again once its lease ran out, and
+    // both would send it. The rest wait for the lease to end and are claimed again.
+    if (clock_() - claimedAt >= retry_.leaseSeconds / 2) break;
     DeliveryEvent event;
     event.id = queued.id;
     event.channel = queued.message.channel;

@@ -381,3 +381,42 @@ TEST_CASE("the dispatcher's thread survives an exception from the outbox") {
   REQUIRE(outbox.enqueue(email(), static_cast<std::int64_t>(std::time(nullptr))).ok());
   CHECK(sink.waitForMessages(1, kWait).size() == 1);
 }
+
+TEST_CASE("a slow pass stops sending before the claimed messages' lease may have run out") {
+  SmtpSink sink;
+  MemoryOutbox outbox;
+  auto real = mail::makeSmtpTransport(smtpFor(sink));
+  Clock clock;
+  // Each send takes 40 s of the test's time, as with a mail server that answers slowly.
+  struct SlowTransport : mail::Transport {
+    SlowTransport(mail::Transport& t, Clock& c) : real(t), clock(c) {}
+    Result<void> send(const mail::Message& message) override {
+      clock.now += 40;
+      return real.send(message);
+    }
+    mail::Transport& real;
+    Clock& clock;
+  } slow(*real, clock);
+  mail::RetrySettings retry;
+  retry.leaseSeconds = 60;
+  Events events;
+  mail::Dispatcher dispatcher(outbox, slow, nullptr, retry, events.recorder(), clock.function());
+  for (int i = 0; i < 3; ++i) REQUIRE(outbox.enqueue(email(), clock.now).ok());
+
+  REQUIRE(dispatcher.runOnce().ok());
+  // The first went out; 40 s later less than half the lease was left, so the others wait.
+  CHECK(sink.waitForMessages(1, kWait).size() == 1);
+  CHECK(outbox.row(1).sent);
+  CHECK_FALSE(outbox.row(2).sent);
+  CHECK(outbox.row(2).attempts == 0);
+  CHECK(events.all().size() == 1);
+
+  // Still leased: nothing now. After the lease they are claimed again, one per slow pass.
+  CHECK(dispatcher.runOnce().value() == 0);
+  clock.now += 60;
+  REQUIRE(dispatcher.runOnce().ok());
+  clock.now += 60;
+  REQUIRE(dispatcher.runOnce().ok());
+  CHECK(sink.waitForMessages(3, kWait).size() == 3);
+  CHECK(outbox.pendingCount().value() == 0);
+}
