@@ -167,9 +167,10 @@ class StateStore {
   virtual Result<std::vector<OutboxRecord>> claimDueMessages(std::int64_t now,
                                                              std::int64_t leaseSeconds,
                                                              std::size_t limit) = 0;
-  /// The message was delivered.
+  /// The message was delivered. Its body is dropped: it may carry a link or code, which must not
+  /// stay readable in the store once the person has it.
   virtual Result<void> markMessageSent(std::int64_t id, std::int64_t now) = 0;
-  /// Delivery failed: due again at `nextAttempt`, or given up (nullopt).
+  /// Delivery failed: due again at `nextAttempt`, or given up (nullopt; the body is dropped).
   virtual Result<void> markMessageFailed(std::int64_t id, std::optional<std::int64_t> nextAttempt,
                                          const std::string& error) = 0;
   /// Messages neither sent nor given up.

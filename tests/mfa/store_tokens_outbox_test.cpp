@@ -141,7 +141,7 @@ TEMPLATE_TEST_CASE("store outbox hands each due message to one claimant until se
   // Leased: nobody else gets it until the lease ends.
   CHECK_FALSE(mineIn(1030));
 
-  SECTION("a failed attempt comes back at its next attempt time, counted") {
+  SECTION("a failed attempt comes back at its next attempt time, counted, body and all") {
     REQUIRE(store->markMessageFailed(*id, 1100, "421 try later").ok());
     CHECK_FALSE(mineIn(1099));
     auto later = store->claimDueMessages(1100, 60, 100);
@@ -149,15 +149,20 @@ TEMPLATE_TEST_CASE("store outbox hands each due message to one claimant until se
                               [&](const mfa::OutboxRecord& r) { return r.id == *id; });
     REQUIRE(again != later->end());
     CHECK(again->attempts == 1);
+    CHECK(again->text == "text body");
   }
   SECTION("a lease that ran out (a crashed sender) lets another claim it") { CHECK(mineIn(1060)); }
-  SECTION("a sent message is never handed out again") {
+  const std::string bodyOf =
+      "SELECT body_text || body_html FROM outbox WHERE id = " + std::to_string(*id);
+  SECTION("a sent message is never handed out again, and its body (a link, a code) is gone") {
     REQUIRE(store->markMessageSent(*id, 1001).ok());
     CHECK_FALSE(mineIn(99999));
+    CHECK(backend.rawColumn(bodyOf) == std::vector<std::string>{""});
   }
   SECTION("a given-up message is never handed out again") {
     REQUIRE(store->markMessageFailed(*id, std::nullopt, "550 no such user").ok());
     CHECK_FALSE(mineIn(99999));
+    CHECK(backend.rawColumn(bodyOf) == std::vector<std::string>{""});
   }
 }
 

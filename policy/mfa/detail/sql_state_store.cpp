@@ -514,7 +514,8 @@ class SqlStateStore final : public StateStore {
   Result<void> markMessageSent(std::int64_t id, std::int64_t at) override {
     return run<void>("recording a sent message", [&](Session& session) -> Result<void> {
       session << sql(
-          "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL WHERE id = ?"),
+          "UPDATE outbox SET state = 'sent', sent_at = ?, last_error = NULL, body_text = '',"
+          " body_html = '' WHERE id = ?"),
           bind(Int64{at}), bind(Int64{id}), now;
       return {};
     });
@@ -527,7 +528,9 @@ class SqlStateStore final : public StateStore {
         session << sql("UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?"),
             bind(Int64{*nextAttempt}), bind(error), bind(Int64{id}), now;
       } else {
-        session << sql("UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ?"),
+        session << sql(
+            "UPDATE outbox SET state = 'failed', last_error = ?, body_text = '',"
+            " body_html = '' WHERE id = ?"),
             bind(error), bind(Int64{id}), now;
       }
       return {};
