@@ -27,4 +27,6 @@ std::chrono::sys_seconds nowSeconds() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
+std::int64_t unixSeconds() { return nowSeconds().time_since_epoch().count(); }
+
 }  // namespace scimgate::gateway

@@ -35,6 +35,8 @@ std::string stringField(const Poco::JSON::Object& body, const std::string& name)
 
 /// The current time, to the second (the MFA service takes time as a parameter).
 std::chrono::sys_seconds nowSeconds();
+/// The same as unix seconds (what the state store and the throttle take).
+std::int64_t unixSeconds();
 
 void addDiscoveryRoutes(Router& router, Services& services);
 void addUserRoutes(Router& router, Services& services);

@@ -5,6 +5,7 @@
 
 #include "gateway/error_response.h"
 #include "gateway/facts.h"
+#include "gateway/handlers.h"
 #include "mail/templates.h"
 #include "policy/mfa/tokens.h"
 #include "scim/user_facts.h"
@@ -14,12 +15,6 @@ namespace scimgate::gateway {
 using policy::mfa::TokenKind;
 using policy::mfa::TokenUse;
 using scim::ErrorKind;
-
-std::int64_t unixSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::int64_t unixMilliseconds() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -44,6 +39,11 @@ scim::Result<std::string> issueLinkToken(Services& services, TokenKind kind,
   return token;
 }
 
+// What a mail calls the person: their given name, else their userName.
+std::string greetingName(const scim::UserFacts& facts) {
+  return facts.givenName.empty() ? facts.userName : facts.givenName;
+}
+
 scim::Result<void> mailLink(Services& services, const scim::User& user,
                             const std::string& templateName, const std::string& path,
                             const std::string& token, int seconds) {
@@ -52,12 +52,11 @@ scim::Result<void> mailLink(Services& services, const scim::User& user,
     return scim::makeError(ErrorKind::InvalidValue,
                            "the user has no email address to send the link to: add one first");
   }
-  return services.mailer->send(
-      mail::Channel::Email, templateName, facts.primaryEmail,
-      {{"userName", facts.userName},
-       {"name", facts.givenName.empty() ? facts.userName : facts.givenName},
-       {"link", services.mailer->link(path + token)},
-       {"expires", mail::readableDuration(seconds)}});
+  return services.mailer->send(mail::Channel::Email, templateName, facts.primaryEmail,
+                               {{"userName", facts.userName},
+                                {"name", greetingName(facts)},
+                                {"link", services.mailer->link(path + token)},
+                                {"expires", mail::readableDuration(seconds)}});
 }
 
 Reply refuseToken(Request& request, TokenKind kind, TokenUse use) {
@@ -113,23 +112,30 @@ std::variant<policy::mfa::TokenRecord, Reply> usableToken(Services& services, Re
   return record;
 }
 
+bool roleRequiresSecondFactor(const Services& services, const scim::User& user) {
+  const auto& required = services.config.mfa.requireForRoles;
+  if (required.empty()) return false;
+  const auto role = principalOf(user.id, scim::userFactsOf(*user.attributes)).role;
+  return std::find(required.begin(), required.end(), std::string(policy::roleName(role))) !=
+         required.end();
+}
+
 Reply sessionReply(Services& services, const scim::User& user) {
   bool enrolmentOnly = false;
-  const auto& required = services.config.mfa.requireForRoles;
-  if (!required.empty() && services.mfa) {
-    const auto role = principalOf(user.id, scim::userFactsOf(*user.attributes)).role;
-    if (std::find(required.begin(), required.end(), std::string(policy::roleName(role))) !=
-        required.end()) {
-      auto status = services.mfa->status(user.id);
-      if (!status) return errorReply(status.error());
-      enrolmentOnly = !status->hasSecondFactor();
-    }
+  if (services.mfa && roleRequiresSecondFactor(services, user)) {
+    auto status = services.mfa->status(user.id);
+    if (!status) return errorReply(status.error());
+    enrolmentOnly = !status->hasSecondFactor();
   }
+  return sessionReply(services, user.id, enrolmentOnly);
+}
+
+Reply sessionReply(Services& services, const std::string& userId, bool enrolmentOnly) {
   Poco::JSON::Object answer;
-  answer.set("token", services.access.issueSession(user.id, enrolmentOnly));
+  answer.set("token", services.access.issueSession(userId, enrolmentOnly));
   answer.set("tokenType", "Bearer");
   answer.set("expiresIn", services.access.sessionSeconds());
-  answer.set("userId", user.id);
+  answer.set("userId", userId);
   if (enrolmentOnly) {
     answer.set("mfaEnrollmentRequired", true);
     answer.set("detail",
@@ -184,12 +190,12 @@ scim::Result<std::string> sendSecondFactorCode(Services& services, const scim::U
   auto code = services.mfa->issueSentCode(
       user.id, channel, std::chrono::sys_seconds{std::chrono::seconds{now}}, seconds);
   if (!code) return code.error();
-  auto sent = services.mailer->send(
-      sms ? mail::Channel::Sms : mail::Channel::Email, sms ? "login_code_sms" : "login_code", to,
-      {{"userName", facts.userName},
-       {"name", facts.givenName.empty() ? facts.userName : facts.givenName},
-       {"code", code->code},
-       {"expires", mail::readableDuration(seconds)}});
+  auto sent = services.mailer->send(sms ? mail::Channel::Sms : mail::Channel::Email,
+                                    sms ? "login_code_sms" : "login_code", to,
+                                    {{"userName", facts.userName},
+                                     {"name", greetingName(facts)},
+                                     {"code", code->code},
+                                     {"expires", mail::readableDuration(seconds)}});
   if (!sent) return sent.error();
   return maskAddress(to);
 }

@@ -37,13 +37,18 @@ std::variant<policy::mfa::TokenRecord, Reply> usableToken(Services& services, Re
                                                           policy::mfa::TokenKind kind,
                                                           const std::string& token);
 
-/// A session for this user, answered like a successful login (200 with token, tokenType,
-/// expiresIn, userId; an enrolment-only session when the role needs a second factor the user
-/// does not have yet).
+/// Whether the user's role is one of mfa.requireForRoles.
+bool roleRequiresSecondFactor(const Services& services, const scim::User& user);
+
+/// A successful login's answer: 200 with a session token for the user, tokenType, expiresIn and
+/// userId; for an enrolment-only session also mfaEnrollmentRequired and what to do.
+Reply sessionReply(Services& services, const std::string& userId, bool enrolmentOnly);
+
+/// The same for this user after a password was set: enrolment-only when the role needs a second
+/// factor the user does not have yet.
 Reply sessionReply(Services& services, const scim::User& user);
 
-/// Unix seconds and milliseconds now.
-std::int64_t unixSeconds();
+/// Unix milliseconds now (unixSeconds() is in handlers.h).
 std::int64_t unixMilliseconds();
 
 }  // namespace scimgate::gateway

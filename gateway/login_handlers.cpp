@@ -36,8 +36,6 @@ struct LoginCheck {
   std::string codeSentTo;  // mfa_required: where a code was just sent (masked), if anywhere
 };
 
-std::int64_t unixNow() { return nowSeconds().time_since_epoch().count(); }
-
 // One password check (a login or an SSO verification) with what guards it against guessing
 // (issue #13): the throttle per userName and client address, and refusals that all take at
 // least auth.refusalMinimumMs, so that their timing tells no more than their body.
@@ -52,7 +50,7 @@ class Attempt {
   /// 429 with Retry-After while this userName or address must wait; nullopt to go on.
   std::optional<Reply> throttled(const std::string& userName) {
     userName_ = userName;
-    auto wait = services_.throttle.waitSeconds(userName, address_, unixNow());
+    auto wait = services_.throttle.waitSeconds(userName, address_, unixSeconds());
     if (!wait) return errorReply(wait.error());
     if (*wait == 0) return std::nullopt;
     return tooManyAttempts(*wait,
@@ -64,7 +62,7 @@ class Attempt {
   /// mfa_required after a code was sent there.
   Reply refused(LoginRefusal refusal, const std::string& codeSentTo = "") {
     if (refusal == LoginRefusal::InvalidCredentials) {
-      if (auto counted = services_.throttle.recordFailure(userName_, address_, unixNow());
+      if (auto counted = services_.throttle.recordFailure(userName_, address_, unixSeconds());
           !counted) {
         return errorReply(counted.error());
       }
@@ -91,7 +89,7 @@ class Attempt {
       auto failures = services_.store->failures(id);
       if (!failures) return errorReply(failures.error());
       if (failures->lockedUntil)
-        wait = std::max<std::int64_t>(1, *failures->lockedUntil - unixNow());
+        wait = std::max<std::int64_t>(1, *failures->lockedUntil - unixSeconds());
     }
     return tooManyAttempts(wait, "too many wrong codes: the second factor is locked");
   }
@@ -191,13 +189,10 @@ scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const 
     }
     return check;
   }
-  const auto& required = services.config.mfa.requireForRoles;
-  if (!required.empty()) {
+  if (!services.config.mfa.requireForRoles.empty()) {
     auto user = services.directory.findUser(*id);
     if (!user) return user.error();
-    const auto role = principalOf(user->id, scim::userFactsOf(*user->attributes)).role;
-    check.enrolmentOnly = std::find(required.begin(), required.end(),
-                                    std::string(policy::roleName(role))) != required.end();
+    check.enrolmentOnly = roleRequiresSecondFactor(services, *user);
   }
   return check;
 }
@@ -229,18 +224,7 @@ Reply login(Services& services, Request& request) {
   if (auto* reply = std::get_if<Reply>(&checked)) return *reply;
   const auto& check = std::get<LoginCheck>(checked);
   if (auto failed = attempt.succeeded()) return *failed;
-  Object answer;
-  answer.set("token", services.access.issueSession(check.id, check.enrolmentOnly));
-  answer.set("tokenType", "Bearer");
-  answer.set("expiresIn", services.access.sessionSeconds());
-  answer.set("userId", check.id);
-  if (check.enrolmentOnly) {
-    answer.set("mfaEnrollmentRequired", true);
-    answer.set("detail",
-               "your role needs a second factor: this session only enrols one "
-               "(POST /mfa/totp, then POST /mfa/totp/confirm); log in again afterwards");
-  }
-  return Reply::json(200, answer, kPlainJson);
+  return sessionReply(services, check.id, check.enrolmentOnly);
 }
 
 // POST /auth/verify: the login check for SSO integrations, without a session. Only clients whose
