@@ -156,6 +156,17 @@ Object::Ptr newUserBody(const Invitee& invitee, const std::string& role,
   return body;
 }
 
+// A new user for this invitee, without a password: Pending.
+scim::Result<scim::User> createPendingUser(Services& services, const Invitee& invitee,
+                                           const std::string& role,
+                                           const std::set<std::string>& accounts) {
+  auto input = scim::parseUserInput(*newUserBody(invitee, role, accounts));
+  if (!input) return input.error();
+  scim::User user;
+  user.attributes = input->attributes;
+  return services.directory.createUser(user, std::nullopt);
+}
+
 // Sends the user a new invitation link, voiding earlier ones; the link's expiry.
 scim::Result<std::int64_t> sendInvitation(Services& services, const scim::User& user) {
   const int seconds = services.config.auth.invitationSeconds;
@@ -213,13 +224,7 @@ Reply inviteNewPeople(Services& services, Request& request, const Object& body) 
   bool allInvited = true;
   for (const auto& invitee : *invitees) {
     auto result = resultOf(invitee.email, invitee.userName, "");
-    auto input = scim::parseUserInput(*newUserBody(invitee, roleText, *accounts));
-    scim::Result<scim::User> created = input.ok() ? scim::Result<scim::User>(scim::User{})
-                                                  : scim::Result<scim::User>(input.error());
-    if (created) {
-      created->attributes = input->attributes;
-      created = services.directory.createUser(*created, std::nullopt);
-    }
+    auto created = createPendingUser(services, invitee, roleText, *accounts);
     if (!created) {
       allInvited = false;
       result->set("invited", false);
@@ -376,12 +381,10 @@ Reply showInvitation(Services& services, Request& request) {
 
 // The name a person may give while accepting: {"givenName", "familyName"} written over the
 // invitation's, when sent.
-scim::Result<void> applyName(Services& services, const std::string& id, const Object& body) {
+scim::Result<void> applyName(Services& services, const scim::User& user, const Object& body) {
   auto name = body.getObject("name");
   if (!name) return {};
-  auto user = services.directory.findUser(id);
-  if (!user) return user.error();
-  Object::Ptr attributes = new Object(*user->attributes);
+  Object::Ptr attributes = new Object(*user.attributes);
   Object::Ptr merged =
       attributes->getObject("name") ? new Object(*attributes->getObject("name")) : new Object;
   for (const char* part : {"givenName", "familyName"}) {
@@ -391,9 +394,9 @@ scim::Result<void> applyName(Services& services, const std::string& id, const Ob
   attributes->set("name", merged);
   auto input = scim::parseUserInput(*attributes);
   if (!input) return input.error();
-  scim::User changed = *user;
+  scim::User changed = user;
   changed.attributes = input->attributes;
-  auto replaced = services.directory.replaceUser(id, changed, std::nullopt, "");
+  auto replaced = services.directory.replaceUser(user.id, changed, std::nullopt, "");
   if (!replaced) return replaced.error();
   return {};
 }
@@ -432,7 +435,7 @@ Reply acceptInvitation(Services& services, Request& request) {
   if (claim->use != policy::mfa::TokenUse::Accepted) {
     return refuseToken(request, TokenKind::Invitation, claim->use);
   }
-  if (auto named = applyName(services, record.userId, **body); !named) {
+  if (auto named = applyName(services, *user, **body); !named) {
     return errorReply(named.error());
   }
   // Setting the password makes a Pending user Active.
@@ -443,10 +446,9 @@ Reply acceptInvitation(Services& services, Request& request) {
     if (!restored) return errorReply(restored.error());
     return errorReply(set.error());
   }
-  auto active = services.directory.findUser(record.userId);
-  if (!active) return errorReply(active.error());
   request.audit.principalId = record.userId;
-  return sessionReply(services, *active);
+  // The read above still has the user's role, which is all the session needs.
+  return sessionReply(services, *user);
 }
 
 }  // namespace
