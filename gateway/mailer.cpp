@@ -1,9 +1,9 @@
 #include "gateway/mailer.h"
 
-#include <chrono>
 #include <stdexcept>
 #include <utility>
 
+#include "gateway/handlers.h"
 #include "mail/dispatcher.h"
 #include "mail/outbox.h"
 #include "mail/templates.h"
@@ -11,12 +11,6 @@
 
 namespace scimgate::gateway {
 namespace {
-
-std::int64_t unixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string channelName(mail::Channel channel) {
   return channel == mail::Channel::Sms ? "sms" : "email";
@@ -139,7 +133,7 @@ Result<void> Mailer::send(mail::Channel channel, std::string_view templateName,
   if (!message) return message.error();
   message->channel = channel;
   message->to = to;
-  auto queued = impl_->outbox.enqueue(*message, unixNow());
+  auto queued = impl_->outbox.enqueue(*message, unixSeconds());
   if (!queued) return queued.error();
   impl_->dispatcher.wake();
   return {};
