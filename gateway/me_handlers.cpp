@@ -4,6 +4,8 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <cctype>
+#include <set>
 #include <sstream>
 
 #include "gateway/audit.h"
@@ -32,21 +34,52 @@ std::string jsonText(const Poco::Dynamic::Var& value) {
   return out.str();
 }
 
-// Whether the extension object sent equals the stored one, apart from what the directory
-// computes (status, mfa).
-bool sameExtension(const Poco::Dynamic::Var& sent, const Poco::Dynamic::Var& stored) {
-  auto withoutComputed = [](const Poco::Dynamic::Var& value) {
-    Object::Ptr copy = value.type() == typeid(Object::Ptr) ? copyOf(*value.extract<Object::Ptr>())
-                                                           : Object::Ptr(new Object);
-    copy->remove("status");
-    copy->remove("mfa");
-    return toJson(*copy);
+// The value of `key` in `object`, compared without case; empty when there is none.
+Poco::Dynamic::Var valueOf(const Object& object, const std::string& key) {
+  for (const auto& [name, value] : object) {
+    if (scim::equalsIgnoreCase(name, key)) return value;
+  }
+  return {};
+}
+
+Object::Ptr objectOf(const Poco::Dynamic::Var& value) {
+  return value.type() == typeid(Object::Ptr) ? value.extract<Object::Ptr>() : Object::Ptr();
+}
+
+bool isExtension(const std::string& key) {
+  return key.rfind("urn:", 0) == 0 && !scim::equalsIgnoreCase(key, scim::kUserSchema);
+}
+
+// What the directory computes in the scimgate extension: never the client's to change.
+bool isComputed(const std::string& extension, const std::string& attribute) {
+  return scim::equalsIgnoreCase(extension, scim::kScimgateUserSchema) &&
+         (scim::equalsIgnoreCase(attribute, "status") || scim::equalsIgnoreCase(attribute, "mfa"));
+}
+
+// The attributes of an extension object that differ between what was sent and what is stored,
+// named with the extension's URN ("urn:...:organization"); computed ones never count.
+void changedExtensionAttributes(const std::string& extension, const Object::Ptr& sent,
+                                const Object::Ptr& stored, std::vector<std::string>& changed) {
+  std::set<std::string> seen;
+  auto compare = [&](const std::string& attribute) {
+    std::string lowered = attribute;
+    for (auto& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!seen.insert(lowered).second || isComputed(extension, attribute)) return;
+    const auto before = stored ? valueOf(*stored, attribute) : Poco::Dynamic::Var();
+    const auto after = sent ? valueOf(*sent, attribute) : Poco::Dynamic::Var();
+    if (jsonText(before) != jsonText(after)) changed.push_back(extension + ":" + attribute);
   };
-  return withoutComputed(sent) == withoutComputed(stored);
+  if (sent) {
+    for (const auto& [attribute, value] : *sent) compare(attribute);
+  }
+  if (stored) {
+    for (const auto& [attribute, value] : *stored) compare(attribute);
+  }
 }
 
 // The top-level attributes of `wanted` whose value differs from the stored user's (what clients
-// echo back unchanged does not count; id, meta, schemas and groups are never the client's).
+// echo back unchanged does not count; id, meta, schemas and groups are never the client's), and
+// of an extension object, its attributes that differ.
 std::vector<std::string> changedAttributes(const scim::User& current, const Object& wanted) {
   std::vector<std::string> changed;
   for (const auto& [key, value] : wanted) {
@@ -55,14 +88,12 @@ std::vector<std::string> changedAttributes(const scim::User& current, const Obje
         scim::equalsIgnoreCase(key, "meta") || scim::equalsIgnoreCase(key, "groups")) {
       continue;
     }
-    Poco::Dynamic::Var before;
-    for (const auto& [name, had] : *current.attributes) {
-      if (scim::equalsIgnoreCase(name, key)) before = had;
+    const Poco::Dynamic::Var before = valueOf(*current.attributes, key);
+    if (isExtension(key) && (value.type() == typeid(Object::Ptr) || value.isEmpty())) {
+      changedExtensionAttributes(key, objectOf(value), objectOf(before), changed);
+    } else if (jsonText(value) != jsonText(before)) {
+      changed.push_back(key);
     }
-    const bool same = key == scim::kScimgateUserSchema && value.type() == typeid(Object::Ptr)
-                          ? sameExtension(value, before)
-                          : jsonText(value) == jsonText(before);
-    if (!same) changed.push_back(key);
   }
   return changed;
 }
@@ -125,6 +156,26 @@ Reply writeOwnProfile(Services& services, Request& request, const scim::User& cu
   for (const auto& key : drop) next->remove(key);
   for (const auto& [key, value] : wanted) {
     if (policy::isSelfWritable(key)) next->set(key, value);
+  }
+  // An extension's self-writable attributes (organization, emailPreferences) come from `wanted`.
+  for (const std::string_view urn : {scim::kEnterpriseUserSchema, scim::kScimgateUserSchema}) {
+    const std::string extension(urn);
+    Object::Ptr target = objectOf(valueOf(*next, extension));
+    const Object::Ptr sent = objectOf(valueOf(wanted, extension));
+    Object::Ptr merged = target ? copyOf(*target) : Object::Ptr(new Object);
+    std::vector<std::string> cleared;
+    for (const auto& [attribute, value] : *merged) {
+      if (policy::isSelfWritable(extension + ":" + attribute)) cleared.push_back(attribute);
+    }
+    for (const auto& attribute : cleared) merged->remove(attribute);
+    if (sent) {
+      for (const auto& [attribute, value] : *sent) {
+        if (policy::isSelfWritable(extension + ":" + attribute) && !value.isEmpty()) {
+          merged->set(attribute, value);
+        }
+      }
+    }
+    if (merged->size() > 0 || target) next->set(extension, merged);
   }
   if (auto ext = next->getObject(std::string(scim::kScimgateUserSchema))) {
     ext->remove("status");

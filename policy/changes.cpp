@@ -69,9 +69,18 @@ Decision checkPassword(const PermissionMatrix& matrix, const Principal& principa
   return authorize(matrix, principal, Operation::ResetPasswords, target);
 }
 
-constexpr std::string_view kSelfWritable[] = {"name",         "displayName", "nickName",
-                                              "phoneNumbers", "timezone",    "preferredLanguage",
-                                              "locale",       "profileUrl",  "photos"};
+constexpr std::string_view kSelfWritable[] = {
+    "name",
+    "displayName",
+    "nickName",
+    "phoneNumbers",
+    "timezone",
+    "preferredLanguage",
+    "locale",
+    "profileUrl",
+    "photos",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+    "urn:scimgate:params:scim:schemas:extension:2.0:User:emailPreferences"};
 
 }  // namespace
 

@@ -88,7 +88,9 @@ Decision checkIdentityChange(const IdentityRules& rules, const Identity& before,
                              const Identity& after);
 
 /// The profile fields a person may change about themselves (name, displayName, nickName,
-/// phoneNumbers, timezone, preferredLanguage, locale, profileUrl, photos); compared without case.
+/// phoneNumbers, timezone, preferredLanguage, locale, profileUrl, photos, and the extensions'
+/// attributes `<enterprise URN>:organization` and `<scimgate URN>:emailPreferences`, named with
+/// their schema); compared without case.
 bool isSelfWritable(std::string_view attribute);
 
 /// Whether a write of the caller's own user is limited to those fields: a person acting on

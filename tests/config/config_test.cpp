@@ -334,3 +334,18 @@ TEST_CASE("the example config shipped with the project loads", "[config]") {
   CHECK_FALSE(loaded.config.mfa.store.path.empty());
   CHECK(loaded.config.mfa.settings.encryptionKey == bytesFrom(0));
 }
+
+TEST_CASE("a console folder without index.html is a config problem naming the key", "[config]") {
+  std::string text = minimalConfig();
+  text.insert(1, R"("server": {"consoleDir": "/nonexistent/scimgate-console"},)");
+  const auto loaded = config::loadText(text, "test.json", kNoEnvironment);
+  REQUIRE(loaded.problems.items.size() == 1);
+  CHECK(loaded.problems.items[0].rfind("$.server.consoleDir", 0) == 0);
+
+  std::string none = minimalConfig();
+  none.insert(1, R"("server": {"consoleDir": ""},)");
+  const auto off = config::loadText(none, "test.json", kNoEnvironment);
+  INFO(joined(off.problems));
+  CHECK(off.problems.empty());
+  CHECK(off.config.server.consoleDir.empty());
+}

@@ -168,6 +168,10 @@ TEST_CASE("a person changes only the profile fields of their own user", "[policy
   CHECK_FALSE(policy::isSelfWritable("userName"));
   CHECK_FALSE(policy::isSelfWritable("emails"));
   CHECK_FALSE(policy::isSelfWritable("roles"));
+  CHECK(policy::isSelfWritable(
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization"));
+  CHECK_FALSE(policy::isSelfWritable(
+      "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"));
 
   CHECK(policy::checkOwnProfileChange(kMatrix, person(Role::Agent), {"displayName", "name"})
             .isAllowed());
@@ -175,7 +179,9 @@ TEST_CASE("a person changes only the profile fields of their own user", "[policy
   CHECK(roles.kind == DecisionKind::Immutable);
   CHECK(roles.reason ==
         "'roles' cannot be changed here; you may change name, displayName, nickName, phoneNumbers, "
-        "timezone, preferredLanguage, locale, profileUrl and photos");
+        "timezone, preferredLanguage, locale, profileUrl, photos, "
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization "
+        "and urn:scimgate:params:scim:schemas:extension:2.0:User:emailPreferences");
   // The brief's Viewer is read-only, even for its own profile.
   CHECK(policy::checkOwnProfileChange(kMatrix, person(Role::Viewer), {"displayName"}).kind ==
         DecisionKind::Forbidden);
