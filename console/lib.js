@@ -81,9 +81,18 @@ const LOGIN_ERRORS = {
   invalid_request: 'The request was incomplete: fill in every field.',
 };
 
+// The gateway's details are lower-case phrases ("the current password is wrong"): shown as a
+// sentence.
+export function sentence(text) {
+  const t = String(text || '').trim();
+  if (!t) return '';
+  const first = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
+}
+
 function detailOf(body) {
   if (!body || typeof body !== 'object') return '';
-  if (typeof body.detail === 'string' && body.detail) return body.detail;
+  if (typeof body.detail === 'string' && body.detail) return sentence(body.detail);
   if (typeof body.error_description === 'string' && body.error_description) return body.error_description;
   if (typeof body.message === 'string' && body.message) return body.message;
   if (typeof body.error === 'string' && LOGIN_ERRORS[body.error]) return LOGIN_ERRORS[body.error];
@@ -103,7 +112,8 @@ function messageFor(status, body, retryAfter, signedIn) {
     return detail || 'The user name, password or code is wrong, or the account is locked.';
   }
   if (status === 403) {
-    return `You are not allowed to do this: ${detail || 'your role does not permit it.'}`;
+    const why = detail ? detail.charAt(0).toLowerCase() + detail.slice(1) : 'your role does not permit it.';
+    return `You are not allowed to do this: ${why}`;
   }
   if (status === 404) return detail || 'Not found: it may have been deleted or you may not see it.';
   if (status === 409) return detail || 'It was changed by someone else: reload and try again.';
@@ -340,13 +350,27 @@ export function confirmDialog({ title, message, confirmLabel = 'OK', cancelLabel
 
 // ---- password rules ----
 
-const SPECIAL = /[^A-Za-z0-9]/;
-
-function nameParts(userName) {
-  if (!userName) return [];
-  const parts = String(userName).toLowerCase().split(/[^a-z0-9]+/i).filter((p) => p.length >= 3);
-  const whole = String(userName).toLowerCase();
-  return whole.length >= 3 ? [whole, ...parts] : parts;
+// The same parts the gateway refuses (policy/password_policy.cpp): the whole userName, its local
+// part and that part's tokens, and the given, family and display names and their tokens; parts
+// shorter than 3 characters are ignored.
+function nameParts(userName, names = []) {
+  const parts = [];
+  const addWhole = (part) => {
+    if (part && [...part].length >= 3) parts.push(part.toLowerCase());
+  };
+  const addTokens = (text) => {
+    for (const token of String(text || '').split(/[ \t\-.,_#@]/)) addWhole(token);
+  };
+  const u = String(userName || '');
+  addWhole(u);
+  const local = u.split('@')[0];
+  addWhole(local);
+  addTokens(local);
+  for (const name of names) {
+    addWhole(String(name || ''));
+    addTokens(name);
+  }
+  return parts;
 }
 
 /**
@@ -354,22 +378,26 @@ function nameParts(userName) {
  * and the rule's text. rules: {minLength, maxLength, requireLower, requireUpper, requireDigit,
  * requireSpecial, rejectUserNameParts}. The returned list has .allMet() to ask before submitting.
  */
-export function passwordRules(rules, passwordInput, { userName = '', confirmInput = null } = {}) {
+export function passwordRules(rules, passwordInput, { userName = '', names = [], confirmInput = null } = {}) {
   const r = rules || {};
   const checks = [];
   const minLength = Number(r.minLength) || 0;
   const maxLength = Number(r.maxLength) || 0;
   if (minLength > 0) checks.push({ text: `At least ${minLength} characters`, test: (p) => [...p].length >= minLength });
   if (maxLength > 0) checks.push({ text: `At most ${maxLength} characters`, test: (p) => [...p].length <= maxLength, quiet: true });
-  if (r.requireLower) checks.push({ text: 'A lower-case letter', test: (p) => /\p{Ll}/u.test(p) });
-  if (r.requireUpper) checks.push({ text: 'An upper-case letter', test: (p) => /\p{Lu}/u.test(p) });
+  // As the gateway counts them: ASCII letters and digits; anything else is special.
+  if (r.requireLower) checks.push({ text: 'A lower-case letter', test: (p) => /[a-z]/.test(p) });
+  if (r.requireUpper) checks.push({ text: 'An upper-case letter', test: (p) => /[A-Z]/.test(p) });
   if (r.requireDigit) checks.push({ text: 'A digit', test: (p) => /[0-9]/.test(p) });
-  if (r.requireSpecial) checks.push({ text: 'A special character', test: (p) => SPECIAL.test(p.replace(/[\p{L}\p{N}]/gu, 'a')) || /[^\p{L}\p{N}]/u.test(p) });
-  if (r.rejectUserNameParts && userName) {
-    const parts = nameParts(userName);
+  if (r.requireSpecial) checks.push({ text: 'A special character such as ! or #', test: (p) => /[^A-Za-z0-9]/.test(p) });
+  const currentNames = () => (typeof names === 'function' ? names() : names) || [];
+  if (r.rejectUserNameParts && (userName || currentNames().length)) {
     checks.push({
       text: 'Does not contain your user name',
-      test: (p) => p.length > 0 && !parts.some((part) => p.toLowerCase().includes(part)),
+      test: (p) => {
+        const parts = nameParts(userName, currentNames());
+        return p.length > 0 && !parts.some((part) => p.toLowerCase().includes(part));
+      },
     });
   }
   if (confirmInput) {
