@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -131,6 +132,9 @@ class Reader {
   std::string at(const std::string& key) const { return path_ + "." + key; }
   const std::string& path() const { return path_; }
   bool exists() const { return static_cast<bool>(object_); }
+
+  /// Whether the object sets `key` (to anything but null).
+  bool has(const std::string& key) const { return present(key); }
 
  private:
   bool present(const std::string& key) const {
@@ -389,6 +393,16 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   server.integer("requestTimeoutMs", config.server.requestTimeoutMs, 100, 3600 * 1000);
   server.integer("headerTimeoutMs", config.server.headerTimeoutMs, 100, 3600 * 1000);
   server.integer("drainTimeoutMs", config.server.drainTimeoutMs, 0, 3600 * 1000);
+  if (server.has("consoleDir")) {
+    server.string("consoleDir", config.server.consoleDir);
+    if (!config.server.consoleDir.empty() &&
+        !std::filesystem::is_regular_file(config.server.consoleDir + "/index.html")) {
+      problems.items.push_back("$.server.consoleDir: " + config.server.consoleDir +
+                               " has no index.html; name the console folder, or \"\" for none");
+    }
+  } else if (std::filesystem::is_regular_file(SCIMGATE_DEFAULT_CONSOLE_DIR "/index.html")) {
+    config.server.consoleDir = SCIMGATE_DEFAULT_CONSOLE_DIR;
+  }
 
   if (auto tokens = top.array("tokens")) {
     for (unsigned int i = 0; i < tokens->size(); ++i) {

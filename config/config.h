@@ -30,6 +30,9 @@ struct ServerSettings {
   int headerTimeoutMs = 10000;
   /// On SIGTERM: stop accepting, finish what was received, and exit after at most this long.
   int drainTimeoutMs = 10000;
+  /// The web console's folder, served at /console/ ("" = no console). Defaults to the shipped
+  /// console (SCIMGATE_DEFAULT_CONSOLE_DIR) when that folder exists.
+  std::string consoleDir;
 };
 
 /// A provisioning client's static bearer token, stored only as its SHA-256 (hex), with the role

@@ -21,6 +21,7 @@ namespace scimgate::gateway {
 //   mfa_handlers.cpp        /mfa/totp, /mfa/totp/confirm, /mfa/backup-codes, /mfa/code
 //   invitation_handlers.cpp /invitations: invite, resend, revoke, show, accept
 //   reset_handlers.cpp      /auth/password/forgot, /auth/password/reset, /auth/password/reset-link
+//   session_handlers.cpp    /auth/session, /auth/password/rules
 
 /// Every route of the gateway.
 Router makeRouter(Services& services);
@@ -38,6 +39,11 @@ std::chrono::sys_seconds nowSeconds();
 /// The same as unix seconds (what the state store and the throttle take).
 std::int64_t unixSeconds();
 
+/// The users whose userName or one of whose emails is `login` (what a person types to sign in
+/// or to ask for a reset link), at most `limit`; none for text no user can have.
+scim::Result<std::vector<scim::User>> usersByLogin(Services& services, const std::string& login,
+                                                   std::size_t limit);
+
 void addDiscoveryRoutes(Router& router, Services& services);
 void addUserRoutes(Router& router, Services& services);
 void addGroupRoutes(Router& router, Services& services);
@@ -46,6 +52,11 @@ void addLoginRoutes(Router& router, Services& services);
 void addMfaRoutes(Router& router, Services& services);
 void addInvitationRoutes(Router& router, Services& services);
 void addResetRoutes(Router& router, Services& services);
+void addSessionRoutes(Router& router, Services& services);
+
+/// The password rules as clients read them (GET /auth/password/rules, an invitation's
+/// passwordRules), so they can check a new password as it is typed.
+Poco::JSON::Object passwordRulesJson(const policy::PasswordRules& rules);
 
 /// A user resource as the caller may see it: projected by the request's attributes /
 /// excludedAttributes, other tenants' accounts hidden, the MFA summary added; with ETag (and

@@ -366,16 +366,7 @@ Reply showInvitation(Services& services, Request& request) {
   answer.set("familyName", facts.familyName);
   answer.set("email", facts.primaryEmail);
   answer.set("expiresAt", isoTime(record.expiresAt));
-  const auto& rules = services.passwords;
-  Object passwordRules;
-  passwordRules.set("minLength", rules.minLength);
-  passwordRules.set("maxLength", rules.maxLength);
-  passwordRules.set("requireLower", rules.requireLower);
-  passwordRules.set("requireUpper", rules.requireUpper);
-  passwordRules.set("requireDigit", rules.requireDigit);
-  passwordRules.set("requireSpecial", rules.requireSpecial);
-  passwordRules.set("rejectUserNameParts", rules.rejectUserNameParts);
-  answer.set("passwordRules", passwordRules);
+  answer.set("passwordRules", passwordRulesJson(services.passwords));
   return Reply::json(200, answer, kPlainJson);
 }
 

@@ -153,6 +153,18 @@ scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const 
                                     const std::string& userName, const std::string& password) {
   LoginCheck check;
   auto id = services.directory.verifyPassword(userName, password);
+  if (!id && id.error().kind == ErrorKind::Unauthorized &&
+      userName.find('@') != std::string::npos) {
+    // People sign in with their email address too: then the one user who has it. A userName
+    // that looks like an address (Entra ID's UPNs) was tried first.
+    auto users = usersByLogin(services, userName, 2);
+    if (!users) return users.error();
+    if (users->size() == 1) {
+      const auto facts = scim::userFactsOf(*users->front().attributes);
+      if (facts.userName != userName)
+        id = services.directory.verifyPassword(facts.userName, password);
+    }
+  }
   if (!id) {
     if (id.error().kind != ErrorKind::Unauthorized) return id.error();
     check.refusal = LoginRefusal::InvalidCredentials;

@@ -44,7 +44,7 @@ std::string Reply::header(const std::string& name) const {
 }
 
 void send(Poco::Net::HTTPServerResponse& response, const Reply& reply) {
-  response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
   for (const auto& [name, value] : reply.headers) response.set(name, value);
   if (!reply.contentType.empty()) response.setContentType(reply.contentType);
   response.setContentLength(static_cast<std::streamsize>(reply.body.size()));

@@ -26,28 +26,12 @@ using scim::ErrorKind;
 constexpr char kResetPath[] = "/console/#/reset-password/";
 constexpr std::size_t kMaxUsersPerLogin = 5;
 
-// A SCIM filter string literal (RFC 7644 3.4.2.2: JSON string rules).
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 // Mails a reset link to each active user whose userName or email is `login`. Nothing about
 // who was found leaves this function except through the audit trail.
 scim::Result<void> mailResetLinks(Services& services, Request& request, const std::string& login) {
-  auto filter =
-      scim::parseFilter("userName eq " + quoted(login) + " or emails.value eq " + quoted(login));
-  if (!filter) return {};  // not a name anybody can have
-  ldap::UserQuery query;
-  query.filter = filter->get();
-  query.count = kMaxUsersPerLogin;
-  auto page = services.directory.searchUsers(query);
-  if (!page) return page.error();
-  for (const auto& user : page->users) {
+  auto users = usersByLogin(services, login, kMaxUsersPerLogin);
+  if (!users) return users.error();
+  for (const auto& user : *users) {
     const auto facts = scim::userFactsOf(*user.attributes);
     // Deactivated users get nothing; Pending ones accept their invitation instead.
     if (facts.status != scim::UserStatus::Active || facts.primaryEmail.empty()) continue;

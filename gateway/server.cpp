@@ -54,6 +54,10 @@ void logLine(const char* level, const std::string& method, const std::string& pa
 
 // Who calls, whether the route lets them, then the route's handler.
 Reply dispatch(Services& services, const Router& router, Request& request) {
+  if (auto page = services.console.reply(request.method(), request.path(),
+                                         request.header("If-None-Match", ""))) {
+    return *page;
+  }
   const auto match = router.match(request.method(), request.path());
   if (match.route && match.route->guard == Guard::Public) {
     request.setParams(match.params);

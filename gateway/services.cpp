@@ -22,6 +22,15 @@ std::unique_ptr<policy::mfa::MfaService> makeMfa(
   return std::make_unique<policy::mfa::MfaService>(store, config.mfa.settings);
 }
 
+// The console's files, read once; throws when the configured folder cannot be read (a start-up
+// error: config checked that it has an index.html).
+ConsoleAssets loadConsole(const config::Config& config) {
+  if (config.server.consoleDir.empty()) return {};
+  auto assets = ConsoleAssets::load(config.server.consoleDir);
+  if (!assets) throw std::runtime_error(assets.error().detail);
+  return std::move(*assets);
+}
+
 }  // namespace
 
 Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupDirectory& grp)
@@ -36,6 +45,7 @@ Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupD
       mfa(makeMfa(cfg, store)),
       throttle(store, cfg.auth.throttle),
       forgotThrottle(store, cfg.auth.forgotThrottle, "forgot"),
-      mailer(cfg.mail.enabled && store ? std::make_unique<Mailer>(cfg, store, audit) : nullptr) {}
+      mailer(cfg.mail.enabled && store ? std::make_unique<Mailer>(cfg, store, audit) : nullptr),
+      console(loadConsole(cfg)) {}
 
 }  // namespace scimgate::gateway

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "gateway/access.h"
 #include "gateway/audit.h"
+#include "gateway/console_assets.h"
 #include "gateway/mailer.h"
 #include "ldap/directory.h"
 #include "ldap/group_directory.h"
@@ -38,6 +39,8 @@ struct Services {
   policy::mfa::LoginThrottle forgotThrottle;
   /// Invitations, reset links and sent codes; null without a mail section.
   std::unique_ptr<Mailer> mailer;
+  /// The web console's files (server.consoleDir); empty without one.
+  ConsoleAssets console;
 };
 
 }  // namespace scimgate::gateway

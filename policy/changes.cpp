@@ -118,6 +118,24 @@ std::set<std::string> accountsAdministeredBy(const Principal& principal) {
   return principal.accounts;
 }
 
+Capabilities capabilitiesOf(const PermissionMatrix& matrix, const Principal& principal) {
+  Capabilities capabilities;
+  for (const Operation operation : kAllOperations) {
+    if (authorize(matrix, principal, operation).isAllowed()) {
+      capabilities.operations.push_back(operation);
+    }
+  }
+  if (authorize(matrix, principal, Operation::ChangeRoles).isAllowed() ||
+      authorize(matrix, principal, Operation::InviteUsers).isAllowed()) {
+    for (const Role role : kAllRoles) {
+      if (role <= principal.role) capabilities.grantableRoles.push_back(role);
+    }
+  }
+  capabilities.administeredAccounts = accountsAdministeredBy(principal);
+  capabilities.allAccounts = principal.role == Role::Administrator && principal.allAccounts;
+  return capabilities;
+}
+
 Decision checkIdentityChange(const IdentityRules& rules, const Identity& before,
                              const Identity& after) {
   if (rules.userNameImmutable && after.userName != before.userName) {

@@ -56,6 +56,20 @@ Decision checkInvitation(const PermissionMatrix& matrix, const Principal& princi
 /// their role and scope inside those checks).
 std::set<std::string> accountsAdministeredBy(const Principal& principal);
 
+/// What a principal may do, for a client that shows or hides actions (the web console). The gateway
+/// still decides every request on its own; this only describes the same rules ahead of time.
+struct Capabilities {
+  std::vector<Operation> operations;  // allowed with no target known, in enumeration order
+  /// The roles the principal may give somebody (a role change or an invitation): every role up to
+  /// its own when it may change roles or invite, none otherwise.
+  std::vector<Role> grantableRoles;
+  /// Accounts where it may add users (accountsAdministeredBy); `allAccounts` when it is an
+  /// unscoped Administrator, who may add users to any account.
+  std::set<std::string> administeredAccounts;
+  bool allAccounts = false;
+};
+Capabilities capabilitiesOf(const PermissionMatrix& matrix, const Principal& principal);
+
 /// Which identity fields are immutable after creation (DESIGN 2: both, unless the deployment lets
 /// its identity provider rename).
 struct IdentityRules {
