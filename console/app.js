@@ -106,13 +106,10 @@ async function loadSession() {
 }
 
 function signOut() {
-  const token = getToken();
+  // Session tokens are stateless (they expire after auth.sessionSeconds); forgetting it here ends
+  // the session in this tab.
   clearToken();
   state.session = null;
-  if (token) {
-    // Best effort: tell the gateway, if it offers a logout; the token is gone from this tab anyway.
-    fetch('/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).catch(() => {});
-  }
   navigate('#/sign-in');
 }
 

@@ -267,7 +267,7 @@ export function field(label, inputProps = {}) {
     hintEl = el('p', { class: 'hint', id: `${id}-hint`, text: hint });
     input.setAttribute('aria-describedby', hintEl.id);
   }
-  const wrapper = el('div', { class: 'field' }, labelEl, hintEl, input);
+  const wrapper = el('div', { class: 'field' }, labelEl, input, hintEl);
   return { wrapper, input, hint: hintEl, label: labelEl };
 }
 
@@ -384,6 +384,7 @@ export function passwordRules(rules, passwordInput, { userName = '', names = [],
   const minLength = Number(r.minLength) || 0;
   const maxLength = Number(r.maxLength) || 0;
   if (minLength > 0) checks.push({ text: `At least ${minLength} characters`, test: (p) => [...p].length >= minLength });
+  // Shown only when broken: a rule that is met from the start only adds noise.
   if (maxLength > 0) checks.push({ text: `At most ${maxLength} characters`, test: (p) => [...p].length <= maxLength, quiet: true });
   // As the gateway counts them: ASCII letters and digits; anything else is special.
   if (r.requireLower) checks.push({ text: 'A lower-case letter', test: (p) => /[a-z]/.test(p) });
@@ -418,6 +419,7 @@ export function passwordRules(rules, passwordInput, { userName = '', names = [],
     for (const { check, li, state } of items) {
       const met = Boolean(check.test(p));
       li.dataset.met = met ? 'true' : 'false';
+      if (check.quiet) li.hidden = met;
       state.textContent = met ? ' (met)' : ' (not met)';
     }
   };
