@@ -100,6 +100,27 @@ export function totp(secretBase32, offset = 0, now = Date.now()) {
   return code;
 }
 
+// The last TOTP time step used per secret: the gateway accepts each step once per user, so a
+// second sign-in within 30 s must use the next step (within the window of +-1) or wait.
+const usedSteps = new Map();
+
+/**
+ * A TOTP code the gateway has not seen yet for this secret: the current step, or the next one
+ * (accepted with mfa.window 1), waiting for a new step when both were used. Records its use.
+ */
+export async function freshTotp(secretBase32) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 1000 / 30);
+    const last = usedSteps.get(secretBase32) ?? -Infinity;
+    const step = Math.max(now, last + 1);
+    if (step <= now + 1) {
+      usedSteps.set(secretBase32, step);
+      return totp(secretBase32, step - now);
+    }
+    await sleep(1000);
+  }
+}
+
 /** A password that meets the default rules. */
 export function strongPassword() {
   return 'Pw-' + randomBytes(6).toString('hex') + 'aA7!';
@@ -258,13 +279,13 @@ export async function startStack(options = {}) {
     /** Logs in through the API; with totpSecret also sends the current code. Returns the session. */
     stack.login = async (userName, password, totpSecret) => {
       const body = { userName, password };
-      if (totpSecret) body.code = totp(totpSecret);
+      if (totpSecret) body.code = await freshTotp(totpSecret);
       return must('POST', '/auth/login', body, null);
     };
     /** Enrols TOTP for a person (through their session); returns the base32 secret. */
     stack.enrolTotp = async (sessionToken) => {
       const e = await must('POST', '/mfa/totp', {}, sessionToken);
-      await must('POST', '/mfa/totp/confirm', { code: totp(e.secret) }, sessionToken);
+      await must('POST', '/mfa/totp/confirm', { code: await freshTotp(e.secret) }, sessionToken);
       return e.secret;
     };
 
@@ -343,7 +364,7 @@ export async function startStack(options = {}) {
       await page.getByRole('button', { name: 'Sign in' }).click();
       if (totpSecret) {
         await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-        await page.getByRole('textbox', { name: 'Verification code' }).fill(totp(totpSecret));
+        await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshTotp(totpSecret));
         await page.getByRole('button', { name: 'Verify' }).click();
       }
       await page.waitForFunction(() => !/^#\/sign-in/.test(location.hash) && location.hash !== '', null, { timeout: 15000 });
