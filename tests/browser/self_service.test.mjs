@@ -436,3 +436,43 @@ test('at 360 px the self-service pages fit the width and stay usable', async () 
     await stack.screenshot(page, shot);
   }
 });
+
+test('with mfa.requireForRoles an administrator without a second factor may only enrol one, then signs in with it', async () => {
+  // A stack of its own: the requirement is configuration.
+  const strict = await startStack({ config: { mfa: { requireForRoles: ['Administrator'] } } });
+  try {
+    const page = await strict.newPage();
+    page.allowedStatuses = new Set([401]); // mfa_required at the second sign-in
+    page.failedResponses = [];
+    pages.push(page);
+    await page.goto(`${strict.consoleUrl}#/sign-in`);
+    await page.getByRole('textbox', { name: 'User name or email' }).fill(strict.admin.userName);
+    await page.getByLabel('Password', { exact: true }).fill(strict.admin.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Security', exact: true }).waitFor();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Security']);
+    // Other pages lead back here.
+    await page.goto(`${strict.consoleUrl}#/users`);
+    await page.waitForFunction(() => location.hash === '#/security');
+    await page.getByRole('switch', { name: 'Two-factor authentication' }).click();
+    const secret = (await page.getByLabel('Secret key', { exact: true }).textContent()).trim();
+    await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshCode(secret));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('status').filter({ hasText: 'Two-factor authentication is on' }).waitFor();
+    await strict.screenshot(page, 'security-enrolment-required');
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await page.getByRole('textbox', { name: 'User name or email' }).fill(strict.admin.userName);
+    await page.getByLabel('Password', { exact: true }).fill(strict.admin.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshCode(secret));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await waitSignedIn(page);
+    assert.match(page.url(), /#\/users/);
+    await nav.getByRole('link', { name: 'Users', exact: true }).waitFor();
+    await page.context().close();
+  } finally {
+    await strict.stop();
+  }
+});
