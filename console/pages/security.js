@@ -3,7 +3,7 @@
 
 import {
   api, ApiError, el, field, alertBox, statusBox, showError, showStatus, clear, copyButton, clearToken,
-  SCIM_USER_EXT,
+  confirmDialog, SCIM_USER_EXT,
 } from '../lib.js';
 
 function svgDataUrl(svg) {
@@ -271,4 +271,111 @@ export async function render(main, ctx) {
 
   showState();
   if (mfa.totp) showStatus(status, 'Two-factor authentication is on.');
+
+  main.append(emailCodesSection(ctx, () => mfa, readMfa, enrolmentOnly));
+}
+
+// Codes by email: for people without an authenticator app, a 6-digit code is mailed at each
+// sign-in (POST /mfa/code, /mfa/code/confirm, DELETE /mfa/code).
+function emailCodesSection(ctx, currentMfa, readMfa, enrolmentOnly) {
+  const alert = alertBox();
+  const status = statusBox();
+  const stateText = el('p', {});
+  const body = el('div', {});
+  const section = el('section', { class: 'section', 'aria-labelledby': 'email-codes-title' },
+    el('h2', { id: 'email-codes-title', text: 'Codes by email' }),
+    el('p', { class: 'hint', text: 'No authenticator app? Have a 6-digit code sent to your email address each time you sign in instead. An authenticator app is safer when you can use one.' }),
+    stateText, alert, status, body);
+
+  const show = () => {
+    clear(body);
+    const on = Boolean(currentMfa().codeFactor);
+    stateText.textContent = on
+      ? 'Codes by email are on: signing in asks for the code we email you.'
+      : 'Codes by email are off.';
+    if (on) {
+      const off = el('button', { type: 'button', class: 'button button-secondary', text: 'Turn off codes by email' });
+      off.addEventListener('click', async () => {
+        showError(alert, null);
+        showStatus(status, '');
+        const yes = await confirmDialog({
+          title: 'Turn off codes by email?',
+          message: 'Signing in will no longer send a code to your email address.',
+          confirmLabel: 'Turn off',
+        });
+        if (!yes) return;
+        try {
+          await api('DELETE', '/mfa/code', {});
+          await readMfa().catch(() => currentMfa());
+          currentMfa().codeFactor = undefined;
+          show();
+          showStatus(status, 'Codes by email are off.');
+        } catch (err) {
+          showError(alert, err);
+        }
+      });
+      body.append(el('div', { class: 'actions' }, off));
+      return;
+    }
+    const send = el('button', { type: 'button', class: 'button button-secondary', text: 'Email me a code' });
+    const step = el('div', {});
+    send.addEventListener('click', async () => {
+      showError(alert, null);
+      showStatus(status, '');
+      send.disabled = true;
+      let sent;
+      try {
+        ({ body: sent } = await api('POST', '/mfa/code', { channel: 'email' }));
+      } catch (err) {
+        send.disabled = false;
+        showError(alert, err);
+        return;
+      }
+      send.disabled = false;
+      send.textContent = 'Email me a new code';
+      clear(step);
+      const code = field('Code from the email', {
+        type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', spellcheck: false,
+        hint: `We sent a 6-digit code to ${(sent && sent.sentTo) || 'your email address'}.`,
+      });
+      const turnOn = el('button', { type: 'submit', class: 'button', text: 'Turn on codes by email' });
+      const form = el('form', { novalidate: true }, code.wrapper, el('div', { class: 'actions' }, turnOn));
+      step.append(form);
+      code.input.focus();
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        showError(alert, null);
+        const value = cleanCode(code.input.value);
+        if (!/^\d{6}$/.test(value)) {
+          showError(alert, new Error('Enter the 6-digit code from the email.'));
+          code.input.focus();
+          return;
+        }
+        turnOn.disabled = true;
+        try {
+          await api('POST', '/mfa/code/confirm', { channel: 'email', code: value });
+          await readMfa().catch(() => currentMfa());
+          currentMfa().codeFactor = currentMfa().codeFactor || 'email';
+          show();
+          showStatus(status, enrolmentOnly
+            ? 'Codes by email are on. Sign in again to use the console.'
+            : 'Codes by email are on.');
+          if (enrolmentOnly) {
+            body.append(el('div', { class: 'actions' }, el('button', {
+              type: 'button', class: 'button', text: 'Sign in again',
+              onclick: () => { clearToken(); ctx.navigate('#/sign-in'); },
+            })));
+          }
+        } catch (err) {
+          turnOn.disabled = false;
+          showError(alert, new Error(codeMessage(err, 'check the code in the newest email, or have a new one sent.')));
+          code.input.value = '';
+          code.input.focus();
+        }
+      });
+    });
+    body.append(el('div', { class: 'actions' }, send), step);
+  };
+  show();
+  return section;
 }

@@ -325,6 +325,61 @@ test('a person enrols TOTP on the Security page with a code computed from the se
   assert.notEqual(after[SCIM_USER_EXT].mfa && after[SCIM_USER_EXT].mfa.totp, true);
 });
 
+test('a person without an authenticator app turns on codes by email and signs in with a mailed code', async () => {
+  const person = await newPerson('Viewer');
+  const page = await newPage();
+  page.allowedStatuses.add(401); // mfa_required
+  await signInPage(page, person.userName, person.password);
+  await waitSignedIn(page);
+  await page.goto(`${stack.consoleUrl}#/security`);
+  await page.getByRole('heading', { name: 'Codes by email' }).waitFor();
+  const before = (await stack.readMails()).length;
+  await page.getByRole('button', { name: 'Email me a code' }).click();
+  const codeOf = async () => {
+    for (let i = 0; i < 75; i++) {
+      const mails = await stack.readMails();
+      const mine = mails.slice(before).reverse().find((m) => m.to.some((t) => t.toLowerCase() === person.email));
+      const m = mine && /\b(\d{6})\b/.exec(mine.text);
+      if (m) return { code: m[1], count: mails.length };
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('no code mailed');
+  };
+  const first = await codeOf();
+  await page.getByRole('textbox', { name: 'Code from the email' }).fill(first.code);
+  await page.getByRole('button', { name: 'Turn on codes by email' }).click();
+  await page.getByRole('status').filter({ hasText: 'Codes by email are on.' }).waitFor();
+  await stack.screenshot(page, 'security-email-codes-on');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const mailsBefore = (await stack.readMails()).length;
+  await signInPage(page, person.userName, person.password);
+  await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
+  // The hint names where the code went (masked).
+  const hint = await page.getByRole('textbox', { name: 'Verification code' }).evaluate((i) => document.getElementById(i.getAttribute('aria-describedby')).textContent);
+  assert.match(hint, /the code sent to \S+@/);
+  let code = null;
+  for (let i = 0; i < 75 && !code; i++) {
+    const mails = (await stack.readMails()).slice(mailsBefore);
+    const mine = mails.reverse().find((m) => m.to.some((t) => t.toLowerCase() === person.email));
+    const m = mine && /\b(\d{6})\b/.exec(mine.text);
+    if (m) code = m[1];
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(code, 'the login code was mailed');
+  await page.getByRole('textbox', { name: 'Verification code' }).fill(code);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await waitSignedIn(page);
+
+  // Turning it off asks for confirmation in a dialog.
+  await page.goto(`${stack.consoleUrl}#/security`);
+  await page.getByRole('button', { name: 'Turn off codes by email' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Turn off codes by email?' });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Turn off' }).click();
+  await page.getByRole('status').filter({ hasText: 'Codes by email are off.' }).waitFor();
+});
+
 test('forgot password end to end: the mailed link sets a new password that signs in', async () => {
   const person = await newPerson('Viewer');
   const page = await newPage();
