@@ -185,6 +185,8 @@ function detailsSection(ctx, state) {
       let message = err.message;
       if (err instanceof ApiError && err.status === 412) {
         message = 'Your profile was changed elsewhere since this page was opened: reload the page and make your change again.';
+      } else if (err instanceof ApiError && err.scimType === 'mutability' && extOps.length) {
+        message = `${saved ? 'Your other changes were saved, but the' : 'The'} company and email preferences cannot be changed here on this gateway: ask an administrator. (${err.message})`;
       } else if (saved) {
         message = `Your other changes were saved, but the company and email preferences were not: ${err.message}`;
       }

@@ -255,8 +255,13 @@ test('a person sets their company and email preferences on My Profile', async ()
   await page.getByRole('textbox', { name: 'Company' }).fill('Example GmbH');
   await page.getByRole('group', { name: 'Email preferences' }).getByRole('checkbox', { name: 'Ticket updates' }).check();
   await page.getByRole('checkbox', { name: 'New features' }).check();
+  page.allowedStatuses.add(400); // only so that a refusal fails below with the gateway's words
   await page.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByRole('status').filter({ hasText: 'Your profile was saved.' }).waitFor();
+  const saved = page.getByRole('status').filter({ hasText: 'Your profile was saved.' });
+  const refused = page.getByRole('alert').filter({ hasText: /\w/ });
+  await saved.or(refused).first().waitFor();
+  assert.equal(await refused.count(), 0, `the gateway refused: ${await refused.allTextContents()}`);
+  page.allowedStatuses.delete(400);
   const user = await stack.must('GET', `/scim/v2/Users/${person.id}`);
   assert.equal((user[ENTERPRISE] || {}).organization, 'Example GmbH');
   assert.deepEqual([...((user[SCIM_USER_EXT] || {}).emailPreferences || [])].sort(), ['newFeatures', 'ticketUpdates']);
