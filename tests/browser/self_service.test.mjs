@@ -536,3 +536,53 @@ test('with mfa.requireForRoles an administrator without a second factor may only
     await strict.stop();
   }
 });
+
+test('the shell: skip link, an ended session returns to sign in and back, a role change shows at the next navigation', async () => {
+  const person = await newPerson('Administrator');
+  const page = await newPage();
+  page.allowedStatuses.add(401); // the forged session token below
+  await signInPage(page, person.userName, person.password);
+  await waitSignedIn(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Invite', exact: true }).waitFor();
+
+  // Keyboard: each page puts focus on its heading; the skip link (shown when focused) does the
+  // same without changing the route.
+  await page.goto(`${stack.consoleUrl}#/profile`);
+  await page.getByRole('heading', { name: 'My Profile' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  const skip = page.getByRole('link', { name: 'Skip to main content' });
+  await skip.focus();
+  assert.ok((await skip.boundingBox()).y >= 0, 'the focused skip link is on screen');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName + ':' + document.activeElement.textContent), 'H1:My Profile');
+  assert.match(page.url(), /#\/profile$/);
+
+  // Demoted to Viewer through the API: the next navigation drops the admin pages.
+  await stack.must('PATCH', `/scim/v2/Users/${person.id}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', path: 'roles', value: [{ value: 'Viewer' }] }],
+  });
+  await nav.getByRole('link', { name: 'Security', exact: true }).click();
+  await page.getByRole('heading', { name: 'Security', exact: true }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('nav a[href="#/invite"]'));
+  assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Users', 'Queues and groups', 'My Profile', 'Security']);
+  await page.goto(`${stack.consoleUrl}#/invite`);
+  await page.waitForFunction(() => location.hash === '#/users');
+  // A Viewer's profile is read-only: no Save changes.
+  await page.goto(`${stack.consoleUrl}#/profile`);
+  await page.getByRole('heading', { name: 'My Profile' }).waitFor();
+  await page.getByRole('heading', { name: 'Change password' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save changes' }).count(), 0);
+
+  // An ended session (here: a token the gateway does not accept) leads to sign in with a notice,
+  // and back to the page after signing in.
+  await page.evaluate(() => sessionStorage.setItem('scimgate.token', 'not-a-session'));
+  await page.goto(`${stack.consoleUrl}#/security`);
+  await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Your session has ended: sign in again.' }).waitFor();
+  await page.getByRole('textbox', { name: 'User name or email' }).fill(person.userName);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForFunction(() => location.hash === '#/security');
+});
