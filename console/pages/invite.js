@@ -77,7 +77,6 @@ export async function render(main, ctx) {
   const send = el('button', { type: 'submit', class: 'button', text: 'Send invitations' });
 
   const resultList = el('ul', { class: 'results-list' });
-  results.appendChild(resultList);
 
   const form = el('form', { class: 'section', novalidate: true }, emails.wrapper, accountsBox, role.wrapper,
     el('div', { class: 'actions' }, send));
@@ -92,6 +91,7 @@ export async function render(main, ctx) {
     event.preventDefault();
     showError(alert, null);
     clear(resultList);
+    clear(results);
     const list = parseAddresses(emails.input.value);
     if (!list.length) {
       emails.input.setAttribute('aria-invalid', 'true');
@@ -128,6 +128,7 @@ export async function render(main, ctx) {
         }
       }
       resultList.insertBefore(el('li', { text: `${sent} of ${items.length} ${items.length === 1 ? 'invitation' : 'invitations'} sent.` }), resultList.firstChild);
+      results.appendChild(resultList);
       if (sent === items.length) emails.input.value = '';
       await loadPending();
     } catch (err) {
@@ -204,8 +205,9 @@ export async function render(main, ctx) {
             },
           }))));
     });
+    if (total > users.length) pendingSection.appendChild(el('p', { class: 'muted', text: `The latest ${users.length} of ${total}; the Users page lists them all (Status: Pending).` }));
     pendingSection.appendChild(el('table', { class: 'responsive' },
-      el('caption', { text: total > users.length ? `Pending invitations (latest ${users.length} of ${total})` : 'Pending invitations' }),
+      el('caption', { class: 'visually-hidden', text: 'Pending invitations' }),
       el('thead', {}, el('tr', {}, ['Name', 'Email', 'Actions'].map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, rows)));
     pendingSection.appendChild(err);

@@ -197,6 +197,9 @@ export async function render(main, ctx) {
     allBox.indeterminate = n > 0 && n < ids.length;
   };
 
+  // The userName under the name, unless the name shown is the userName.
+  const otherName = (user) => ((displayNameOf(user) || user.userName) === user.userName
+    ? null : el('div', { class: 'muted', text: user.userName }));
   const nameLink = (user) => el('a', { href: `#/users/${encodeURIComponent(user.id)}`, text: displayNameOf(user) || user.userName });
 
   const renderTable = () => {
@@ -222,7 +225,7 @@ export async function render(main, ctx) {
     for (const user of state.users) {
       const row = el('tr', {});
       if (canDelete) row.appendChild(el('td', {}, checkboxFor(user)));
-      row.appendChild(el('td', {}, nameLink(user), el('div', { class: 'muted', text: user.userName })));
+      row.appendChild(el('td', {}, nameLink(user), otherName(user)));
       row.appendChild(el('td', { text: primaryEmail(user) }));
       row.appendChild(el('td', { text: roleOf(user) }));
       row.appendChild(el('td', { text: statusOf(user) }));
@@ -240,8 +243,8 @@ export async function render(main, ctx) {
       const queues = queuesOf(user);
       list.appendChild(el('li', {},
         el('div', { class: 'card-head' }, canDelete ? checkboxFor(user) : null, ' ', nameLink(user)),
-        el('div', { class: 'muted', text: user.userName }),
-        el('div', { text: primaryEmail(user) }),
+        otherName(user),
+        el('div', { text: primaryEmail(user), style: { overflowWrap: 'anywhere' } }),
         el('div', { text: `${roleOf(user)} · ${statusOf(user)}` }),
         queues.length ? el('div', { class: 'muted', text: `Queues: ${queues.join(', ')}` }) : null));
     }
@@ -269,6 +272,7 @@ export async function render(main, ctx) {
       : 'Showing 0 of 0';
     prev.disabled = state.page <= 1;
     next.disabled = state.page * PAGE_SIZE >= state.total;
+    prev.hidden = next.hidden = state.total <= PAGE_SIZE && state.page === 1;
     updateSelection();
   };
 

@@ -61,7 +61,7 @@ test(`the Users page over ${COUNT} users asks for one page at a time`, async () 
     assert.ok(count !== null, `a request without count: ${url}`);
     assert.ok(Number(count) <= 100, `a request for ${count} users: ${url}`);
   }
-  console.log(`# first page in ${firstPageMs} ms, search in ${searchMs} ms, ${requests.length} list requests`);
+  console.log(`first page in ${firstPageMs} ms, search in ${searchMs} ms, ${requests.length} list requests`);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
