@@ -266,3 +266,21 @@ test('queues and groups: list by kind, add and remove a member', async () => {
   noErrors(page, [401]);
   await page.context().close();
 });
+
+test('the administration pages pass axe-core\'s WCAG 2.1 A/AA rules, wide and at 360 px', async () => {
+  const bob = await stack.findUser('bob');
+  const routes = ['#/users', `#/users/${bob.id}`, '#/invite', '#/groups', `#/groups/${users.queue.id}`];
+  const found = [];
+  for (const width of [1280, 360]) {
+    const page = await adminPage({ width, height: 800, bypassCSP: true });
+    for (const route of routes) {
+      await page.goto(`${stack.consoleUrl}${route}`);
+      await page.locator('main h1').waitFor();
+      await page.locator('main [aria-busy="true"]').waitFor({ state: 'detached' }).catch(() => {});
+      await page.waitForLoadState('networkidle');
+      for (const v of await stack.axe(page)) found.push(`${width}px ${route}: ${v}`);
+    }
+    await page.context().close();
+  }
+  assert.deepEqual(found, []);
+});

@@ -21,10 +21,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 const execFileP = promisify(execFile);
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, '..', '..');
 export const ARTIFACTS = path.resolve(process.env.SCIMGATE_BROWSER_ARTIFACTS || path.join(HERE, 'artifacts'));
@@ -336,8 +338,8 @@ export async function startStack(options = {}) {
      * A page in a fresh context. Options: width/height (viewport, default 1280x800). The page
      * collects console errors and uncaught exceptions in page.errors (tests assert it stays empty).
      */
-    stack.newPage = async ({ width = 1280, height = 800 } = {}) => {
-      const context = await browser.newContext({ viewport: { width, height } });
+    stack.newPage = async ({ width = 1280, height = 800, bypassCSP = false } = {}) => {
+      const context = await browser.newContext({ viewport: { width, height }, bypassCSP });
       const page = await context.newPage();
       page.errors = [];
       page.on('console', (msg) => {
@@ -345,6 +347,21 @@ export async function startStack(options = {}) {
       });
       page.on('pageerror', (err) => page.errors.push(`pageerror: ${err.message}`));
       return page;
+    };
+    /**
+     * Runs axe-core (WCAG 2.1 A and AA rules) on the page as it is and returns the violations as
+     * strings ("rule: selector, ..."). The page must come from newPage({bypassCSP: true}): axe is
+     * injected as a script, which the console's Content-Security-Policy forbids otherwise.
+     */
+    stack.axe = async (page) => {
+      await page.addScriptTag({ path: AXE_PATH });
+      const violations = await page.evaluate(async () => {
+        const result = await window.axe.run(document, {
+          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        });
+        return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      return violations;
     };
     /** Saves a full-page PNG as ARTIFACTS/<name>.png and returns its path. */
     stack.screenshot = async (page, name) => {
