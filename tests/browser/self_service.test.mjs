@@ -586,3 +586,53 @@ test('the shell: skip link, an ended session returns to sign in and back, a role
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForFunction(() => location.hash === '#/security');
 });
+
+test('axe-core finds no WCAG 2.1 A/AA violations on the self-service pages (desktop and 360 px)', async (t) => {
+  if (typeof stack.axe !== 'function') {
+    t.skip('the fixture has no axe helper');
+    return;
+  }
+  const person = await newPerson('Agent');
+  const email = `axe-${Date.now().toString(36)}@example.com`;
+  await stack.must('POST', '/invitations', { emails: [email], role: 'Agent' });
+  const invitation = linkIn(await stack.waitForMail(email, /invitation\//), 'invitation');
+  const problems = [];
+  for (const width of [1280, 360]) {
+    // axe is injected as a script, which the console's CSP forbids: this page bypasses it.
+    const page = await newPage({ bypassCSP: true, width });
+    page.allowedStatuses.add(404).add(400); // the unknown invitation
+    const check = async (name) => {
+      await page.waitForLoadState('networkidle');
+      for (const v of await stack.axe(page)) problems.push(`${width}px ${name}: ${v}`);
+    };
+    await page.goto(`${stack.consoleUrl}#/sign-in`);
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    await check('sign in');
+    await page.goto(`${stack.consoleUrl}#/forgot-password`);
+    await page.getByRole('heading', { name: 'Forgot password' }).waitFor();
+    await check('forgot password');
+    await page.goto(`${stack.consoleUrl}#/reset-password/not-a-token`);
+    await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    await check('reset password');
+    await page.goto(invitation);
+    await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
+    await page.getByRole('button', { name: 'Accept invitation' }).waitFor();
+    await check('invitation');
+    await page.goto(`${stack.consoleUrl}#/invitation/not-a-token`);
+    await page.getByRole('alert').filter({ hasText: /\w/ }).waitFor();
+    await check('unknown invitation');
+    await signInPage(page, person.userName, person.password);
+    await waitSignedIn(page);
+    await page.goto(`${stack.consoleUrl}#/profile`);
+    await page.getByRole('heading', { name: 'Change password' }).waitFor();
+    await check('profile');
+    await page.goto(`${stack.consoleUrl}#/security`);
+    await page.getByRole('heading', { name: 'Codes by email' }).waitFor();
+    await check('security');
+    await page.getByRole('switch', { name: 'Two-factor authentication' }).click();
+    await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+    await check('security, enrolling');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+  }
+  assert.deepEqual(problems, []);
+});
