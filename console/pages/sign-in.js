@@ -56,7 +56,7 @@ function loginMessage(err) {
   return err.message;
 }
 
-function renderSignIn(main, ctx) {
+function renderSignIn(main, ctx, { userName: knownUser = '' } = {}) {
   const alert = alertBox();
   const status = statusBox();
   const notice = takeNotice();
@@ -69,6 +69,7 @@ function renderSignIn(main, ctx) {
   const title = el('h1', { id: 'sign-in-title', text: 'Sign in', tabIndex: -1 });
   const box = card(main, title, status, alert, form);
   if (notice) showStatus(status, notice);
+  if (knownUser) user.input.value = knownUser;
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -95,7 +96,7 @@ function renderSignIn(main, ctx) {
       password.input.focus();
     }
   });
-  user.input.focus();
+  (knownUser ? password.input : user.input).focus();
   main.dataset.keepFocus = 'true';
 }
 
@@ -127,7 +128,7 @@ function renderSecondStep(main, ctx, box, { userName, password, codeSentTo }) {
 
   back.addEventListener('click', () => {
     clear(main);
-    renderSignIn(main, ctx);
+    renderSignIn(main, ctx, { userName });
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -162,6 +162,17 @@ test('a wrong password is refused in words and sign-in errors are announced', as
   const alert = page.getByRole('alert').filter({ hasText: 'The user name, password or code is wrong, or the account is locked.' });
   await alert.waitFor();
   await stack.screenshot(page, 'sign-in-error');
+
+  // Throttled: after auth.throttle.maxFailuresPerUser (10) failures the page says how long to wait.
+  page.allowedStatuses.add(429);
+  const name = `throttled-${Date.now().toString(36)}`;
+  await Promise.all(Array.from({ length: 10 }, () =>
+    stack.api('POST', '/auth/login', { userName: name, password: 'Wrong-Password-1!' }, null)));
+  await page.getByRole('textbox', { name: 'User name or email' }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill('Wrong-Password-1!');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: /^Too many attempts: try again in \d+ seconds?\.$/ }).waitFor();
+  await stack.screenshot(page, 'sign-in-throttled');
 });
 
 test('a person changes their own profile and password (rules shown and ticked)', async () => {
