@@ -1,0 +1,298 @@
+// One user: names and role (Save), deactivate / activate, password reset email, backup codes,
+// and for a Pending user: resend or revoke the invitation. What the session may not do is not
+// offered; the gateway checks everything again.
+
+import {
+  api, el, field, alertBox, statusBox, showError, showStatus, clear, confirmDialog, copyButton,
+  pageTitle, displayNameOf, primaryEmail, SCIM_USER_EXT, PATCH_OP,
+} from '../lib.js';
+import { statusOf, roleOf, queuesOf } from './users.js';
+
+const ROLE_ORDER = ['Viewer', 'Agent', 'Manager', 'Administrator'];
+
+function detailItem(term, value) {
+  return [
+    el('dt', { text: term, style: { fontWeight: '600' } }),
+    el('dd', { text: value || '—', style: { margin: '0', overflowWrap: 'anywhere' } }),
+  ];
+}
+
+export async function render(main, ctx) {
+  const id = ctx.params.id;
+  const path = `/scim/v2/Users/${encodeURIComponent(id)}`;
+  const alert = alertBox();
+  const status = statusBox();
+  let user;
+  let etag;
+  try {
+    const answer = await api('GET', path);
+    user = answer.body;
+    etag = answer.etag;
+  } catch (err) {
+    main.appendChild(pageTitle('User'));
+    main.appendChild(alert);
+    showError(alert, err);
+    main.appendChild(el('p', {}, el('a', { href: '#/users', text: 'Back to users' })));
+    return;
+  }
+  if (!ctx.isCurrent()) return;
+
+  const session = ctx.session || {};
+  const self = session.userId === user.id;
+  const canWrite = ctx.can('writeUsers');
+  const canRoles = ctx.can('changeRoles') && !self;
+  const ext = user[SCIM_USER_EXT] || {};
+  const state = statusOf(user); // Active | Inactive | Pending
+  const role = roleOf(user);
+  const mfa = ext.mfa || {};
+
+  main.appendChild(el('p', {}, el('a', { href: '#/users', text: '← Back to users' })));
+  main.appendChild(pageTitle(displayNameOf(user) || user.userName));
+  main.appendChild(alert);
+  main.appendChild(status);
+
+  const accounts = (ext.accounts || []).map((a) => a.display || a.value);
+  main.appendChild(el('section', { class: 'section', 'aria-label': 'Summary' },
+    el('dl', { class: 'details', style: { display: 'grid', gridTemplateColumns: 'minmax(8rem, max-content) 1fr', gap: '0.35rem 1rem', margin: '0' } },
+      detailItem('User name', user.userName),
+      detailItem('Email', primaryEmail(user)),
+      detailItem('Status', state),
+      detailItem('Role', role),
+      detailItem('Queues', queuesOf(user).join(', ')),
+      accounts.length ? detailItem('Accounts', accounts.join(', ')) : null,
+      detailItem('Two-factor authentication', mfa.totp ? 'On (authenticator app)' : 'Off'),
+      typeof mfa.backupCodesRemaining === 'number' && (mfa.totp || mfa.backupCodesRemaining > 0)
+        ? detailItem('Backup codes remaining', String(mfa.backupCodesRemaining)) : null,
+      user.meta && user.meta.lastModified
+        ? detailItem('Last modified', new Date(user.meta.lastModified).toLocaleString()) : null)));
+
+  // --- names and role ---
+  const name = user.name || {};
+  const given = field('First name', { value: name.givenName || '', autocomplete: 'off', readonly: !canWrite });
+  const family = field('Last name', { value: name.familyName || '', autocomplete: 'off', readonly: !canWrite });
+  const grantable = Array.isArray(session.grantableRoles) ? session.grantableRoles : [];
+  let roleControl;
+  let roleInput = null;
+  if (canRoles && grantable.includes(role)) {
+    const options = ROLE_ORDER.filter((r) => grantable.includes(r)).map((r) => ({ value: r, label: r }));
+    const f = field('Role', { tag: 'select', options, value: role });
+    roleInput = f.input;
+    roleControl = f.wrapper;
+  } else {
+    const why = self ? 'Nobody changes their own role.'
+      : (ctx.can('changeRoles') ? 'You cannot change the role of someone who outranks you.' : 'Your role does not allow changing roles.');
+    const f = field('Role', { value: role, readonly: true, hint: why });
+    roleControl = f.wrapper;
+  }
+
+  const form = el('form', { class: 'section', 'aria-label': 'Details' },
+    el('h2', { text: 'Details' }),
+    el('div', { class: 'grid-2' }, given.wrapper, family.wrapper),
+    roleControl);
+  if (canWrite || roleInput) {
+    const save = el('button', { type: 'submit', class: 'button', text: 'Save' });
+    form.appendChild(el('div', { class: 'actions' }, save));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      showError(alert, null);
+      showStatus(status, '');
+      const ops = [];
+      if (canWrite && given.input.value.trim() !== (name.givenName || '')) {
+        ops.push({ op: 'replace', path: 'name.givenName', value: given.input.value.trim() });
+      }
+      if (canWrite && family.input.value.trim() !== (name.familyName || '')) {
+        ops.push({ op: 'replace', path: 'name.familyName', value: family.input.value.trim() });
+      }
+      if (roleInput && roleInput.value !== role) {
+        ops.push({ op: 'replace', path: 'roles', value: [{ value: roleInput.value }] });
+      }
+      if (!ops.length) {
+        showStatus(status, 'Nothing changed.');
+        return;
+      }
+      save.disabled = true;
+      try {
+        await api('PATCH', path, { schemas: [PATCH_OP], Operations: ops }, { headers: etag ? { 'If-Match': etag } : {} });
+        await rerender(main, ctx, 'Saved.');
+      } catch (err) {
+        showError(alert, err);
+        save.disabled = false;
+      }
+    });
+  } else {
+    form.appendChild(el('p', { class: 'muted', text: 'You can see this user but not change them.' }));
+  }
+  main.appendChild(form);
+
+  // --- actions ---
+  const actions = el('div', { class: 'actions' });
+  const extra = el('div', {});
+  const patchActive = async (active) => {
+    await api('PATCH', path, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: active }] });
+  };
+  if (ctx.can('deactivateUsers') && !self && state !== 'Pending') {
+    if (state === 'Active') {
+      actions.appendChild(el('button', {
+        type: 'button',
+        class: 'button button-danger',
+        text: 'Deactivate',
+        onclick: async () => {
+          const ok = await confirmDialog({
+            title: `Deactivate ${user.userName}?`,
+            message: [
+              'They can no longer sign in, and they are removed from all queues.',
+              'Their data is kept: you can activate them again later.',
+            ],
+            confirmLabel: 'Deactivate',
+            danger: true,
+          });
+          if (!ok) return;
+          try {
+            await patchActive(false);
+            await rerender(main, ctx, `${user.userName} is deactivated.`);
+          } catch (err) {
+            showError(alert, err);
+          }
+        },
+      }));
+    } else {
+      actions.appendChild(el('button', {
+        type: 'button',
+        class: 'button',
+        text: 'Activate',
+        onclick: async () => {
+          try {
+            await patchActive(true);
+            await rerender(main, ctx, `${user.userName} is active again.`);
+          } catch (err) {
+            showError(alert, err);
+          }
+        },
+      }));
+    }
+  }
+  if (ctx.can('resetPasswords') && state === 'Active') {
+    actions.appendChild(el('button', {
+      type: 'button',
+      class: 'button button-secondary',
+      text: 'Send password reset email',
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        showError(alert, null);
+        try {
+          const { body } = await api('POST', '/auth/password/reset-link', { userId: user.id });
+          const detail = body && body.detail ? body.detail : 'a password reset link was mailed';
+          showStatus(status, `${detail.charAt(0).toUpperCase()}${detail.slice(1)}.`);
+        } catch (err) {
+          showError(alert, err);
+        } finally {
+          button.disabled = false;
+        }
+      },
+    }));
+  }
+  if (ctx.can('generateBackupCodes') && state === 'Active') {
+    actions.appendChild(el('button', {
+      type: 'button',
+      class: 'button button-secondary',
+      text: 'Generate backup codes',
+      onclick: async () => {
+        const ok = await confirmDialog({
+          title: `New backup codes for ${user.userName}?`,
+          message: 'Any backup codes they have now stop working. The new codes are shown once: hand them over safely.',
+          confirmLabel: 'Generate',
+        });
+        if (!ok) return;
+        showError(alert, null);
+        try {
+          const { body } = await api('POST', '/mfa/backup-codes', { userId: user.id });
+          const codes = (body && body.codes) || [];
+          clear(extra);
+          extra.appendChild(el('section', { class: 'section', 'aria-label': 'New backup codes' },
+            el('h2', { text: 'New backup codes' }),
+            el('p', { text: 'Shown only now. Each code works once.' }),
+            el('ul', { class: 'code-list', 'aria-label': 'Backup codes' }, codes.map((c) => el('li', {}, el('code', { text: c })))),
+            copyButton(codes.join('\n'), 'Copy')));
+          showStatus(status, `${codes.length} new backup codes were generated.`);
+        } catch (err) {
+          showError(alert, err);
+        }
+      },
+    }));
+  }
+  if (ctx.can('inviteUsers') && state === 'Pending') {
+    actions.appendChild(el('button', {
+      type: 'button',
+      class: 'button',
+      text: 'Resend invitation',
+      onclick: async () => {
+        showError(alert, null);
+        try {
+          const { body } = await api('POST', '/invitations/resend', { userId: user.id });
+          const r = body && body.invitations && body.invitations[0];
+          if (r && r.invited === false) throw new Error(`The invitation was not sent: ${r.detail}`);
+          showStatus(status, `A new invitation was sent to ${primaryEmail(user) || user.userName}; earlier links no longer work.`);
+        } catch (err) {
+          showError(alert, err);
+        }
+      },
+    }));
+    actions.appendChild(el('button', {
+      type: 'button',
+      class: 'button button-secondary',
+      text: 'Revoke invitation',
+      onclick: async () => {
+        const ok = await confirmDialog({
+          title: `Revoke the invitation of ${user.userName}?`,
+          message: 'The links already sent stop working. The user stays Pending until you delete them or invite them again.',
+          confirmLabel: 'Revoke',
+          danger: true,
+        });
+        if (!ok) return;
+        showError(alert, null);
+        try {
+          await api('POST', '/invitations/revoke', { userId: user.id });
+          showStatus(status, 'The invitation was revoked: its links no longer work.');
+        } catch (err) {
+          showError(alert, err);
+        }
+      },
+    }));
+  }
+  if (ctx.can('deleteUsers') && !self) {
+    actions.appendChild(el('button', {
+      type: 'button',
+      class: 'button button-danger',
+      text: 'Delete user',
+      onclick: async () => {
+        const ok = await confirmDialog({
+          title: `Delete ${user.userName}?`,
+          message: 'This cannot be undone. To keep their data, deactivate them instead.',
+          confirmLabel: 'Delete',
+          danger: true,
+        });
+        if (!ok) return;
+        try {
+          await api('DELETE', path);
+          ctx.navigate('#/users');
+        } catch (err) {
+          showError(alert, err);
+        }
+      },
+    }));
+  }
+  if (actions.childNodes.length) {
+    main.appendChild(el('section', { class: 'section', 'aria-label': 'Actions' }, el('h2', { text: 'Actions' }), actions, extra));
+  }
+}
+
+// Reads the user again and draws the page anew, keeping a success message.
+async function rerender(main, ctx, message) {
+  clear(main);
+  await render(main, ctx);
+  const box = main.querySelector('[role=status]');
+  if (box) showStatus(box, message);
+  const h1 = main.querySelector('h1');
+  if (h1) h1.focus();
+}
