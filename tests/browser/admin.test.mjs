@@ -122,6 +122,26 @@ test('an administrator finds a user by email, changes the role, deactivates and 
   await page.context().close();
 });
 
+test('an administrator mails a password reset link and generates backup codes for a user', async () => {
+  const page = await adminPage();
+  await page.goto(`${stack.consoleUrl}#/users/${users.bob.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Bob Stone' }).waitFor();
+  await page.getByRole('button', { name: 'Send password reset email' }).click();
+  await page.getByRole('status').filter({ hasText: /password reset link was mailed to/ }).waitFor();
+  await stack.waitForMail('bob.stone@example.com', /#\/reset-password\/[A-Za-z0-9_-]+/);
+
+  await page.getByRole('button', { name: 'Generate backup codes' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Generate' }).click();
+  const codes = page.getByRole('list', { name: 'Backup codes' });
+  await codes.waitFor();
+  assert.equal(await codes.getByRole('listitem').count(), 10);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText(/^Copied$|^Copying failed/).waitFor();
+  await stack.screenshot(page, 'user-backup-codes');
+  noErrors(page, [401]);
+  await page.context().close();
+});
+
 test('an administrator invites people; each gets a mail with a link', async () => {
   const page = await adminPage();
   await page.goto(`${stack.consoleUrl}#/invite`);
