@@ -142,6 +142,28 @@ test('an administrator mails a password reset link and generates backup codes fo
   await page.context().close();
 });
 
+test('a change made meanwhile by someone else is not overwritten: the page says to reload', async () => {
+  const page = await adminPage();
+  await page.goto(`${stack.consoleUrl}#/users/${users.bob.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Bob Stone' }).waitFor();
+  // Someone else renames Bob while the page is open.
+  await stack.must('PATCH', `/scim/v2/Users/${users.bob.id}`, {
+    schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.givenName', value: 'Robert' }],
+  });
+  await page.getByRole('textbox', { name: 'Last name' }).fill('Stoner');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: /changed by someone else.*reload/i }).waitFor();
+  const bob = await stack.must('GET', `/scim/v2/Users/${users.bob.id}`);
+  assert.equal(bob.name.givenName, 'Robert');
+  assert.equal(bob.name.familyName, 'Stone');
+  // Put the name back for the other tests.
+  await stack.must('PATCH', `/scim/v2/Users/${users.bob.id}`, {
+    schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.givenName', value: 'Bob' }],
+  });
+  noErrors(page, [401, 412]);
+  await page.context().close();
+});
+
 test('an administrator invites people; each gets a mail with a link', async () => {
   const page = await adminPage();
   await page.goto(`${stack.consoleUrl}#/invite`);
@@ -283,6 +305,14 @@ test('queues and groups: list by kind, add and remove a member', async () => {
   await page.getByRole('status').filter({ hasText: 'bob was removed from Support' }).waitFor();
   queue = await stack.must('GET', `/scim/v2/Groups/${users.queue.id}`);
   assert.ok(!(queue.members || []).some((m) => m.value === users.bob.id));
+
+  // A new queue, then its page.
+  await page.goto(`${stack.consoleUrl}#/groups`);
+  await page.getByRole('textbox', { name: 'Name of the new group' }).fill('Billing');
+  await page.getByRole('combobox', { name: 'Type of the new group' }).selectOption({ label: 'Queue' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
+  await page.getByText('Queue · 0 members').waitFor();
   noErrors(page, [401]);
   await page.context().close();
 });
