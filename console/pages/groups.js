@@ -42,10 +42,10 @@ async function renderList(main, ctx) {
   main.appendChild(pageTitle('Queues and groups'));
   main.appendChild(el('div', { class: 'toolbar' }, kind.wrapper));
   main.appendChild(alert);
-  const creatable = ['queue', 'account', 'group'].filter((k) => ctx.can(WRITE_OP[k]));
-  if (creatable.length) main.appendChild(createForm(ctx, creatable));
   main.appendChild(results);
   main.appendChild(el('nav', { class: 'toolbar', 'aria-label': 'Pages' }, prev, showing, next));
+  const creatable = ['queue', 'account', 'group'].filter((k) => ctx.can(WRITE_OP[k]));
+  if (creatable.length) main.appendChild(createForm(ctx, creatable));
 
   let ticket = 0;
   async function load() {
