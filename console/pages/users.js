@@ -232,7 +232,7 @@ export async function render(main, ctx) {
       row.appendChild(el('td', { text: queuesOf(user).join(', ') }));
       body.appendChild(row);
     }
-    results.appendChild(el('table', { class: 'users' }, el('caption', { text: 'Users' }), el('thead', {}, headRow), body));
+    results.appendChild(el('table', { class: 'users responsive' }, el('caption', { text: 'Users' }), el('thead', {}, headRow), body));
     syncAll();
   };
 

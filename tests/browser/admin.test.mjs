@@ -235,6 +235,38 @@ test('a Viewer sees no edit actions, and a forged write from the page is refused
   await page.context().close();
 });
 
+test('a Manager manages queue members but cannot edit or delete users', async () => {
+  const password = strongPassword();
+  await stack.createUser({ userName: 'maria', givenName: 'Maria', familyName: 'Manager', email: 'maria@example.com', password, role: 'Manager' });
+  const page = await stack.newPage();
+  await stack.signIn(page, 'maria', password);
+  await page.goto(`${stack.consoleUrl}#/users`);
+  await page.getByRole('link', { name: 'Bob Stone' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete selected' }).count(), 0);
+  assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invite' }).count(), 0);
+  await page.getByRole('link', { name: 'Bob Stone' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Bob Stone' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Deactivate' }).count(), 0);
+
+  await page.goto(`${stack.consoleUrl}#/groups/${users.queue.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Support' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Find a user to add' }).fill('victor');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'victor was added to Support' }).waitFor();
+  await page.getByRole('button', { name: 'Remove victor' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('status').filter({ hasText: 'victor was removed from Support' }).waitFor();
+  // A role group is not theirs to change.
+  await page.goto(`${stack.consoleUrl}#/groups?kind=role`);
+  await page.getByRole('link', { name: 'Administrator' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Administrator' }).waitFor();
+  assert.equal(await page.getByRole('searchbox', { name: 'Find a user to add' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /^Remove / }).count(), 0);
+  noErrors(page);
+  await page.context().close();
+});
+
 test('bulk delete of two users asks for confirmation naming the count', async () => {
   const page = await adminPage();
   await page.goto(`${stack.consoleUrl}#/users`);
@@ -270,6 +302,9 @@ test('at 360 px the list is cards, and keyboard use reaches the controls', async
   await stack.screenshot(page, 'users-360');
   await page.getByRole('button', { name: 'Table view' }).click();
   await page.getByRole('table', { name: 'Users' }).waitFor();
+  const tableOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(tableOverflow <= 1, `the table view scrolls sideways by ${tableOverflow} px at 360 px`);
+  await stack.screenshot(page, 'users-360-table');
 
   // Keyboard: focus the search box, type, and the list follows.
   await page.getByRole('searchbox', { name: 'Search by name or email' }).focus();
