@@ -4,12 +4,11 @@
 
 import { api, ApiError, el, clear, getToken, clearToken, onUnauthorized, alertBox, showError } from './lib.js';
 
-const PUBLIC = true;
 const ROUTES = [
-  { pattern: '/sign-in', page: 'sign-in', view: 'sign-in', public: PUBLIC, title: 'Sign in' },
-  { pattern: '/forgot-password', page: 'sign-in', view: 'forgot-password', public: PUBLIC, title: 'Forgot password' },
-  { pattern: '/reset-password/:token', page: 'sign-in', view: 'reset-password', public: PUBLIC, title: 'Choose a new password' },
-  { pattern: '/invitation/:token', page: 'invitation', public: PUBLIC, title: 'Accept your invitation' },
+  { pattern: '/sign-in', page: 'sign-in', view: 'sign-in', public: true, title: 'Sign in' },
+  { pattern: '/forgot-password', page: 'sign-in', view: 'forgot-password', public: true, title: 'Forgot password' },
+  { pattern: '/reset-password/:token', page: 'sign-in', view: 'reset-password', public: true, title: 'Choose a new password' },
+  { pattern: '/invitation/:token', page: 'invitation', public: true, title: 'Accept your invitation' },
   { pattern: '/users', page: 'users', permission: 'readUsers', title: 'Users' },
   { pattern: '/users/:id', page: 'user', permission: 'readUsers', title: 'User' },
   { pattern: '/invite', page: 'invite', permission: 'inviteUsers', title: 'Invite users' },
@@ -110,6 +109,11 @@ function signOut() {
   // the session in this tab.
   clearToken();
   state.session = null;
+  try {
+    sessionStorage.removeItem(NEXT_KEY);
+  } catch {
+    // nothing stored
+  }
   navigate('#/sign-in');
 }
 
@@ -239,7 +243,7 @@ async function route() {
     params,
     query,
     view: r.view || null,
-    session: r.public ? session : session,
+    session,
     navigate,
     can: (operation) => can(state.session, operation),
     refreshSession: async () => {

@@ -44,6 +44,8 @@ async function renderList(main, ctx) {
   main.appendChild(alert);
   main.appendChild(results);
   main.appendChild(el('nav', { class: 'toolbar', 'aria-label': 'Pages' }, prev, showing, next));
+  const creatable = ['queue', 'account', 'group'].filter((k) => ctx.can(WRITE_OP[k]));
+  if (creatable.length) main.appendChild(createForm(ctx, creatable));
 
   let ticket = 0;
   async function load() {
@@ -105,6 +107,44 @@ async function renderList(main, ctx) {
     }
   });
   await load();
+}
+
+// "New queue or group": a name and a kind the session may write; then the new group's page.
+function createForm(ctx, kinds) {
+  const alert = alertBox();
+  const name = field('Name of the new group', { autocomplete: 'off', maxLength: 256 });
+  const kind = field('Type of the new group', {
+    tag: 'select',
+    options: kinds.map((k) => ({ value: k, label: KIND_WORD[k] })),
+  });
+  const create = el('button', { type: 'submit', class: 'button', text: 'Create' });
+  const form = el('form', { class: 'toolbar' }, name.wrapper, kind.wrapper, create);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(alert, null);
+    const displayName = name.input.value.trim();
+    if (!displayName) {
+      name.input.setAttribute('aria-invalid', 'true');
+      showError(alert, new Error('Give the new group a name.'));
+      name.input.focus();
+      return;
+    }
+    name.input.removeAttribute('aria-invalid');
+    create.disabled = true;
+    try {
+      const { body } = await api('POST', '/scim/v2/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName,
+        [SCIM_GROUP_EXT]: { kind: kind.input.value },
+      });
+      ctx.navigate(`#/groups/${encodeURIComponent(body.id)}`);
+    } catch (err) {
+      showError(alert, err);
+      create.disabled = false;
+    }
+  });
+  return el('section', { class: 'section', 'aria-labelledby': 'new-group-title' },
+    el('h2', { id: 'new-group-title', text: 'New queue or group' }), form, alert);
 }
 
 async function renderGroup(main, ctx, id) {

@@ -232,7 +232,7 @@ export async function render(main, ctx) {
       row.appendChild(el('td', { text: queuesOf(user).join(', ') }));
       body.appendChild(row);
     }
-    results.appendChild(el('table', { class: 'users' }, el('caption', { text: 'Users' }), el('thead', {}, headRow), body));
+    results.appendChild(el('table', { class: 'users responsive' }, el('caption', { text: 'Users' }), el('thead', {}, headRow), body));
     syncAll();
   };
 
@@ -307,13 +307,17 @@ export async function render(main, ctx) {
     } catch (err) {
       if (mine !== ticket) return;
       if (err.scimType === 'tooMany') {
-        showError(alert, new Error(`Too many users match to list them in order (${err.message}): type a search text or choose another filter.`));
+        showError(alert, new Error('Too many users match these filters to list them in order: '
+          + `type a search text as well, or choose another filter. (The gateway said: ${err.message})`));
       } else {
         showError(alert, err);
       }
       state.users = [];
       state.total = 0;
-      renderResults();
+      clear(results);
+      showing.textContent = '';
+      prev.hidden = next.hidden = true;
+      updateSelection();
     } finally {
       if (mine === ticket) results.setAttribute('aria-busy', 'false');
     }

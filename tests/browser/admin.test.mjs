@@ -122,6 +122,48 @@ test('an administrator finds a user by email, changes the role, deactivates and 
   await page.context().close();
 });
 
+test('an administrator mails a password reset link and generates backup codes for a user', async () => {
+  const page = await adminPage();
+  await page.goto(`${stack.consoleUrl}#/users/${users.bob.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Bob Stone' }).waitFor();
+  await page.getByRole('button', { name: 'Send password reset email' }).click();
+  await page.getByRole('status').filter({ hasText: /password reset link was mailed to/ }).waitFor();
+  await stack.waitForMail('bob.stone@example.com', /#\/reset-password\/[A-Za-z0-9_-]+/);
+
+  await page.getByRole('button', { name: 'Generate backup codes' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Generate' }).click();
+  const codes = page.getByRole('list', { name: 'Backup codes' });
+  await codes.waitFor();
+  assert.equal(await codes.getByRole('listitem').count(), 10);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText(/^Copied$|^Copying failed/).waitFor();
+  await stack.screenshot(page, 'user-backup-codes');
+  noErrors(page, [401]);
+  await page.context().close();
+});
+
+test('a change made meanwhile by someone else is not overwritten: the page says to reload', async () => {
+  const page = await adminPage();
+  await page.goto(`${stack.consoleUrl}#/users/${users.bob.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Bob Stone' }).waitFor();
+  // Someone else renames Bob while the page is open.
+  await stack.must('PATCH', `/scim/v2/Users/${users.bob.id}`, {
+    schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.givenName', value: 'Robert' }],
+  });
+  await page.getByRole('textbox', { name: 'Last name' }).fill('Stoner');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('alert').filter({ hasText: /changed by someone else.*reload/i }).waitFor();
+  const bob = await stack.must('GET', `/scim/v2/Users/${users.bob.id}`);
+  assert.equal(bob.name.givenName, 'Robert');
+  assert.equal(bob.name.familyName, 'Stone');
+  // Put the name back for the other tests.
+  await stack.must('PATCH', `/scim/v2/Users/${users.bob.id}`, {
+    schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'name.givenName', value: 'Bob' }],
+  });
+  noErrors(page, [401, 412]);
+  await page.context().close();
+});
+
 test('an administrator invites people; each gets a mail with a link', async () => {
   const page = await adminPage();
   await page.goto(`${stack.consoleUrl}#/invite`);
@@ -193,6 +235,38 @@ test('a Viewer sees no edit actions, and a forged write from the page is refused
   await page.context().close();
 });
 
+test('a Manager manages queue members but cannot edit or delete users', async () => {
+  const password = strongPassword();
+  await stack.createUser({ userName: 'maria', givenName: 'Maria', familyName: 'Manager', email: 'maria@example.com', password, role: 'Manager' });
+  const page = await stack.newPage();
+  await stack.signIn(page, 'maria', password);
+  await page.goto(`${stack.consoleUrl}#/users`);
+  await page.getByRole('link', { name: 'Bob Stone' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Delete selected' }).count(), 0);
+  assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Invite' }).count(), 0);
+  await page.getByRole('link', { name: 'Bob Stone' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Bob Stone' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Save' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Deactivate' }).count(), 0);
+
+  await page.goto(`${stack.consoleUrl}#/groups/${users.queue.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Support' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Find a user to add' }).fill('victor');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'victor was added to Support' }).waitFor();
+  await page.getByRole('button', { name: 'Remove victor' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('status').filter({ hasText: 'victor was removed from Support' }).waitFor();
+  // A role group is not theirs to change.
+  await page.goto(`${stack.consoleUrl}#/groups?kind=role`);
+  await page.getByRole('link', { name: 'Administrator' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Administrator' }).waitFor();
+  assert.equal(await page.getByRole('searchbox', { name: 'Find a user to add' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: /^Remove / }).count(), 0);
+  noErrors(page);
+  await page.context().close();
+});
+
 test('bulk delete of two users asks for confirmation naming the count', async () => {
   const page = await adminPage();
   await page.goto(`${stack.consoleUrl}#/users`);
@@ -228,6 +302,9 @@ test('at 360 px the list is cards, and keyboard use reaches the controls', async
   await stack.screenshot(page, 'users-360');
   await page.getByRole('button', { name: 'Table view' }).click();
   await page.getByRole('table', { name: 'Users' }).waitFor();
+  const tableOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(tableOverflow <= 1, `the table view scrolls sideways by ${tableOverflow} px at 360 px`);
+  await stack.screenshot(page, 'users-360-table');
 
   // Keyboard: focus the search box, type, and the list follows.
   await page.getByRole('searchbox', { name: 'Search by name or email' }).focus();
@@ -263,6 +340,14 @@ test('queues and groups: list by kind, add and remove a member', async () => {
   await page.getByRole('status').filter({ hasText: 'bob was removed from Support' }).waitFor();
   queue = await stack.must('GET', `/scim/v2/Groups/${users.queue.id}`);
   assert.ok(!(queue.members || []).some((m) => m.value === users.bob.id));
+
+  // A new queue, then its page.
+  await page.goto(`${stack.consoleUrl}#/groups`);
+  await page.getByRole('textbox', { name: 'Name of the new group' }).fill('Billing');
+  await page.getByRole('combobox', { name: 'Type of the new group' }).selectOption({ label: 'Queue' });
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
+  await page.getByText('Queue · 0 members').waitFor();
   noErrors(page, [401]);
   await page.context().close();
 });

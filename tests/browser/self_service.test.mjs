@@ -5,7 +5,7 @@
 // console error or uncaught exception fails the test.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, totp, strongPassword, SCIM_USER_EXT } from './fixture.mjs';
+import { startStack, totp, freshTotp, strongPassword, SCIM_USER_EXT } from './fixture.mjs';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -52,22 +52,8 @@ async function newPage(options) {
   return page;
 }
 
-// TOTP codes are accepted once per 30 s step per user: each login or confirmation gets a step
-// that user has not used yet (the gateway accepts the next step too: mfa.window 1).
-const lastStep = new Map();
-async function freshCode(secret) {
-  for (;;) {
-    const now = Math.floor(Date.now() / 1000 / 30);
-    const used = lastStep.get(secret) ?? -1;
-    for (const offset of [0, 1]) {
-      if (now + offset > used) {
-        lastStep.set(secret, now + offset);
-        return totp(secret, offset);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+// TOTP codes are accepted once per 30 s step per user: freshTotp (fixture) hands out a step not
+// used yet for that secret (the current one or the next, which mfa.window 1 accepts).
 
 let counter = 0;
 async function newPerson(role = 'Agent') {
@@ -107,7 +93,6 @@ async function ruleStates(page) {
 test('an administrator signs in with TOTP (second step) and sees the admin navigation', async () => {
   const session = await stack.login(stack.admin.userName, stack.admin.password);
   const secret = await stack.enrolTotp(session.token);
-  lastStep.set(secret, Math.floor(Date.now() / 1000 / 30));
 
   const page = await newPage();
   page.allowedStatuses.add(401); // the password step answers 401 mfa_required, and the wrong code 401
@@ -128,7 +113,7 @@ test('an administrator signs in with TOTP (second step) and sees the admin navig
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByRole('alert').filter({ hasText: 'The user name, password or code is wrong' }).waitFor();
 
-  await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshCode(secret));
+  await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshTotp(secret));
   await page.getByRole('button', { name: 'Verify' }).click();
   await waitSignedIn(page);
   assert.match(page.url(), /#\/users/);
@@ -309,7 +294,7 @@ test('a person enrols TOTP on the Security page with a code computed from the se
   await page.getByRole('textbox', { name: 'Code from your app' }).fill(totp(secret, -10));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByRole('alert').filter({ hasText: 'The code is wrong' }).waitFor();
-  await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshCode(secret));
+  await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshTotp(secret));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await page.getByRole('status').filter({ hasText: 'Two-factor authentication is on' }).waitFor();
   assert.equal(await toggle.getAttribute('aria-checked'), 'true');
@@ -323,7 +308,7 @@ test('a person enrols TOTP on the Security page with a code computed from the se
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signInPage(page, person.userName, person.password);
   await page.getByRole('heading', { name: 'Two-step verification' }).waitFor();
-  await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshCode(secret));
+  await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshTotp(secret));
   await page.getByRole('button', { name: 'Verify' }).click();
   await waitSignedIn(page);
 
@@ -333,7 +318,7 @@ test('a person enrols TOTP on the Security page with a code computed from the se
   await page.getByRole('switch', { name: 'Two-factor authentication' }).click();
   await page.getByRole('button', { name: 'Turn off' }).waitFor();
   await stack.screenshot(page, 'security-turn-off');
-  await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshCode(secret));
+  await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshTotp(secret));
   await page.getByRole('button', { name: 'Turn off' }).click();
   await page.getByRole('status').filter({ hasText: 'Two-factor authentication is off.' }).waitFor();
   assert.equal(await page.getByRole('switch', { name: 'Two-factor authentication' }).getAttribute('aria-checked'), 'false');
@@ -528,7 +513,7 @@ test('with mfa.requireForRoles an administrator without a second factor may only
     await page.waitForFunction(() => location.hash === '#/security');
     await page.getByRole('switch', { name: 'Two-factor authentication' }).click();
     const secret = (await page.getByLabel('Secret key', { exact: true }).textContent()).trim();
-    await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshCode(secret));
+    await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshTotp(secret));
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('status').filter({ hasText: 'Two-factor authentication is on' }).waitFor();
     await strict.screenshot(page, 'security-enrolment-required');
@@ -537,7 +522,7 @@ test('with mfa.requireForRoles an administrator without a second factor may only
     await page.getByRole('textbox', { name: 'User name or email' }).fill(strict.admin.userName);
     await page.getByLabel('Password', { exact: true }).fill(strict.admin.password);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshCode(secret));
+    await page.getByRole('textbox', { name: 'Verification code' }).fill(await freshTotp(secret));
     await page.getByRole('button', { name: 'Verify' }).click();
     await waitSignedIn(page);
     assert.match(page.url(), /#\/users/);
