@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "ldap/detail/scope.h"
+#include "ldap/escape.h"
+#include "ldap/mapping.h"
 #include "scim/filter.h"
 #include "scim/schema.h"
 
@@ -21,7 +23,7 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
     if (!scope->empty()) filter = "(&" + filter + *scope + ")";
   }
   if (query.filter != nullptr) {
-    auto translated = entries_.mapping().toLdapFilter(*query.filter);
+    auto translated = toLdapFilter(*query.filter);
     if (!translated) {
       // Known attributes the directory cannot compare (addresses, further emails, gt/lt on
       // uid...) are evaluated here over the candidates the translatable part selects, bounded
@@ -41,6 +43,47 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
   return withConnection<UserPage>(pool_, true, [&](LDAP* ld) -> Result<UserPage> {
     return searchPage(ld, filter, key, query);
   });
+}
+
+Result<std::string> UserSearch::toLdapFilter(const scim::Filter& filter) const {
+  return translateFilter(filter, [this](const scim::Filter& node) -> Result<std::string> {
+    if (auto answered = statusOrRoleFilter(node)) return *answered;
+    return entries_.mapping().toLdapFilter(node);
+  });
+}
+
+// `<extension>:status eq|ne "..."` and `roles[.value] eq|ne "..."` (also `roles[value eq ...]`),
+// with the semantics of the resource the gateway shows: a user without scimgateStatus is
+// active, and `roles` lists every role group the user is a member of. nullopt for anything else.
+std::optional<std::string> UserSearch::statusOrRoleFilter(const scim::Filter& node) const {
+  using Kind = scim::Filter::Kind;
+  using Op = scim::CompareOp;
+  const scim::Filter* compare = &node;
+  scim::AttrPath path = node.path;
+  if (node.kind == Kind::ValuePath) {
+    compare = node.left.get();
+    if (compare->kind != Kind::Compare || !compare->path.subAttribute.empty()) return std::nullopt;
+    path.subAttribute = compare->path.attribute;
+  }
+  if (compare->kind != Kind::Compare || (compare->op != Op::Eq && compare->op != Op::Ne) ||
+      compare->value.type != scim::Literal::Type::String) {
+    return std::nullopt;
+  }
+  const std::string& value = compare->value.text;
+  std::string match;
+  if (scim::equalsIgnoreCase(path.schema, scim::kScimgateUserSchema) &&
+      scim::equalsIgnoreCase(path.attribute, "status") && path.subAttribute.empty()) {
+    const std::string status = "(" + std::string(kStatusAttribute) + "=";
+    match = scim::equalsIgnoreCase(value, "active") ? "(|(!" + status + "*))" + status + "active))"
+                                                    : status + escapeFilterValue(value) + ")";
+  } else if ((path.schema.empty() || scim::equalsIgnoreCase(path.schema, scim::kUserSchema)) &&
+             scim::equalsIgnoreCase(path.attribute, "roles") &&
+             (path.subAttribute.empty() || scim::equalsIgnoreCase(path.subAttribute, "value"))) {
+    match = "(memberOf=" + escapeFilterValue(makeRdn("cn", value) + "," + containers_.roles) + ")";
+  } else {
+    return std::nullopt;
+  }
+  return compare->op == Op::Eq ? match : "(!" + match + ")";
 }
 
 Result<std::string> UserSearch::scopeFilter(const UserQuery& query) {
@@ -108,7 +151,7 @@ Result<void> UserSearch::checkSubAttributes(const scim::Filter& inner,
 // matches (an untranslatable conjunct is dropped; an untranslatable `or`/`not` selects all).
 std::optional<std::string> UserSearch::narrowing(const scim::Filter& filter) const {
   using Kind = scim::Filter::Kind;
-  if (auto exact = entries_.mapping().toLdapFilter(filter)) return *exact;
+  if (auto exact = toLdapFilter(filter)) return *exact;
   if (filter.kind == Kind::And) {
     auto left = narrowing(*filter.left);
     auto right = narrowing(*filter.right);

@@ -23,6 +23,10 @@ class UserSearch {
 
  private:
   Result<std::string> scopeFilter(const UserQuery& query);
+  /// The mapping's LDAP filter, with the attributes the mapping cannot hold answered here too: the
+  /// extension's `status` (scimgateStatus; none is active) and `roles` (memberOf a role group).
+  Result<std::string> toLdapFilter(const scim::Filter& filter) const;
+  std::optional<std::string> statusOrRoleFilter(const scim::Filter& node) const;
   static Result<void> checkFilterable(const scim::Filter& filter);
   static Result<void> checkSubAttributes(const scim::Filter& inner, const scim::AttributeDef& def);
   std::optional<std::string> narrowing(const scim::Filter& filter) const;

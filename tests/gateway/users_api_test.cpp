@@ -4,9 +4,11 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -700,4 +702,67 @@ TEST_CASE(
   checkScimError(gw.request("GET", "/scim/v2/Users?filter=password%20eq%20%22x%22"), 400,
                  "invalidFilter");
   for (const auto& id : ids) CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+}
+
+TEST_CASE("status and role filters are answered by the directory, however many users match",
+          "[gateway][list][slapd]") {
+  auto cfg = Gateway::defaultConfig();
+  cfg.ldap.maxResults = 2;  // evaluating these in memory would be tooMany: the fixture has more
+  Gateway gw(cfg);
+  const std::string prefix = "state-" + uniqueSuffix() + "-";
+  auto create = [&](const std::string& name, const std::string& extra) {
+    auto reply = gw.request("POST", "/scim/v2/Users",
+                            R"({"userName":")" + prefix + name + "\"" + extra + "}");
+    REQUIRE(reply.status == 201);
+    return reply.json()->getValue<std::string>("id");
+  };
+  const std::string password = R"(,"password":"Correct-Horse-42!")";
+  const std::string active = create("active", password);
+  const std::string pending = create("pending", "");
+  const std::string inactive = create("inactive", password + R"(,"active":false)");
+  const std::string manager = create("manager", password + R"(,"roles":[{"value":"Manager"}])");
+  auto encodeQuery = [](const std::string& text) {
+    std::string out;
+    Poco::URI::encode(text, "&=+?#\"", out);
+    return out;
+  };
+  const std::string ext = "urn:scimgate:params:scim:schemas:extension:2.0:User";
+  auto ids = [&](const std::string& filter) {
+    auto reply =
+        gw.request("GET", "/scim/v2/Users?count=50&filter=" +
+                              encodeQuery("userName sw \"" + prefix + "\" and (" + filter + ")"));
+    INFO(filter << " -> " << reply.body);
+    REQUIRE(reply.status == 200);
+    std::set<std::string> found;
+    auto resources = reply.json()->getArray("Resources");
+    for (std::size_t i = 0; resources && i < resources->size(); ++i) {
+      found.insert(resources->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+    }
+    return found;
+  };
+  CHECK(ids(ext + ":status eq \"active\"") == std::set<std::string>{active, manager});
+  CHECK(ids(ext + ":status eq \"Inactive\"") == std::set<std::string>{inactive});
+  CHECK(ids(ext + ":status eq \"pending\"") == std::set<std::string>{pending});
+  CHECK(ids(ext + ":status ne \"active\"") == std::set<std::string>{inactive, pending});
+  CHECK(ids(ext + ":status eq \"archived\"").empty());
+  CHECK(ids("roles.value eq \"Manager\"") == std::set<std::string>{manager});
+  CHECK(ids("roles eq \"manager\"") == std::set<std::string>{manager});
+  CHECK(ids("roles[value eq \"Manager\"]") == std::set<std::string>{manager});
+  CHECK(ids("roles.value eq \"Viewer\"") == std::set<std::string>{active, pending, inactive});
+  CHECK(ids("roles.value eq \"Nobody\"").empty());
+  CHECK(ids("not (roles.value eq \"Manager\")") ==
+        std::set<std::string>{active, pending, inactive});
+
+  // Without the userName part: every user of the directory is a candidate, more than
+  // ldap.maxResults, and the directory still answers.
+  for (const std::string& filter :
+       {ext + ":status eq \"active\"", std::string("roles.value eq \"Viewer\"")}) {
+    CAPTURE(filter);
+    auto all = gw.request("GET", "/scim/v2/Users?count=1&filter=" + encodeQuery(filter));
+    CHECK(all.status == 200);
+    CHECK(all.json()->getValue<int>("totalResults") >= 3);
+  }
+  for (const auto& id : {active, pending, inactive, manager}) {
+    CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+  }
 }
