@@ -11,7 +11,11 @@ let adminSecret;
 const users = {};
 
 before(async () => {
-  stack = await startStack();
+  // Agents may also invite here (auth.permissions): the Invite page of a person who administers
+  // no account is tested with them.
+  stack = await startStack({
+    config: { auth: { permissions: { Agent: ['readUsers', 'readGroups', 'readOwnProfile', 'writeOwnProfile', 'inviteUsers'] } } },
+  });
   // The administrator enrols an authenticator app through the API; the pages sign in with a code.
   const session = await stack.login(stack.admin.userName, stack.admin.password);
   adminSecret = await stack.enrolTotp(session.token);
@@ -349,6 +353,74 @@ test('queues and groups: list by kind, add and remove a member', async () => {
   await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
   await page.getByText('Queue · 0 members').waitFor();
   noErrors(page, [401]);
+  await page.context().close();
+});
+
+test('the Invite page offers only the accounts the person administers, and says when there are none', async () => {
+  const account = (displayName, members = []) => stack.must('POST', '/scim/v2/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName,
+    'urn:scimgate:params:scim:schemas:extension:2.0:Group': { kind: 'account' },
+    members,
+  });
+  const person = async (userName, role) => {
+    const password = strongPassword();
+    const user = await stack.createUser({ userName, givenName: userName, familyName: role, email: `${userName}@example.com`, password, role });
+    return { ...user, password };
+  };
+  const sandra = await person('sandra', 'Administrator');
+  const amy = await person('amy', 'Agent');
+  const sam = await person('sam', 'Agent');
+  const acme = await account('Acme', [{ value: sandra.id }, { value: sam.id }]);
+  await account('Globex');
+  // An Administrator within one account administers that one only; an Agent administers none.
+  const sessionOf = async (p) => stack.must('GET', '/auth/session', undefined, (await stack.login(p.userName, p.password)).token);
+  const sandraSession = await sessionOf(sandra);
+  assert.equal(sandraSession.administersAllAccounts, false);
+  assert.deepEqual(sandraSession.administeredAccounts.map((a) => a.toLowerCase()), [acme.id.toLowerCase()]);
+  assert.deepEqual((await sessionOf(amy)).administeredAccounts, []);
+
+  // The administrator of all accounts is offered both.
+  const admin = await adminPage();
+  await admin.goto(`${stack.consoleUrl}#/invite`);
+  await admin.getByRole('checkbox', { name: 'Acme', exact: true }).waitFor();
+  await admin.getByRole('checkbox', { name: 'Globex', exact: true }).waitFor();
+  noErrors(admin, [401]);
+  await admin.context().close();
+
+  // Sandra is offered Acme only, and invites into it.
+  let page = await stack.newPage();
+  await stack.signIn(page, 'sandra', sandra.password);
+  await page.goto(`${stack.consoleUrl}#/invite`);
+  await page.getByRole('checkbox', { name: 'Acme', exact: true }).check();
+  assert.equal(await page.getByRole('checkbox', { name: 'Globex', exact: true }).count(), 0);
+  await page.getByRole('textbox', { name: 'Email addresses' }).fill('acme.person@example.com');
+  await page.getByRole('button', { name: 'Send invitations' }).click();
+  await page.getByRole('status').filter({ hasText: '1 of 1 invitation sent' }).waitFor();
+  await stack.screenshot(page, 'invite-scoped');
+  noErrors(page);
+  await page.context().close();
+
+  // Amy (in no account) administers none: no account is offered, and she invites without one.
+  page = await stack.newPage();
+  await stack.signIn(page, 'amy', amy.password);
+  await page.goto(`${stack.consoleUrl}#/invite`);
+  await page.getByText('You administer no account: the people you invite are added without one.').waitFor();
+  assert.equal(await page.getByRole('checkbox').count(), 0);
+  await page.getByRole('textbox', { name: 'Email addresses' }).fill('amy.guest@example.com');
+  await page.getByRole('button', { name: 'Send invitations' }).click();
+  await page.getByRole('status').filter({ hasText: '1 of 1 invitation sent' }).waitFor();
+  noErrors(page);
+  await page.context().close();
+
+  // Sam (in Acme, so confined to it) administers none: the page says he cannot invite.
+  page = await stack.newPage();
+  await stack.signIn(page, 'sam', sam.password);
+  await page.goto(`${stack.consoleUrl}#/invite`);
+  await page.getByText(/You administer no account, so you cannot invite anyone/).waitFor();
+  assert.equal(await page.getByRole('checkbox').count(), 0);
+  await stack.screenshot(page, 'invite-no-account');
+  noErrors(page);
   await page.context().close();
 });
 
