@@ -426,15 +426,18 @@ test('the Invite page offers only the accounts the person administers, and says 
 
 test('the administration pages pass axe-core\'s WCAG 2.1 A/AA rules, wide and at 360 px', async () => {
   const bob = await stack.findUser('bob');
-  const routes = ['#/users', `#/users/${bob.id}`, '#/invite', '#/groups', `#/groups/${users.queue.id}`];
+  // Each route with its heading: the new page's heading, then <main> no longer busy (app.js),
+  // means that page is drawn with its data (the previous page's heading differs).
+  const routes = [['#/users', 'Users'], [`#/users/${bob.id}`, 'Bob Stone'], ['#/invite', 'Invite users'],
+    ['#/groups', 'Queues and groups'], [`#/groups/${users.queue.id}`, 'Support']];
   const found = [];
   for (const width of [1280, 360]) {
     const page = await adminPage({ width, height: 800, bypassCSP: true });
-    for (const route of routes) {
+    for (const [route, heading] of routes) {
       await page.goto(`${stack.consoleUrl}${route}`);
-      await page.locator('main h1').waitFor();
-      await page.locator('main [aria-busy="true"]').waitFor({ state: 'detached' }).catch(() => {});
-      await page.waitForLoadState('networkidle');
+      await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+      await page.locator('#main[aria-busy="false"]').waitFor({ state: 'attached' });
+      await page.locator('main [aria-busy="true"]').waitFor({ state: 'detached' });
       for (const v of await stack.axe(page)) found.push(`${width}px ${route}: ${v}`);
     }
     await page.context().close();
