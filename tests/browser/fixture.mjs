@@ -360,7 +360,8 @@ export async function startStack(options = {}) {
      * injected as a script, which the console's Content-Security-Policy forbids otherwise.
      */
     stack.axe = async (page) => {
-      await page.addScriptTag({ path: AXE_PATH });
+      // Once per document: the console changes pages by hash, so axe stays loaded.
+      if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE_PATH });
       const violations = await page.evaluate(async () => {
         const result = await window.axe.run(document, {
           runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
