@@ -373,12 +373,23 @@ test('the Invite page offers only the accounts the person administers, and says 
   const sam = await person('sam', 'Agent');
   const acme = await account('Acme', [{ value: sandra.id }, { value: sam.id }]);
   await account('Globex');
-  // An Administrator within one account administers that one only; an Agent administers none.
-  const sessionOf = async (p) => stack.must('GET', '/auth/session', undefined, (await stack.login(p.userName, p.password)).token);
-  const sandraSession = await sessionOf(sandra);
+  // Each signs in through the API; their pages use that session (signing in through the sign-in
+  // page is tested elsewhere). An Administrator within one account administers that one only;
+  // an Agent administers none.
+  const tokens = {};
+  for (const p of [sandra, amy, sam]) tokens[p.userName] = (await stack.login(p.userName, p.password)).token;
+  const sandraSession = await stack.must('GET', '/auth/session', undefined, tokens.sandra);
   assert.equal(sandraSession.administersAllAccounts, false);
   assert.deepEqual(sandraSession.administeredAccounts.map((a) => a.toLowerCase()), [acme.id.toLowerCase()]);
-  assert.deepEqual((await sessionOf(amy)).administeredAccounts, []);
+  assert.deepEqual((await stack.must('GET', '/auth/session', undefined, tokens.amy)).administeredAccounts, []);
+  const invitePageOf = async (userName) => {
+    const p = await stack.newPage();
+    await p.goto(`${stack.consoleUrl}#/sign-in`);
+    await p.evaluate((t) => sessionStorage.setItem('scimgate.token', t), tokens[userName]);
+    await p.goto(`${stack.consoleUrl}#/invite`);
+    await p.getByRole('heading', { level: 1, name: 'Invite users' }).waitFor();
+    return p;
+  };
 
   // The administrator of all accounts is offered both.
   const admin = await adminPage();
@@ -389,9 +400,7 @@ test('the Invite page offers only the accounts the person administers, and says 
   await admin.context().close();
 
   // Sandra is offered Acme only, and invites into it.
-  let page = await stack.newPage();
-  await stack.signIn(page, 'sandra', sandra.password);
-  await page.goto(`${stack.consoleUrl}#/invite`);
+  let page = await invitePageOf('sandra');
   await page.getByRole('checkbox', { name: 'Acme', exact: true }).check();
   assert.equal(await page.getByRole('checkbox', { name: 'Globex', exact: true }).count(), 0);
   await page.getByRole('textbox', { name: 'Email addresses' }).fill('acme.person@example.com');
@@ -402,9 +411,7 @@ test('the Invite page offers only the accounts the person administers, and says 
   await page.context().close();
 
   // Amy (in no account) administers none: no account is offered, and she invites without one.
-  page = await stack.newPage();
-  await stack.signIn(page, 'amy', amy.password);
-  await page.goto(`${stack.consoleUrl}#/invite`);
+  page = await invitePageOf('amy');
   await page.getByText('You administer no account: the people you invite are added without one.').waitFor();
   assert.equal(await page.getByRole('checkbox').count(), 0);
   await page.getByRole('textbox', { name: 'Email addresses' }).fill('amy.guest@example.com');
@@ -414,9 +421,7 @@ test('the Invite page offers only the accounts the person administers, and says 
   await page.context().close();
 
   // Sam (in Acme, so confined to it) administers none: the page says he cannot invite.
-  page = await stack.newPage();
-  await stack.signIn(page, 'sam', sam.password);
-  await page.goto(`${stack.consoleUrl}#/invite`);
+  page = await invitePageOf('sam');
   await page.getByText(/You administer no account, so you cannot invite anyone/).waitFor();
   assert.equal(await page.getByRole('checkbox').count(), 0);
   await stack.screenshot(page, 'invite-no-account');
