@@ -193,6 +193,7 @@ async function route() {
     if (sessionError) {
       renderNav(null, path);
       clear(main);
+      main.setAttribute('aria-busy', 'false');
       const box = alertBox();
       showError(box, sessionError);
       main.appendChild(el('h1', { text: r.title, tabIndex: -1 }));
@@ -230,6 +231,7 @@ async function route() {
   } catch (err) {
     if (ticket !== state.navigation) return;
     clear(main);
+    main.setAttribute('aria-busy', 'false');
     const box = alertBox();
     main.appendChild(el('h1', { text: r.title, tabIndex: -1 }));
     main.appendChild(box);
@@ -265,6 +267,9 @@ async function route() {
     },
     isCurrent: () => ticket === state.navigation,
   };
+  // Busy while the page fetches what it shows: assistive technology (and the browser tests)
+  // wait for the finished page.
+  main.setAttribute('aria-busy', 'true');
   try {
     await module.render(main, ctx);
   } catch (err) {
@@ -275,6 +280,7 @@ async function route() {
     if (!(err instanceof ApiError)) console.warn(err);
   }
   if (ticket === state.navigation) {
+    main.setAttribute('aria-busy', 'false');
     const skipFocus = main.dataset.keepFocus === 'true';
     delete main.dataset.keepFocus;
     if (!skipFocus) focusHeading(main);

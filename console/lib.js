@@ -494,6 +494,13 @@ export function pageTitle(text) {
   return h1;
 }
 
+/** A page that could not load what it shows: its heading, the error in words, a link back. */
+export function showPageError(main, title, err, backHref, backText) {
+  const alert = alertBox();
+  main.append(pageTitle(title), alert, el('p', {}, el('a', { href: backHref, text: backText })));
+  showError(alert, err);
+}
+
 /** userName, displayName or given + family name, whichever is there. */
 export function displayNameOf(user) {
   if (!user) return '';
@@ -523,4 +530,66 @@ export function query(params) {
 /** Quotes a value for a SCIM filter string. */
 export function scimString(value) {
   return `"${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** A count as people read it (1,234). */
+export function numberText(n) {
+  return Number(n).toLocaleString('en-US');
+}
+
+/**
+ * Paging for a list: buttons "Previous page" and "Next page" around a "Showing 1–25 of N" text,
+ * in a <nav aria-label={label}>. A press calls onPage(newPage), which loads that page and then
+ * calls show(). Returns {nav, show(page, total, count, emptyText), hide()}: show draws page `page`
+ * of `total` items with `count` on it (emptyText when total is 0); hide empties it after an error.
+ */
+export function pager(label, pageSize, onPage) {
+  const prev = el('button', { type: 'button', class: 'button button-secondary', text: 'Previous page' });
+  const next = el('button', { type: 'button', class: 'button button-secondary', text: 'Next page' });
+  const showing = el('p', { class: 'muted', 'aria-live': 'polite' });
+  const nav = el('nav', { class: 'toolbar', 'aria-label': label }, prev, showing, next);
+  const at = { page: 1, total: 0 };
+  prev.addEventListener('click', () => {
+    if (at.page > 1) onPage(at.page - 1);
+  });
+  next.addEventListener('click', () => {
+    if (at.page * pageSize < at.total) onPage(at.page + 1);
+  });
+  const show = (page, total, count, emptyText = 'Showing 0 of 0') => {
+    at.page = page;
+    at.total = total;
+    const first = (page - 1) * pageSize + 1;
+    const last = Math.min(total, (page - 1) * pageSize + count);
+    showing.textContent = total
+      ? `Showing ${numberText(first)}–${numberText(last)} of ${numberText(total)}`
+      : emptyText;
+    prev.disabled = page <= 1;
+    next.disabled = page * pageSize >= total;
+    prev.hidden = next.hidden = total <= pageSize && page === 1;
+  };
+  const hide = () => {
+    at.total = 0;
+    showing.textContent = '';
+    prev.hidden = next.hidden = true;
+  };
+  return { nav, show, hide };
+}
+
+// ---- invitations (the Invite page and one user's page) ----
+
+/** Mails a Pending user a new invitation; throws when the gateway did not send it. */
+export async function resendInvitation(userId, label) {
+  const { body } = await api('POST', '/invitations/resend', { userId });
+  const r = body && body.invitations && body.invitations[0];
+  if (r && r.invited === false) throw new Error(`The invitation to ${label} was not sent: ${r.detail}`);
+}
+
+/** The confirmDialog options for revoking the invitation of `name`. */
+export function revokeConfirmation(name) {
+  return {
+    title: `Revoke the invitation of ${name}?`,
+    message: 'The links already sent stop working. The user stays Pending until you delete them or invite them again.',
+    confirmLabel: 'Revoke',
+    danger: true,
+  };
 }

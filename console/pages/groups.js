@@ -4,7 +4,7 @@
 
 import {
   api, el, field, alertBox, statusBox, showError, showStatus, clear, confirmDialog, pageTitle,
-  displayNameOf, primaryEmail, scimString, SCIM_GROUP_EXT, PATCH_OP,
+  showPageError, displayNameOf, primaryEmail, scimString, pager, SCIM_GROUP_EXT, PATCH_OP,
 } from '../lib.js';
 import { searchFilter } from './users.js';
 
@@ -36,14 +36,15 @@ async function renderList(main, ctx) {
   const alert = alertBox();
   const kind = field('Kind', { tag: 'select', options: KINDS, value: state.kind });
   const results = el('div', { 'aria-busy': 'false' });
-  const showing = el('p', { class: 'muted', 'aria-live': 'polite' });
-  const prev = el('button', { type: 'button', class: 'button button-secondary', text: 'Previous page' });
-  const next = el('button', { type: 'button', class: 'button button-secondary', text: 'Next page' });
+  const pages = pager('Pages', PAGE_SIZE, (page) => {
+    state.page = page;
+    load();
+  });
   main.appendChild(pageTitle('Queues and groups'));
   main.appendChild(el('div', { class: 'toolbar' }, kind.wrapper));
   main.appendChild(alert);
   main.appendChild(results);
-  main.appendChild(el('nav', { class: 'toolbar', 'aria-label': 'Pages' }, prev, showing, next));
+  main.appendChild(pages.nav);
   const creatable = ['queue', 'account', 'group'].filter((k) => ctx.can(WRITE_OP[k]));
   if (creatable.length) main.appendChild(createForm(ctx, creatable));
 
@@ -77,12 +78,7 @@ async function renderList(main, ctx) {
             el('td', {}, el('a', { href: `#/groups/${encodeURIComponent(g.id)}`, text: g.displayName || g.id })),
             el('td', { text: KIND_WORD[kindOf(g)] || '—' }))))));
       }
-      const first = state.total ? (state.page - 1) * PAGE_SIZE + 1 : 0;
-      const last = (state.page - 1) * PAGE_SIZE + groups.length;
-      showing.textContent = state.total ? `Showing ${first}–${last} of ${state.total}` : 'Showing 0 of 0';
-      prev.disabled = state.page <= 1;
-      next.disabled = state.page * PAGE_SIZE >= state.total;
-      prev.hidden = next.hidden = state.total <= PAGE_SIZE;
+      pages.show(state.page, state.total, groups.length);
     } catch (err) {
       if (mine === ticket) showError(alert, err);
     } finally {
@@ -93,18 +89,6 @@ async function renderList(main, ctx) {
     state.kind = kind.input.value;
     state.page = 1;
     load();
-  });
-  prev.addEventListener('click', () => {
-    if (state.page > 1) {
-      state.page -= 1;
-      load();
-    }
-  });
-  next.addEventListener('click', () => {
-    if (state.page * PAGE_SIZE < state.total) {
-      state.page += 1;
-      load();
-    }
   });
   await load();
 }
@@ -155,10 +139,7 @@ async function renderGroup(main, ctx, id) {
   try {
     ({ body: group } = await api('GET', path));
   } catch (err) {
-    main.appendChild(pageTitle('Queues and groups'));
-    main.appendChild(alert);
-    showError(alert, err);
-    main.appendChild(el('p', {}, el('a', { href: '#/groups', text: 'Back to queues and groups' })));
+    showPageError(main, 'Queues and groups', err, '#/groups', 'Back to queues and groups');
     return;
   }
   if (!ctx.isCurrent()) return;
@@ -174,9 +155,10 @@ async function renderGroup(main, ctx, id) {
   main.appendChild(status);
 
   const tableBox = el('div', { 'aria-busy': 'false' });
-  const showing = el('p', { class: 'muted', 'aria-live': 'polite' });
-  const prev = el('button', { type: 'button', class: 'button button-secondary', text: 'Previous page' });
-  const next = el('button', { type: 'button', class: 'button button-secondary', text: 'Next page' });
+  const pages = pager('Member pages', MEMBERS_PAGE, (page) => {
+    state.page = page;
+    drawPage();
+  });
 
   // --- add ---
   if (canEdit) {
@@ -232,7 +214,7 @@ async function renderGroup(main, ctx, id) {
   }
 
   main.appendChild(tableBox);
-  main.appendChild(el('nav', { class: 'toolbar', 'aria-label': 'Member pages' }, prev, showing, next));
+  main.appendChild(pages.nav);
 
   async function drawPage() {
     clear(tableBox);
@@ -292,21 +274,8 @@ async function renderGroup(main, ctx, id) {
     } else {
       tableBox.appendChild(el('table', { class: 'responsive' }, el('caption', { text: 'Members' }), el('thead', {}, head), el('tbody', {}, rows)));
     }
-    const first = members.length ? (state.page - 1) * MEMBERS_PAGE + 1 : 0;
-    const last = (state.page - 1) * MEMBERS_PAGE + slice.length;
-    showing.textContent = members.length ? `Showing ${first}–${last} of ${members.length}` : '';
-    prev.hidden = next.hidden = members.length <= MEMBERS_PAGE;
-    prev.disabled = state.page <= 1;
-    next.disabled = state.page * MEMBERS_PAGE >= members.length;
+    pages.show(state.page, members.length, slice.length, '');
   }
-  prev.addEventListener('click', () => {
-    state.page -= 1;
-    drawPage();
-  });
-  next.addEventListener('click', () => {
-    state.page += 1;
-    drawPage();
-  });
   await drawPage();
 }
 

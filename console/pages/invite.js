@@ -4,7 +4,8 @@
 
 import {
   api, el, field, alertBox, statusBox, showError, showStatus, clear, confirmDialog, pageTitle,
-  displayNameOf, primaryEmail, scimString, SCIM_USER_EXT, SCIM_GROUP_EXT,
+  displayNameOf, primaryEmail, scimString, resendInvitation, revokeConfirmation, SCIM_USER_EXT,
+  SCIM_GROUP_EXT,
 } from '../lib.js';
 
 const ROLE_ORDER = ['Viewer', 'Agent', 'Manager', 'Administrator'];
@@ -28,6 +29,16 @@ function looksLikeAddress(a) {
   return /^[^\s@<>]+@[^\s@<>]+$/.test(a);
 }
 
+// A person in any account is confined to their accounts (scoped); one in none is not. An
+// Administrator who does not administer all accounts is scoped by definition; for anyone else
+// their own accounts (GET /scim/v2/Me) tell.
+async function isScoped(session) {
+  if (session.role === 'Administrator') return true;
+  const { body } = await api('GET', '/scim/v2/Me');
+  const accounts = (body && body[SCIM_USER_EXT] && body[SCIM_USER_EXT].accounts) || [];
+  return accounts.length > 0;
+}
+
 function when(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
@@ -48,14 +59,29 @@ export async function render(main, ctx) {
     hint: 'One per line, or separated by commas.',
   });
 
-  // Accounts the session can see (an error here only hides the choice).
+  // The accounts the person may invite into: every visible one for an administrator of all
+  // accounts, else those the session names in administeredAccounts (the gateway refuses others).
+  // An error here only hides the choice.
   const accountsBox = el('fieldset', { class: 'section' }, el('legend', { text: 'Accounts' }));
   const accountInputs = [];
+  const allAccounts = session.administersAllAccounts === true;
+  const administered = new Set((Array.isArray(session.administeredAccounts) ? session.administeredAccounts : [])
+    .map((a) => String(a).toLowerCase()));
   try {
     const filter = `${SCIM_GROUP_EXT}:kind eq "account"`;
     const { body } = await api('GET', `/scim/v2/Groups?filter=${encodeURIComponent(filter)}&excludedAttributes=members&count=200&sortBy=displayName`);
-    const groups = (body && body.Resources) || [];
-    if (!groups.length) accountsBox.appendChild(el('p', { class: 'muted', text: 'There are no accounts: people are invited without one.' }));
+    const visible = (body && body.Resources) || [];
+    const groups = allAccounts ? visible : visible.filter((g) => administered.has(String(g.id).toLowerCase()));
+    if (!groups.length) {
+      let text = 'There are no accounts: people are invited without one.';
+      if (!allAccounts) {
+        // The gateway refuses an invitation without an account from a scoped person.
+        text = await isScoped(session)
+          ? 'You administer no account, so you cannot invite anyone: an invitation needs one of the accounts you administer. Ask an administrator of your account to invite these people.'
+          : 'You administer no account: the people you invite are added without one.';
+      }
+      accountsBox.appendChild(el('p', { class: 'muted', text }));
+    }
     for (const g of groups) {
       const id = `account-${g.id}`;
       const input = el('input', { type: 'checkbox', id, value: g.id });
@@ -173,9 +199,7 @@ export async function render(main, ctx) {
             onclick: async () => {
               showError(err, null);
               try {
-                const { body } = await api('POST', '/invitations/resend', { userId: u.id });
-                const r = body && body.invitations && body.invitations[0];
-                if (r && r.invited === false) throw new Error(`The invitation to ${label} was not sent: ${r.detail}`);
+                await resendInvitation(u.id, label);
                 showStatus(box, `A new invitation was sent to ${label}; earlier links no longer work.`);
               } catch (e) {
                 showError(err, e);
@@ -188,13 +212,7 @@ export async function render(main, ctx) {
             text: 'Revoke',
             'aria-label': `Revoke invitation of ${label}`,
             onclick: async () => {
-              const ok = await confirmDialog({
-                title: `Revoke the invitation of ${label}?`,
-                message: 'The links already sent stop working. The user stays Pending until deleted or invited again.',
-                confirmLabel: 'Revoke',
-                danger: true,
-              });
-              if (!ok) return;
+              if (!(await confirmDialog(revokeConfirmation(label)))) return;
               showError(err, null);
               try {
                 await api('POST', '/invitations/revoke', { userId: u.id });

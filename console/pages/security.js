@@ -31,6 +31,52 @@ function codeMessage(err, what) {
   return err.message;
 }
 
+/**
+ * A form with one code field (numeric, one-time-code) and its buttons, the submit button first.
+ * On submit the code as typed must pass `valid`, else the alert says `invalidText`; then
+ * `submit(code)` runs. When it throws, the alert says why (codeMessage with `retry`) and the field
+ * is emptied for another try. Returns {form, input}.
+ */
+function codeForm({ alert, label, hint, maxLength, submitButton, otherButtons = [], valid, invalidText, retry, submit }) {
+  const code = field(label, {
+    type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxLength, spellcheck: false, hint,
+  });
+  const form = el('form', { novalidate: true }, code.wrapper, el('div', { class: 'actions' }, submitButton, otherButtons));
+  const askAgain = (message) => {
+    showError(alert, new Error(message));
+    code.input.setAttribute('aria-invalid', 'true');
+    code.input.focus();
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    showError(alert, null);
+    const value = cleanCode(code.input.value);
+    if (!valid(value)) {
+      askAgain(invalidText);
+      return;
+    }
+    submitButton.disabled = true;
+    try {
+      await submit(value);
+    } catch (err) {
+      submitButton.disabled = false;
+      code.input.value = '';
+      askAgain(codeMessage(err, retry));
+    }
+  });
+  return { form, input: code.input };
+}
+
+// For an enrolment-only session: a new sign-in gives a full session.
+function signInAgain(ctx) {
+  return el('div', { class: 'actions' }, el('button', {
+    type: 'button', class: 'button', text: 'Sign in again',
+    onclick: () => { clearToken(); ctx.navigate('#/sign-in'); },
+  }));
+}
+
+const isSixDigits = (value) => /^\d{6}$/.test(value);
+
 export async function render(main, ctx) {
   const enrolmentOnly = Boolean(ctx.session && ctx.session.mfaEnrollmentRequired);
   const alert = alertBox();
@@ -130,6 +176,21 @@ export async function render(main, ctx) {
     showState();
   };
 
+  const cancelButton = () => el('button', {
+    type: 'button', class: 'button button-secondary', text: 'Cancel', onclick: () => { reset(); toggle.focus(); },
+  });
+  // After the gateway took the code: the new state, the count of backup codes, the panel closed.
+  const settle = async (on) => {
+    mfa.totp = on;
+    try {
+      await readMfa();
+    } catch {
+      // the count shows on the next visit
+    }
+    clear(panel);
+    showState();
+  };
+
   const startEnrolment = async () => {
     showError(alert, null);
     showStatus(status, '');
@@ -145,14 +206,29 @@ export async function render(main, ctx) {
       return;
     }
     toggle.disabled = false;
-    const code = field('Code from your app', {
-      type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', maxLength: 10, spellcheck: false,
+    const code = codeForm({
+      alert,
+      label: 'Code from your app',
       hint: 'The 6-digit code your app shows now.',
+      maxLength: 10,
+      submitButton: el('button', { type: 'submit', class: 'button', text: 'Confirm' }),
+      otherButtons: [cancelButton()],
+      valid: isSixDigits,
+      invalidText: 'Enter the 6-digit code your app shows now.',
+      retry: 'enter the code your app shows now (a new one comes every 30 seconds).',
+      submit: async (value) => {
+        await api('POST', '/mfa/totp/confirm', { code: value });
+        await settle(true);
+        if (enrolmentOnly) {
+          showStatus(status, 'Two-factor authentication is on. Sign in again with a code from your app to use the console.');
+          panel.append(signInAgain(ctx));
+        } else {
+          showStatus(status, 'Two-factor authentication is on.');
+        }
+        toggle.focus();
+      },
     });
-    const confirm = el('button', { type: 'submit', class: 'button', text: 'Confirm' });
-    const cancel = el('button', { type: 'button', class: 'button button-secondary', text: 'Cancel', onclick: () => { reset(); toggle.focus(); } });
     const secret = el('code', { class: 'secret', 'aria-label': 'Secret key', text: enrolment.secret || '' });
-    const form = el('form', { novalidate: true }, code.wrapper, el('div', { class: 'actions' }, confirm, cancel));
     panel.append(el('div', { class: 'card' },
       el('h3', { text: 'Set up your authenticator app' }),
       el('div', { class: 'enrol' },
@@ -166,48 +242,8 @@ export async function render(main, ctx) {
             el('li', { text: 'Type the code the app shows to confirm.' })),
           el('p', { class: 'secret-row' },
             el('span', { class: 'field-label', text: 'Secret key: ' }), secret, ' ', copyButton(enrolment.secret || '', 'Copy secret key')))),
-      form));
+      code.form));
     code.input.focus();
-
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      showError(alert, null);
-      const value = cleanCode(code.input.value);
-      if (!/^\d{6}$/.test(value)) {
-        showError(alert, new Error('Enter the 6-digit code your app shows now.'));
-        code.input.setAttribute('aria-invalid', 'true');
-        code.input.focus();
-        return;
-      }
-      confirm.disabled = true;
-      try {
-        await api('POST', '/mfa/totp/confirm', { code: value });
-        mfa.totp = true;
-        try {
-          await readMfa();
-        } catch {
-          // the count shows on the next visit
-        }
-        clear(panel);
-        showState();
-        if (enrolmentOnly) {
-          showStatus(status, 'Two-factor authentication is on. Sign in again with a code from your app to use the console.');
-          panel.append(el('div', { class: 'actions' }, el('button', {
-            type: 'button', class: 'button', text: 'Sign in again',
-            onclick: () => { clearToken(); ctx.navigate('#/sign-in'); },
-          })));
-        } else {
-          showStatus(status, 'Two-factor authentication is on.');
-        }
-        toggle.focus();
-      } catch (err) {
-        confirm.disabled = false;
-        showError(alert, new Error(codeMessage(err, 'enter the code your app shows now (a new one comes every 30 seconds).')));
-        code.input.value = '';
-        code.input.setAttribute('aria-invalid', 'true');
-        code.input.focus();
-      }
-    });
   };
 
   const startRemoval = () => {
@@ -215,48 +251,27 @@ export async function render(main, ctx) {
     showStatus(status, '');
     clear(panel);
     clear(codesBox);
-    const code = field('Code from your app', {
-      type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', spellcheck: false,
+    const code = codeForm({
+      alert,
+      label: 'Code from your app',
       hint: 'To turn it off, prove it is you: the 6-digit code your app shows now, or a backup code.',
+      submitButton: el('button', { type: 'submit', class: 'button button-danger', text: 'Turn off' }),
+      otherButtons: [cancelButton()],
+      valid: (value) => value !== '',
+      invalidText: 'Enter the code your app shows now, or a backup code.',
+      retry: 'enter the code your app shows now, or a backup code.',
+      submit: async (value) => {
+        await api('DELETE', '/mfa/totp', { code: value });
+        await settle(false);
+        showStatus(status, 'Two-factor authentication is off.');
+        toggle.focus();
+      },
     });
-    const off = el('button', { type: 'submit', class: 'button button-danger', text: 'Turn off' });
-    const cancel = el('button', { type: 'button', class: 'button button-secondary', text: 'Cancel', onclick: () => { reset(); toggle.focus(); } });
-    const form = el('form', { novalidate: true }, code.wrapper, el('div', { class: 'actions' }, off, cancel));
     panel.append(el('div', { class: 'card' },
       el('h3', { text: 'Turn off two-factor authentication' }),
       el('p', { text: 'Signing in will then ask only for your password.' }),
-      form));
+      code.form));
     code.input.focus();
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      showError(alert, null);
-      const value = cleanCode(code.input.value);
-      if (!value) {
-        showError(alert, new Error('Enter the code your app shows now, or a backup code.'));
-        code.input.focus();
-        return;
-      }
-      off.disabled = true;
-      try {
-        await api('DELETE', '/mfa/totp', { code: value });
-        mfa.totp = false;
-        try {
-          await readMfa();
-        } catch {
-          // shown on the next visit
-        }
-        clear(panel);
-        showState();
-        showStatus(status, 'Two-factor authentication is off.');
-        toggle.focus();
-      } catch (err) {
-        off.disabled = false;
-        showError(alert, new Error(codeMessage(err, 'enter the code your app shows now, or a backup code.')));
-        code.input.value = '';
-        code.input.setAttribute('aria-invalid', 'true');
-        code.input.focus();
-      }
-    });
   };
 
   toggle.addEventListener('click', () => {
@@ -334,25 +349,15 @@ function emailCodesSection(ctx, currentMfa, readMfa, enrolmentOnly) {
       send.disabled = false;
       send.textContent = 'Email me a new code';
       clear(step);
-      const code = field('Code from the email', {
-        type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', spellcheck: false,
+      const code = codeForm({
+        alert,
+        label: 'Code from the email',
         hint: `We sent a 6-digit code to ${(sent && sent.sentTo) || 'your email address'}.`,
-      });
-      const turnOn = el('button', { type: 'submit', class: 'button', text: 'Turn on codes by email' });
-      const form = el('form', { novalidate: true }, code.wrapper, el('div', { class: 'actions' }, turnOn));
-      step.append(form);
-      code.input.focus();
-      form.addEventListener('submit', async (event) => {
-        event.preventDefault();
-        showError(alert, null);
-        const value = cleanCode(code.input.value);
-        if (!/^\d{6}$/.test(value)) {
-          showError(alert, new Error('Enter the 6-digit code from the email.'));
-          code.input.focus();
-          return;
-        }
-        turnOn.disabled = true;
-        try {
+        submitButton: el('button', { type: 'submit', class: 'button', text: 'Turn on codes by email' }),
+        valid: isSixDigits,
+        invalidText: 'Enter the 6-digit code from the email.',
+        retry: 'check the code in the newest email, or have a new one sent.',
+        submit: async (value) => {
           await api('POST', '/mfa/code/confirm', { channel: 'email', code: value });
           await readMfa().catch(() => currentMfa());
           currentMfa().codeFactor = currentMfa().codeFactor || 'email';
@@ -361,18 +366,12 @@ function emailCodesSection(ctx, currentMfa, readMfa, enrolmentOnly) {
             ? 'Codes by email are on. Sign in again to use the console.'
             : 'Codes by email are on.');
           if (enrolmentOnly) {
-            body.append(el('div', { class: 'actions' }, el('button', {
-              type: 'button', class: 'button', text: 'Sign in again',
-              onclick: () => { clearToken(); ctx.navigate('#/sign-in'); },
-            })));
+            body.append(signInAgain(ctx));
           }
-        } catch (err) {
-          turnOn.disabled = false;
-          showError(alert, new Error(codeMessage(err, 'check the code in the newest email, or have a new one sent.')));
-          code.input.value = '';
-          code.input.focus();
-        }
+        },
       });
+      step.append(code.form);
+      code.input.focus();
     });
     body.append(el('div', { class: 'actions' }, send), step);
   };

@@ -4,7 +4,8 @@
 
 import {
   api, el, field, alertBox, statusBox, showError, showStatus, clear, confirmDialog, copyButton,
-  pageTitle, displayNameOf, primaryEmail, SCIM_USER_EXT, PATCH_OP,
+  pageTitle, showPageError, displayNameOf, primaryEmail, resendInvitation, revokeConfirmation,
+  SCIM_USER_EXT, PATCH_OP,
 } from '../lib.js';
 import { statusOf, roleOf, queuesOf } from './users.js';
 
@@ -29,10 +30,7 @@ export async function render(main, ctx) {
     user = answer.body;
     etag = answer.etag;
   } catch (err) {
-    main.appendChild(pageTitle('User'));
-    main.appendChild(alert);
-    showError(alert, err);
-    main.appendChild(el('p', {}, el('a', { href: '#/users', text: 'Back to users' })));
+    showPageError(main, 'User', err, '#/users', 'Back to users');
     return;
   }
   if (!ctx.isCurrent()) return;
@@ -127,160 +125,116 @@ export async function render(main, ctx) {
   // --- actions ---
   const actions = el('div', { class: 'actions' });
   const extra = el('div', {});
+  // A button that asks `confirm` (confirmDialog options) first when given, then runs `run`; an
+  // error goes to the alert. `busy`: the button is disabled while it runs.
+  const action = (text, variant, { confirm = null, busy = false, run }) => {
+    actions.appendChild(el('button', {
+      type: 'button',
+      class: variant ? `button ${variant}` : 'button',
+      text,
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        if (confirm && !(await confirmDialog(confirm))) return;
+        showError(alert, null);
+        if (busy) button.disabled = true;
+        try {
+          await run();
+        } catch (err) {
+          showError(alert, err);
+        } finally {
+          if (busy) button.disabled = false;
+        }
+      },
+    }));
+  };
   const patchActive = async (active) => {
     await api('PATCH', path, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: active }] });
   };
   if (ctx.can('deactivateUsers') && !self && state !== 'Pending') {
     if (state === 'Active') {
-      actions.appendChild(el('button', {
-        type: 'button',
-        class: 'button button-danger',
-        text: 'Deactivate',
-        onclick: async () => {
-          const ok = await confirmDialog({
-            title: `Deactivate ${user.userName}?`,
-            message: [
-              'They can no longer sign in, and they are removed from all queues.',
-              'Their data is kept: you can activate them again later.',
-            ],
-            confirmLabel: 'Deactivate',
-            danger: true,
-          });
-          if (!ok) return;
-          try {
-            await patchActive(false);
-            await rerender(main, ctx, `${user.userName} is deactivated.`);
-          } catch (err) {
-            showError(alert, err);
-          }
+      action('Deactivate', 'button-danger', {
+        confirm: {
+          title: `Deactivate ${user.userName}?`,
+          message: [
+            'They can no longer sign in, and they are removed from all queues.',
+            'Their data is kept: you can activate them again later.',
+          ],
+          confirmLabel: 'Deactivate',
+          danger: true,
         },
-      }));
+        run: async () => {
+          await patchActive(false);
+          await rerender(main, ctx, `${user.userName} is deactivated.`);
+        },
+      });
     } else {
-      actions.appendChild(el('button', {
-        type: 'button',
-        class: 'button',
-        text: 'Activate',
-        onclick: async () => {
-          try {
-            await patchActive(true);
-            await rerender(main, ctx, `${user.userName} is active again.`);
-          } catch (err) {
-            showError(alert, err);
-          }
+      action('Activate', '', {
+        run: async () => {
+          await patchActive(true);
+          await rerender(main, ctx, `${user.userName} is active again.`);
         },
-      }));
+      });
     }
   }
   if (ctx.can('resetPasswords') && state === 'Active') {
-    actions.appendChild(el('button', {
-      type: 'button',
-      class: 'button button-secondary',
-      text: 'Send password reset email',
-      onclick: async (event) => {
-        const button = event.currentTarget;
-        button.disabled = true;
-        showError(alert, null);
-        try {
-          const { body } = await api('POST', '/auth/password/reset-link', { userId: user.id });
-          const detail = body && body.detail ? body.detail : 'a password reset link was mailed';
-          showStatus(status, `${detail.charAt(0).toUpperCase()}${detail.slice(1)}.`);
-        } catch (err) {
-          showError(alert, err);
-        } finally {
-          button.disabled = false;
-        }
+    action('Send password reset email', 'button-secondary', {
+      busy: true,
+      run: async () => {
+        const { body } = await api('POST', '/auth/password/reset-link', { userId: user.id });
+        const detail = body && body.detail ? body.detail : 'a password reset link was mailed';
+        showStatus(status, `${detail.charAt(0).toUpperCase()}${detail.slice(1)}.`);
       },
-    }));
+    });
   }
   if (ctx.can('generateBackupCodes') && state === 'Active') {
-    actions.appendChild(el('button', {
-      type: 'button',
-      class: 'button button-secondary',
-      text: 'Generate backup codes',
-      onclick: async () => {
-        const ok = await confirmDialog({
-          title: `New backup codes for ${user.userName}?`,
-          message: 'Any backup codes they have now stop working. The new codes are shown once: hand them over safely.',
-          confirmLabel: 'Generate',
-        });
-        if (!ok) return;
-        showError(alert, null);
-        try {
-          const { body } = await api('POST', '/mfa/backup-codes', { userId: user.id });
-          const codes = (body && body.codes) || [];
-          clear(extra);
-          extra.appendChild(el('section', { class: 'section', 'aria-label': 'New backup codes' },
-            el('h2', { text: 'New backup codes' }),
-            el('p', { text: 'Shown only now. Each code works once.' }),
-            el('ul', { class: 'code-list', 'aria-label': 'Backup codes' }, codes.map((c) => el('li', {}, el('code', { text: c })))),
-            copyButton(codes.join('\n'), 'Copy')));
-          showStatus(status, `${codes.length} new backup codes were generated.`);
-        } catch (err) {
-          showError(alert, err);
-        }
+    action('Generate backup codes', 'button-secondary', {
+      confirm: {
+        title: `New backup codes for ${user.userName}?`,
+        message: 'Any backup codes they have now stop working. The new codes are shown once: hand them over safely.',
+        confirmLabel: 'Generate',
       },
-    }));
+      run: async () => {
+        const { body } = await api('POST', '/mfa/backup-codes', { userId: user.id });
+        const codes = (body && body.codes) || [];
+        clear(extra);
+        extra.appendChild(el('section', { class: 'section', 'aria-label': 'New backup codes' },
+          el('h2', { text: 'New backup codes' }),
+          el('p', { text: 'Shown only now. Each code works once.' }),
+          el('ul', { class: 'code-list', 'aria-label': 'Backup codes' }, codes.map((c) => el('li', {}, el('code', { text: c })))),
+          copyButton(codes.join('\n'), 'Copy')));
+        showStatus(status, `${codes.length} new backup codes were generated.`);
+      },
+    });
   }
   if (ctx.can('inviteUsers') && state === 'Pending') {
-    actions.appendChild(el('button', {
-      type: 'button',
-      class: 'button',
-      text: 'Resend invitation',
-      onclick: async () => {
-        showError(alert, null);
-        try {
-          const { body } = await api('POST', '/invitations/resend', { userId: user.id });
-          const r = body && body.invitations && body.invitations[0];
-          if (r && r.invited === false) throw new Error(`The invitation was not sent: ${r.detail}`);
-          showStatus(status, `A new invitation was sent to ${primaryEmail(user) || user.userName}; earlier links no longer work.`);
-        } catch (err) {
-          showError(alert, err);
-        }
+    const label = primaryEmail(user) || user.userName;
+    action('Resend invitation', '', {
+      run: async () => {
+        await resendInvitation(user.id, label);
+        showStatus(status, `A new invitation was sent to ${label}; earlier links no longer work.`);
       },
-    }));
-    actions.appendChild(el('button', {
-      type: 'button',
-      class: 'button button-secondary',
-      text: 'Revoke invitation',
-      onclick: async () => {
-        const ok = await confirmDialog({
-          title: `Revoke the invitation of ${user.userName}?`,
-          message: 'The links already sent stop working. The user stays Pending until you delete them or invite them again.',
-          confirmLabel: 'Revoke',
-          danger: true,
-        });
-        if (!ok) return;
-        showError(alert, null);
-        try {
-          await api('POST', '/invitations/revoke', { userId: user.id });
-          showStatus(status, 'The invitation was revoked: its links no longer work.');
-        } catch (err) {
-          showError(alert, err);
-        }
+    });
+    action('Revoke invitation', 'button-secondary', {
+      confirm: revokeConfirmation(user.userName),
+      run: async () => {
+        await api('POST', '/invitations/revoke', { userId: user.id });
+        showStatus(status, 'The invitation was revoked: its links no longer work.');
       },
-    }));
+    });
   }
   if (ctx.can('deleteUsers') && !self) {
-    actions.appendChild(el('button', {
-      type: 'button',
-      class: 'button button-danger',
-      text: 'Delete user',
-      onclick: async () => {
-        const ok = await confirmDialog({
-          title: `Delete ${user.userName}?`,
-          message: 'This cannot be undone. To keep their data, deactivate them instead.',
-          confirmLabel: 'Delete',
-          danger: true,
-        });
-        if (!ok) return;
-        try {
-          await api('DELETE', path);
-          ctx.navigate('#/users');
-        } catch (err) {
-          showError(alert, err);
-        }
+    action('Delete user', 'button-danger', {
+      confirm: {
+        title: `Delete ${user.userName}?`,
+        message: 'This cannot be undone. To keep their data, deactivate them instead.',
+        confirmLabel: 'Delete',
+        danger: true,
       },
-    }));
+      run: async () => {
+        await api('DELETE', path);
+        ctx.navigate('#/users');
+      },
+    });
   }
   if (actions.childNodes.length) {
     main.appendChild(el('section', { class: 'section', 'aria-label': 'Actions' }, el('h2', { text: 'Actions' }), actions, extra));

@@ -4,7 +4,7 @@
 
 import {
   api, el, field, alertBox, statusBox, showError, showStatus, clear, confirmDialog, pageTitle,
-  displayNameOf, primaryEmail, scimString, SCIM_USER_EXT,
+  displayNameOf, primaryEmail, scimString, pager, SCIM_USER_EXT,
 } from '../lib.js';
 
 export const PAGE_SIZE = 25;
@@ -78,10 +78,6 @@ function listFilter({ q, status, role }) {
   return clauses.join(' and ');
 }
 
-function numberText(n) {
-  return Number(n).toLocaleString('en-US');
-}
-
 export async function render(main, ctx) {
   const q0 = ctx.query;
   const statusParam = (q0.get('status') || q0.get('filter') || '').toLowerCase();
@@ -127,9 +123,10 @@ export async function render(main, ctx) {
     : null;
   const selectedText = el('span', { class: 'muted', 'aria-live': 'polite' });
   const results = el('div', { class: 'results', 'aria-busy': 'false' });
-  const showing = el('p', { class: 'muted', 'aria-live': 'polite' });
-  const prev = el('button', { type: 'button', class: 'button button-secondary', text: 'Previous page' });
-  const next = el('button', { type: 'button', class: 'button button-secondary', text: 'Next page' });
+  const pages = pager('Pages', PAGE_SIZE, (page) => {
+    state.page = page;
+    load();
+  });
 
   const inviteLink = ctx.can('inviteUsers') ? el('a', { href: '#/invite', class: 'button', text: 'Invite users' }) : null;
 
@@ -150,7 +147,7 @@ export async function render(main, ctx) {
   main.appendChild(status);
   main.appendChild(el('div', { class: 'toolbar' }, deleteButton, selectedText, inviteLink));
   main.appendChild(results);
-  main.appendChild(el('nav', { class: 'toolbar', 'aria-label': 'Pages' }, prev, showing, next));
+  main.appendChild(pages.nav);
 
   // --- state <-> URL (replaceState: no hashchange, so no re-render) ---
   const writeUrl = () => {
@@ -265,14 +262,7 @@ export async function render(main, ctx) {
     } else {
       renderCards();
     }
-    const first = state.total ? (state.page - 1) * PAGE_SIZE + 1 : 0;
-    const last = Math.min(state.total, (state.page - 1) * PAGE_SIZE + state.users.length);
-    showing.textContent = state.total
-      ? `Showing ${numberText(first)}–${numberText(last)} of ${numberText(state.total)}`
-      : 'Showing 0 of 0';
-    prev.disabled = state.page <= 1;
-    next.disabled = state.page * PAGE_SIZE >= state.total;
-    prev.hidden = next.hidden = state.total <= PAGE_SIZE && state.page === 1;
+    pages.show(state.page, state.total, state.users.length);
     updateSelection();
   };
 
@@ -315,8 +305,7 @@ export async function render(main, ctx) {
       state.users = [];
       state.total = 0;
       clear(results);
-      showing.textContent = '';
-      prev.hidden = next.hidden = true;
+      pages.hide();
       updateSelection();
     } finally {
       if (mine === ticket) results.setAttribute('aria-busy', 'false');
@@ -357,18 +346,6 @@ export async function render(main, ctx) {
   };
   tableButton.addEventListener('click', () => setView('table'));
   cardButton.addEventListener('click', () => setView('cards'));
-  prev.addEventListener('click', () => {
-    if (state.page > 1) {
-      state.page -= 1;
-      load();
-    }
-  });
-  next.addEventListener('click', () => {
-    if (state.page * PAGE_SIZE < state.total) {
-      state.page += 1;
-      load();
-    }
-  });
 
   if (deleteButton) {
     deleteButton.addEventListener('click', async () => {

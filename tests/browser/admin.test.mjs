@@ -11,7 +11,11 @@ let adminSecret;
 const users = {};
 
 before(async () => {
-  stack = await startStack();
+  // Agents may also invite here (auth.permissions): the Invite page of a person who administers
+  // no account is tested with them.
+  stack = await startStack({
+    config: { auth: { permissions: { Agent: ['readUsers', 'readGroups', 'readOwnProfile', 'writeOwnProfile', 'inviteUsers'] } } },
+  });
   // The administrator enrols an authenticator app through the API; the pages sign in with a code.
   const session = await stack.login(stack.admin.userName, stack.admin.password);
   adminSecret = await stack.enrolTotp(session.token);
@@ -352,17 +356,93 @@ test('queues and groups: list by kind, add and remove a member', async () => {
   await page.context().close();
 });
 
+test('the Invite page offers only the accounts the person administers, and says when there are none', async () => {
+  const account = (displayName, members = []) => stack.must('POST', '/scim/v2/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName,
+    'urn:scimgate:params:scim:schemas:extension:2.0:Group': { kind: 'account' },
+    members,
+  });
+  const person = async (userName, role) => {
+    const password = strongPassword();
+    const user = await stack.createUser({ userName, givenName: userName, familyName: role, email: `${userName}@example.com`, password, role });
+    return { ...user, password };
+  };
+  const sandra = await person('sandra', 'Administrator');
+  const amy = await person('amy', 'Agent');
+  const sam = await person('sam', 'Agent');
+  const acme = await account('Acme', [{ value: sandra.id }, { value: sam.id }]);
+  await account('Globex');
+  // Each signs in through the API; their pages use that session (signing in through the sign-in
+  // page is tested elsewhere). An Administrator within one account administers that one only;
+  // an Agent administers none.
+  const tokens = {};
+  for (const p of [sandra, amy, sam]) tokens[p.userName] = (await stack.login(p.userName, p.password)).token;
+  const sandraSession = await stack.must('GET', '/auth/session', undefined, tokens.sandra);
+  assert.equal(sandraSession.administersAllAccounts, false);
+  assert.deepEqual(sandraSession.administeredAccounts.map((a) => a.toLowerCase()), [acme.id.toLowerCase()]);
+  assert.deepEqual((await stack.must('GET', '/auth/session', undefined, tokens.amy)).administeredAccounts, []);
+  const invitePageOf = async (userName) => {
+    const p = await stack.newPage();
+    await p.goto(`${stack.consoleUrl}#/sign-in`);
+    await p.evaluate((t) => sessionStorage.setItem('scimgate.token', t), tokens[userName]);
+    await p.goto(`${stack.consoleUrl}#/invite`);
+    await p.getByRole('heading', { level: 1, name: 'Invite users' }).waitFor();
+    return p;
+  };
+
+  // The administrator of all accounts is offered both.
+  const admin = await adminPage();
+  await admin.goto(`${stack.consoleUrl}#/invite`);
+  await admin.getByRole('checkbox', { name: 'Acme', exact: true }).waitFor();
+  await admin.getByRole('checkbox', { name: 'Globex', exact: true }).waitFor();
+  noErrors(admin, [401]);
+  await admin.context().close();
+
+  // Sandra is offered Acme only, and invites into it.
+  let page = await invitePageOf('sandra');
+  await page.getByRole('checkbox', { name: 'Acme', exact: true }).check();
+  assert.equal(await page.getByRole('checkbox', { name: 'Globex', exact: true }).count(), 0);
+  await page.getByRole('textbox', { name: 'Email addresses' }).fill('acme.person@example.com');
+  await page.getByRole('button', { name: 'Send invitations' }).click();
+  await page.getByRole('status').filter({ hasText: '1 of 1 invitation sent' }).waitFor();
+  await stack.screenshot(page, 'invite-scoped');
+  noErrors(page);
+  await page.context().close();
+
+  // Amy (in no account) administers none: no account is offered, and she invites without one.
+  page = await invitePageOf('amy');
+  await page.getByText('You administer no account: the people you invite are added without one.').waitFor();
+  assert.equal(await page.getByRole('checkbox').count(), 0);
+  await page.getByRole('textbox', { name: 'Email addresses' }).fill('amy.guest@example.com');
+  await page.getByRole('button', { name: 'Send invitations' }).click();
+  await page.getByRole('status').filter({ hasText: '1 of 1 invitation sent' }).waitFor();
+  noErrors(page);
+  await page.context().close();
+
+  // Sam (in Acme, so confined to it) administers none: the page says he cannot invite.
+  page = await invitePageOf('sam');
+  await page.getByText(/You administer no account, so you cannot invite anyone/).waitFor();
+  assert.equal(await page.getByRole('checkbox').count(), 0);
+  await stack.screenshot(page, 'invite-no-account');
+  noErrors(page);
+  await page.context().close();
+});
+
 test('the administration pages pass axe-core\'s WCAG 2.1 A/AA rules, wide and at 360 px', async () => {
   const bob = await stack.findUser('bob');
-  const routes = ['#/users', `#/users/${bob.id}`, '#/invite', '#/groups', `#/groups/${users.queue.id}`];
+  // Each route with its heading: the new page's heading, then <main> no longer busy (app.js),
+  // means that page is drawn with its data (the previous page's heading differs).
+  const routes = [['#/users', 'Users'], [`#/users/${bob.id}`, 'Bob Stone'], ['#/invite', 'Invite users'],
+    ['#/groups', 'Queues and groups'], [`#/groups/${users.queue.id}`, 'Support']];
   const found = [];
   for (const width of [1280, 360]) {
     const page = await adminPage({ width, height: 800, bypassCSP: true });
-    for (const route of routes) {
+    for (const [route, heading] of routes) {
       await page.goto(`${stack.consoleUrl}${route}`);
-      await page.locator('main h1').waitFor();
-      await page.locator('main [aria-busy="true"]').waitFor({ state: 'detached' }).catch(() => {});
-      await page.waitForLoadState('networkidle');
+      await page.getByRole('heading', { level: 1, name: heading, exact: true }).waitFor();
+      await page.locator('#main[aria-busy="false"]').waitFor({ state: 'attached' });
+      await page.locator('main [aria-busy="true"]').waitFor({ state: 'detached' });
       for (const v of await stack.axe(page)) found.push(`${width}px ${route}: ${v}`);
     }
     await page.context().close();

@@ -102,24 +102,30 @@ export function totp(secretBase32, offset = 0, now = Date.now()) {
   return code;
 }
 
-// The last TOTP time step used per secret: the gateway accepts each step once per user, so a
-// second sign-in within 30 s must use the next step (within the window of +-1) or wait.
+// The last TOTP time step used per secret: the gateway accepts each step once per user and
+// never one before the last it accepted, within mfa.window 1 (the previous, current and next
+// step). So three codes in a row need no wait: the previous step, the current, the next.
 const usedSteps = new Map();
 
 /**
- * A TOTP code the gateway has not seen yet for this secret: the current step, or the next one
- * (accepted with mfa.window 1), waiting for a new step when both were used. Records its use.
+ * A TOTP code the gateway has not seen yet for this secret, later than the last one used: the
+ * previous step (only while 5 s or more of the current step remain, so it is still inside the
+ * window when the gateway checks it), the current or the next one; when all of them were used, it
+ * waits for the next step to begin. Records its use.
  */
 export async function freshTotp(secretBase32) {
   for (;;) {
-    const now = Math.floor(Date.now() / 1000 / 30);
+    const nowMs = Date.now();
+    const now = Math.floor(nowMs / 1000 / 30);
+    const msLeft = (now + 1) * 30000 - nowMs;
+    const earliest = msLeft >= 5000 ? now - 1 : now;
     const last = usedSteps.get(secretBase32) ?? -Infinity;
-    const step = Math.max(now, last + 1);
+    const step = Math.max(earliest, last + 1);
     if (step <= now + 1) {
       usedSteps.set(secretBase32, step);
-      return totp(secretBase32, step - now);
+      return totp(secretBase32, step - now, nowMs);
     }
-    await sleep(1000);
+    await sleep(msLeft + 50);
   }
 }
 
@@ -354,7 +360,8 @@ export async function startStack(options = {}) {
      * injected as a script, which the console's Content-Security-Policy forbids otherwise.
      */
     stack.axe = async (page) => {
-      await page.addScriptTag({ path: AXE_PATH });
+      // Once per document: the console changes pages by hash, so axe stays loaded.
+      if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE_PATH });
       const violations = await page.evaluate(async () => {
         const result = await window.axe.run(document, {
           runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },

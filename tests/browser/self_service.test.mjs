@@ -52,8 +52,9 @@ async function newPage(options) {
   return page;
 }
 
-// TOTP codes are accepted once per 30 s step per user: freshTotp (fixture) hands out a step not
-// used yet for that secret (the current one or the next, which mfa.window 1 accepts).
+// TOTP codes are accepted once per 30 s step per user, each later than the last: freshTotp
+// (fixture) hands out a step not used yet for that secret (the previous, current or next one,
+// which mfa.window 1 accepts).
 
 let counter = 0;
 async function newPerson(role = 'Agent') {
@@ -508,9 +509,13 @@ test('with mfa.requireForRoles an administrator without a second factor may only
     await page.getByRole('heading', { name: 'Security', exact: true }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
     assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Security']);
-    // Other pages lead back here.
+    // Other pages lead back here. The Security page is drawn anew then: wait until the first
+    // one is gone and the new one is done, or the click lands on a switch about to be replaced.
+    const firstDrawn = await page.getByRole('heading', { name: 'Security', exact: true }).elementHandle();
     await page.goto(`${strict.consoleUrl}#/users`);
     await page.waitForFunction(() => location.hash === '#/security');
+    await page.waitForFunction((h) => !h.isConnected, firstDrawn);
+    await page.locator('#main[aria-busy="false"]').waitFor({ state: 'attached' });
     await page.getByRole('switch', { name: 'Two-factor authentication' }).click();
     const secret = (await page.getByLabel('Secret key', { exact: true }).textContent()).trim();
     await page.getByRole('textbox', { name: 'Code from your app' }).fill(await freshTotp(secret));
@@ -546,7 +551,9 @@ test('the shell: skip link, an ended session returns to sign in and back, a role
   // same without changing the route.
   await page.goto(`${stack.consoleUrl}#/profile`);
   await page.getByRole('heading', { name: 'My Profile' }).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  // The heading shows before the page has its data; focus moves to it once the page is drawn.
+  await page.waitForFunction(() => document.activeElement && document.activeElement.tagName === 'H1'
+    && document.activeElement.textContent === 'My Profile', null, { timeout: 5000 });
   const skip = page.getByRole('link', { name: 'Skip to main content' });
   await skip.focus();
   assert.ok((await skip.boundingBox()).y >= 0, 'the focused skip link is on screen');
@@ -598,7 +605,8 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the self-service pages (desk
     const page = await newPage({ bypassCSP: true, width });
     page.allowedStatuses.add(404).add(400); // the unknown invitation
     const check = async (name) => {
-      await page.waitForLoadState('networkidle');
+      // The page is drawn (app.js clears aria-busy on <main> when the page's render is done).
+      await page.locator('#main[aria-busy="false"]').waitFor({ state: 'attached' });
       for (const v of await stack.axe(page)) problems.push(`${width}px ${name}: ${v}`);
     };
     await page.goto(`${stack.consoleUrl}#/sign-in`);
