@@ -2,13 +2,12 @@
 // each address a Pending user and mails them a link. Below: the pending invitations, each with
 // resend and revoke.
 
+import { ROLE_ORDER } from './users.js';
 import {
   api, el, field, alertBox, statusBox, showError, showStatus, clear, confirmDialog, pageTitle,
   displayNameOf, primaryEmail, scimString, resendInvitation, revokeConfirmation, SCIM_USER_EXT,
   SCIM_GROUP_EXT,
 } from '../lib.js';
-
-const ROLE_ORDER = ['Viewer', 'Agent', 'Manager', 'Administrator'];
 
 /** The addresses in a text: split on new lines, commas, semicolons and spaces; duplicates once. */
 export function parseAddresses(text) {

@@ -1,6 +1,7 @@
 // My Profile: one's own details through /scim/v2/Me, and Change password through
 // /auth/password/change.
 
+import { roleOf as userRole } from './users.js';
 import {
   api, ApiError, el, field, alertBox, statusBox, showError, showStatus, passwordRules, loadPasswordRules,
   uid, PATCH_OP, SCIM_USER_EXT, primaryEmail, sentence,
@@ -21,10 +22,7 @@ function phoneOf(user, type) {
 }
 
 function roleOf(user, session) {
-  if (session && session.role) return session.role;
-  const roles = (user && user.roles) || [];
-  const primary = roles.find((r) => r.primary) || roles[0];
-  return primary ? primary.value || primary.display || '' : '';
+  return session && session.role ? session.role : userRole(user);
 }
 
 function checkbox(label, props) {

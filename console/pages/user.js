@@ -7,9 +7,8 @@ import {
   pageTitle, showPageError, displayNameOf, primaryEmail, resendInvitation, revokeConfirmation,
   SCIM_USER_EXT, PATCH_OP,
 } from '../lib.js';
-import { statusOf, roleOf, queuesOf } from './users.js';
+import { statusOf, roleOf, queuesOf, ROLE_ORDER } from './users.js';
 
-const ROLE_ORDER = ['Viewer', 'Agent', 'Manager', 'Administrator'];
 
 function detailItem(term, value) {
   return [

@@ -41,11 +41,31 @@ export function statusOf(user) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** The role of a SCIM user (the highest role group; none = Viewer). */
+/** Roles from the lowest to the highest: a person's role is the highest role group they are in. */
+export const ROLE_ORDER = ['Viewer', 'Agent', 'Manager', 'Administrator'];
+
+/** The role of a SCIM user (the highest role group; none = Viewer), as the gateway decides it. */
 export function roleOf(user) {
-  const roles = (user && user.roles) || [];
-  const primary = roles.find((r) => r.primary) || roles[0];
-  return primary ? primary.value || primary.display || 'Viewer' : 'Viewer';
+  const names = ((user && user.roles) || []).map((r) => r.value || r.display).filter(Boolean);
+  let best = 0;
+  for (const name of names) {
+    const rank = ROLE_ORDER.findIndex((r) => r.toLowerCase() === String(name).toLowerCase());
+    if (rank > best) best = rank;
+  }
+  return ROLE_ORDER[best];
+}
+
+/**
+ * The SCIM filter for users whose role (the highest role group) is `role`: in that role group and in
+ * none above it; Viewer also matches people in no role group at all.
+ */
+export function roleFilter(role) {
+  const rank = ROLE_ORDER.indexOf(role);
+  const above = ROLE_ORDER.slice(rank + 1).map((r) => `roles.value eq ${scimString(r)}`);
+  const notAbove = above.length ? `not (${above.join(' or ')})` : '';
+  if (rank <= 0) return notAbove;
+  const member = `roles.value eq ${scimString(role)}`;
+  return notAbove ? `(${member} and ${notAbove})` : member;
 }
 
 export function queuesOf(user) {
@@ -74,7 +94,7 @@ function listFilter({ q, status, role }) {
   const s = searchFilter(q);
   if (s) clauses.push(`(${s})`);
   if (status) clauses.push(`${SCIM_USER_EXT}:status eq ${scimString(status)}`);
-  if (role) clauses.push(`roles.value eq ${scimString(role)}`);
+  if (role) clauses.push(roleFilter(role));
   return clauses.join(' and ');
 }
 
@@ -151,6 +171,8 @@ export async function render(main, ctx) {
 
   // --- state <-> URL (replaceState: no hashchange, so no re-render) ---
   const writeUrl = () => {
+    // A page the person has already left must not put its address back.
+    if (!ctx.isCurrent()) return;
     const p = new URLSearchParams();
     if (state.q) p.set('q', state.q);
     if (state.status) p.set('status', state.status);

@@ -122,6 +122,11 @@ test('an administrator finds a user by email, changes the role, deactivates and 
   await page.getByText('Showing 1–1 of 1').waitFor();
   await page.getByRole('link', { name: 'Bob Stone' }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Alice Smith' }).count(), 0);
+  // Viewer: people in no role group above it (the role is the highest role group).
+  await page.getByRole('combobox', { name: 'Role' }).selectOption({ label: 'Viewer' });
+  await page.getByRole('link', { name: 'Victor Viewer' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Bob Stone' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Alice Smith' }).count(), 0);
   noErrors(page, [401]);
   await page.context().close();
 });

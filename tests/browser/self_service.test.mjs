@@ -572,6 +572,8 @@ test('the shell: skip link, an ended session returns to sign in and back, a role
   assert.deepEqual(await nav.getByRole('link').allTextContents(), ['Users', 'Queues and groups', 'My Profile', 'Security']);
   await page.goto(`${stack.consoleUrl}#/invite`);
   await page.waitForFunction(() => location.hash === '#/users');
+  await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
+  await page.waitForFunction(() => document.getElementById('main').getAttribute('aria-busy') === 'false');
   // A Viewer's profile is read-only: no Save changes.
   await page.goto(`${stack.consoleUrl}#/profile`);
   await page.getByRole('heading', { name: 'My Profile' }).waitFor();
