@@ -209,6 +209,44 @@ std::vector<std::string> splitList(const std::string& text) {
   return items;
 }
 
+// ldap.profile names the directory product ("openldap", "389ds"); ldap.profileOverrides changes
+// any of its defaults (ldap/settings.h, Profile) for a directory set up differently.
+void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
+  std::string name = "openldap";
+  ldap.string("profile", name);
+  if (auto named = ldap::profileNamed(name)) {
+    profile = *named;
+  } else {
+    problems.items.push_back("$.ldap.profile: '" + name +
+                             "' is not a directory profile (openldap or 389ds)");
+  }
+  Reader o = ldap.child("profileOverrides");
+  std::string idForm;
+  o.string("idAttribute", profile.idAttribute);
+  o.string("idForm", idForm);
+  if (idForm == "uuid") profile.idForm = ldap::Profile::IdForm::Uuid;
+  if (idForm == "nsUniqueId") profile.idForm = ldap::Profile::IdForm::NsUniqueId;
+  if (!idForm.empty() && idForm != "uuid" && idForm != "nsUniqueId") {
+    problems.items.push_back("$.ldap.profileOverrides.idForm: must be uuid or nsUniqueId");
+  }
+  o.string("versionAttribute", profile.versionAttribute);
+  o.boolean("assertionControl", profile.assertionControl);
+  o.string("lockAttribute", profile.lockAttribute);
+  o.string("lockValue", profile.lockValue);
+  o.strings("lockoutAttributes", profile.lockoutAttributes);
+  o.string("passwordSetAttribute", profile.passwordSetAttribute);
+  o.boolean("passwordModifyOperation", profile.passwordModifyOperation);
+  o.boolean("emptyGroupPlaceholder", profile.emptyGroupPlaceholder);
+  o.boolean("valuesReturnFilter", profile.valuesReturnFilter);
+  for (const auto* attribute : {&profile.idAttribute, &profile.versionAttribute,
+                                &profile.lockAttribute, &profile.passwordSetAttribute}) {
+    if (attribute->empty()) {
+      problems.items.push_back("$.ldap.profileOverrides: attribute names cannot be empty");
+      break;
+    }
+  }
+}
+
 void readPasswords(Reader& top, policy::PasswordRules& rules) {
   Reader passwords = top.child("passwords");
   passwords.size("minLength", rules.minLength, 1, kMaxPasswordLength);
@@ -514,6 +552,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   ldap.integer("maxResults", config.ldap.maxResults, 1, 1000000);
   ldap.strings("userObjectClasses", config.ldap.userObjectClasses);
   ldap.stringMap("userMapping", config.ldap.userMapping);
+  readProfile(ldap, config.ldap.profile, problems);
 
   readPasswords(top, config.passwords);
   readMfa(top, config.mfa, pending, problems);

@@ -53,10 +53,11 @@ Result<int> tryAdd(Pool& pool, const std::string& dn) {
 
 // Removes the lock entry when it has expired (its holder died), unless it changed meanwhile.
 Result<void> breakExpired(Pool& pool, const std::string& dn) {
-  auto found = search(pool, {.base = dn,
-                             .scope = LDAP_SCOPE_BASE,
-                             .attributes = {"description", "entryCSN"},
-                             .context = "reading the Administrators lock"});
+  auto found =
+      search(pool, {.base = dn,
+                    .scope = LDAP_SCOPE_BASE,
+                    .attributes = {"description", pool.settings().profile.versionAttribute},
+                    .context = "reading the Administrators lock"});
   if (!found) return found.error();
   if (found->empty()) return {};  // released meanwhile
   const std::string description = firstOf(found->front().attributes, "description");
@@ -69,10 +70,12 @@ Result<void> breakExpired(Pool& pool, const std::string& dn) {
     }
   }
   if (expires > unixSeconds(Clock::now())) return {};
-  const std::string csn = firstOf(found->front().attributes, "entryCSN");
+  // Without the Assertion control (Profile::assertionControl) a lock taken again between this
+  // read and the delete is removed too: its holder's changes may then overlap another's.
+  const std::string csn = versionOf(pool.settings().profile, found->front().attributes);
   return withConnection<void>(pool, true, [&](LDAP* ld) -> Result<void> {
     ControlPtr assertion;
-    auto controls = writeControls(ld, csn, assertion);
+    auto controls = writeControls(ld, pool.settings().profile, csn, assertion);
     if (!controls) return controls.error();
     const int rc = ldap_delete_ext_s(ld, dn.c_str(), controls->data(), nullptr);
     if (rc == LDAP_SUCCESS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_ASSERTION_FAILED) return {};

@@ -49,7 +49,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       if (!dns) return dns.error();
       memberDns = std::move(*dns);
     }
-    if (memberDns.empty()) memberDns.push_back(kPlaceholder);
+    if (memberDns.empty() && pool_.settings().profile.emptyGroupPlaceholder)
+      memberDns.push_back(kPlaceholder);
     if (auto fits = checkRdnValue("displayName", group.displayName); !fits) return fits.error();
     const std::string dn = makeRdn("cn", group.displayName) + "," + containers_.of(group.kind);
     std::vector<std::pair<std::string, std::vector<std::string>>> attributes = {
@@ -86,7 +87,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto entry = entries_.findEntry(id, filters->groups);
     if (!entry) return entry.error();
     const std::string csn = csnFromEtag(ifMatch);
-    if (!csn.empty() && firstOf(entry->attributes, "entryCSN") != csn) {
+    if (!csn.empty() && versionOf(profile(), entry->attributes) != csn) {
       return makeError(ErrorKind::PreconditionFailed,
                        "the group changed since that ETag was issued; read it again");
     }
@@ -124,7 +125,7 @@ class LdapGroupDirectory final : public GroupDirectory {
         undoRename();
         return dns.error();
       }
-      if (dns->empty()) dns->push_back(kPlaceholder);
+      if (dns->empty() && profile().emptyGroupPlaceholder) dns->push_back(kPlaceholder);
       mods.push_back({LDAP_MOD_REPLACE, {"member", *dns}});
     }
     if (!mods.empty()) {
@@ -148,9 +149,14 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto entry = entries_.findEntry(id);
     if (!entry) return entry.error();
     const std::string csn = csnFromEtag(ifMatch);
+    if (!csn.empty() && !profile().assertionControl &&
+        versionOf(profile(), entry->attributes) != csn) {
+      return makeError(ErrorKind::PreconditionFailed,
+                       "the group changed since that ETag was issued; read it again");
+    }
     return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
       ControlPtr assertion;
-      auto controls = writeControls(ld, csn, assertion);
+      auto controls = writeControls(ld, profile(), csn, assertion);
       if (!controls) return controls.error();
       const int rc = ldap_delete_ext_s(ld, entry->dn.c_str(), controls->data(), nullptr);
       if (rc == LDAP_SUCCESS) return {};
@@ -173,14 +179,14 @@ class LdapGroupDirectory final : public GroupDirectory {
     request.filter += ")";
     request.key = SortKey{"cn", "caseIgnoreOrderingMatch"};
     if (query.sortBy) {
-      auto chosen = groupSortKey(*query.sortBy);
+      auto chosen = groupSortKey(*query.sortBy, profile());
       if (!chosen) return chosen.error();
       request.key = *chosen;
     }
     request.descending = query.descending;
     request.startIndex = query.startIndex;
     request.count = query.count;
-    request.attributes = groupAttributes();
+    request.attributes = groupAttributes(profile());
     request.what = "groups";
     auto found = withConnection<RawPage>(
         true, [&](LDAP* ld) -> Result<RawPage> { return searchSortedPage(ld, pool_, request); });
@@ -218,7 +224,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     // controls, where the assertion fails, and would silently leave member and memberOf out of
     // step. The window between that read and the modify is one round trip.
     const std::string csn = csnFromEtag(ifMatch);
-    if (!csn.empty() && firstOf(target->group.attributes, "entryCSN") != csn) {
+    if (!csn.empty() && versionOf(profile(), target->group.attributes) != csn) {
       return makeError(ErrorKind::PreconditionFailed,
                        "the group changed since that ETag was issued; read it again");
     }
@@ -235,6 +241,7 @@ class LdapGroupDirectory final : public GroupDirectory {
   }
 
  private:
+  const Profile& profile() const { return pool_.settings().profile; }
   Result<ScopeFilters> scopeFilters(const AccountScope* scope) {
     return detail::scopeFilters(pool_, containers_, scope ? &scope->accounts : nullptr,
                                 scope ? scope->alsoUserId : std::string());

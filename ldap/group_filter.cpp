@@ -28,7 +28,17 @@ Result<std::string> leafFilter(const scim::Filter& filter, const std::string& vi
   bool isTime = false;
   if (scim::equalsIgnoreCase(path, "displayName")) attr = "cn";
   if (scim::equalsIgnoreCase(path, "externalId")) attr = "scimgateExternalId";
-  if (scim::equalsIgnoreCase(path, "id")) attr = "entryUUID";
+  if (scim::equalsIgnoreCase(path, "id")) {
+    using Op = scim::CompareOp;
+    if ((filter.op == Op::Eq || filter.op == Op::Ne) &&
+        filter.value.type == scim::Literal::Type::String) {
+      // Stored in the directory's own form (Profile::idForm); not an id: matches none.
+      std::string match = idFilter(entries.profile(), filter.value.text);
+      if (match.empty()) match = "(!(objectClass=*))";
+      return filter.op == Op::Eq ? match : "(!" + match + ")";
+    }
+    attr = entries.profile().idAttribute;
+  }
   if (scim::equalsIgnoreCase(path, "kind")) attr = "scimgateGroupKind";
   if (scim::equalsIgnoreCase(path, "meta.created")) attr = "createTimestamp", isTime = true;
   if (scim::equalsIgnoreCase(path, "meta.lastModified")) attr = "modifyTimestamp", isTime = true;
@@ -46,8 +56,10 @@ Result<std::string> leafFilter(const scim::Filter& filter, const std::string& vi
 Result<std::string> memberFilter(const scim::Filter& filter, const std::string& visible,
                                  GroupEntries& entries) {
   using Op = scim::CompareOp;
-  // Every group holds a member value; an empty one holds only the zero-length placeholder.
-  if (filter.op == Op::Pr) return std::string("(!(member=))");
+  // With the placeholder every group holds a member value; an empty one holds only that.
+  if (filter.op == Op::Pr) {
+    return std::string(entries.profile().emptyGroupPlaceholder ? "(!(member=))" : "(member=*)");
+  }
   if ((filter.op != Op::Eq && filter.op != Op::Ne) ||
       filter.value.type != scim::Literal::Type::String) {
     return makeError(ErrorKind::InvalidFilter,
@@ -64,11 +76,11 @@ Result<std::string> memberFilter(const scim::Filter& filter, const std::string& 
 
 }  // namespace
 
-Result<SortKey> groupSortKey(const scim::AttrPath& path) {
+Result<SortKey> groupSortKey(const scim::AttrPath& path, const Profile& profile) {
   const std::string dotted = path.dotted();
   if (scim::equalsIgnoreCase(dotted, "displayName"))
     return SortKey{"cn", "caseIgnoreOrderingMatch"};
-  if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
+  if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{profile.idAttribute, ""};
   if (scim::equalsIgnoreCase(dotted, "externalId")) {
     return SortKey{"scimgateExternalId", "caseExactOrderingMatch"};
   }

@@ -23,9 +23,6 @@ using namespace detail;  // shared libldap helpers (ldap/detail/util.h)
 using scim::ErrorKind;
 using scim::makeError;
 
-// ppolicy (draft-behera) value for a lock that only an administrator lifts.
-constexpr char kPermanentLock[] = "000001010000Z";
-
 class LdapDirectory final : public Directory {
  public:
   LdapDirectory(std::shared_ptr<Context> context, UserMapping mapping)
@@ -60,7 +57,7 @@ class LdapDirectory final : public Directory {
     attributes["objectClass"] = pool_.settings().userObjectClasses;
     const bool active = user.attributes->optValue<bool>("active", true);
     attributes[kStatusAttribute] = {!active ? "inactive" : password ? "active" : "pending"};
-    if (!active) attributes["pwdAccountLockedTime"] = {kPermanentLock};
+    if (!active) attributes[profile().lockAttribute] = {profile().lockValue};
 
     auto added = withConnection(false, [&](LDAP* ld) -> Result<void> {
       std::vector<Change> changes;
@@ -107,9 +104,14 @@ class LdapDirectory final : public Directory {
     auto found = entries_.findEntry(id);
     if (!found) return found.error();
     const std::string csn = csnFromEtag(ifMatch);
+    if (!csn.empty() && !profile().assertionControl &&
+        versionOf(profile(), found->attributes) != csn) {
+      return makeError(ErrorKind::PreconditionFailed,
+                       "the user changed since that ETag was issued; read it again");
+    }
     return withConnection(false, [&](LDAP* ld) -> Result<void> {
       ControlPtr assertion;
-      auto controls = writeControls(ld, csn, assertion);
+      auto controls = writeControls(ld, profile(), csn, assertion);
       if (!controls) return controls.error();
       const int rc = ldap_delete_ext_s(ld, found->dn.c_str(), controls->data(), nullptr);
       if (rc == LDAP_SUCCESS) return {};
@@ -125,6 +127,11 @@ class LdapDirectory final : public Directory {
     if (!found) return found.error();
     const std::string csn = csnFromEtag(ifMatch);
     const Attributes& old = found->attributes;
+    if (!csn.empty() && !profile().assertionControl && versionOf(profile(), old) != csn) {
+      // No Assertion control: compared with the entry just read (see Profile::assertionControl).
+      return makeError(ErrorKind::PreconditionFailed,
+                       "the user changed since that ETag was issued; read it again");
+    }
     Attributes wanted = entries_.mapping().toLdap(*user.attributes);
     auto uid = wanted.find("uid");
     if (uid == wanted.end() || uid->second.empty()) {
@@ -143,7 +150,8 @@ class LdapDirectory final : public Directory {
     // Status: `active` decides inactive; otherwise a user with a password is active, one without
     // is still pending (invited).
     const bool active = user.attributes->optValue<bool>("active", true);
-    const bool hasPassword = password.has_value() || !firstOf(old, "pwdChangedTime").empty();
+    const bool hasPassword =
+        password.has_value() || !firstOf(old, profile().passwordSetAttribute).empty();
     const std::string oldStatus = firstOf(old, kStatusAttribute);
     std::string status = "inactive";
     if (active) status = hasPassword ? "active" : (oldStatus == "active" ? "active" : "pending");
@@ -152,23 +160,25 @@ class LdapDirectory final : public Directory {
     // logins (that one would expire while the user is deactivated). Only a reactivation removes
     // the permanent lock; any other write leaves the lock as it is, so a provisioning sync never
     // lifts the directory's lockout (unlockUser does, on purpose).
-    const std::string lock = firstOf(old, "pwdAccountLockedTime");
-    if (status == "inactive" && lock != kPermanentLock) {
-      wanted["pwdAccountLockedTime"] = {kPermanentLock};
-    } else if (status != "inactive" && oldStatus == "inactive" && lock == kPermanentLock) {
-      wanted["pwdAccountLockedTime"] = {};
+    const std::string& lockAttribute = profile().lockAttribute;
+    const bool locked = scim::equalsIgnoreCase(firstOf(old, lockAttribute), profile().lockValue);
+    if (status == "inactive" && !locked) {
+      wanted[lockAttribute] = {profile().lockValue};
+    } else if (status != "inactive" && oldStatus == "inactive" && locked) {
+      wanted[lockAttribute] = {};
     }
 
     // Every attribute the mapping owns is replaced (or removed) when its values changed.
     std::set<std::string, AttrNameLess> managed;
-    for (const auto& name : entries_.mapping().readAttributes()) managed.insert(name);
+    for (const auto& name : entries_.mapping().readAttributes(profile())) managed.insert(name);
     for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute})
       managed.insert(name);
-    for (const char* name :
-         {"entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp", "uid"}) {
+    for (const std::string& name :
+         {profile().idAttribute, profile().versionAttribute, std::string("createTimestamp"),
+          std::string("modifyTimestamp"), std::string("uid")}) {
       managed.erase(name);
     }
-    if (wanted.count("pwdAccountLockedTime")) managed.insert("pwdAccountLockedTime");
+    if (wanted.count(lockAttribute)) managed.insert(lockAttribute);
     std::vector<std::pair<std::string, std::vector<std::string>>> changes;
     for (const auto& name : managed) {
       auto w = wanted.find(name);
@@ -187,7 +197,7 @@ class LdapDirectory final : public Directory {
     if (rename) {
       // slapd does not honour the Assertion control on modrdn, so the version is checked against
       // the entry just read; the modify below carries no assertion because the rename moved it on.
-      if (!csn.empty() && firstOf(old, "entryCSN") != csn) {
+      if (!csn.empty() && versionOf(profile(), old) != csn) {
         return makeError(ErrorKind::PreconditionFailed,
                          "the user changed since that ETag was issued; read it again");
       }
@@ -216,7 +226,7 @@ class LdapDirectory final : public Directory {
       }
     } else if (!rename && !csn.empty()) {
       // Nothing to write, but the caller's ETag must still be current.
-      if (firstOf(old, "entryCSN") != csn) {
+      if (versionOf(profile(), old) != csn) {
         return makeError(ErrorKind::PreconditionFailed,
                          "the user changed since that ETag was issued; read it again");
       }
@@ -247,7 +257,8 @@ class LdapDirectory final : public Directory {
       if (auto set = resetPassword(pool_, dn, *password); !set) return set.error();
       postRead.reset();  // the Password Modify operation changed the entry and has no Post-Read
     }
-    if (postRead && postRead->count("entryUUID")) return entries_.toUser(RawEntry{dn, *postRead});
+    if (postRead && postRead->count(profile().idAttribute))
+      return entries_.toUser(RawEntry{dn, *postRead});
     auto now = entries_.readByDn(dn);
     if (!now) return now.error();
     return entries_.toUser(*now);
@@ -276,7 +287,9 @@ class LdapDirectory final : public Directory {
     const int rc = pool_.bindAs(dn, std::string(password));
     if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
         rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_UNWILLING_TO_PERFORM ||
-        rc == LDAP_INAPPROPRIATE_AUTH) {
+        rc == LDAP_INAPPROPRIATE_AUTH || rc == LDAP_CONSTRAINT_VIOLATION) {
+      // 389 answers a locked-out account's bind with constraintViolation ("Exceed password
+      // retry limit") and a deactivated one's with unwillingToPerform.
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
     if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the password");
@@ -287,7 +300,7 @@ class LdapDirectory final : public Directory {
         status == "inactive" || status == "pending") {
       return makeError(ErrorKind::Unauthorized, "invalid credentials");
     }
-    return firstOf(entry->attributes, "entryUUID");
+    return idOf(profile(), entry->attributes);
   }
 
   Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
@@ -314,9 +327,14 @@ class LdapDirectory final : public Directory {
       return makeError(ErrorKind::InvalidValue,
                        "the user is deactivated, not locked out: reactivate them (active: true)");
     }
-    if (firstOf(found->attributes, "pwdAccountLockedTime").empty()) return {};
-    // ppolicy clears the failure count with the lock.
-    return modifyEntry(found->dn, {{"pwdAccountLockedTime", {}}}, "", nullptr);
+    // The lockout's bookkeeping goes (ppolicy clears the failure count with the lock itself).
+    std::vector<std::pair<std::string, std::vector<std::string>>> clear;
+    for (const auto& name : profile().lockoutAttributes) {
+      if (!firstOf(found->attributes, name).empty())
+        clear.emplace_back(name, std::vector<std::string>{});
+    }
+    if (clear.empty()) return {};
+    return modifyEntry(found->dn, clear, "", nullptr);
   }
 
   Result<std::unique_ptr<HeldLock>> lockAdministratorChanges() override {
@@ -335,6 +353,7 @@ class LdapDirectory final : public Directory {
   }
 
  private:
+  const Profile& profile() const { return pool_.settings().profile; }
   const std::string& peopleDn() const { return containers_.people; }
 
   // The entry as the caller's findUser read it (`current`), when this thread still has that read
@@ -363,7 +382,7 @@ class LdapDirectory final : public Directory {
         postRead->reset();
       }
       ControlPtr assertion;
-      auto controls = writeControls(ld, csn, assertion, extra);
+      auto controls = writeControls(ld, profile(), csn, assertion, extra);
       if (!controls) return controls.error();
       // Renaming keeps the entry (and its entryUUID, the SCIM id); the old uid value goes.
       int msgid = 0;
@@ -391,7 +410,7 @@ class LdapDirectory final : public Directory {
       auto readBack = postReadControl(entries_.readAttributes());
       if (!readBack) return readBack.error();
       ControlPtr assertion;
-      auto controls = writeControls(ld, csn, assertion, {readBack->get()});
+      auto controls = writeControls(ld, profile(), csn, assertion, {readBack->get()});
       if (!controls) return controls.error();
       int msgid = 0;
       std::string why;

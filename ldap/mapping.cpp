@@ -159,21 +159,22 @@ scim::Result<UserMapping> UserMapping::create(const std::map<std::string, std::s
   return mapping;
 }
 
-std::vector<std::string> UserMapping::readAttributes() const {
+std::vector<std::string> UserMapping::readAttributes(const Profile& profile) const {
   std::vector<std::string> names;
   for (const auto& e : entries_) names.push_back(e.ldap);
-  for (const char* name : {kResourceAttribute, kStatusAttribute, "entryUUID", "entryCSN",
-                           "createTimestamp", "modifyTimestamp"}) {
-    names.emplace_back(name);
+  for (const std::string& name :
+       {std::string(kResourceAttribute), std::string(kStatusAttribute), profile.idAttribute,
+        profile.versionAttribute, std::string("createTimestamp"), std::string("modifyTimestamp")}) {
+    names.push_back(name);
   }
   return names;
 }
 
 std::vector<std::string> UserMapping::readAttributesFor(
-    const std::vector<std::string>& scimAttributes) const {
+    const std::vector<std::string>& scimAttributes, const Profile& profile) const {
   std::set<std::string, AttrNameLess> wanted(scimAttributes.begin(), scimAttributes.end());
-  std::vector<std::string> names = {kStatusAttribute, "entryUUID", "entryCSN", "createTimestamp",
-                                    "modifyTimestamp"};
+  std::vector<std::string> names = {kStatusAttribute, profile.idAttribute, profile.versionAttribute,
+                                    "createTimestamp", "modifyTimestamp"};
   std::set<std::string, AttrNameLess> covered;  // needed attributes held entirely in LDAP
   for (const auto& e : entries_) {
     const std::string key = e.schema.empty() ? e.attribute : e.schema + ":" + e.attribute;

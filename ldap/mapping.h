@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ldap/settings.h"
 #include "scim/filter.h"
 #include "scim/result.h"
 #include "scim/schema.h"
@@ -46,12 +47,14 @@ class UserMapping {
   Poco::JSON::Object::Ptr toScim(const Attributes& entry) const;
 
   /// Every LDAP attribute a user read needs (mapped ones, status, remainder, operational).
-  std::vector<std::string> readAttributes() const;
+  /// `profile` names the directory's id and version attributes.
+  std::vector<std::string> readAttributes(const Profile& profile) const;
 
   /// The LDAP attributes needed to produce only the given SCIM attributes (as
   /// scim::neededAttributes names them: "userName", "name", "<extension urn>:skills"...). The
   /// JSON remainder is only read when a needed attribute may live there.
-  std::vector<std::string> readAttributesFor(const std::vector<std::string>& scimAttributes) const;
+  std::vector<std::string> readAttributesFor(const std::vector<std::string>& scimAttributes,
+                                             const Profile& profile) const;
 
   /// The LDAP attribute holding a SCIM path such as "userName", or "" if unmapped.
   std::string ldapAttributeFor(const scim::AttrPath& path) const;

@@ -6,9 +6,14 @@
 
 namespace scimgate::ldap::detail {
 
-std::vector<std::string> groupAttributes() {
-  return {"cn",       "scimgateExternalId", "scimgateGroupKind", "entryUUID",
-          "entryCSN", "createTimestamp",    "modifyTimestamp"};
+std::vector<std::string> groupAttributes(const Profile& profile) {
+  return {"cn",
+          "scimgateExternalId",
+          "scimgateGroupKind",
+          profile.idAttribute,
+          profile.versionAttribute,
+          "createTimestamp",
+          "modifyTimestamp"};
 }
 
 GroupAfter MemberWriter::write(const std::string& dn, const MemberChange& change, bool alone) {
@@ -92,7 +97,8 @@ bool MemberWriter::writeMerged(const std::string& dn, const std::vector<Pending*
     if (auto dns = fresh(pending->change->removeDns, false); !dns.empty()) {
       mods.push_back({LDAP_MOD_DELETE, {"member", dns}});
     }
-    placeholder = placeholder || pending->change->placeholder != Placeholder::Absent;
+    placeholder = placeholder || (pool_.settings().profile.emptyGroupPlaceholder &&
+                                  pending->change->placeholder != Placeholder::Absent);
   }
   const bool dropPlaceholder = placeholder && adds;
   if (dropPlaceholder) mods.push_back({LDAP_MOD_DELETE, {"member", {kPlaceholder}}});
@@ -115,8 +121,9 @@ bool MemberWriter::writeMerged(const std::string& dn, const std::vector<Pending*
 GroupAfter MemberWriter::writeAlone(const std::string& dn, const MemberChange& change) {
   Write write;
   if (!change.addDns.empty()) {
-    auto added = addMembers(dn, change.addDns, change.placeholder != Placeholder::Absent, write,
-                            change.context);
+    const bool placeholder =
+        pool_.settings().profile.emptyGroupPlaceholder && change.placeholder != Placeholder::Absent;
+    auto added = addMembers(dn, change.addDns, placeholder, write, change.context);
     if (!added) return added.error();
   }
   if (!change.removeDns.empty()) {
@@ -162,7 +169,8 @@ Result<void> MemberWriter::addEach(const std::string& dn, const std::vector<std:
 Result<void> MemberWriter::removeMembers(const std::string& dn, const std::vector<std::string>& dns,
                                          Write& write, const std::string& context) {
   auto result = send(dn, {{LDAP_MOD_DELETE, {"member", dns}}}, write, context);
-  if (!result && write.code == LDAP_OBJECT_CLASS_VIOLATION) {
+  if (!result && write.code == LDAP_OBJECT_CLASS_VIOLATION &&
+      pool_.settings().profile.emptyGroupPlaceholder) {
     result =
         send(dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
              write, context);
@@ -182,7 +190,7 @@ Result<void> MemberWriter::send(const std::string& dn, const Mods& changes, Writ
     std::vector<Change> list;
     for (const auto& [op, change] : changes) list.push_back({op, change.first, change.second});
     ModList mods(list);
-    auto readBack = postReadControl(groupAttributes());
+    auto readBack = postReadControl(groupAttributes(pool_.settings().profile));
     if (!readBack) return readBack.error();
     LDAPControl* controls[] = {readBack->get(), nullptr};
     int msgid = 0;
@@ -200,13 +208,13 @@ Result<void> MemberWriter::send(const std::string& dn, const Mods& changes, Writ
 // The group after `write`: none when nothing was written, else the Post-Read result or a read.
 GroupAfter MemberWriter::stateAfter(const std::string& dn, const Write& write) {
   if (write.writes == 0) return std::optional<RawEntry>();
-  if (write.after && write.after->count("entryUUID")) {
+  if (write.after && write.after->count(pool_.settings().profile.idAttribute)) {
     return std::optional<RawEntry>(RawEntry{dn, *write.after});
   }
   // A directory without Post-Read.
   auto now = search(pool_, {.base = dn,
                             .scope = LDAP_SCOPE_BASE,
-                            .attributes = groupAttributes(),
+                            .attributes = groupAttributes(pool_.settings().profile),
                             .sizeLimit = 2,
                             .what = "groups"});
   if (!now) return now.error();

@@ -10,16 +10,15 @@ Result<ScopeFilters> scopeFilters(Pool& pool, const Containers& containers,
                                   const std::string& alsoUserId) {
   ScopeFilters filters;
   if (accounts == nullptr) return filters;
+  const Profile& profile = pool.settings().profile;
   std::string accountIds;
-  for (const auto& id : *accounts) {
-    if (isUuid(id)) accountIds += "(entryUUID=" + escapeFilterValue(id) + ")";
-  }
+  for (const auto& id : *accounts) accountIds += idFilter(profile, id);
   filters.groups = "(|(&(scimgateGroupKind=*)(!(scimgateGroupKind=account)))" + accountIds + ")";
   auto dns = accountDnsById(pool, containers, {accounts->begin(), accounts->end()}, false);
   if (!dns) return dns.error();
   std::string inScope;
   for (const auto& [id, dn] : *dns) inScope += "(memberOf=" + escapeFilterValue(dn) + ")";
-  if (isUuid(alsoUserId)) inScope += "(entryUUID=" + escapeFilterValue(alsoUserId) + ")";
+  inScope += idFilter(profile, alsoUserId);
   filters.users = inScope.empty() ? "(!(objectClass=*))" : "(|" + inScope + ")";
   filters.members = "(|(&(objectClass=groupOfNames)" + filters.groups + ")" + inScope + ")";
   return filters;
@@ -28,14 +27,16 @@ Result<ScopeFilters> scopeFilters(Pool& pool, const Containers& containers,
 Result<std::map<std::string, std::string>> accountDnsById(Pool& pool, const Containers& containers,
                                                           const std::vector<std::string>& ids,
                                                           bool strict) {
+  const Profile& profile = pool.settings().profile;
   std::string filter = "(&(objectClass=groupOfNames)(|";
   bool any = false;
   for (const auto& id : ids) {
-    if (!isUuid(id)) {
+    const std::string byId = idFilter(profile, id);
+    if (byId.empty()) {
       if (strict) return makeError(ErrorKind::InvalidValue, "no account with id '" + id + "'");
       continue;
     }
-    filter += "(entryUUID=" + escapeFilterValue(id) + ")";
+    filter += byId;
     any = true;
   }
   std::map<std::string, std::string> byId;
@@ -43,12 +44,10 @@ Result<std::map<std::string, std::string>> accountDnsById(Pool& pool, const Cont
   filter += "))";
   auto found = search(pool, {.base = containers.accounts,
                              .filter = filter,
-                             .attributes = {"entryUUID"},
+                             .attributes = {profile.idAttribute},
                              .context = "finding the accounts"});
   if (!found) return found.error();
-  for (const auto& account : *found) {
-    byId[lower(firstOf(account.attributes, "entryUUID"))] = account.dn;
-  }
+  for (const auto& account : *found) byId[idOf(profile, account.attributes)] = account.dn;
   return byId;
 }
 

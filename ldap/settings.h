@@ -1,10 +1,48 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace scimgate::ldap {
+
+/// How the directory product keeps what the gateway relies on (DESIGN 4): a profile bundles the
+/// differences; `profileNamed` gives each product's defaults, and config may override them.
+struct Profile {
+  enum class IdForm {
+    Uuid,        // RFC 4122 text (OpenLDAP entryUUID): the SCIM id as stored
+    NsUniqueId,  // 389's nsUniqueId: the same 32 hex digits grouped 8-8-8-8, shown as RFC 4122
+  };
+  std::string name = "openldap";
+  std::string idAttribute = "entryUUID";
+  IdForm idForm = IdForm::Uuid;
+  /// Changes on every write of the entry: the ETag.
+  std::string versionAttribute = "entryCSN";
+  /// Whether writes can carry the Assertion control (RFC 4528) on the version, making an
+  /// If-Match atomic. Without it the gateway compares the version it just read and then writes:
+  /// a change landing between the two is not detected.
+  bool assertionControl = true;
+  /// The deactivation lock: `lockAttribute` holds `lockValue` while a user is deactivated, and
+  /// the directory then refuses the user's binds (OpenLDAP ppolicy, 389 nsAccountLock).
+  std::string lockAttribute = "pwdAccountLockedTime";
+  std::string lockValue = "000001010000Z";
+  /// The attributes the directory's lockout after failed binds sets; an unlock removes them.
+  std::vector<std::string> lockoutAttributes = {"pwdAccountLockedTime"};
+  /// Present once the user has a password (the directory sets it on every password write).
+  std::string passwordSetAttribute = "pwdChangedTime";
+  /// Passwords are written with the Password Modify extended operation (RFC 3062); false: by
+  /// replacing userPassword (389 allows the operation only over TLS), which the directory hashes.
+  bool passwordModifyOperation = true;
+  /// groupOfNames must hold a member (OpenLDAP): an empty group keeps the zero-length DN.
+  bool emptyGroupPlaceholder = true;
+  /// The Values Return Filter control (RFC 3876) is available.
+  bool valuesReturnFilter = true;
+};
+
+/// The defaults of "openldap" or "389ds"; none for another name.
+std::optional<Profile> profileNamed(std::string_view name);
 
 /// How the gateway reaches and lays out the directory. Filled by config/, validated there.
 struct Settings {
@@ -34,6 +72,7 @@ struct Settings {
   std::vector<std::string> roleNames = {"Administrator", "Manager", "Agent", "Viewer"};
   /// The role a new user gets when the create names none ("" = none). DESIGN 2: least privilege.
   std::string defaultRole = "Viewer";
+  Profile profile;
 };
 
 /// The default OpenLDAP mapping of DESIGN 4.

@@ -26,14 +26,18 @@ std::atomic<std::uint64_t> nextInstance{1};
 
 UserEntries::UserEntries(Context& context, UserMapping mapping)
     : pool_(context.pool),
+      profile_(context.pool.settings().profile),
       containers_(context.containers),
       instance_(nextInstance++),
       mapping_(std::move(mapping)),
-      readAttributes_(mapping_.readAttributes()) {
-  // Status bookkeeping the mapping does not own: lock and password-set time (ppolicy), and the
-  // memberships the memberof overlay keeps.
-  readAttributes_.emplace_back("pwdAccountLockedTime");
-  readAttributes_.emplace_back("pwdChangedTime");
+      readAttributes_(mapping_.readAttributes(profile_)) {
+  // Status bookkeeping the mapping does not own: the deactivation lock, the lockout after failed
+  // binds and the password-set time, and the memberships the directory keeps (memberOf).
+  readAttributes_.push_back(profile_.lockAttribute);
+  for (const auto& name : profile_.lockoutAttributes) {
+    if (name != profile_.lockAttribute) readAttributes_.push_back(name);
+  }
+  readAttributes_.push_back(profile_.passwordSetAttribute);
   readAttributes_.emplace_back("memberOf");
   // cn is derived (inetOrgPerson requires it): read so that an update compares and an undo
   // restores it.
@@ -51,10 +55,10 @@ Result<std::vector<RawEntry>> UserEntries::search(const std::string& base, int s
 }
 
 Result<RawEntry> UserEntries::findEntry(std::string_view id) {
-  if (!isUuid(id))
+  const std::string byId = idFilter(profile_, id);
+  if (byId.empty())
     return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
-  const std::string filter =
-      std::string("(&") + kUserFilter + "(entryUUID=" + escapeFilterValue(id) + "))";
+  const std::string filter = std::string("(&") + kUserFilter + byId + ")";
   auto entries = search(containers_.people, LDAP_SCOPE_SUBTREE, filter, 2);
   if (!entries) return entries.error();
   if (entries->empty())
@@ -78,7 +82,7 @@ std::optional<RawEntry> UserEntries::recall(std::string_view id, const std::stri
   for (auto it = keptReads.begin(); it != keptReads.end(); ++it) {
     if (it->instance != instance_ || !scim::equalsIgnoreCase(it->id, id)) continue;
     std::optional<RawEntry> entry;
-    if (!csn.empty() && firstOf(it->entry.attributes, "entryCSN") == csn) {
+    if (!csn.empty() && versionOf(profile_, it->entry.attributes) == csn) {
       entry = std::move(it->entry);
     }
     keptReads.erase(it);
@@ -114,7 +118,7 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
     // Without them (a failed search) the users are shown without memberships.
     auto found = searchOn(ld, {.base = containers_.base,
                                .filter = filter,
-                               .attributes = {"entryUUID", "cn", "scimgateGroupKind"}});
+                               .attributes = {profile_.idAttribute, "cn", "scimgateGroupKind"}});
     if (found) {
       for (auto& group : *found) groups[group.dn] = std::move(group);
     }
@@ -130,7 +134,7 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
     for (const auto& dn : it->second) {
       auto group = groups.find(dn);
       if (group == groups.end()) continue;
-      const std::string id = firstOf(group->second.attributes, "entryUUID");
+      const std::string id = idOf(profile_, group->second.attributes);
       const std::string name = firstOf(group->second.attributes, "cn");
       const std::string kind = lower(firstOf(group->second.attributes, "scimgateGroupKind"));
       Poco::JSON::Object::Ptr value = new Poco::JSON::Object;
@@ -165,11 +169,11 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
 scim::User UserEntries::toPlainUser(const RawEntry& entry) const {
   scim::User user;
   const Attributes& attributes = entry.attributes;
-  user.id = firstOf(attributes, "entryUUID");
+  user.id = idOf(profile_, attributes);
   user.attributes = mapping_.toScim(attributes);
   user.meta.created = fromGeneralizedTime(firstOf(attributes, "createTimestamp"));
   user.meta.lastModified = fromGeneralizedTime(firstOf(attributes, "modifyTimestamp"));
-  const std::string csn = firstOf(attributes, "entryCSN");
+  const std::string csn = versionOf(profile_, attributes);
   user.meta.version = "W/\"" + (csn.empty() ? firstOf(attributes, "modifyTimestamp") : csn) + "\"";
   return user;
 }

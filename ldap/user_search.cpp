@@ -52,9 +52,10 @@ Result<std::string> UserSearch::toLdapFilter(const scim::Filter& filter) const {
   });
 }
 
-// `<extension>:status eq|ne "..."` and `roles[.value] eq|ne "..."` (also `roles[value eq ...]`),
-// with the semantics of the resource the gateway shows: a user without scimgateStatus is
-// active, and `roles` lists every role group the user is a member of. nullopt for anything else.
+// `id eq|ne "..."`, `<extension>:status eq|ne "..."` and `roles[.value] eq|ne "..."` (also
+// `roles[value eq ...]`), with the semantics of the resource the gateway shows: a user without
+// scimgateStatus is active, and `roles` lists every role group the user is a member of. nullopt for
+// anything else.
 std::optional<std::string> UserSearch::statusOrRoleFilter(const scim::Filter& node) const {
   using Kind = scim::Filter::Kind;
   using Op = scim::CompareOp;
@@ -71,8 +72,13 @@ std::optional<std::string> UserSearch::statusOrRoleFilter(const scim::Filter& no
   }
   const std::string& value = compare->value.text;
   std::string match;
-  if (scim::equalsIgnoreCase(path.schema, scim::kScimgateUserSchema) &&
-      scim::equalsIgnoreCase(path.attribute, "status") && path.subAttribute.empty()) {
+  if ((path.schema.empty() || scim::equalsIgnoreCase(path.schema, scim::kUserSchema)) &&
+      scim::equalsIgnoreCase(path.attribute, "id") && path.subAttribute.empty()) {
+    // The id is stored in the directory's own form (Profile::idForm); not an id: matches none.
+    match = idFilter(entries_.profile(), value);
+    if (match.empty()) match = "(!(objectClass=*))";
+  } else if (scim::equalsIgnoreCase(path.schema, scim::kScimgateUserSchema) &&
+             scim::equalsIgnoreCase(path.attribute, "status") && path.subAttribute.empty()) {
     const std::string status = "(" + std::string(kStatusAttribute) + "=";
     match = scim::equalsIgnoreCase(value, "active") ? "(|(!" + status + "*))" + status + "active))"
                                                     : status + escapeFilterValue(value) + ")";
@@ -234,7 +240,7 @@ std::string UserSearch::sortValue(const Poco::JSON::Object& resource, const scim
 // ORDERING rule in their schema, so the key names one explicitly.
 Result<SortKey> UserSearch::sortKeyFor(const scim::AttrPath& path) const {
   const std::string dotted = path.dotted();
-  if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{"entryUUID", ""};
+  if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{entries_.profile().idAttribute, ""};
   if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{"createTimestamp", ""};
   if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
   const std::string attr = entries_.mapping().ldapAttributeFor(path);
@@ -258,8 +264,9 @@ Result<UserPage> UserSearch::searchPage(LDAP* ld, const std::string& filter, con
   request.descending = query.descending;
   request.startIndex = query.startIndex;
   request.count = query.count;
-  request.attributes = query.attributes ? entries_.mapping().readAttributesFor(*query.attributes)
-                                        : entries_.readAttributes();
+  request.attributes =
+      query.attributes ? entries_.mapping().readAttributesFor(*query.attributes, entries_.profile())
+                       : entries_.readAttributes();
   request.what = "users";
   auto found = searchSortedPage(ld, pool_, request);
   if (!found) return found.error();

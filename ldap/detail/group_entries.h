@@ -31,6 +31,8 @@ class GroupEntries {
  public:
   explicit GroupEntries(Context& context);
 
+  const Profile& profile() const { return profile_; }
+
   /// The group with this id; NotFound when there is none or it does not match `visible` (an
   /// LDAP filter; "" = any).
   Result<RawEntry> findEntry(std::string_view id, const std::string& visible = "");
@@ -71,11 +73,12 @@ class GroupEntries {
                                        const std::string& valuesFilter);
 
   Pool& pool_;
+  const Profile& profile_;
   const Containers& containers_;
 };
 
 /// The LDAP sort key for a SCIM attribute of a Group; InvalidValue for one groups do not sort by.
-Result<SortKey> groupSortKey(const scim::AttrPath& path);
+Result<SortKey> groupSortKey(const scim::AttrPath& path, const Profile& profile);
 
 /// An RFC 4515 filter for a SCIM filter on Groups (displayName, externalId, id, kind, meta.created,
 /// meta.lastModified, members.value); InvalidFilter for anything else. `visible`: the caller's

@@ -21,7 +21,7 @@ inline constexpr char kPlaceholder[] = "";
 
 /// The attributes of a group entry that reads ask for and writes return (Post-Read): never its
 /// member values.
-std::vector<std::string> groupAttributes();
+std::vector<std::string> groupAttributes(const Profile& profile);
 
 /// What the writer knows of a group's empty-group placeholder.
 enum class Placeholder {

@@ -31,12 +31,14 @@ class UserEntries {
   /// The users `filter` finds under `base`; more than `sizeLimit` (0: any number) is TooMany.
   Result<std::vector<RawEntry>> search(const std::string& base, int scope,
                                        const std::string& filter, int sizeLimit);
-  /// The user with this id (entryUUID); NotFound when there is none.
+  const Profile& profile() const { return profile_; }
+  /// The user with this id (the profile's id attribute); NotFound when there is none.
   Result<RawEntry> findEntry(std::string_view id);
   /// findEntry, and the entry kept for this thread (its last few reads) for `recall`.
   Result<RawEntry> read(std::string_view id);
   /// The entry this thread last read for the user with `read`, if it is at the version `csn`
-  /// (entryCSN); it is forgotten either way. None when there is no such read.
+  /// (the profile's version attribute); it is forgotten either way. None when there is no such
+  /// read.
   std::optional<RawEntry> recall(std::string_view id, const std::string& csn);
   /// The entry at `dn`, just written; NotFound when it vanished.
   Result<RawEntry> readByDn(const std::string& dn);
@@ -52,6 +54,7 @@ class UserEntries {
   scim::User toPlainUser(const RawEntry& entry) const;
 
   Pool& pool_;
+  const Profile& profile_;
   const Containers& containers_;
   const std::uint64_t instance_;  // tells this reader's kept reads from another's
   UserMapping mapping_;

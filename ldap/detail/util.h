@@ -34,9 +34,42 @@ inline bool isUuid(std::string_view id) {
 }
 
 // The first value of an attribute, or "".
-inline std::string firstOf(const Attributes& attributes, const char* name) {
+inline std::string firstOf(const Attributes& attributes, const std::string& name) {
   auto it = attributes.find(name);
   return it == attributes.end() || it->second.empty() ? std::string() : it->second.front();
+}
+
+// The SCIM id of an entry read with the profile's id attribute: RFC 4122 text, lower case.
+inline std::string idOf(const Profile& profile, const Attributes& attributes) {
+  std::string raw = lower(firstOf(attributes, profile.idAttribute));
+  if (profile.idForm == Profile::IdForm::NsUniqueId) {
+    std::string hex;
+    for (char c : raw)
+      if (c != '-') hex += c;
+    if (hex.size() != 32) return raw;
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20);
+  }
+  return raw;
+}
+
+// The filter finding the entry with this SCIM id; "" when `id` cannot be one (not found).
+inline std::string idFilter(const Profile& profile, std::string_view id) {
+  if (!isUuid(id)) return {};
+  std::string value = lower(id);
+  if (profile.idForm == Profile::IdForm::NsUniqueId) {
+    std::string hex;
+    for (char c : value)
+      if (c != '-') hex += c;
+    value =
+        hex.substr(0, 8) + "-" + hex.substr(8, 8) + "-" + hex.substr(16, 8) + "-" + hex.substr(24);
+  }
+  return "(" + profile.idAttribute + "=" + escapeFilterValue(value) + ")";
+}
+
+// The entry's version, as its ETag shows it.
+inline std::string versionOf(const Profile& profile, const Attributes& attributes) {
+  return firstOf(attributes, profile.versionAttribute);
 }
 
 inline std::string diagnostic(LDAP* ld) {
@@ -92,9 +125,10 @@ struct ControlDeleter {
 };
 using ControlPtr = std::unique_ptr<LDAPControl, ControlDeleter>;
 
-// RFC 4528 Assertion control: the operation only applies while the entry's CSN is unchanged.
-inline Result<ControlPtr> assertionControl(LDAP* ld, const std::string& csn) {
-  std::string filter = "(entryCSN=" + escapeFilterValue(csn) + ")";
+// RFC 4528 Assertion control: the operation only applies while the entry's version is unchanged.
+inline Result<ControlPtr> assertionControl(LDAP* ld, const Profile& profile,
+                                           const std::string& csn) {
+  std::string filter = "(" + profile.versionAttribute + "=" + escapeFilterValue(csn) + ")";
   LDAPControl* control = nullptr;
   const int rc = ldap_create_assertion_control(ld, filter.data(), 1, &control);
   if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the ETag check");
@@ -239,14 +273,15 @@ Result<T> withConnection(Pool& pool, bool retryable,
   }
 }
 
-/// The request controls for a write: the Assertion control when `csn` is set (its ownership goes
-/// to `holder`), then `extra`, NULL-terminated for libldap.
-inline Result<std::vector<LDAPControl*>> writeControls(LDAP* ld, const std::string& csn,
-                                                       ControlPtr& holder,
+/// The request controls for a write: the Assertion control when `csn` is set and the directory
+/// has it (its ownership goes to `holder`), then `extra`, NULL-terminated for libldap. Without
+/// the control the caller has compared the version it read: see Profile::assertionControl.
+inline Result<std::vector<LDAPControl*>> writeControls(LDAP* ld, const Profile& profile,
+                                                       const std::string& csn, ControlPtr& holder,
                                                        std::vector<LDAPControl*> extra = {}) {
   std::vector<LDAPControl*> controls;
-  if (!csn.empty()) {
-    auto made = assertionControl(ld, csn);
+  if (!csn.empty() && profile.assertionControl) {
+    auto made = assertionControl(ld, profile, csn);
     if (!made) return made.error();
     holder = std::move(*made);
     controls.push_back(holder.get());

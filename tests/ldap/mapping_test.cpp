@@ -360,7 +360,7 @@ TEST_CASE("mapping creation accepts URN-prefixed and case-insensitive paths", "[
 
 TEST_CASE("readAttributes lists the mapped, remainder, status and operational attributes",
           "[ldap][mapping]") {
-  const auto names = defaultMapping().readAttributes();
+  const auto names = defaultMapping().readAttributes(ldap::Profile{});
   for (const char* name :
        {"uid", "mail", "sn", "scimgateSkill", "scimgateResource", "scimgateStatus", "entryUUID",
         "entryCSN", "createTimestamp", "modifyTimestamp"}) {
@@ -625,25 +625,25 @@ TEST_CASE("a projection reads only the LDAP attributes behind the SCIM attribute
     return std::find(names.begin(), names.end(), name) != names.end();
   };
   SECTION("userName alone needs uid, not the JSON remainder") {
-    const auto names = mapping.readAttributesFor({"id", "userName"});
+    const auto names = mapping.readAttributesFor({"id", "userName"}, ldap::Profile{});
     CHECK(has(names, "uid"));
     CHECK(has(names, "entryUUID"));
     CHECK_FALSE(has(names, "mail"));
     CHECK_FALSE(has(names, ldap::kResourceAttribute));
   }
   SECTION("a complex attribute also needs the remainder (types, primary flags, formatted name)") {
-    const auto names = mapping.readAttributesFor({"emails"});
+    const auto names = mapping.readAttributesFor({"emails"}, ldap::Profile{});
     CHECK(has(names, "mail"));
     CHECK(has(names, ldap::kResourceAttribute));
     CHECK_FALSE(has(names, "uid"));
   }
   SECTION("an unmapped attribute lives only in the remainder") {
-    const auto names = mapping.readAttributesFor({"addresses"});
+    const auto names = mapping.readAttributesFor({"addresses"}, ldap::Profile{});
     CHECK(has(names, ldap::kResourceAttribute));
   }
   SECTION("extension attributes are named with their URN") {
-    const auto names =
-        mapping.readAttributesFor({"urn:scimgate:params:scim:schemas:extension:2.0:User:skills"});
+    const auto names = mapping.readAttributesFor(
+        {"urn:scimgate:params:scim:schemas:extension:2.0:User:skills"}, ldap::Profile{});
     CHECK(has(names, "scimgateSkill"));
     CHECK_FALSE(has(names, ldap::kResourceAttribute));
   }
