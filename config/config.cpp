@@ -230,6 +230,7 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
     problems.items.push_back("$.ldap.profileOverrides.idForm: must be uuid or nsUniqueId");
   }
   o.string("versionAttribute", profile.versionAttribute);
+  o.string("versionAlso", profile.versionAlso);
   o.boolean("assertionControl", profile.assertionControl);
   o.string("lockAttribute", profile.lockAttribute);
   o.string("lockValue", profile.lockValue);
@@ -238,6 +239,7 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
   o.boolean("passwordModifyOperation", profile.passwordModifyOperation);
   o.boolean("emptyGroupPlaceholder", profile.emptyGroupPlaceholder);
   o.boolean("valuesReturnFilter", profile.valuesReturnFilter);
+  o.boolean("sortOrderingRules", profile.sortOrderingRules);
   for (const auto* attribute : {&profile.idAttribute, &profile.versionAttribute,
                                 &profile.lockAttribute, &profile.passwordSetAttribute}) {
     if (attribute->empty()) {

@@ -53,11 +53,12 @@ Result<int> tryAdd(Pool& pool, const std::string& dn) {
 
 // Removes the lock entry when it has expired (its holder died), unless it changed meanwhile.
 Result<void> breakExpired(Pool& pool, const std::string& dn) {
-  auto found =
-      search(pool, {.base = dn,
-                    .scope = LDAP_SCOPE_BASE,
-                    .attributes = {"description", pool.settings().profile.versionAttribute},
-                    .context = "reading the Administrators lock"});
+  std::vector<std::string> attributes = pool.settings().profile.versionAttributes();
+  attributes.push_back("description");
+  auto found = search(pool, {.base = dn,
+                             .scope = LDAP_SCOPE_BASE,
+                             .attributes = attributes,
+                             .context = "reading the Administrators lock"});
   if (!found) return found.error();
   if (found->empty()) return {};  // released meanwhile
   const std::string description = firstOf(found->front().attributes, "description");

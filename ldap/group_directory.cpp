@@ -64,7 +64,9 @@ class LdapGroupDirectory final : public GroupDirectory {
     }
     auto added = withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
       std::vector<Change> changes;
-      for (const auto& [name, values] : attributes) changes.push_back({LDAP_MOD_ADD, name, values});
+      for (const auto& [name, values] : attributes) {
+        if (!values.empty()) changes.push_back({LDAP_MOD_ADD, name, values});  // no member: none
+      }
       ModList mods(changes);
       const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
       if (rc == LDAP_SUCCESS) return {};

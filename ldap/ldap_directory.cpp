@@ -174,8 +174,8 @@ class LdapDirectory final : public Directory {
     for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute})
       managed.insert(name);
     for (const std::string& name :
-         {profile().idAttribute, profile().versionAttribute, std::string("createTimestamp"),
-          std::string("modifyTimestamp"), std::string("uid")}) {
+         {profile().idAttribute, profile().versionAttribute, profile().versionAlso,
+          std::string("createTimestamp"), std::string("modifyTimestamp"), std::string("uid")}) {
       managed.erase(name);
     }
     if (wanted.count(lockAttribute)) managed.insert(lockAttribute);

@@ -167,6 +167,7 @@ std::vector<std::string> UserMapping::readAttributes(const Profile& profile) con
         profile.versionAttribute, std::string("createTimestamp"), std::string("modifyTimestamp")}) {
     names.push_back(name);
   }
+  if (!profile.versionAlso.empty()) names.push_back(profile.versionAlso);
   return names;
 }
 
@@ -175,6 +176,7 @@ std::vector<std::string> UserMapping::readAttributesFor(
   std::set<std::string, AttrNameLess> wanted(scimAttributes.begin(), scimAttributes.end());
   std::vector<std::string> names = {kStatusAttribute, profile.idAttribute, profile.versionAttribute,
                                     "createTimestamp", "modifyTimestamp"};
+  if (!profile.versionAlso.empty()) names.push_back(profile.versionAlso);
   std::set<std::string, AttrNameLess> covered;  // needed attributes held entirely in LDAP
   for (const auto& e : entries_) {
     const std::string key = e.schema.empty() ? e.attribute : e.schema + ":" + e.attribute;

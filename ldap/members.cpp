@@ -7,13 +7,15 @@
 namespace scimgate::ldap::detail {
 
 std::vector<std::string> groupAttributes(const Profile& profile) {
-  return {"cn",
-          "scimgateExternalId",
-          "scimgateGroupKind",
-          profile.idAttribute,
-          profile.versionAttribute,
-          "createTimestamp",
-          "modifyTimestamp"};
+  std::vector<std::string> names = {"cn",
+                                    "scimgateExternalId",
+                                    "scimgateGroupKind",
+                                    profile.idAttribute,
+                                    profile.versionAttribute,
+                                    "createTimestamp",
+                                    "modifyTimestamp"};
+  if (!profile.versionAlso.empty()) names.push_back(profile.versionAlso);
+  return names;
 }
 
 GroupAfter MemberWriter::write(const std::string& dn, const MemberChange& change, bool alone) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,8 +19,10 @@ struct Profile {
   std::string name = "openldap";
   std::string idAttribute = "entryUUID";
   IdForm idForm = IdForm::Uuid;
-  /// Changes on every write of the entry: the ETag.
+  /// Changes on every write of the entry: the ETag. `versionAlso`, when set, is appended to it
+  /// ("<version>/<also>") for a directory where neither alone is enough.
   std::string versionAttribute = "entryCSN";
+  std::string versionAlso;
   /// Whether writes can carry the Assertion control (RFC 4528) on the version, making an
   /// If-Match atomic. Without it the gateway compares the version it just read and then writes:
   /// a change landing between the two is not detected.
@@ -37,8 +40,23 @@ struct Profile {
   bool passwordModifyOperation = true;
   /// groupOfNames must hold a member (OpenLDAP): an empty group keeps the zero-length DN.
   bool emptyGroupPlaceholder = true;
+  /// A server-side sort key may name an ordering rule (uid has none in the standard schema, so
+  /// OpenLDAP needs one). 389 orders by its own rules and silently leaves a list unsorted when
+  /// the key names one.
+  bool sortOrderingRules = true;
   /// The Values Return Filter control (RFC 3876) is available.
   bool valuesReturnFilter = true;
+
+  /// The SCIM id (RFC 4122 text, lower case) of an id attribute value read from the directory.
+  std::string idFromDirectory(std::string_view value) const;
+  /// The LDAP filter finding the entry with this SCIM id; "" when `id` cannot be one.
+  std::string filterForId(std::string_view id) const;
+  /// The version (ETag value) of an entry, given the first value of each of its attributes.
+  std::string versionFrom(const std::function<std::string(const std::string&)>& firstValue) const;
+  /// The LDAP filter that holds while the entry is at `version` (for the Assertion control).
+  std::string filterForVersion(const std::string& version) const;
+  /// The attributes a read must ask for to know the version.
+  std::vector<std::string> versionAttributes() const;
 };
 
 /// The defaults of "openldap" or "389ds"; none for another name.

@@ -7,6 +7,7 @@ namespace scimgate::ldap::detail {
 Result<RawPage> searchSortedPage(LDAP* ld, Pool& pool, const PageRequest& request) {
   std::string attrName = request.key.attribute;
   std::string rule = request.key.orderingRule;
+  if (!pool.settings().profile.sortOrderingRules) rule.clear();
   LDAPSortKey sortKey{attrName.data(), rule.empty() ? nullptr : rule.data(),
                       request.descending ? 1 : 0};
   LDAPSortKey* keys[] = {&sortKey, nullptr};

@@ -41,35 +41,17 @@ inline std::string firstOf(const Attributes& attributes, const std::string& name
 
 // The SCIM id of an entry read with the profile's id attribute: RFC 4122 text, lower case.
 inline std::string idOf(const Profile& profile, const Attributes& attributes) {
-  std::string raw = lower(firstOf(attributes, profile.idAttribute));
-  if (profile.idForm == Profile::IdForm::NsUniqueId) {
-    std::string hex;
-    for (char c : raw)
-      if (c != '-') hex += c;
-    if (hex.size() != 32) return raw;
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-           hex.substr(16, 4) + "-" + hex.substr(20);
-  }
-  return raw;
+  return profile.idFromDirectory(firstOf(attributes, profile.idAttribute));
 }
 
 // The filter finding the entry with this SCIM id; "" when `id` cannot be one (not found).
 inline std::string idFilter(const Profile& profile, std::string_view id) {
-  if (!isUuid(id)) return {};
-  std::string value = lower(id);
-  if (profile.idForm == Profile::IdForm::NsUniqueId) {
-    std::string hex;
-    for (char c : value)
-      if (c != '-') hex += c;
-    value =
-        hex.substr(0, 8) + "-" + hex.substr(8, 8) + "-" + hex.substr(16, 8) + "-" + hex.substr(24);
-  }
-  return "(" + profile.idAttribute + "=" + escapeFilterValue(value) + ")";
+  return profile.filterForId(id);
 }
 
 // The entry's version, as its ETag shows it.
 inline std::string versionOf(const Profile& profile, const Attributes& attributes) {
-  return firstOf(attributes, profile.versionAttribute);
+  return profile.versionFrom([&](const std::string& name) { return firstOf(attributes, name); });
 }
 
 inline std::string diagnostic(LDAP* ld) {
@@ -128,7 +110,7 @@ using ControlPtr = std::unique_ptr<LDAPControl, ControlDeleter>;
 // RFC 4528 Assertion control: the operation only applies while the entry's version is unchanged.
 inline Result<ControlPtr> assertionControl(LDAP* ld, const Profile& profile,
                                            const std::string& csn) {
-  std::string filter = "(" + profile.versionAttribute + "=" + escapeFilterValue(csn) + ")";
+  std::string filter = profile.filterForVersion(csn);
   LDAPControl* control = nullptr;
   const int rc = ldap_create_assertion_control(ld, filter.data(), 1, &control);
   if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "preparing the ETag check");

@@ -22,9 +22,15 @@ namespace {
 
 using namespace scimgate;
 using Poco::JSON::Object;
+using testing::byId;
+using testing::fixtureProfile;
 using testing::fixtureSlapd;
+using testing::idOf;
 using testing::ldapSearch;
+using testing::lockAttribute;
+using testing::lockValue;
 using testing::uniqueSuffix;
+using testing::versionOf;
 
 using testing::Gateway;
 using testing::patchBody;
@@ -39,8 +45,7 @@ std::string createUser(Gateway& gw, const std::string& name) {
 }
 
 std::vector<std::string> memberDns(const std::string& groupId) {
-  auto entries =
-      ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + groupId + ")", {"member"});
+  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, byId(groupId), {"member"});
   REQUIRE(entries.size() == 1);
   std::vector<std::string> dns;
   for (const auto& [name, values] : entries.front().attributes) {
@@ -67,8 +72,8 @@ TEST_CASE("groups are created, read, patched member by member and deleted",
                                 R"(","members":[{"value":")" + ann + R"(","display":"Ann"}]})");
   REQUIRE(created.status == 201);
   const std::string id = created.json()->getValue<std::string>("id");
-  auto entries = ldapSearch(fixtureSlapd(), "ou=groups," + fixtureSlapd().suffix,
-                            "(entryUUID=" + id + ")", {"cn", "member", "scimgateGroupKind"});
+  auto entries = ldapSearch(fixtureSlapd(), "ou=groups," + fixtureSlapd().suffix, byId(id),
+                            {"cn", "member", "scimgateGroupKind"});
   REQUIRE(entries.size() == 1);
   CHECK(entries.front().first("cn") == "Team " + suffix);
   CHECK(entries.front().first("scimgateGroupKind") == "group");
@@ -205,8 +210,8 @@ TEST_CASE("deactivation locks the account and leaves every queue, reactivation u
                      id + R"("}]})");
   REQUIRE(queue.status == 201);
   const std::string queueId = queue.json()->getValue<std::string>("id");
-  auto inQueue = ldapSearch(fixtureSlapd(), "ou=queues," + fixtureSlapd().suffix,
-                            "(entryUUID=" + queueId + ")", {"member"});
+  auto inQueue =
+      ldapSearch(fixtureSlapd(), "ou=queues," + fixtureSlapd().suffix, byId(queueId), {"member"});
   REQUIRE(inQueue.size() == 1);
   CHECK(memberDns(queueId).size() == 1);
   auto user = gw.request("GET", "/scim/v2/Users/" + id).json();
@@ -258,11 +263,10 @@ TEST_CASE("a deactivation that fails midway leaves the user as it was, queues in
   CAPTURE(failed.body);
   CHECK(failed.status == 409);
   CHECK(memberDns(queueId).size() == 1);
-  auto entry =
-      ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, "(entryUUID=" + id + ")",
-                 {"pwdAccountLockedTime", "scimgateStatus", "mail"});
+  auto entry = ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix, byId(id),
+                          {lockAttribute(), "scimgateStatus", "mail"});
   REQUIRE(entry.size() == 1);
-  CHECK(entry.front().first("pwdAccountLockedTime").empty());
+  CHECK(entry.front().first(lockAttribute()).empty());
   CHECK(entry.front().first("scimgateStatus") != "inactive");
   CHECK(entry.front().first("mail") == "worker-" + suffix + "@example.com");
 
@@ -333,9 +337,14 @@ TEST_CASE(
 
     auto byCreation =
         gw.request("GET", "/scim/v2/Groups?" + filter + "&sortBy=meta.created").json();
-    CHECK(displayNames(byCreation) == std::vector<std::string>{prefix + "c", prefix + "a",
-                                                               prefix + "e", prefix + "b",
-                                                               prefix + "d"});
+    // Created within one second: the order of equal createTimestamps is the directory's own
+    // (OpenLDAP: creation order; 389 another).
+    if (fixtureProfile().name == "openldap") {
+      CHECK(displayNames(byCreation) == std::vector<std::string>{prefix + "c", prefix + "a",
+                                                                 prefix + "e", prefix + "b",
+                                                                 prefix + "d"});
+    }
+    CHECK(displayNames(byCreation).size() == 5);
   }
 
   SECTION("cursor pagination reads every group once") {

@@ -15,28 +15,33 @@
 namespace {
 
 using namespace scimgate;
+using testing::byId;
 using testing::createUser;
 using testing::errorDetail;
+using testing::fixtureProfile;
 using testing::Gateway;
+using testing::idOf;
 using testing::kPassword;
 using testing::ldapSearch;
+using testing::lockAttribute;
+using testing::lockValue;
 using testing::loginAs;
 using testing::patchBody;
 using testing::Reply;
 using testing::tryLogin;
 using testing::uniqueSuffix;
+using testing::versionOf;
 
 std::string lockOf(const testing::SlapdEnv& env, const std::string& id) {
-  auto entries = ldapSearch(env, "ou=people," + env.suffix, "(entryUUID=" + id + ")",
-                            {"pwdAccountLockedTime"});
+  auto entries = ldapSearch(env, "ou=people," + env.suffix, byId(id), {lockAttribute()});
   REQUIRE(entries.size() == 1);
-  return entries.front().first("pwdAccountLockedTime");
+  return entries.front().first(lockAttribute());
 }
 
 }  // namespace
 
 TEST_CASE("provisioning writes leave the directory's lockout in place, an administrator unlocks",
-          "[gateway][hardening][slapd]") {
+          "[gateway][hardening][slapd][openldap]") {
   // A directory whose password policy locks an account after 3 failed binds, for good.
   const testing::PrivateSlapd slapd("lockout");
   testing::ldapReplaceAsRoot(slapd.env(), "cn=default,ou=policies," + slapd.env().suffix,
@@ -82,7 +87,7 @@ TEST_CASE("provisioning writes leave the directory's lockout in place, an admini
   REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id,
                      patchBody(R"({"op":"replace","path":"active","value":false})"))
               .status == 200);
-  CHECK(lockOf(slapd.env(), id) == "000001010000Z");
+  CHECK(lockOf(slapd.env(), id) == lockValue());
   auto refused = gw.request("POST", "/auth/unlock", R"({"userId":")" + id + R"("})",
                             testing::kToken, "application/json");
   CHECK(refused.status == 400);

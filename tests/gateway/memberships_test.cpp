@@ -13,13 +13,19 @@
 namespace {
 
 using namespace scimgate;
+using testing::byId;
+using testing::fixtureProfile;
 using testing::fixtureSlapd;
 using testing::Gateway;
+using testing::idOf;
 using testing::ldapSearch;
+using testing::lockAttribute;
+using testing::lockValue;
 using testing::patchBody;
 using testing::Reply;
 using testing::uniqueSuffix;
 using testing::userDn;
+using testing::versionOf;
 
 constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
 
@@ -96,8 +102,7 @@ std::string createGroup(Gateway& gw, const std::string& name, const std::string&
 }
 
 std::string groupDn(const std::string& id) {
-  auto entries =
-      ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, "(entryUUID=" + id + ")", {"cn"});
+  auto entries = ldapSearch(fixtureSlapd(), fixtureSlapd().suffix, byId(id), {"cn"});
   REQUIRE(entries.size() == 1);
   return entries.front().dn;
 }
@@ -266,7 +271,7 @@ TEST_CASE(
   const std::string first = createGroup(gw, "Billing " + suffix, "queue", id);
   const std::string second = createGroup(gw, "Returns " + suffix, "queue", id);
   const std::vector<std::string> kept = {
-      "displayName", "scimgateStatus", "pwdAccountLockedTime", "memberOf", "cn", "mail"};
+      "displayName", "scimgateStatus", lockAttribute(), "memberOf", "cn", "mail"};
   auto before = ldapSearch(fixtureSlapd(), userDn(name), "(objectClass=*)", kept);
 
   auto failed = gw.request("PATCH", "/scim/v2/Users/" + id,
@@ -284,7 +289,7 @@ TEST_CASE(
     return attributes;
   };
   CHECK(sorted(after.front().attributes) == sorted(before.front().attributes));
-  CHECK(after.front().first("pwdAccountLockedTime").empty());
+  CHECK(after.front().first(lockAttribute()).empty());
   CHECK(isMember(groupDn(first), name));
   CHECK(isMember(groupDn(second), name));
   const std::string bind = "ldapwhoami -x -H " + fixtureSlapd().url + " -D '" + userDn(name) +

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -20,19 +22,25 @@
 namespace {
 
 using namespace scimgate;
+using testing::byId;
 using testing::createGroup;
 using testing::createUser;
 using testing::errorDetail;
+using testing::fixtureProfile;
 using testing::fixtureSlapd;
 using testing::Gateway;
+using testing::idOf;
 using testing::kPassword;
 using testing::ldapSearch;
+using testing::lockAttribute;
+using testing::lockValue;
 using testing::loginAs;
 using testing::patchBody;
 using testing::person;
 using testing::Reply;
 using testing::uniqueSuffix;
 using testing::userDn;
+using testing::versionOf;
 
 constexpr char kExt[] = "urn:scimgate:params:scim:schemas:extension:2.0:User";
 constexpr char kManagerToken[] = "manager-token-0123456789";
@@ -66,6 +74,20 @@ config::Config policyConfig(const std::string& scopedAccount = "") {
   jwt.role = "Viewer";
   cfg.jwtClients.push_back(jwt);
   return cfg;
+}
+
+// An entry's data: its attributes without the operational ones a directory changes on its own.
+std::map<std::string, std::vector<std::string>> dataOf(const testing::LdapEntry& entry) {
+  auto data = entry.attributes;
+  for (auto it = data.begin(); it != data.end();) {
+    std::string name = it->first;
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool bookkeeping = name == "memberof" || name == "entryusn" || name == "entrycsn" ||
+                             name == "modifytimestamp" || name == "modifiersname" ||
+                             name.rfind("password", 0) == 0 || name == "retrycountresettime";
+    it = bookkeeping ? data.erase(it) : std::next(it);
+  }
+  return data;
 }
 
 }  // namespace
@@ -139,7 +161,9 @@ TEST_CASE("each provisioning role may do exactly what the default matrix allows"
   }
   // Nothing any refusal touched changed in the directory.
   const auto after = entryOf(name);
-  CHECK(after.first("entryCSN") == before.first("entryCSN"));
+  CHECK(dataOf(after) == dataOf(before));
+  // 389's memberOf plugin writes the user entry when it joins and leaves the queue above.
+  if (fixtureProfile().name == "openldap") CHECK(versionOf(after) == versionOf(before));
   CHECK(after.first("displayName") == before.first("displayName"));
   CHECK(ldapSearch(fixtureSlapd(), "ou=people," + fixtureSlapd().suffix,
                    "(uid=denied-" + suffix + ")")
@@ -330,7 +354,8 @@ TEST_CASE("a caller scoped to an account sees and changes only that account's us
       patchBody(R"({"op":"replace","path":"displayName","value":"Taken over"})"), kScopedToken);
   CHECK(write.status == 404);
   CHECK(gw.request("DELETE", "/scim/v2/Users/" + inSouth, "", kScopedToken).status == 404);
-  CHECK(entryOf("south-" + suffix).first("entryCSN") == before.first("entryCSN"));
+  CHECK(versionOf(entryOf("south-" + suffix)) == versionOf(before));
+  CHECK(dataOf(entryOf("south-" + suffix)) == dataOf(before));
 
   // Adding a user to an account the caller does not administer is refused.
   auto grab = gw.request("PATCH", "/scim/v2/Users/" + inNorth,

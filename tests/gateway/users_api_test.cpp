@@ -22,9 +22,15 @@ namespace {
 
 using namespace scimgate;
 using Poco::JSON::Object;
+using testing::byId;
+using testing::fixtureProfile;
 using testing::fixtureSlapd;
+using testing::idOf;
 using testing::ldapSearch;
+using testing::lockAttribute;
+using testing::lockValue;
 using testing::uniqueSuffix;
+using testing::versionOf;
 
 using testing::Gateway;
 using testing::kToken;
@@ -82,7 +88,7 @@ TEST_CASE("POST /Users creates the user in LDAP and answers 201 with Location an
   auto entries =
       ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
   REQUIRE(entries.size() == 1);
-  CHECK(entries.front().first("entryUUID") == id);
+  CHECK(idOf(entries.front()) == id);
   CHECK(entries.front().first("uid") == json->getValue<std::string>("userName"));
   CHECK(entries.front().first("givenName") ==
         json->getObject("name")->getValue<std::string>("givenName"));
@@ -228,7 +234,7 @@ TEST_CASE("DELETE removes the entry from the directory", "[gateway][users][slapd
   auto deleted = gw.request("DELETE", "/scim/v2/Users/" + id);
   CHECK(deleted.status == 204);
   CHECK(deleted.body.empty());
-  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")").empty());
+  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), byId(id)).empty());
   CHECK(gw.request("GET", "/scim/v2/Users/" + id).status == 404);
 }
 
@@ -395,7 +401,7 @@ TEST_CASE("PATCH applies operations, answers 200 with the resource and writes LD
   REQUIRE(reply.status == 200);
   CHECK(reply.json()->getValue<std::string>("displayName") == "Amazing Grace");
   CHECK(reply.header("ETag") == reply.json()->getObject("meta")->getValue<std::string>("version"));
-  auto entry = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")");
+  auto entry = ldapSearch(fixtureSlapd(), peopleDn(), byId(id));
   REQUIRE(entry.size() == 1);
   CHECK(entry.front().first("displayName") == "Amazing Grace");
   CHECK(entry.front().first("title") == "Rear Admiral");
@@ -405,27 +411,25 @@ TEST_CASE("PATCH applies operations, answers 200 with the resource and writes LD
                           patchBody(R"({"op":"Replace","path":"active","value":"False"})"));
     REQUIRE(off.status == 200);
     CHECK_FALSE(off.json()->getValue<bool>("active"));
-    auto locked = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")",
-                             {"pwdAccountLockedTime", "scimgateStatus"});
-    CHECK(locked.front().first("pwdAccountLockedTime") == "000001010000Z");
+    auto locked =
+        ldapSearch(fixtureSlapd(), peopleDn(), byId(id), {lockAttribute(), "scimgateStatus"});
+    CHECK(locked.front().first(lockAttribute()) == lockValue());
     CHECK(locked.front().first("scimgateStatus") == "inactive");
 
     auto on = gw.request("PATCH", "/scim/v2/Users/" + id,
                          patchBody(R"({"op":"replace","value":{"active":true}})"));
     REQUIRE(on.status == 200);
     CHECK(on.json()->getValue<bool>("active"));
-    auto unlocked =
-        ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")", {"pwdAccountLockedTime"});
-    CHECK(unlocked.front().first("pwdAccountLockedTime").empty());
+    auto unlocked = ldapSearch(fixtureSlapd(), peopleDn(), byId(id), {lockAttribute()});
+    CHECK(unlocked.front().first(lockAttribute()).empty());
   }
   SECTION("a failing operation applies nothing") {
     auto bad = gw.request("PATCH", "/scim/v2/Users/" + id,
                           patchBody(R"({"op":"replace","path":"displayName","value":"Changed"},
                                        {"op":"remove","path":"emails[type eq \"home\"]"})"));
     checkScimError(bad, 400, "noTarget");
-    CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")")
-              .front()
-              .first("displayName") == "Amazing Grace");
+    CHECK(ldapSearch(fixtureSlapd(), peopleDn(), byId(id)).front().first("displayName") ==
+          "Amazing Grace");
   }
   SECTION("read-only attributes give mutability") {
     checkScimError(gw.request("PATCH", "/scim/v2/Users/" + id,
@@ -453,7 +457,7 @@ TEST_CASE("a rename keeps the id when the deployment allows renames", "[gateway]
   REQUIRE(reply.status == 200);
   CHECK(reply.json()->getValue<std::string>("id") == id);
   CHECK(reply.json()->getValue<std::string>("userName") == renamed);
-  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")", {"uid"});
+  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), byId(id), {"uid"});
   REQUIRE(entries.size() == 1);
   CHECK(entries.front().first("uid") == renamed);
   // slapd normalises the escapes in the DN (\2C for \,): compare the parts, not the spelling.
@@ -487,7 +491,7 @@ TEST_CASE("PUT replaces the user: attributes left out are removed", "[gateway][p
   CHECK(json->getValue<std::string>("id") == id);
   CHECK_FALSE(json->has("displayName"));
   CHECK(json->getValue<std::string>("title") == "CTO");
-  auto entry = ldapSearch(fixtureSlapd(), peopleDn(), "(entryUUID=" + id + ")");
+  auto entry = ldapSearch(fixtureSlapd(), peopleDn(), byId(id));
   CHECK(entry.front().first("displayName").empty());
   CHECK(entry.front().first("title") == "CTO");
 

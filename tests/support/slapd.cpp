@@ -40,6 +40,7 @@ SlapdEnv readEnv(const std::string& file) {
   env.bindPassword = vars["SLAPD_BIND_PASSWORD"];
   env.rootDn = vars["SLAPD_ROOT_DN"];
   env.rootPassword = vars["SLAPD_ROOT_PASSWORD"];
+  if (!vars["SLAPD_PROFILE"].empty()) env.profile = vars["SLAPD_PROFILE"];
   REQUIRE_FALSE(env.url.empty());
   return env;
 }
@@ -63,6 +64,9 @@ ldap::Settings SlapdEnv::ldapSettings() const {
   settings.connectTimeoutMs = 2000;
   settings.operationTimeoutMs = 5000;
   settings.userMapping = ldap::defaultUserMapping();
+  auto named = ldap::profileNamed(profile);
+  if (!named) FAIL("no directory profile named '" << profile << "'");
+  settings.profile = *named;
   return settings;
 }
 
@@ -248,6 +252,24 @@ std::vector<LdapEntry> ldapSearch(const SlapdEnv& env, const std::string& base,
   }
   return entries;
 }
+
+const ldap::Profile& fixtureProfile() {
+  static const ldap::Profile profile = fixtureSlapd().ldapSettings().profile;
+  return profile;
+}
+
+std::string byId(const std::string& id) { return fixtureProfile().filterForId(id); }
+
+std::string idOf(const LdapEntry& entry) {
+  return fixtureProfile().idFromDirectory(entry.first(fixtureProfile().idAttribute));
+}
+
+std::string versionOf(const LdapEntry& entry) {
+  return fixtureProfile().versionFrom([&](const std::string& name) { return entry.first(name); });
+}
+
+std::string lockAttribute() { return fixtureProfile().lockAttribute; }
+std::string lockValue() { return fixtureProfile().lockValue; }
 
 std::string uniqueSuffix() {
   static std::mt19937_64 rng(std::random_device{}());

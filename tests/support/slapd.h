@@ -17,6 +17,7 @@ struct SlapdEnv {
   std::string bindPassword;
   std::string rootDn;
   std::string rootPassword;
+  std::string profile = "openldap";  // SLAPD_PROFILE: which directory product this is
 
   /// Gateway settings for this directory.
   ldap::Settings ldapSettings() const;
@@ -77,6 +78,16 @@ void ldapReplaceAsRoot(const SlapdEnv& env, const std::string& dn, const std::st
 /// Adds the entry `dn` with these attributes, as the directory manager.
 void ldapAddAsRoot(const SlapdEnv& env, const std::string& dn,
                    const std::map<std::string, std::vector<std::string>>& attributes);
+
+/// The fixture directory's profile (SLAPD_PROFILE), and what differs with it: the raw filter for
+/// the entry with a SCIM id, the SCIM id and the version (ETag value) of a raw entry read with
+/// every attribute, and the deactivation lock's attribute and value.
+const ldap::Profile& fixtureProfile();
+std::string byId(const std::string& id);
+std::string idOf(const LdapEntry& entry);
+std::string versionOf(const LdapEntry& entry);
+std::string lockAttribute();
+std::string lockValue();
 
 /// A random lower-case suffix so tests sharing one directory never collide.
 std::string uniqueSuffix();
