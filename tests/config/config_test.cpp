@@ -349,3 +349,53 @@ TEST_CASE("a console folder without index.html is a config problem naming the ke
   CHECK(off.problems.empty());
   CHECK(off.config.server.consoleDir.empty());
 }
+
+TEST_CASE("ldap.profile picks a directory's defaults and ldap.profileOverrides changes them",
+          "[config]") {
+  auto withLdap = [](const std::string& extra) {
+    std::string text = scimgate::testing::minimalConfig();
+    const std::string anchor = R"("baseDn": "dc=example,dc=com")";
+    text.replace(text.find(anchor), anchor.size(), anchor + "," + extra);
+    return config::loadText(text, "test.json", kNoEnvironment);
+  };
+  SECTION("OpenLDAP by default") {
+    const auto loaded = config::loadText(scimgate::testing::minimalConfig(), "t", kNoEnvironment);
+    REQUIRE(loaded.problems.empty());
+    CHECK(loaded.config.ldap.profile.name == "openldap");
+    CHECK(loaded.config.ldap.profile.idAttribute == "entryUUID");
+    CHECK(loaded.config.ldap.profile.assertionControl);
+  }
+  SECTION("389ds") {
+    const auto loaded = withLdap(R"("profile": "389ds")");
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    const auto& p = loaded.config.ldap.profile;
+    CHECK(p.idAttribute == "nsUniqueId");
+    CHECK(p.lockAttribute == "nsAccountLock");
+    CHECK_FALSE(p.assertionControl);
+    CHECK_FALSE(p.passwordModifyOperation);
+    // nsUniqueId's grouping and back.
+    CHECK(p.idFromDirectory("418EA636-ec8111f1-bd2e9dcb-b9204f1d") ==
+          "418ea636-ec81-11f1-bd2e-9dcbb9204f1d");
+    CHECK(p.filterForId("418ea636-ec81-11f1-bd2e-9dcbb9204f1d") ==
+          "(nsUniqueId=418ea636-ec8111f1-bd2e9dcb-b9204f1d)");
+    CHECK(p.filterForId("not-an-id").empty());
+    CHECK(p.filterForId("*)(uid=*").empty());
+  }
+  SECTION("an override") {
+    const auto loaded = withLdap(
+        R"("profile": "389ds", "profileOverrides": {"idAttribute": "entryUUID", "idForm": "uuid"})");
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    CHECK(loaded.config.ldap.profile.filterForId("418ea636-ec81-11f1-bd2e-9dcbb9204f1d") ==
+          "(entryUUID=418ea636-ec81-11f1-bd2e-9dcbb9204f1d)");
+    CHECK(loaded.config.ldap.profile.lockAttribute == "nsAccountLock");
+  }
+  SECTION("mistakes name their path") {
+    CHECK(hasProblemAt(withLdap(R"("profile": "ad")").problems, "$.ldap.profile"));
+    CHECK(hasProblemAt(withLdap(R"("profileOverrides": {"idForm": "guid"})").problems,
+                       "$.ldap.profileOverrides.idForm"));
+    CHECK(hasProblemAt(withLdap(R"("profileOverrides": {"assertionControl": "yes"})").problems,
+                       "$.ldap.profileOverrides.assertionControl"));
+  }
+}
