@@ -74,6 +74,9 @@
 #   history, no minimum age, no must-change, passwordChange on (users may
 #   change their own), storage scheme left at the default (PBKDF2-SHA512).
 #   passwordAdminDN is the service account: its resets bypass the policy.
+#   passwordTrackUpdateTime on (pwdUpdateTime tells the gateway a user has a
+#   password) and nsslapd-pwpolicy-local on (fine-grained policies: an entry
+#   with pwdpolicysubentry gets the passwordpolicy entry it names).
 #   Anonymous access: nsslapd-allow-anonymous-access rootdse (anonymous may
 #   bind and read the root DSE, nothing else).
 # - Empty groups: 389's groupOfNames has member as MAY, so an empty group has
@@ -560,6 +563,12 @@ passwordMustChange: off
 -
 replace: passwordChange
 passwordChange: on
+-
+replace: passwordTrackUpdateTime
+passwordTrackUpdateTime: on
+-
+replace: nsslapd-pwpolicy-local
+nsslapd-pwpolicy-local: on
 
 dn: cn=userRoot,cn=ldbm database,cn=plugins,cn=config
 changetype: modify

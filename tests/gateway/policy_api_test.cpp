@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "support/api.h"
@@ -735,17 +736,36 @@ TEST_CASE("a caller scoped to an account sees and changes only its own side of t
 
 TEST_CASE("a person's own password change goes through the directory's policy, a reset does not",
           "[gateway][policy][slapd]") {
-  // A private directory whose password policy keeps a history, as a directory administrator
-  // would configure it (ppolicy pwdInHistory).
-  const testing::PrivateSlapd slapd("history");
-  testing::ldapReplaceAsRoot(slapd.env(), "cn=default,ou=policies," + slapd.env().suffix,
-                             "pwdInHistory", {"3"});
+  // A password policy that keeps a history, as a directory administrator would configure it:
+  // OpenLDAP, a private directory whose ppolicy has pwdInHistory; 389, a fine-grained policy with
+  // passwordInHistory that the person's entry names (pwdpolicysubentry).
+  const bool openldap = fixtureProfile().name == "openldap";
+  std::optional<testing::PrivateSlapd> slapd;
+  if (openldap) {
+    slapd.emplace("history");
+    testing::ldapReplaceAsRoot(slapd->env(), "cn=default,ou=policies," + slapd->env().suffix,
+                               "pwdInHistory", {"3"});
+  }
+  const testing::SlapdEnv& env = openldap ? slapd->env() : fixtureSlapd();
   auto cfg = policyConfig();
-  cfg.ldap = slapd.env().ldapSettings();
+  cfg.ldap = env.ldapSettings();
   Gateway gw(cfg);
 
   const std::string name = "history-" + uniqueSuffix();
   const std::string session = person(gw, name, "Agent");
+  if (!openldap) {
+    const std::string policy = "cn=" + name + ",ou=policies," + env.suffix;
+    testing::ldapAddAsRoot(env, policy,
+                           {{"objectClass", {"top", "ldapsubentry", "passwordpolicy"}},
+                            {"cn", {name}},
+                            {"passwordHistory", {"on"}},
+                            {"passwordInHistory", {"3"}},
+                            {"passwordChange", {"on"}},
+                            // Each 389 policy names its own password administrators.
+                            {"passwordAdminDN", {env.bindDn}}});
+    testing::ldapReplaceAsRoot(env, "uid=" + name + ",ou=people," + env.suffix, "pwdpolicysubentry",
+                               {policy});
+  }
   auto change = [&](const std::string& current, const std::string& next) {
     return gw.request("POST", "/auth/password/change",
                       R"({"currentPassword":")" + current + R"(","newPassword":")" + next +

@@ -507,17 +507,24 @@ TEST_CASE("many concurrent paged searches never run out of the server's sort con
   settings.poolSize = GENERATE(4, 16);
   auto dir = directory(settings);
   std::atomic<int> failed{0};
+  std::mutex mutex;
+  std::string firstError;
   std::vector<std::thread> threads;
   for (int t = 0; t < settings.poolSize + 2; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 60; ++i) {
         ldap::UserQuery query;
         query.count = 2;
-        if (!dir->searchUsers(query).ok()) ++failed;
+        auto page = dir->searchUsers(query);
+        if (page.ok()) continue;
+        ++failed;
+        const std::lock_guard lock(mutex);
+        if (firstError.empty()) firstError = page.error().detail;
       }
     });
   }
   for (auto& thread : threads) thread.join();
+  INFO(firstError);
   CHECK(failed == 0);
 }
 
