@@ -238,7 +238,6 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
   o.string("passwordSetAttribute", profile.passwordSetAttribute);
   o.boolean("passwordModifyOperation", profile.passwordModifyOperation);
   o.boolean("emptyGroupPlaceholder", profile.emptyGroupPlaceholder);
-  o.boolean("valuesReturnFilter", profile.valuesReturnFilter);
   o.boolean("sortOrderingRules", profile.sortOrderingRules);
   for (const auto* attribute : {&profile.idAttribute, &profile.versionAttribute,
                                 &profile.lockAttribute, &profile.passwordSetAttribute}) {

@@ -37,6 +37,10 @@ Result<std::string> leafFilter(const scim::Filter& filter, const std::string& vi
       if (match.empty()) match = "(!(objectClass=*))";
       return filter.op == Op::Eq ? match : "(!" + match + ")";
     }
+    if (entries.profile().idForm != Profile::IdForm::Uuid) {
+      return makeError(ErrorKind::InvalidFilter,
+                       "on this directory groups can be filtered by id with eq or ne only");
+    }
     attr = entries.profile().idAttribute;
   }
   if (scim::equalsIgnoreCase(path, "kind")) attr = "scimgateGroupKind";

@@ -86,7 +86,6 @@ std::optional<Profile> profileNamed(std::string_view name) {
     p.passwordSetAttribute = "pwdUpdateTime";  // passwordTrackUpdateTime: on
     p.passwordModifyOperation = false;         // 389 allows it only over TLS
     p.emptyGroupPlaceholder = false;           // 389's groupOfNames may hold no member
-    p.valuesReturnFilter = false;
     p.sortOrderingRules = false;
     return p;
   }

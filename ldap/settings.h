@@ -44,8 +44,6 @@ struct Profile {
   /// OpenLDAP needs one). 389 orders by its own rules and silently leaves a list unsorted when
   /// the key names one.
   bool sortOrderingRules = true;
-  /// The Values Return Filter control (RFC 3876) is available.
-  bool valuesReturnFilter = true;
 
   /// The SCIM id (RFC 4122 text, lower case) of an id attribute value read from the directory.
   std::string idFromDirectory(std::string_view value) const;

@@ -48,6 +48,12 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
 Result<std::string> UserSearch::toLdapFilter(const scim::Filter& filter) const {
   return translateFilter(filter, [this](const scim::Filter& node) -> Result<std::string> {
     if (auto answered = statusOrRoleFilter(node)) return *answered;
+    if (node.kind == scim::Filter::Kind::Compare &&
+        scim::equalsIgnoreCase(node.path.dotted(), "id")) {
+      // Other than eq and ne, ids are compared here in their SCIM form: the directory keeps them
+      // in its own (nsUniqueId's grouping) and has no substring rule for entryUUID.
+      return makeError(ErrorKind::InvalidFilter, "the directory cannot compare ids that way");
+    }
     return entries_.mapping().toLdapFilter(node);
   });
 }

@@ -770,3 +770,25 @@ TEST_CASE("status and role filters are answered by the directory, however many u
     CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
   }
 }
+
+TEST_CASE("an id filter finds the user on every directory, whatever the comparison",
+          "[gateway][list][slapd]") {
+  // eq and ne go to the directory in its own form of the id (389: nsUniqueId's grouping); sw and
+  // the others compare the SCIM form, among the users the rest of the filter selects.
+  Gateway gw;
+  const std::string name = "idf-" + uniqueSuffix();
+  const std::string id = createdId(gw, name);
+  const std::string byName = "userName%20eq%20%22" + name + "%22";
+  auto count = [&](const std::string& filter) {
+    auto reply = gw.request("GET", "/scim/v2/Users?filter=" + filter);
+    CAPTURE(filter, reply.body);
+    REQUIRE(reply.status == 200);
+    return reply.json()->getValue<int>("totalResults");
+  };
+  CHECK(count("id%20eq%20%22" + id + "%22") == 1);
+  CHECK(count(byName + "%20and%20id%20ne%20%22" + id + "%22") == 0);
+  CHECK(count(byName + "%20and%20id%20sw%20%22" + id.substr(0, 13) + "%22") == 1);
+  CHECK(count(byName + "%20and%20id%20sw%20%22" + std::string("zz") + "%22") == 0);
+  CHECK(count("id%20eq%20%22not-an-id%22") == 0);
+  CHECK(gw.request("DELETE", "/scim/v2/Users/" + id).status == 204);
+}
