@@ -154,12 +154,11 @@ ETC_DIRSRV=/etc/dirsrv
 INSTANCE_RE='^sg-[a-z0-9]{10}$'
 PYTHON=${DS_ENV_PYTHON:-/usr/bin/python3}
 NS_SLAPD=/usr/sbin/ns-slapd
+# shellcheck source-path=SCRIPTDIR source=lib/env-common.sh
+. "$SCRIPT_DIR/lib/env-common.sh"
 
 # Never let the user's ldap.conf / ~/.ldaprc / LDAP* variables change our client calls.
 export LDAPNOINIT=1
-
-die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
-note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 usage() {
   cat >&2 <<EOF
@@ -188,19 +187,6 @@ require_tools() {
   done
 }
 
-abs_dir() { # DIR -> absolute, normalised path (DIR need not exist)
-  [[ -n "$1" ]] || die "empty DIR"
-  realpath -m -- "$1"
-}
-
-random_secret() { # 32 alphanumeric characters from /dev/urandom
-  local s=""
-  while ((${#s} < 32)); do
-    s+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-  done
-  printf '%s\n' "${s:0:32}"
-}
-
 random_name() { # sg-<10 lower-case alphanumerics>
   local s=""
   while ((${#s} < 10)); do
@@ -217,25 +203,7 @@ recorded_instance() { # DIR -> instance name from DIR/instance, empty if none/in
 }
 
 recorded_pid() { # DIR -> pid from DIR/run/pid (or DIR/env), empty if none
-  local dir=$1 pid=""
-  if [[ -r "$dir/run/pid" ]]; then
-    read -r pid <"$dir/run/pid" || true
-  fi
-  if [[ -z "$pid" && -r "$dir/env" ]]; then
-    pid=$(sed -n 's/^SLAPD_PID=//p' "$dir/env" | head -n 1)
-  fi
-  if [[ "$pid" =~ ^[0-9]+$ ]]; then printf '%s\n' "$pid"; fi
-}
-
-proc_alive() { # pid -> 0 if the process exists and is not a zombie
-  local pid=$1 stat
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/stat" ]]; then
-    stat=$(<"/proc/$pid/stat") 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ "${stat:0:1}" != Z ]] || return 1
-  fi
-  return 0
+  pid_from_files "$1/run/pid" "$1/env"
 }
 
 is_our_slapd() { # pid instance -> 0 if pid is a live ns-slapd started with -D /etc/dirsrv/slapd-<instance>
@@ -259,19 +227,8 @@ instance_pids() { # instance -> pids of every ns-slapd running with its config d
 }
 
 kill_pid() { # pid -> SIGTERM, wait up to 20 s, then SIGKILL
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 400; i++)); do          # 400 x 50 ms = 20 s
-    proc_alive "$pid" || return 0
-    sleep 0.05
-  done
-  note "ns-slapd (pid $pid) did not stop within 20 s, sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  for ((i = 0; i < 40; i++)); do
-    proc_alive "$pid" || return 0
-    sleep 0.05
-  done
-  die "could not kill ns-slapd (pid $pid)"
+  kill -TERM "$1" 2>/dev/null || true
+  kill_after_term "$1" ns-slapd 20
 }
 
 stop_dir() { # dir -> stops the recorded ns-slapd, if any
@@ -283,21 +240,6 @@ stop_dir() { # dir -> stops the recorded ns-slapd, if any
   fi
   rm -f "$dir/run/pid"
   return 0
-}
-
-port_in_use() { # port -> 0 if something accepts connections on 127.0.0.1:port
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-safe_to_wipe() { # dir -> 0 if DIR may be deleted (created by us, or empty)
-  local dir=$1
-  case $dir in
-    /|/root|/home|/tmp|/var|/usr|/etc|/work|"$HOME"|"$REPO_DIR") return 1 ;;
-  esac
-  [[ -d "$dir" ]] || return 0
-  [[ -e "$dir/$MARKER" ]] && return 0
-  [[ -z "$(ls -A -- "$dir")" ]] && return 0
-  return 1
 }
 
 wipe_instance() { # instance -> removes everything 389 keeps outside DIR for it
@@ -345,15 +287,6 @@ ldapi_path() { # dir instance -> ldapi socket path
     printf '%s\n' "$sock"
   else
     printf '/run/scimgate-389ds-%s.socket\n' "$2"
-  fi
-}
-
-shell_quote() { # quote only when needed, so the common case stays KEY=value
-  local v=$1
-  if [[ "$v" =~ ^[A-Za-z0-9_.,=/:@%+-]+$ ]]; then
-    printf '%s' "$v"
-  else
-    printf "'%s'" "${v//\'/\'\\\'\'}"
   fi
 }
 
@@ -730,8 +663,7 @@ EOF
 }
 
 write_env() {
-  local f="$DIR/env"
-  (umask 077; cat >"$f.tmp" <<EOF
+  write_env_file "$DIR/env" <<EOF
 SLAPD_URL=$URL
 SLAPD_PORT=$PORT
 SLAPD_SUFFIX=$(shell_quote "$SUFFIX")
@@ -743,8 +675,6 @@ SLAPD_PID=$PID
 SLAPD_DIR=$(shell_quote "$DIR")
 SLAPD_PROFILE=389ds
 EOF
-  )
-  mv -f "$f.tmp" "$f"
 }
 
 show_log_tail() {
@@ -785,12 +715,7 @@ cmd_start() {
     esac
   done
   [[ -n "$dir_arg" ]] || usage
-  if [[ -n "$req_port" ]]; then
-    if ! [[ "$req_port" =~ ^[0-9]{1,5}$ ]] || ((10#$req_port < 1 || 10#$req_port > 65535)); then
-      die "invalid --port: $req_port"
-    fi
-    req_port=$((10#$req_port))
-  fi
+  [[ -z "$req_port" ]] || req_port=$(check_port_arg "$req_port")
   [[ "$SUFFIX" =~ ^[Dd][Cc]=[A-Za-z0-9-]+(,[A-Za-z]+=[A-Za-z0-9-]+)*$ ]] \
     || die "invalid --suffix '$SUFFIX': expected e.g. dc=example,dc=com (first RDN must be dc=...)"
 
@@ -833,13 +758,8 @@ cmd_start() {
   local attempt max_attempts=20 created=0
   [[ -n "$req_port" ]] && max_attempts=1
   for ((attempt = 1; attempt <= max_attempts; attempt++)); do
-    if [[ -n "$req_port" ]]; then
-      PORT=$req_port
-      port_in_use "$PORT" && die "port $PORT is already in use on 127.0.0.1"
-    else
-      PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-      port_in_use "$PORT" && continue
-    fi
+    pick_port "$req_port" || continue
+    if [[ -n "$req_port" ]] && port_in_use "$PORT"; then die "port $PORT is already in use on 127.0.0.1"; fi
     INSTANCE=$(random_name)
     [[ -e "$ETC_DIRSRV/slapd-$INSTANCE" ]] && continue
     printf '%s\n' "$INSTANCE" >"$DIR/instance"
@@ -896,23 +816,14 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local dir_arg="" wipe=0
-  while (($#)); do
-    case $1 in
-      --wipe) wipe=1; shift ;;
-      -h|--help) usage ;;
-      -*) die "unknown option: $1" ;;
-      *) [[ -z "$dir_arg" ]] || usage; dir_arg=$1; shift ;;
-    esac
-  done
-  [[ -n "$dir_arg" ]] || usage
-  DIR=$(abs_dir "$dir_arg")
+  parse_stop_args "$@"
+  DIR=$(abs_dir "$STOP_DIR_ARG")
   [[ -d "$DIR" ]] || return 0
-  if ((wipe)); then
+  if ((STOP_WIPE)); then
     safe_to_wipe "$DIR" || die "$DIR was not created by $PROG: not wiping it"
   fi
   stop_dir "$DIR"
-  if ((wipe)); then
+  if ((STOP_WIPE)); then
     local name
     name=$(recorded_instance "$DIR")
     if [[ -n "$name" ]]; then
@@ -965,13 +876,4 @@ cmd_status() {
   return 1
 }
 
-(($# >= 1)) || usage
-cmd=$1; shift
-case $cmd in
-  start) cmd_start "$@" ;;
-  stop) cmd_stop "$@" ;;
-  status) cmd_status "$@" ;;
-  restart) cmd_restart "$@" ;;
-  -h|--help|help) usage ;;
-  *) note "unknown command: $cmd"; usage ;;
-esac
+dispatch "$@"

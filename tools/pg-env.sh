@@ -37,13 +37,14 @@
 set -euo pipefail
 
 PROG=${0##*/}
+SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 MARKER=".scimgate-pg-env"
 RUN_AS_DEFAULT=postgres
 DB_USER=scimgate
 DB_NAME=scimgate
 
-die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
-note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib/env-common.sh
+. "$SCRIPT_DIR/lib/env-common.sh"
 
 usage() {
   cat >&2 <<EOF
@@ -76,20 +77,6 @@ find_bindir() { # -> sets BINDIR (initdb, pg_ctl, postgres) and PSQL
     || die "psql not found: install the Debian package postgresql-client"
 }
 
-abs_dir() { # DIR -> absolute, normalised path (DIR need not exist)
-  local d=$1
-  [[ -n "$d" ]] || die "empty DIR"
-  realpath -m -- "$d"
-}
-
-random_secret() { # 32 alphanumeric characters from /dev/urandom
-  local s=""
-  while ((${#s} < 32)); do
-    s+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-  done
-  printf '%s\n' "${s:0:32}"
-}
-
 setup_user() { # -> sets AS (command prefix running as the server's user) and OWNER
   AS=()
   OWNER=$(id -un)
@@ -105,22 +92,7 @@ setup_user() { # -> sets AS (command prefix running as the server's user) and OW
 as_owner() { "${AS[@]}" "$@"; }
 
 recorded_pid() { # DIR -> postmaster pid from DIR/data/postmaster.pid, empty if none
-  local dir=$1 pid=""
-  if [[ -r "$dir/data/postmaster.pid" ]]; then
-    read -r pid <"$dir/data/postmaster.pid" || true
-  fi
-  if [[ "$pid" =~ ^[0-9]+$ ]]; then printf '%s\n' "$pid"; fi
-}
-
-proc_alive() { # pid -> 0 if the process exists and is not a zombie
-  local pid=$1 stat
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/stat" ]]; then
-    stat=$(<"/proc/$pid/stat") 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ "${stat:0:1}" != Z ]] || return 1
-  fi
-  return 0
+  pid_from_files "$1/data/postmaster.pid" ""
 }
 
 is_our_postgres() { # pid dir -> 0 if pid is alive, is a postgres, and serves DIR/data
@@ -137,41 +109,26 @@ is_our_postgres() { # pid dir -> 0 if pid is alive, is a postgres, and serves DI
 }
 
 stop_dir() { # dir -> stops the recorded server, if any
-  local dir=$1 pid i
+  local dir=$1 pid
   pid=$(recorded_pid "$dir")
   is_our_postgres "$pid" "$dir" || return 0
   # Fast shutdown: active sessions are disconnected, no checkpoint wait for clients.
   as_owner "$BINDIR/pg_ctl" -D "$dir/data" -m fast -w -t 10 stop >/dev/null 2>&1 || true
-  for ((i = 0; i < 200; i++)); do          # 200 x 50 ms = 10 s
-    proc_alive "$pid" || break
-    sleep 0.05
-  done
-  if proc_alive "$pid"; then
+  if ! wait_gone "$pid" 200; then          # 200 x 50 ms = 10 s
     note "postgres (pid $pid) did not stop within 10 s, sending SIGKILL to its process group"
     kill -KILL "$pid" 2>/dev/null || true
     pkill -KILL -P "$pid" 2>/dev/null || true
-    for ((i = 0; i < 40; i++)); do
-      proc_alive "$pid" || break
-      sleep 0.05
-    done
-    proc_alive "$pid" && die "could not kill postgres (pid $pid)"
+    wait_gone "$pid" 40 || die "could not kill postgres (pid $pid)"
   fi
   return 0
 }
 
-port_in_use() { # port -> 0 if something accepts connections on 127.0.0.1:port
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-safe_to_wipe() { # dir -> 0 if DIR may be deleted (created by us, or empty)
+safe_to_wipe() { # dir -> 0 if DIR may be deleted (created by us, or empty); pg's own list of folders never wiped
   local dir=$1
   case $dir in
     /|/root|/home|/tmp|/var|/usr|/etc|/work|/var/lib/postgresql*|"$HOME") return 1 ;;
   esac
-  [[ -d "$dir" ]] || return 0
-  [[ -e "$dir/$MARKER" ]] && return 0
-  [[ -z "$(ls -A -- "$dir")" ]] && return 0
-  return 1
+  dir_is_ours "$dir"
 }
 
 check_reachable() { # dir -> dies when the server's user cannot reach DIR
@@ -180,18 +137,8 @@ check_reachable() { # dir -> dies when the server's user cannot reach DIR
     || die "the user '$OWNER' cannot enter $1: every directory above it must be searchable (chmod o+x), or pick another DIR"
 }
 
-shell_quote() { # quote only when needed, so the common case stays KEY=value
-  local v=$1
-  if [[ "$v" =~ ^[A-Za-z0-9_.,=/:@%+-]+$ ]]; then
-    printf '%s' "$v"
-  else
-    printf "'%s'" "${v//\'/\'\\\'\'}"
-  fi
-}
-
 write_env() {
-  local f="$DIR/env"
-  (umask 077; cat >"$f.tmp" <<EOF
+  write_env_file "$DIR/env" <<EOF
 PG_HOST=127.0.0.1
 PG_PORT=$PORT
 PG_USER=$DB_USER
@@ -201,8 +148,6 @@ PG_CONNINFO=$(shell_quote "$CONNINFO")
 PG_PID=$PID
 PG_DIR=$(shell_quote "$DIR")
 EOF
-  )
-  mv -f "$f.tmp" "$f"
 }
 
 # --------------------------------------------------------------------------
@@ -221,27 +166,13 @@ cmd_start() {
     esac
   done
   [[ -n "$dir_arg" ]] || usage
-  if [[ -n "$req_port" ]]; then
-    if ! [[ "$req_port" =~ ^[0-9]{1,5}$ ]] || ((10#$req_port < 1 || 10#$req_port > 65535)); then
-      die "invalid --port: $req_port"
-    fi
-    req_port=$((10#$req_port))
-  fi
+  [[ -z "$req_port" ]] || req_port=$(check_port_arg "$req_port")
 
   find_bindir
   setup_user
   DIR=$(abs_dir "$dir_arg")
 
-  # Fresh directory.
-  if [[ -e "$DIR" ]]; then
-    [[ -d "$DIR" ]] || die "$DIR exists and is not a directory"
-    safe_to_wipe "$DIR" || die "$DIR exists, is not empty and was not created by $PROG: refusing to wipe it"
-    stop_dir "$DIR"
-    rm -rf -- "$DIR"
-  fi
-  mkdir -p -- "$DIR"
-  chmod 700 "$DIR"
-  : >"$DIR/$MARKER"
+  make_fresh_dir "$DIR"
   if ((${#AS[@]})); then chown "$OWNER:" "$DIR" "$DIR/$MARKER"; fi
   check_reachable "$DIR"
 
@@ -285,12 +216,7 @@ EOF
   local attempt max_attempts=20 started=0
   [[ -n "$req_port" ]] && max_attempts=1
   for ((attempt = 1; attempt <= max_attempts; attempt++)); do
-    if [[ -n "$req_port" ]]; then
-      PORT=$req_port
-    else
-      PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-      port_in_use "$PORT" && continue
-    fi
+    pick_port "$req_port" || continue
     # -w: pg_ctl returns once the server accepts connections (or has failed).
     if as_owner "$BINDIR/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 30 \
          -o "-p $PORT" start >/dev/null 2>&1; then
@@ -323,46 +249,18 @@ EOF
 }
 
 cmd_stop() {
-  local dir_arg="" wipe=0
-  while (($#)); do
-    case $1 in
-      --wipe) wipe=1; shift ;;
-      -h|--help) usage ;;
-      -*) die "unknown option: $1" ;;
-      *) [[ -z "$dir_arg" ]] || usage; dir_arg=$1; shift ;;
-    esac
-  done
-  [[ -n "$dir_arg" ]] || usage
-  DIR=$(abs_dir "$dir_arg")
+  parse_stop_args "$@"
+  DIR=$(abs_dir "$STOP_DIR_ARG")
   [[ -d "$DIR" ]] || return 0
   find_bindir
   setup_user
-  stop_dir "$DIR"
-  if ((wipe)); then
-    safe_to_wipe "$DIR" || die "$DIR was not created by $PROG: not wiping it"
-    rm -rf -- "$DIR"
-  fi
+  stop_and_wipe
 }
 
 cmd_status() {
   (($# == 1)) || usage
   DIR=$(abs_dir "$1")
-  local pid
-  pid=$(recorded_pid "$DIR")
-  if is_our_postgres "$pid" "$DIR"; then
-    printf 'postgres running (pid %s)\n' "$pid"
-    return 0
-  fi
-  printf 'postgres not running\n'
-  return 1
+  report_status postgres is_our_postgres
 }
 
-(($# >= 1)) || usage
-cmd=$1; shift
-case $cmd in
-  start) cmd_start "$@" ;;
-  stop) cmd_stop "$@" ;;
-  status) cmd_status "$@" ;;
-  -h|--help|help) usage ;;
-  *) note "unknown command: $cmd"; usage ;;
-esac
+dispatch "$@"

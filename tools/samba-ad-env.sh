@@ -94,6 +94,9 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_DIR=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
 MARKER=".scimgate-samba-ad-env"
 TEMPLATE_MARKER=".scimgate-samba-ad-template"
+TOOL_DIRS=(/usr/sbin /usr/local/sbin /sbin /usr/bin /usr/local/bin)
+# shellcheck source-path=SCRIPTDIR source=lib/env-common.sh
+. "$SCRIPT_DIR/lib/env-common.sh"
 
 REALM="SCIMGATE.TEST"
 NETBIOS_DOMAIN="SCIMGATE"
@@ -114,9 +117,6 @@ STOP_TIMEOUT_S=20
 # plain-LDAP client calls (LDAPS calls set their TLS options, see ldaps_env).
 export LDAPNOINIT=1
 
-die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
-note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
-
 usage() {
   cat >&2 <<EOF
 usage: $PROG start   DIR [--empty] [--template T] [--address 127.0.0.N]
@@ -132,15 +132,6 @@ EOF
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-find_tool() { # name -> path (samba lives in /usr/sbin, which may not be in PATH)
-  local name=$1 d
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
-  for d in /usr/sbin /usr/local/sbin /sbin /usr/bin /usr/local/bin; do
-    if [[ -x "$d/$name" ]]; then printf '%s\n' "$d/$name"; return 0; fi
-  done
-  return 1
-}
 
 require_tools() {
   local t missing=()
@@ -171,12 +162,6 @@ require_tools() {
   ((EUID == 0)) || die "samba (the AD DC) must run as root"
 }
 
-abs_dir() { # DIR -> absolute, normalised path (DIR need not exist)
-  local d=$1
-  [[ -n "$d" ]] || die "empty DIR"
-  realpath -m -- "$d"
-}
-
 random_password() { # 32 alphanumerics with at least one upper, lower and digit (AD complexity)
   local s=""
   while :; do
@@ -194,40 +179,13 @@ unicode_pwd_b64() { # password -> base64 of the UTF-16LE, double-quoted password
   printf '"%s"' "$1" | iconv -f UTF-8 -t UTF-16LE | base64 -w 0
 }
 
-shell_quote() { # quote only when needed, so the common case stays KEY=value
-  local v=$1
-  if [[ "$v" =~ ^[A-Za-z0-9_.,=/:@%+-]+$ ]]; then
-    printf '%s' "$v"
-  else
-    printf "'%s'" "${v//\'/\'\\\'\'}"
-  fi
-}
-
 samba_version() { "$SAMBA" -V 2>/dev/null | head -n 1; }
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 recorded_pid() { # DIR -> pid from DIR/pid/samba.pid (or DIR/env), empty if none
-  local dir=$1 pid=""
-  if [[ -r "$dir/pid/samba.pid" ]]; then
-    read -r pid <"$dir/pid/samba.pid" || true
-  fi
-  if [[ -z "$pid" && -r "$dir/env" ]]; then
-    pid=$(sed -n 's/^SLAPD_PID=//p' "$dir/env" | head -n 1)
-  fi
-  if [[ "$pid" =~ ^[0-9]+$ ]]; then printf '%s\n' "$pid"; fi
-}
-
-proc_alive() { # pid -> 0 if the process exists and is not a zombie
-  local pid=$1 stat
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/stat" ]]; then
-    stat=$(<"/proc/$pid/stat") 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ "${stat:0:1}" != Z ]] || return 1
-  fi
-  return 0
+  pid_from_files "$1/pid/samba.pid" "$1/env"
 }
 
 is_our_samba() { # pid dir -> 0 if pid is alive, is samba, and runs in DIR
@@ -282,18 +240,10 @@ stop_dir() { # dir -> stops the recorded samba and its children, if any
     note "samba (pid $pid) did not stop within $STOP_TIMEOUT_S s, sending SIGKILL"
     # shellcheck disable=SC2086 # kids: a list of pids
     kill -KILL "$pid" $kids 2>/dev/null || true
-    for ((i = 0; i < 40; i++)); do
-      proc_alive "$pid" || break
-      sleep 0.05
-    done
-    proc_alive "$pid" && die "could not kill samba (pid $pid)"
+    wait_gone "$pid" 40 || die "could not kill samba (pid $pid)"
   fi
   rm -f "$dir/pid/samba.pid"
   return 0
-}
-
-port_open() { # addr port -> 0 if something accepts connections there
-  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
 address_free() { # addr -> 0 if nothing answers on its LDAP/LDAPS/GC ports
@@ -302,17 +252,6 @@ address_free() { # addr -> 0 if nothing answers on its LDAP/LDAPS/GC ports
     port_open "$a" "$p" && return 1
   done
   return 0
-}
-
-safe_to_wipe() { # dir -> 0 if DIR may be deleted (created by us, or empty)
-  local dir=$1
-  case $dir in
-    /|/root|/home|/tmp|/var|/usr|/etc|/work|"$HOME"|"$REPO_DIR") return 1 ;;
-  esac
-  [[ -d "$dir" ]] || return 0
-  [[ -e "$dir/$MARKER" ]] && return 0
-  [[ -z "$(ls -A -- "$dir")" ]] && return 0
-  return 1
 }
 
 ldaps_env() { # -> env(1) arguments for an LDAPS client call that trusts DIR's CA only
@@ -648,8 +587,7 @@ EOF
 }
 
 write_env() {
-  local f="$DIR/env"
-  (umask 077; {
+  {
     cat <<EOF
 SLAPD_URL=ldap://$ADDRESS:$PORT
 SLAPD_LDAPS_URL=ldaps://$ADDRESS:$LDAPS_PORT
@@ -666,8 +604,7 @@ SLAPD_PROFILE=activedirectory
 SLAPD_ADDRESS=$ADDRESS
 EOF
     if [[ -n "${DEMO_PW:-}" ]]; then printf 'SLAPD_DEMO_ADMIN_PASSWORD=%s\n' "$DEMO_PW"; fi
-  } >"$f.tmp")
-  mv -f "$f.tmp" "$f"
+  } | write_env_file "$DIR/env"
 }
 
 # --------------------------------------------------------------------------
@@ -706,16 +643,7 @@ cmd_start() {
       || die "--template must be outside DIR (and DIR outside it)"
   fi
 
-  # Fresh directory.
-  if [[ -e "$DIR" ]]; then
-    [[ -d "$DIR" ]] || die "$DIR exists and is not a directory"
-    safe_to_wipe "$DIR" || die "$DIR exists, is not empty and was not created by $PROG: refusing to wipe it"
-    stop_dir "$DIR"
-    rm -rf -- "$DIR"
-  fi
-  mkdir -p -- "$DIR"
-  chmod 700 "$DIR"
-  : >"$DIR/$MARKER"
+  make_fresh_dir "$DIR"
   mkdir -p "$DIR"/{private,state,cache,lock,pid,log,binddns}
 
   local t0 t_prov t_up
@@ -757,23 +685,10 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local dir_arg="" wipe=0
-  while (($#)); do
-    case $1 in
-      --wipe) wipe=1; shift ;;
-      -h|--help) usage ;;
-      -*) die "unknown option: $1" ;;
-      *) [[ -z "$dir_arg" ]] || usage; dir_arg=$1; shift ;;
-    esac
-  done
-  [[ -n "$dir_arg" ]] || usage
-  DIR=$(abs_dir "$dir_arg")
+  parse_stop_args "$@"
+  DIR=$(abs_dir "$STOP_DIR_ARG")
   [[ -d "$DIR" ]] || return 0
-  stop_dir "$DIR"
-  if ((wipe)); then
-    safe_to_wipe "$DIR" || die "$DIR was not created by $PROG: not wiping it"
-    rm -rf -- "$DIR"
-  fi
+  stop_and_wipe
 }
 
 cmd_restart() { # DIR -> stops and starts the same DC again: same address, same data
@@ -801,23 +716,7 @@ cmd_restart() { # DIR -> stops and starts the same DC again: same address, same 
 cmd_status() {
   (($# == 1)) || usage
   DIR=$(abs_dir "$1")
-  local pid
-  pid=$(recorded_pid "$DIR")
-  if is_our_samba "$pid" "$DIR"; then
-    printf 'samba running (pid %s)\n' "$pid"
-    return 0
-  fi
-  printf 'samba not running\n'
-  return 1
+  report_status samba is_our_samba
 }
 
-(($# >= 1)) || usage
-cmd=$1; shift
-case $cmd in
-  start) cmd_start "$@" ;;
-  stop) cmd_stop "$@" ;;
-  status) cmd_status "$@" ;;
-  restart) cmd_restart "$@" ;;
-  -h|--help|help) usage ;;
-  *) note "unknown command: $cmd"; usage ;;
-esac
+dispatch "$@"

@@ -57,6 +57,9 @@ SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_DIR=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
 SCIMGATE_SCHEMA="$REPO_DIR/ldap/schema/scimgate.schema"
 MARKER=".scimgate-slapd-env"
+TOOL_DIRS=(/usr/sbin /usr/local/sbin /sbin /usr/local/libexec /usr/libexec)
+# shellcheck source-path=SCRIPTDIR source=lib/env-common.sh
+. "$SCRIPT_DIR/lib/env-common.sh"
 
 SYSTEM_SCHEMA_DIR=${SLAPD_ENV_SCHEMA_DIR:-/etc/ldap/schema}
 MODULE_DIR=${SLAPD_ENV_MODULE_DIR:-/usr/lib/ldap}
@@ -64,9 +67,6 @@ DEBUG_LEVEL=${SLAPD_ENV_DEBUG:-}
 
 # Never let the user's ldap.conf / ~/.ldaprc / LDAP* variables change our client calls.
 export LDAPNOINIT=1
-
-die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
-note() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 usage() {
   cat >&2 <<EOF
@@ -84,15 +84,6 @@ EOF
 # helpers
 # --------------------------------------------------------------------------
 
-find_tool() { # name -> path (slapd & co live in /usr/sbin, which may not be in PATH)
-  local name=$1 d
-  if command -v "$name" >/dev/null 2>&1; then command -v "$name"; return 0; fi
-  for d in /usr/sbin /usr/local/sbin /sbin /usr/local/libexec /usr/libexec; do
-    if [[ -x "$d/$name" ]]; then printf '%s\n' "$d/$name"; return 0; fi
-  done
-  return 1
-}
-
 require_tools() {
   local t missing=()
   for t in slapd slapadd slappasswd ldapsearch; do
@@ -107,7 +98,7 @@ require_tools() {
   LDAPSEARCH=$(find_tool ldapsearch)
 }
 
-abs_dir() { # DIR -> absolute, normalised path (DIR need not exist)
+abs_dir() { # DIR -> absolute, normalised path (DIR need not exist; lexical without realpath -m)
   local d=$1
   [[ -n "$d" ]] || die "empty DIR"
   if realpath -m / >/dev/null 2>&1; then
@@ -129,14 +120,6 @@ abs_dir() { # DIR -> absolute, normalised path (DIR need not exist)
   printf '%s\n' "${res:-/}"
 }
 
-random_secret() { # 32 alphanumeric characters from /dev/urandom
-  local s=""
-  while ((${#s} < 32)); do
-    s+=$(head -c 256 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-  done
-  printf '%s\n' "${s:0:32}"
-}
-
 hash_secret() { # secret -> {SSHA} hash (secret passed via a 0600 file, not argv)
   local secret=$1 tmp h
   tmp=$(umask 077; mktemp "$DIR/.secret.XXXXXX")
@@ -147,27 +130,7 @@ hash_secret() { # secret -> {SSHA} hash (secret passed via a 0600 file, not argv
 }
 
 recorded_pid() { # DIR -> pid from DIR/slapd.pid (or DIR/env), empty if none
-  local dir=$1 pid=""
-  if [[ -r "$dir/slapd.pid" ]]; then
-    read -r pid <"$dir/slapd.pid" || true
-  fi
-  if [[ -z "$pid" && -r "$dir/env" ]]; then
-    pid=$(sed -n 's/^SLAPD_PID=//p' "$dir/env" | head -n 1)
-  fi
-  if [[ "$pid" =~ ^[0-9]+$ ]]; then printf '%s\n' "$pid"; fi
-}
-
-proc_alive() { # pid -> 0 if the process exists and is not a zombie
-  # (a daemonized slapd is reparented to pid 1, which may reap it late: a
-  # zombie still answers kill -0)
-  local pid=$1 stat
-  kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r "/proc/$pid/stat" ]]; then
-    stat=$(<"/proc/$pid/stat") 2>/dev/null || return 1
-    stat=${stat##*) }
-    [[ "${stat:0:1}" != Z ]] || return 1
-  fi
-  return 0
+  pid_from_files "$1/slapd.pid" "$1/env"
 }
 
 is_our_slapd() { # pid dir -> 0 if pid is alive, is a slapd, and uses DIR's config
@@ -184,32 +147,16 @@ is_our_slapd() { # pid dir -> 0 if pid is alive, is a slapd, and uses DIR's conf
 }
 
 stop_dir() { # dir -> stops the recorded slapd, if any
-  local dir=$1 pid i
+  local dir=$1 pid
   pid=$(recorded_pid "$dir")
   if ! is_our_slapd "$pid" "$dir"; then
     rm -f "$dir/slapd.pid"
     return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do          # 200 x 50 ms = 10 s
-    proc_alive "$pid" || break
-    sleep 0.05
-  done
-  if proc_alive "$pid"; then
-    note "slapd (pid $pid) did not stop within 10 s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 40; i++)); do
-      proc_alive "$pid" || break
-      sleep 0.05
-    done
-    proc_alive "$pid" && die "could not kill slapd (pid $pid)"
-  fi
+  kill_after_term "$pid" slapd 10
   rm -f "$dir/slapd.pid"
   return 0
-}
-
-port_in_use() { # port -> 0 if something accepts connections on 127.0.0.1:port
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 wait_for_pidfile() { # -> sets PID from DIR/slapd.pid; 1 if it does not appear in 10 s
@@ -249,17 +196,6 @@ launch_slapd() { # urls -> 0 and PID set when slapd is up and listening
   fi
   kill -TERM "$bg" 2>/dev/null || true
   wait "$bg" 2>/dev/null || true
-  return 1
-}
-
-safe_to_wipe() { # dir -> 0 if DIR may be deleted (created by us, or empty)
-  local dir=$1
-  case $dir in
-    /|/root|/home|/tmp|/var|/usr|/etc|/work|"$HOME"|"$REPO_DIR") return 1 ;;
-  esac
-  [[ -d "$dir" ]] || return 0
-  [[ -e "$dir/$MARKER" ]] && return 0
-  [[ -z "$(ls -A -- "$dir")" ]] && return 0
   return 1
 }
 
@@ -481,8 +417,7 @@ EOF
 }
 
 write_env() {
-  local f="$DIR/env"
-  (umask 077; cat >"$f.tmp" <<EOF
+  write_env_file "$DIR/env" <<EOF
 SLAPD_URL=$URL
 SLAPD_PORT=$PORT
 SLAPD_SUFFIX=$(shell_quote "$SUFFIX")
@@ -493,17 +428,6 @@ SLAPD_ROOT_PASSWORD=$ROOT_PW
 SLAPD_PID=$PID
 SLAPD_DIR=$(shell_quote "$DIR")
 EOF
-  )
-  mv -f "$f.tmp" "$f"
-}
-
-shell_quote() { # quote only when needed, so the common case stays KEY=value
-  local v=$1
-  if [[ "$v" =~ ^[A-Za-z0-9_.,=/:@%+-]+$ ]]; then
-    printf '%s' "$v"
-  else
-    printf "'%s'" "${v//\'/\'\\\'\'}"
-  fi
 }
 
 # --------------------------------------------------------------------------
@@ -529,12 +453,7 @@ cmd_start() {
     esac
   done
   [[ -n "$dir_arg" ]] || usage
-  if [[ -n "$req_port" ]]; then
-    if ! [[ "$req_port" =~ ^[0-9]{1,5}$ ]] || ((10#$req_port < 1 || 10#$req_port > 65535)); then
-      die "invalid --port: $req_port"
-    fi
-    req_port=$((10#$req_port))
-  fi
+  [[ -z "$req_port" ]] || req_port=$(check_port_arg "$req_port")
   [[ "$SUFFIX" =~ ^[Dd][Cc]=[A-Za-z0-9-]+(,[A-Za-z]+=[A-Za-z0-9-]+)*$ ]] \
     || die "invalid --suffix '$SUFFIX': expected e.g. dc=example,dc=com (first RDN must be dc=...)"
 
@@ -548,16 +467,7 @@ cmd_start() {
   BIND_DN="cn=scimgate,$SUFFIX"
   ROOT_DN="cn=admin,$SUFFIX"
 
-  # Fresh directory.
-  if [[ -e "$DIR" ]]; then
-    [[ -d "$DIR" ]] || die "$DIR exists and is not a directory"
-    safe_to_wipe "$DIR" || die "$DIR exists, is not empty and was not created by $PROG: refusing to wipe it"
-    stop_dir "$DIR"
-    rm -rf -- "$DIR"
-  fi
-  mkdir -p -- "$DIR/data"
-  chmod 700 "$DIR"
-  : >"$DIR/$MARKER"
+  make_fresh_dir "$DIR" data
 
   BIND_PW=$(random_secret)
   ROOT_PW=$(random_secret)
@@ -582,12 +492,7 @@ cmd_start() {
   ldapi=$(ldapi_url "$DIR")
   [[ -n "$req_port" ]] && max_attempts=1
   for ((attempt = 1; attempt <= max_attempts; attempt++)); do
-    if [[ -n "$req_port" ]]; then
-      PORT=$req_port
-    else
-      PORT=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
-      port_in_use "$PORT" && continue
-    fi
+    pick_port "$req_port" || continue
     URL="ldap://127.0.0.1:$PORT"
     if launch_slapd "$URL/${ldapi:+ $ldapi}"; then
       started=1
@@ -625,23 +530,10 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local dir_arg="" wipe=0
-  while (($#)); do
-    case $1 in
-      --wipe) wipe=1; shift ;;
-      -h|--help) usage ;;
-      -*) die "unknown option: $1" ;;
-      *) [[ -z "$dir_arg" ]] || usage; dir_arg=$1; shift ;;
-    esac
-  done
-  [[ -n "$dir_arg" ]] || usage
-  DIR=$(abs_dir "$dir_arg")
+  parse_stop_args "$@"
+  DIR=$(abs_dir "$STOP_DIR_ARG")
   [[ -d "$DIR" ]] || return 0
-  stop_dir "$DIR"
-  if ((wipe)); then
-    safe_to_wipe "$DIR" || die "$DIR was not created by $PROG: not wiping it"
-    rm -rf -- "$DIR"
-  fi
+  stop_and_wipe
 }
 
 cmd_restart() { # DIR -> stops and starts the same server again: same port, same data
@@ -673,23 +565,7 @@ cmd_restart() { # DIR -> stops and starts the same server again: same port, same
 cmd_status() {
   (($# == 1)) || usage
   DIR=$(abs_dir "$1")
-  local pid
-  pid=$(recorded_pid "$DIR")
-  if is_our_slapd "$pid" "$DIR"; then
-    printf 'slapd running (pid %s)\n' "$pid"
-    return 0
-  fi
-  printf 'slapd not running\n'
-  return 1
+  report_status slapd is_our_slapd
 }
 
-(($# >= 1)) || usage
-cmd=$1; shift
-case $cmd in
-  start) cmd_start "$@" ;;
-  stop) cmd_stop "$@" ;;
-  status) cmd_status "$@" ;;
-  restart) cmd_restart "$@" ;;
-  -h|--help|help) usage ;;
-  *) note "unknown command: $cmd"; usage ;;
-esac
+dispatch "$@"
