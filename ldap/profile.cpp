@@ -1,5 +1,4 @@
-#include <cctype>
-
+#include "ldap/detail/text.h"
 #include "ldap/escape.h"
 #include "ldap/settings.h"
 
@@ -8,19 +7,10 @@ namespace {
 
 std::string hexDigits(std::string_view text) {
   std::string hex;
-  for (char c : text) {
-    if (c != '-') hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : detail::lower(text)) {
+    if (c != '-') hex += c;
   }
   return hex;
-}
-
-bool isUuidText(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : std::isxdigit(static_cast<unsigned char>(id[i])) == 0) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -31,16 +21,14 @@ std::string Profile::idFromDirectory(std::string_view value) const {
     return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
            hex.substr(16, 4) + "-" + hex.substr(20);
   }
-  std::string out(value);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return detail::lower(value);
 }
 
 std::string Profile::filterForId(std::string_view id) const {
-  if (!isUuidText(id)) return {};
-  const std::string hex = hexDigits(id);
-  std::string value = idFromDirectory(id);
+  if (!detail::isUuid(id)) return {};
+  std::string value = detail::lower(id);
   if (idForm == IdForm::NsUniqueId) {
+    const std::string hex = hexDigits(id);
     value =
         hex.substr(0, 8) + "-" + hex.substr(8, 8) + "-" + hex.substr(16, 8) + "-" + hex.substr(24);
   }

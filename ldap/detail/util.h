@@ -23,16 +23,6 @@ using scim::ErrorKind;
 using scim::makeError;
 using scim::Result;
 
-// RFC 4122 textual form; anything else cannot be an entryUUID and is simply not found.
-inline bool isUuid(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (std::size_t i = 0; i < id.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : std::isxdigit(static_cast<unsigned char>(id[i])) == 0) return false;
-  }
-  return true;
-}
-
 // The first value of an attribute, or "".
 inline std::string firstOf(const Attributes& attributes, const std::string& name) {
   auto it = attributes.find(name);
