@@ -4,7 +4,7 @@
 # same commands, same DIR/env contract, SLAPD_PROFILE=activedirectory).
 #
 # Usage:
-#   tools/samba-ad-env.sh start   DIR [--empty] [--template T] [--address 127.0.0.N]
+#   tools/samba-ad-env.sh start   DIR [--empty] [--template T] [--address 127.0.0.N] [--shared-mail]
 #   tools/samba-ad-env.sh stop    DIR [--wipe]
 #   tools/samba-ad-env.sh status  DIR
 #   tools/samba-ad-env.sh restart DIR
@@ -13,7 +13,12 @@
 #        first, then DIR is wiped -- only if DIR is empty or was created by this
 #        script) and provisions a new domain in it with "samba-tool domain
 #        provision": realm SCIMGATE.TEST, NetBIOS domain SCIMGATE, suffix
-#        DC=scimgate,DC=test, no DNS, a random Administrator password.  Every
+#        DC=scimgate,DC=test, no DNS, a random Administrator password, then
+#        loads the scimgate schema extension (tools/ad-schema.sh: the
+#        scimgate* attributes, auxiliary classes scimgateUser and
+#        scimgateGroup) as Administrator over LDAPS, from a samba started
+#        for that alone with "dsdb:schema update allowed = yes" (16
+#        attributes and 2 classes: about 4 s idle, 8 s busy).  Every
 #        path Samba uses (private, state, cache, lock, pid, ncalrpc, binddns,
 #        log, sockets) is under DIR via DIR/smb.conf: nothing is written to
 #        /etc/samba, /var/lib/samba, /var/cache/samba or /run/samba.
@@ -35,14 +40,20 @@
 #        Once LDAP answers, loads the base tree over LDAPS (as Administrator):
 #          OU=people, OU=groups, OU=roles, OU=queues, OU=accounts
 #          CN=Administrator|Manager|Agent|Viewer,OU=roles  (global security
-#              groups, sAMAccountName role-<Name>: "Administrator" is taken
+#              groups, objectClass group + scimgateGroup, scimgateGroupKind
+#              role, sAMAccountName role-<Name>: "Administrator" is taken
 #              by the built-in user)
 #          CN=scimgate,CN=Users  the gateway's service account, member of
 #              Domain Admins (acceptable for a test DC: it may create users,
 #              reset passwords, and read everything), password never expires
 #          CN=demo-admin,OU=people (not with --empty): enabled user
-#              (userAccountControl 512), sAMAccountName demo-admin,
-#              userPrincipalName demo-admin@scimgate.test, member of
+#              (userAccountControl 512), objectClass user + scimgateUser,
+#              sAMAccountName demo-admin, userPrincipalName demo-admin (the
+#              gateway's userName is the UPN verbatim; Samba accepts a UPN
+#              without '@', but a simple bind by it fails: bind by DN,
+#              demo-admin@scimgate.test or SCIMGATE\demo-admin), Demo Admin,
+#              mail demo-admin@example.com, scimgateStatus active,
+#              scimgateExternalId demo-admin (as slapd-env.sh), member of
 #              CN=Administrator,OU=roles; its password is
 #              SLAPD_DEMO_ADMIN_PASSWORD in DIR/env
 #        and relaxes the domain password policy for tests: minPwdAge 0 (a
@@ -53,14 +64,19 @@
 #          SLAPD_BIND_DN SLAPD_BIND_PASSWORD SLAPD_ROOT_DN SLAPD_ROOT_PASSWORD
 #          SLAPD_PID SLAPD_DIR SLAPD_PROFILE SLAPD_ADDRESS
 #          [SLAPD_DEMO_ADMIN_PASSWORD]
-#        --template T: provisioning takes 6-7 s on an idle 2-core machine
-#        (11-12 s while a build runs); with a template it is done once: the first start provisions into T (atomically: into a
+#        --template T: provisioning and the schema take 11-12 s on an idle
+#        2-core machine (about 20 s while a build runs); with a template it
+#        is done once: the first start provisions into T (atomically: into a
 #        temporary sibling, then renamed), every start copies T's database
-#        into DIR (~0.1 s) and gives Administrator a new random password.
-#        All DCs made from one T share the domain SID and GUIDs (harmless for
-#        tests).  T is rebuilt when the installed Samba version changes;
-#        delete T to force a new one.  Never point T at a running DC's DIR.
+#        into DIR (~0.1 s; the whole start ~1-2 s) and gives Administrator a
+#        new random password.  All DCs made from one T share the domain SID
+#        and GUIDs (harmless for tests).  T is rebuilt when the installed
+#        Samba version, ldap/schema/scimgate.schema or tools/ad-schema.sh
+#        change (T's version stamp holds their checksum); delete T to force
+#        a new one.  Never point T at a running DC's DIR.
 #        --address 127.0.0.N: use this address (fails if it is taken).
+#        --shared-mail: accepted and ignored (slapd-env.sh's option to make
+#        mail not unique; AD never makes mail unique).
 # stop   SIGTERM the samba recorded in DIR (and its child processes), wait up
 #        to 20 s, then SIGKILL.  Succeeds when nothing is running.  --wipe
 #        also deletes DIR.
@@ -74,9 +90,10 @@
 #                     plenty for tests; starts in ~0.7 s, stops in ~0.1 s.
 #                     prefork: 11 processes, 4 LDAP workers)
 #   SAMBA_AD_ENV_DEBUG=N     Samba log level (default 0) for DIR/log/log.samba
-#   SAMBA_AD_ENV_SCHEMA_UPDATES=1  allow schema changes over LDAP
-#                     ("dsdb:schema update allowed = yes"), see
-#                     docs/samba-ad-notes.md
+#   SAMBA_AD_ENV_SCHEMA_UPDATES=1  allow schema changes over LDAP on the
+#                     running DC too ("dsdb:schema update allowed = yes"),
+#                     see docs/samba-ad-notes.md (the scimgate extension is
+#                     loaded either way)
 #
 # Needs (Debian 12): samba, samba-ad-provision, samba-dsdb-modules,
 # samba-vfs-modules (provisioning sets the sysvol ACLs through the acl_xattr
@@ -87,11 +104,14 @@
 #
 # Findings about this DC (controls, objectGUID, unicodePwd, errors, schema):
 # docs/samba-ad-notes.md.
+# shellcheck disable=SC2030,SC2031 # schema_server sets DIR in a subshell of its own, on purpose
 set -euo pipefail
 
 PROG=${0##*/}
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_DIR=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
+SCIMGATE_SCHEMA="$REPO_DIR/ldap/schema/scimgate.schema"
+AD_SCHEMA="$SCRIPT_DIR/ad-schema.sh"
 MARKER=".scimgate-samba-ad-env"
 TEMPLATE_MARKER=".scimgate-samba-ad-template"
 TOOL_DIRS=(/usr/sbin /usr/local/sbin /sbin /usr/bin /usr/local/bin)
@@ -119,9 +139,10 @@ export LDAPNOINIT=1
 
 usage() {
   cat >&2 <<EOF
-usage: $PROG start   DIR [--empty] [--template T] [--address 127.0.0.N]
+usage: $PROG start   DIR [--empty] [--template T] [--address 127.0.0.N] [--shared-mail]
          (--empty: no demo administrator, OU=people starts empty;
-          --template T: provision once into T, copy it for every start)
+          --template T: provision once into T, copy it for every start;
+          --shared-mail: accepted for slapd-env.sh's interface, AD never makes mail unique)
        $PROG stop    DIR [--wipe]
        $PROG status  DIR
        $PROG restart DIR   (same address and data; for reconnect tests)
@@ -181,6 +202,12 @@ unicode_pwd_b64() { # password -> base64 of the UTF-16LE, double-quoted password
 
 samba_version() { "$SAMBA" -V 2>/dev/null | head -n 1; }
 
+template_stamp() { # -> the template's version line: Samba's version and the schema extension's checksum
+  local sum
+  sum=$(cat "$SCIMGATE_SCHEMA" "$AD_SCHEMA" | sha256sum) || die "cannot read $SCIMGATE_SCHEMA or $AD_SCHEMA"
+  printf '%s; scimgate schema %s\n' "$(samba_version)" "${sum:0:16}"
+}
+
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -208,7 +235,7 @@ is_our_samba() { # pid dir -> 0 if pid is alive, is samba, and runs in DIR
 group_members() { # pgid -> pids (other than pgid) in that process group
   local pgid=$1 f stat rest pid pg
   for f in /proc/[0-9]*/stat; do
-    stat=$(<"$f") 2>/dev/null || continue
+    { stat=$(<"$f"); } 2>/dev/null || continue   # (the process may be gone by now)
     pid=${stat%% *}
     rest=${stat##*) }
     # fields after comm: state ppid pgrp ...
@@ -259,13 +286,13 @@ ldaps_env() { # -> env(1) arguments for an LDAPS client call that trusts DIR's C
     "LDAPTLS_CACERT=$DIR/private/tls/ca.pem" LDAPTLS_REQCERT=demand
 }
 
-ldaps_modify() { # bind_dn password ldif_file -> ldapmodify over LDAPS
-  local dn=$1 pw=$2 ldif=$3 pwfile rc=0 args
+ldaps_modify() { # bind_dn password ldif_file [out] -> ldapmodify over LDAPS, its output in DIR/log/out (base.out)
+  local dn=$1 pw=$2 ldif=$3 out="$DIR/log/${4:-base.out}" pwfile rc=0 args
   pwfile=$(umask 077; mktemp "$DIR/.pw.XXXXXX")
   printf '%s' "$pw" >"$pwfile"
   mapfile -t args < <(ldaps_env)
   (cd "$DIR" && env "${args[@]}" "$LDAPMODIFY" -x -H "ldaps://$ADDRESS:$LDAPS_PORT" \
-    -o nettimeout=10 -D "$dn" -y "$pwfile" -f "$ldif") >"$DIR/log/base.out" 2>&1 || rc=$?
+    -o nettimeout=10 -D "$dn" -y "$pwfile" -f "$ldif") >"$out" 2>&1 || rc=$?
   rm -f "$pwfile"
   return "$rc"
 }
@@ -378,12 +405,42 @@ provision_into() { # target_dir admin_password -> a provisioned domain in target
   fi
 }
 
+schema_server() ( # target_dir admin_password -> the LDIF target_dir/scimgate-ad.ldif loaded by a samba of its own
+  # The server functions work on DIR; the parentheses make this function a subshell, so DIR
+  # changes only here and die leaves only this function.
+  DIR=$1 SCHEMA_UPDATES=1
+  start_on_some_address ""
+  if ! ldaps_modify "$ROOT_DN" "$2" "$DIR/scimgate-ad.ldif" schema.out; then
+    tail -n 20 "$DIR/log/schema.out" >&2
+    stop_dir "$DIR"
+    exit 1
+  fi
+  stop_dir "$DIR"
+)
+
+load_schema_into() { # target_dir admin_password -> the scimgate schema extension in target_dir's domain
+  # With "dsdb:schema update allowed = yes" just for this: tools/ad-schema.sh's LDIF goes in
+  # over LDAPS as Administrator (Schema Admins), as an operator loads it into a real AD.  The
+  # schema objects are then part of the database (and of a template made from it).
+  local t=$1 pw=$2 t0
+  t0=$(now)
+  "$AD_SCHEMA" "$SUFFIX" >"$t/scimgate-ad.ldif" || { note "tools/ad-schema.sh failed"; return 1; }
+  if ! schema_server "$t" "$pw"; then
+    note "loading the scimgate schema failed (LDIF: $t/scimgate-ad.ldif, log: $t/log/schema.out)"
+    return 1
+  fi
+  # Keep that samba's log apart (start_on_some_address reads log.samba for "address taken").
+  [[ ! -e "$t/log/log.samba" ]] || mv -f -- "$t/log/log.samba" "$t/log/schema.log.samba"
+  rm -rf -- "$t/private/tls"
+  note "scimgate schema extension loaded in $(elapsed "$t0") s (start, load, stop)"
+}
+
 ensure_template() { # T -> a provisioned template in T (made now if missing or stale)
   local t=$1 version tmp
-  version=$(samba_version)
+  version=$(template_stamp)
   if [[ -r "$t/$TEMPLATE_MARKER" && -r "$t/admin-password" && -d "$t/private/sam.ldb.d" ]]; then
     [[ "$(head -n 1 "$t/$TEMPLATE_MARKER")" == "$version" ]] && return 0
-    note "template $t was made with another Samba version: making it again"
+    note "template $t was made with another Samba version or scimgate schema: making it again"
   elif [[ -e "$t" && -n "$(ls -A -- "$t" 2>/dev/null)" ]]; then
     die "template $t exists but is no samba-ad-env template (no $TEMPLATE_MARKER): refusing to use or replace it"
   fi
@@ -392,7 +449,7 @@ ensure_template() { # T -> a provisioned template in T (made now if missing or s
   local pw t0
   pw=$(random_password)
   t0=$(now)
-  if ! provision_into "$tmp" "$pw"; then
+  if ! provision_into "$tmp" "$pw" || ! load_schema_into "$tmp" "$pw"; then
     rm -rf -- "$tmp"
     die "could not provision the template $t"
   fi
@@ -546,17 +603,22 @@ member: $BIND_DN
 
 EOF
     if ((!EMPTY)); then
+      # The gateway maps userName to userPrincipalName verbatim on AD: the UPN is the name the
+      # demo administrator signs in with, "demo-admin" (Samba accepts a UPN without '@').
       cat <<EOF
 dn: CN=demo-admin,OU=people,$SUFFIX
 changetype: add
 objectClass: user
+objectClass: scimgateUser
 cn: demo-admin
 sAMAccountName: demo-admin
-userPrincipalName: demo-admin@$DNS_DOMAIN
+userPrincipalName: demo-admin
 givenName: Demo
 sn: Admin
 displayName: Demo Admin
-mail: demo-admin@$DNS_DOMAIN
+mail: demo-admin@example.com
+scimgateStatus: active
+scimgateExternalId: demo-admin
 userAccountControl: 512
 unicodePwd:: $(unicode_pwd_b64 "$DEMO_PW")
 
@@ -564,7 +626,7 @@ EOF
     fi
     # -2147483646 = global (2) | security (0x80000000)
     for role in Administrator Manager Agent Viewer; do
-      printf 'dn: CN=%s,OU=roles,%s\nchangetype: add\nobjectClass: group\ncn: %s\nsAMAccountName: role-%s\ngroupType: -2147483646\ndescription: scimgate role\n' \
+      printf 'dn: CN=%s,OU=roles,%s\nchangetype: add\nobjectClass: group\nobjectClass: scimgateGroup\ncn: %s\nsAMAccountName: role-%s\ngroupType: -2147483646\nscimgateGroupKind: role\ndescription: scimgate role\n' \
         "$role" "$SUFFIX" "$role" "$role"
       if [[ "$role" == Administrator ]] && ((!EMPTY)); then
         printf 'member: CN=demo-admin,OU=people,%s\n' "$SUFFIX"
@@ -617,6 +679,7 @@ cmd_start() {
   while (($#)); do
     case $1 in
       --empty) EMPTY=1; shift ;;
+      --shared-mail) shift ;;   # AD never makes mail unique: nothing to switch off
       --template) (($# >= 2)) || usage; template=$2; shift 2 ;;
       --template=*) template=${1#*=}; shift ;;
       --address) (($# >= 2)) || usage; req_addr=$2; shift 2 ;;
@@ -663,6 +726,7 @@ cmd_start() {
     ROOT_PW=$(random_password)
     login_pw=$ROOT_PW
     provision_into "$DIR" "$ROOT_PW" || die "could not provision a domain in $DIR"
+    load_schema_into "$DIR" "$ROOT_PW" || die "could not load the scimgate schema into $DIR"
   fi
   t_prov=$(elapsed "$t0")
 
