@@ -33,8 +33,8 @@
 #     -f scimgate-ad.ldif
 # or on a domain controller:
 #   ldifde -i -f scimgate-ad.ldif
-# A second run fails on the first definition that exists ("Already exists (68)" / ldifde
-# "ENTRY_EXISTS"); ldapmodify -c or ldifde -k continue past those.  Samba AD also needs
+# A second run stops at the first definition that exists (ldapmodify: "Already exists (68)");
+# ldapmodify -c continues past those (ldifde -k should too: not tried).  Samba AD also needs
 # "dsdb:schema update allowed = yes" in smb.conf while the file is loaded
 # (tools/samba-ad-env.sh does all of this for its test DC).
 set -euo pipefail
