@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/SHA2Engine.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -218,7 +219,7 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
     profile = *named;
   } else {
     problems.items.push_back("$.ldap.profile: '" + name +
-                             "' is not a directory profile (openldap or 389ds)");
+                             "' is not a directory profile (openldap, 389ds or activedirectory)");
   }
   Reader o = ldap.child("profileOverrides");
   std::string idForm;
@@ -226,8 +227,9 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
   o.string("idForm", idForm);
   if (idForm == "uuid") profile.idForm = ldap::Profile::IdForm::Uuid;
   if (idForm == "nsUniqueId") profile.idForm = ldap::Profile::IdForm::NsUniqueId;
-  if (!idForm.empty() && idForm != "uuid" && idForm != "nsUniqueId") {
-    problems.items.push_back("$.ldap.profileOverrides.idForm: must be uuid or nsUniqueId");
+  if (idForm == "guid") profile.idForm = ldap::Profile::IdForm::Guid;
+  if (!idForm.empty() && idForm != "uuid" && idForm != "nsUniqueId" && idForm != "guid") {
+    problems.items.push_back("$.ldap.profileOverrides.idForm: must be uuid, nsUniqueId or guid");
   }
   o.string("versionAttribute", profile.versionAttribute);
   o.string("versionAlso", profile.versionAlso);
@@ -244,6 +246,29 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
     if (attribute->empty()) {
       problems.items.push_back("$.ldap.profileOverrides: attribute names cannot be empty");
       break;
+    }
+  }
+}
+
+// ldap.tls: the CA the directory's certificate must chain to, and StartTLS on ldap:// URIs. AD
+// takes passwords only over an encrypted connection (Samba would take them in the clear), so
+// with its profile every URI must be ldaps:// or StartTLS must be on.
+void readDirectoryTls(Reader& ldap, ldap::Settings& settings, Problems& problems) {
+  Reader tls = ldap.child("tls");
+  tls.string("caFile", settings.tlsCaFile);
+  tls.boolean("startTls", settings.startTls);
+  if (!settings.tlsCaFile.empty() && ::access(settings.tlsCaFile.c_str(), R_OK) != 0) {
+    problems.items.push_back("$.ldap.tls.caFile: cannot read '" + settings.tlsCaFile + "'");
+  }
+}
+
+void checkDirectoryTls(const ldap::Settings& settings, Problems& problems) {
+  if (settings.profile.passwordAttribute != "unicodePwd" || settings.startTls) return;
+  for (std::size_t i = 0; i < settings.uris.size(); ++i) {
+    if (settings.uris[i].rfind("ldaps://", 0) != 0) {
+      problems.items.push_back("$.ldap.uris[" + std::to_string(i) +
+                               "]: Active Directory takes passwords only over an encrypted "
+                               "connection: use ldaps:// or set ldap.tls.startTls");
     }
   }
 }
@@ -554,6 +579,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   ldap.strings("userObjectClasses", config.ldap.userObjectClasses);
   ldap.stringMap("userMapping", config.ldap.userMapping);
   readProfile(ldap, config.ldap.profile, problems);
+  readDirectoryTls(ldap, config.ldap, problems);
 
   readPasswords(top, config.passwords);
   readMfa(top, config.mfa, pending, problems);
@@ -660,6 +686,7 @@ void validateMfa(MfaConfig& mfa, const PendingSecrets& pending, Problems& proble
 void validate(Config& config, const PendingSecrets& pending, Problems& problems) {
   auto& l = config.ldap;
   if (l.uris.empty()) problems.items.push_back("$.ldap.uris: at least one LDAP URI is required");
+  checkDirectoryTls(l, problems);
   if (l.bindDn.empty()) problems.items.push_back("$.ldap.bindDn: is required");
   if (l.bindPassword.empty()) {
     problems.items.push_back(
@@ -676,7 +703,7 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   if (config.scim.defaultPageSize > config.scim.maxPageSize) {
     problems.items.push_back("$.scim.defaultPageSize: must not exceed maxPageSize");
   }
-  if (l.userMapping.empty()) l.userMapping = ldap::defaultUserMapping();
+  if (l.userMapping.empty()) l.userMapping = ldap::defaultUserMapping(l.profile);
   for (std::size_t i = 0; i < config.tokens.size(); ++i) {
     const std::string path = "$.tokens[" + std::to_string(i) + "]";
     if (!policy::parseRole(config.tokens[i].role)) {

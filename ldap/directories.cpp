@@ -6,8 +6,9 @@
 namespace scimgate::ldap {
 
 Directories makeLdapDirectories(const Settings& settings, Faults faults) {
-  auto mapping = UserMapping::create(settings.userMapping.empty() ? defaultUserMapping()
-                                                                  : settings.userMapping);
+  auto mapping = UserMapping::create(
+      settings.userMapping.empty() ? defaultUserMapping(settings.profile) : settings.userMapping,
+      settings.profile);
   if (!mapping) throw std::invalid_argument(mapping.error().detail);
   auto context = std::make_shared<detail::Context>(settings, std::move(faults));
   return {detail::makeUserDirectory(context, std::move(*mapping)),

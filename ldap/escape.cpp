@@ -1,5 +1,8 @@
 #include "ldap/escape.h"
 
+#include <cctype>
+#include <cstdint>
+
 namespace scimgate::ldap {
 namespace {
 
@@ -76,6 +79,77 @@ scim::Result<void> checkRdnValue(std::string_view scimName, std::string_view val
                              "' is too long for the directory: " + std::to_string(length) +
                              " bytes, at most " + std::to_string(kMaxRdnValueBytes) +
                              " (UTF-8; each of , + \" \\ < > ; = counts as 3)");
+}
+
+namespace {
+
+// Characters (code points) of UTF-8 text; a continuation byte does not start one.
+bool startsCharacter(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
+
+std::size_t characters(std::string_view text) {
+  std::size_t count = 0;
+  for (const char c : text) count += startsCharacter(c) ? 1 : 0;
+  return count;
+}
+
+}  // namespace
+
+scim::Result<std::string> accountNameFor(std::string_view userName) {
+  constexpr std::size_t kMaxCn = 64;
+  constexpr std::size_t kMaxAccountName = 20;
+  const std::string given(userName);
+  if (characters(userName) > kMaxCn) {
+    return scim::makeError(scim::ErrorKind::InvalidValue,
+                           "userName '" + given + "' is too long for Active Directory: " +
+                               std::to_string(characters(userName)) +
+                               " characters, at most 64 (the cn of the account)");
+  }
+  const std::string_view local = userName.substr(0, userName.find('@'));
+  for (const char c : local) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F ||
+        std::string_view("\"[]:;|=+*?<>/\\,").find(c) != std::string_view::npos) {
+      const std::string shown =
+          byte < 0x20 || byte == 0x7F ? "a control character" : "'" + std::string(1, c) + "'";
+      return scim::makeError(scim::ErrorKind::InvalidValue,
+                             "userName '" + given +
+                                 "' cannot name an Active Directory account: its logon name " +
+                                 "(sAMAccountName, the part before '@') may not contain " + shown +
+                                 "; AD refuses \" [ ] : ; | = + * ? < > / \\ and ,");
+    }
+  }
+  std::string account;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    if (startsCharacter(local[i]) && ++count > kMaxAccountName) break;
+    account += local[i];
+  }
+  while (!account.empty() && (account.back() == '.' || account.back() == ' ')) account.pop_back();
+  if (account.empty()) {
+    return scim::makeError(scim::ErrorKind::InvalidValue,
+                           "userName '" + given + "' cannot name an Active Directory account: " +
+                               "nothing is left for its logon name (sAMAccountName) before '@'");
+  }
+  return account;
+}
+
+std::string accountNameFallback(std::string_view userName, const std::string& first) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a over the lower-case userName
+  for (const char c : userName) {
+    hash ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    hash *= 16777619u;
+  }
+  std::string name;
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    if (startsCharacter(first[i]) && ++count > 15) break;
+    name += first[i];
+  }
+  while (!name.empty() && (name.back() == '.' || name.back() == ' ')) name.pop_back();
+  static const char digits[] = "0123456789abcdef";
+  name += '-';
+  for (int shift = 12; shift >= 0; shift -= 4) name += digits[(hash >> shift) & 0xF];
+  return name;
 }
 
 std::string makeRdn(std::string_view attribute, std::string_view value) {

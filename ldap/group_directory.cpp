@@ -54,7 +54,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (auto fits = checkRdnValue("displayName", group.displayName); !fits) return fits.error();
     const std::string dn = makeRdn("cn", group.displayName) + "," + containers_.of(group.kind);
     std::vector<std::pair<std::string, std::vector<std::string>>> attributes = {
-        {"objectClass", {"top", "groupOfNames", "scimgateGroup"}},
+        {"objectClass", pool_.settings().profile.groupObjectClasses},
         {"cn", {group.displayName}},
         {"scimgateGroupKind", {std::string(scim::toString(group.kind))}},
         {"member", memberDns},
@@ -172,7 +172,7 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (!filters) return filters.error();
     PageRequest request;
     request.base = containers_.base;
-    request.filter = std::string("(&") + kGroupFilter + filters->groups;
+    request.filter = "(&" + profile().groupFilter() + filters->groups;
     if (query.filter != nullptr) {
       auto translated = groupFilter(*query.filter, filters->members, entries_);
       if (!translated) return translated.error();

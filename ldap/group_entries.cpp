@@ -32,7 +32,7 @@ Result<RawEntry> GroupEntries::findEntry(std::string_view id, const std::string&
   const std::string byId = idFilter(profile_, id);
   if (byId.empty()) return notFound;
   auto entries = search(containers_.base, LDAP_SCOPE_SUBTREE,
-                        std::string("(&") + kGroupFilter + byId + visible + ")", true);
+                        "(&" + profile_.groupFilter() + byId + visible + ")", true);
   if (!entries) return entries.error();
   if (entries->empty()) return notFound;
   return std::move(entries->front());
@@ -75,7 +75,7 @@ Result<MemberChangeTarget> GroupEntries::findForMemberChange(std::string_view id
   if (!addWanted.empty() && profile_.emptyGroupPlaceholder) {
     // Only an add needs to know about the placeholder; finding it means testing every member
     // value against the filter (~0.5 ms of slapd CPU on a 50,000-member group).
-    valuesFilter = "((member=)(objectClass=groupOfNames)";
+    valuesFilter = "((member=)(objectClass=" + profile_.groupClass + ")";
     for (const auto& name : attributes) valuesFilter += "(" + name + "=*)";
     valuesFilter += ")";
     attributes.push_back("member");
@@ -88,7 +88,7 @@ Result<MemberChangeTarget> GroupEntries::findForMemberChange(std::string_view id
   for (std::size_t start = 0; start == 0 || start < list.size(); start += 200) {
     std::string filter = "(|";
     if (start == 0) {
-      filter += std::string("(&") + kGroupFilter + idFilter(profile_, groupId) + scope.groups + ")";
+      filter += "(&" + profile_.groupFilter() + idFilter(profile_, groupId) + scope.groups + ")";
     }
     std::string members;
     for (std::size_t i = start; i < std::min(list.size(), start + 200); ++i) {
@@ -102,7 +102,7 @@ Result<MemberChangeTarget> GroupEntries::findForMemberChange(std::string_view id
     for (auto& e : *entries) {
       const std::string uuid = idOf(profile_, e.attributes);
       dnById[uuid] = e.dn;
-      if (uuid == groupId && hasValue(e.attributes, "objectClass", "groupOfNames")) {
+      if (uuid == groupId && hasValue(e.attributes, "objectClass", profile_.groupClass)) {
         group = std::move(e);
       }
     }
@@ -205,7 +205,7 @@ Result<std::vector<scim::GroupMember>> GroupEntries::readMembers(const std::stri
             bool isGroup = false;
             if (auto it = member.attributes.find("objectClass"); it != member.attributes.end()) {
               for (const auto& oc : it->second)
-                isGroup = isGroup || scim::equalsIgnoreCase(oc, "groupOfNames");
+                isGroup = isGroup || scim::equalsIgnoreCase(oc, profile_.groupClass);
             }
             m.type = isGroup ? "Group" : "User";
             members.push_back(std::move(m));
@@ -240,8 +240,9 @@ Result<scim::GroupView> GroupEntries::toView(const RawEntry& entry, bool withMem
   }
   view.kind = scim::groupKindFrom(firstOf(entry.attributes, "scimgateGroupKind"))
                   .value_or(containers_.kindOf(entry.dn));
-  view.meta.created = fromGeneralizedTime(firstOf(entry.attributes, "createTimestamp"));
-  view.meta.lastModified = fromGeneralizedTime(firstOf(entry.attributes, "modifyTimestamp"));
+  view.meta.created = fromGeneralizedTime(firstOf(entry.attributes, profile_.createdAttribute));
+  view.meta.lastModified =
+      fromGeneralizedTime(firstOf(entry.attributes, profile_.modifiedAttribute));
   view.meta.version = "W/\"" + versionOf(profile_, entry.attributes) + "\"";
   if (withMembers) {
     auto members = readMembers(entry.dn, visible);

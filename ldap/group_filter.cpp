@@ -44,8 +44,10 @@ Result<std::string> leafFilter(const scim::Filter& filter, const std::string& vi
     attr = entries.profile().idAttribute;
   }
   if (scim::equalsIgnoreCase(path, "kind")) attr = "scimgateGroupKind";
-  if (scim::equalsIgnoreCase(path, "meta.created")) attr = "createTimestamp", isTime = true;
-  if (scim::equalsIgnoreCase(path, "meta.lastModified")) attr = "modifyTimestamp", isTime = true;
+  if (scim::equalsIgnoreCase(path, "meta.created"))
+    attr = entries.profile().createdAttribute, isTime = true;
+  if (scim::equalsIgnoreCase(path, "meta.lastModified"))
+    attr = entries.profile().modifiedAttribute, isTime = true;
   if (attr.empty()) {
     return makeError(ErrorKind::InvalidFilter,
                      "groups can be filtered by displayName, externalId, id, kind, "
@@ -91,8 +93,9 @@ Result<SortKey> groupSortKey(const scim::AttrPath& path, const Profile& profile)
   if (scim::equalsIgnoreCase(dotted, "kind")) {
     return SortKey{"scimgateGroupKind", "caseIgnoreOrderingMatch"};
   }
-  if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{"createTimestamp", ""};
-  if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
+  if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{profile.createdAttribute, ""};
+  if (scim::equalsIgnoreCase(dotted, "meta.lastModified"))
+    return SortKey{profile.modifiedAttribute, ""};
   return makeError(ErrorKind::InvalidValue,
                    "cannot sort groups by '" + dotted +
                        "': sort by displayName, id, externalId, kind, meta.created or "

@@ -42,31 +42,52 @@ class LdapDirectory final : public Directory {
   Result<scim::User> createUser(const scim::User& user,
                                 const std::optional<std::string>& password) override {
     Attributes attributes = entries_.mapping().toLdap(*user.attributes);
-    const auto uid = attributes.find("uid");
-    const std::string rdnAttr = "uid";
-    if (uid == attributes.end() || uid->second.empty()) {
+    const std::string userName = user.attributes->optValue<std::string>("userName", "");
+    if (userName.empty()) {
       return makeError(ErrorKind::InvalidValue, "attribute 'userName' is required");
     }
-    if (auto fits = checkRdnValue("userName", uid->second.front()); !fits) return fits.error();
-    const std::string dn = makeRdn(rdnAttr, uid->second.front()) + "," + peopleDn();
+    if (auto fits = checkRdnValue("userName", userName); !fits) return fits.error();
+    const std::string dn = makeRdn(profile().userRdnAttribute, userName) + "," + peopleDn();
+    if (!profile().deriveCn) attributes["cn"] = {userName};  // the RDN's value
+    if (profile().accountNames) {
+      auto account = freeAccountName(userName, "");
+      if (!account) return account.error();
+      attributes["sAMAccountName"] = {*account};
+    }
     // Roles and accounts are checked before anything is written: a refused one writes nothing.
     auto roles = memberships_.wantedRoles(*user.attributes, true);
     if (!roles) return roles.error();
     auto accounts = memberships_.wantedAccounts(*user.attributes);
     if (!accounts) return accounts.error();
-    attributes["objectClass"] = pool_.settings().userObjectClasses;
+    attributes["objectClass"] = pool_.settings().userObjectClasses.empty()
+                                    ? profile().userObjectClasses
+                                    : pool_.settings().userObjectClasses;
     const bool active = user.attributes->optValue<bool>("active", true);
     attributes[kStatusAttribute] = {!active ? "inactive" : password ? "active" : "pending"};
-    if (!active) attributes[profile().lockAttribute] = {profile().lockValue};
+    // AD: created disabled, enabled once it has its password (Windows refuses an enabled account
+    // without one).
+    const bool unlockAfterPassword = active && password && profile().lockUntilPassword;
+    if (!active || profile().lockUntilPassword) {
+      attributes[profile().lockAttribute] = profile().lockValues("", true);
+    }
 
+    if (auto free = checkMailFree(attributes, ""); !free) return free.error();
     auto added = withConnection(false, [&](LDAP* ld) -> Result<void> {
       std::vector<Change> changes;
       for (const auto& [name, vals] : attributes) changes.push_back({LDAP_MOD_ADD, name, vals});
       ModList mods(changes);
       const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
       if (rc == LDAP_SUCCESS) return {};
+      if (rc == LDAP_ALREADY_EXISTS && profile().accountNames &&
+          lower(diagnostic(ld)).find("samaccountname") != std::string::npos) {
+        return makeError(ErrorKind::Uniqueness,
+                         "the directory already has an account named '" +
+                             attributes["sAMAccountName"].front() +
+                             "' (sAMAccountName, from the start of userName): choose a userName "
+                             "that differs in its first 20 characters before '@'");
+      }
       if (rc == LDAP_ALREADY_EXISTS) {
-        return makeError(ErrorKind::Uniqueness, "userName '" + uid->second.front() + "' is taken");
+        return makeError(ErrorKind::Uniqueness, "userName '" + userName + "' is taken");
       }
       if (rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness,
@@ -88,6 +109,17 @@ class LdapDirectory final : public Directory {
       if (auto set = resetPassword(pool_, dn, *password); !set) {
         removeAgain();
         return set.error();
+      }
+    }
+    if (unlockAfterPassword) {
+      auto enabled =
+          modifyEntry(dn,
+                      {{profile().lockAttribute,
+                        profile().lockValues(attributes[profile().lockAttribute].front(), false)}},
+                      "", nullptr);
+      if (!enabled) {
+        removeAgain();
+        return enabled.error();
       }
     }
     const auto changes = memberships_.plan({}, *roles, *accounts);
@@ -133,12 +165,19 @@ class LdapDirectory final : public Directory {
                        "the user changed since that ETag was issued; read it again");
     }
     Attributes wanted = entries_.mapping().toLdap(*user.attributes);
-    auto uid = wanted.find("uid");
-    if (uid == wanted.end() || uid->second.empty()) {
+    const std::string newUid = user.attributes->optValue<std::string>("userName", "");
+    if (newUid.empty()) {
       return makeError(ErrorKind::InvalidValue, "attribute 'userName' is required");
     }
-    const std::string newUid = uid->second.front();
-    const std::string oldUid = firstOf(old, "uid");
+    const std::string& rdnAttribute = profile().userRdnAttribute;
+    const std::string oldUid = firstOf(old, rdnAttribute);
+    const bool rename = newUid != oldUid;
+    if (!profile().deriveCn) wanted.erase("cn");  // the RDN: only the rename changes it
+    if (rename && profile().accountNames) {
+      auto account = freeAccountName(newUid, found->dn);
+      if (!account) return account.error();
+      wanted["sAMAccountName"] = {*account};
+    }
     auto roles = memberships_.wantedRoles(*user.attributes, false);
     if (!roles) return roles.error();
     auto accounts = memberships_.wantedAccounts(*user.attributes);
@@ -151,7 +190,7 @@ class LdapDirectory final : public Directory {
     // is still pending (invited).
     const bool active = user.attributes->optValue<bool>("active", true);
     const bool hasPassword =
-        password.has_value() || !firstOf(old, profile().passwordSetAttribute).empty();
+        password.has_value() || profile().hasPassword(firstOf(old, profile().passwordSetAttribute));
     const std::string oldStatus = firstOf(old, kStatusAttribute);
     std::string status = "inactive";
     if (active) status = hasPassword ? "active" : (oldStatus == "active" ? "active" : "pending");
@@ -160,25 +199,31 @@ class LdapDirectory final : public Directory {
     // logins (that one would expire while the user is deactivated). Only a reactivation removes
     // the permanent lock; any other write leaves the lock as it is, so a provisioning sync never
     // lifts the directory's lockout (unlockUser does, on purpose).
+    // AD also keeps a pending user locked (disabled) until it has a password.
     const std::string& lockAttribute = profile().lockAttribute;
-    const bool locked = scim::equalsIgnoreCase(firstOf(old, lockAttribute), profile().lockValue);
-    if (status == "inactive" && !locked) {
-      wanted[lockAttribute] = {profile().lockValue};
-    } else if (status != "inactive" && oldStatus == "inactive" && locked) {
-      wanted[lockAttribute] = {};
+    const std::string lockNow = firstOf(old, lockAttribute);
+    const bool locked = profile().isLocked(lockNow);
+    auto lockedAs = [&](const std::string& s) {
+      return s == "inactive" || (profile().lockUntilPassword && s == "pending");
+    };
+    if (lockedAs(status) && !locked) {
+      wanted[lockAttribute] = profile().lockValues(lockNow, true);
+    } else if (!lockedAs(status) && lockedAs(oldStatus) && locked) {
+      wanted[lockAttribute] = profile().lockValues(lockNow, false);
     }
 
     // Every attribute the mapping owns is replaced (or removed) when its values changed.
     std::set<std::string, AttrNameLess> managed;
     for (const auto& name : entries_.mapping().readAttributes(profile())) managed.insert(name);
-    for (const char* name : {"cn", "sn", kResourceAttribute, kStatusAttribute})
-      managed.insert(name);
+    for (const char* name : {"sn", kResourceAttribute, kStatusAttribute}) managed.insert(name);
+    if (profile().deriveCn) managed.insert("cn");
     for (const std::string& name :
          {profile().idAttribute, profile().versionAttribute, profile().versionAlso,
-          std::string("createTimestamp"), std::string("modifyTimestamp"), std::string("uid")}) {
+          profile().createdAttribute, profile().modifiedAttribute, rdnAttribute}) {
       managed.erase(name);
     }
     if (wanted.count(lockAttribute)) managed.insert(lockAttribute);
+    if (wanted.count("sAMAccountName")) managed.insert("sAMAccountName");
     std::vector<std::pair<std::string, std::vector<std::string>>> changes;
     for (const auto& name : managed) {
       auto w = wanted.find(name);
@@ -189,11 +234,21 @@ class LdapDirectory final : public Directory {
       if (newValues != oldValues) changes.emplace_back(name, newValues);
     }
 
+    for (const auto& [name, values] : changes) {
+      if (scim::equalsIgnoreCase(name, "mail")) {
+        if (auto free = checkMailFree(wanted, found->dn); !free) return free.error();
+      }
+    }
     std::string dn = found->dn;
     // The entry as the last write left it (Post-Read control), so that the answer needs no read:
     // as read when nothing is written to it (a membership changes only its memberOf).
     std::optional<Attributes> postRead = old;
-    const bool rename = newUid != oldUid;
+    // AD enables an account only once it has a password: the password goes first there.
+    const bool passwordFirst = password && profile().lockUntilPassword;
+    if (passwordFirst) {
+      if (auto set = resetPassword(pool_, dn, *password); !set) return set.error();
+      postRead.reset();
+    }
     if (rename) {
       // slapd does not honour the Assertion control on modrdn, so the version is checked against
       // the entry just read; the modify below carries no assertion because the rename moved it on.
@@ -253,7 +308,7 @@ class LdapDirectory final : public Directory {
       }
       if (postRead) UserMemberships::follow((*postRead)["memberOf"], *left);
     }
-    if (password) {
+    if (password && !passwordFirst) {
       if (auto set = resetPassword(pool_, dn, *password); !set) return set.error();
       postRead.reset();  // the Password Modify operation changed the entry and has no Post-Read
     }
@@ -283,7 +338,7 @@ class LdapDirectory final : public Directory {
 
   Result<std::string> verifyPassword(std::string_view userName,
                                      std::string_view password) override {
-    const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
+    const std::string dn = makeRdn(profile().userRdnAttribute, userName) + "," + peopleDn();
     const int rc = pool_.bindAs(dn, std::string(password));
     if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_NO_SUCH_OBJECT ||
         rc == LDAP_INVALID_DN_SYNTAX || rc == LDAP_UNWILLING_TO_PERFORM ||
@@ -305,7 +360,7 @@ class LdapDirectory final : public Directory {
 
   Result<void> changeOwnPassword(std::string_view userName, std::string_view current,
                                  std::string_view next) override {
-    const std::string dn = makeRdn("uid", std::string(userName)) + "," + peopleDn();
+    const std::string dn = makeRdn(profile().userRdnAttribute, userName) + "," + peopleDn();
     return detail::changeOwnPassword(pool_, dn, current, next);
   }
 
@@ -315,7 +370,13 @@ class LdapDirectory final : public Directory {
     if (auto set = resetPassword(pool_, found->dn, std::string(password)); !set) return set.error();
     // A pending (invited) user becomes active once it has a password.
     if (lower(firstOf(found->attributes, kStatusAttribute)) == "pending") {
-      return modifyEntry(found->dn, {{kStatusAttribute, {"active"}}}, "", nullptr);
+      std::vector<std::pair<std::string, std::vector<std::string>>> activate = {
+          {kStatusAttribute, {"active"}}};
+      const std::string lockNow = firstOf(found->attributes, profile().lockAttribute);
+      if (profile().lockUntilPassword && profile().isLocked(lockNow)) {
+        activate.emplace_back(profile().lockAttribute, profile().lockValues(lockNow, false));
+      }
+      return modifyEntry(found->dn, activate, "", nullptr);
     }
     return {};
   }
@@ -329,9 +390,12 @@ class LdapDirectory final : public Directory {
     }
     // The lockout's bookkeeping goes (ppolicy clears the failure count with the lock itself).
     std::vector<std::pair<std::string, std::vector<std::string>>> clear;
+    const std::string& cleared = profile().lockoutClearValue;
     for (const auto& name : profile().lockoutAttributes) {
-      if (!firstOf(found->attributes, name).empty())
-        clear.emplace_back(name, std::vector<std::string>{});
+      const std::string value = firstOf(found->attributes, name);
+      if (value.empty() || value == cleared) continue;
+      clear.emplace_back(
+          name, cleared.empty() ? std::vector<std::string>{} : std::vector<std::string>{cleared});
     }
     if (clear.empty()) return {};
     return modifyEntry(found->dn, clear, "", nullptr);
@@ -343,7 +407,7 @@ class LdapDirectory final : public Directory {
 
   Result<std::size_t> countActiveInRole(std::string_view role) override {
     const std::string group = makeRdn("cn", std::string(role)) + "," + containers_.roles;
-    const std::string filter = std::string("(&") + kUserFilter +
+    const std::string filter = "(&" + profile().userFilter() +
                                "(memberOf=" + escapeFilterValue(group) + ")(!(" + kStatusAttribute +
                                "=inactive)))";
     auto users = detail::search(
@@ -365,13 +429,69 @@ class LdapDirectory final : public Directory {
     return entries_.findEntry(id);
   }
 
+  // AD: the logon name (sAMAccountName) for userName that no other account than `self` (a DN)
+  // has: accountNameFor's, else its fallback. Unique across users and groups, so searched from
+  // the base. A concurrent create of a like name can still take it first (then AD says so).
+  Result<std::string> freeAccountName(const std::string& userName, const std::string& self) {
+    auto first = accountNameFor(userName);
+    if (!first) return first.error();
+    const std::string second = accountNameFallback(userName, *first);
+    auto taken =
+        detail::search(pool_, {.base = containers_.base,
+                               .filter = "(|(sAMAccountName=" + escapeFilterValue(*first) +
+                                         ")(sAMAccountName=" + escapeFilterValue(second) + "))",
+                               .attributes = {"sAMAccountName"},
+                               .context = "choosing the account's logon name"});
+    if (!taken) return taken.error();
+    for (const std::string& candidate : {*first, second}) {
+      bool free = true;
+      for (const auto& entry : *taken) {
+        if (scim::equalsIgnoreCase(firstOf(entry.attributes, "sAMAccountName"), candidate)) {
+          free = free && scim::equalsIgnoreCase(entry.dn, self);
+        }
+      }
+      if (free) return candidate;
+    }
+    return makeError(ErrorKind::Uniqueness, "the directory already has accounts named '" + *first +
+                                                "' and '" + second +
+                                                "' (sAMAccountName, from the start of userName)");
+  }
+
+  // Where the directory does not keep mail unique: Uniqueness when another user than `self` (a
+  // DN) has one of the addresses in `attributes`.
+  Result<void> checkMailFree(const Attributes& attributes, const std::string& self) {
+    if (profile().directoryUniqueMail) return {};
+    auto mail = attributes.find("mail");
+    if (mail == attributes.end() || mail->second.empty()) return {};
+    std::string any;
+    for (const auto& address : mail->second) any += "(mail=" + escapeFilterValue(address) + ")";
+    auto others =
+        detail::search(pool_, {.base = peopleDn(),
+                               .filter = "(&" + profile().userFilter() + "(|" + any + "))",
+                               .attributes = {"mail"},
+                               .sizeLimit = 2,
+                               .context = "checking the email is free"});
+    if (!others) {
+      if (others.error().kind == ErrorKind::TooMany) {
+        return makeError(ErrorKind::Uniqueness, "email is already used by another user");
+      }
+      return others.error();
+    }
+    for (const auto& other : *others) {
+      if (!scim::equalsIgnoreCase(other.dn, self)) {
+        return makeError(ErrorKind::Uniqueness, "email is already used by another user");
+      }
+    }
+    return {};
+  }
+
   // Renames the entry to uid=newUid; its new DN. `postRead`, when set, receives the entry as
   // renamed (Post-Read control) if the server returns it, else none.
   Result<std::string> renameEntry(const std::string& dn, const std::string& newUid,
                                   const std::string& csn, std::optional<Attributes>* postRead) {
     if (auto fits = checkRdnValue("userName", newUid); !fits) return fits.error();
     return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
-      const std::string newRdn = makeRdn("uid", newUid);
+      const std::string newRdn = makeRdn(profile().userRdnAttribute, newUid);
       std::vector<LDAPControl*> extra;
       ControlPtr readBack;
       if (postRead != nullptr) {

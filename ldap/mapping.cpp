@@ -92,10 +92,12 @@ bool AttrNameLess::operator()(const std::string& a, const std::string& b) const 
   });
 }
 
-std::map<std::string, std::string> defaultUserMapping() {
+std::map<std::string, std::string> defaultUserMapping(const Profile& profile) {
   const std::string ent = std::string(scim::kEnterpriseUserSchema) + ":";
   const std::string ext = std::string(scim::kScimgateUserSchema) + ":";
-  return {
+  // AD: userName is the userPrincipalName, the name people sign in with (it is unique in the
+  // forest); the RDN (cn) and sAMAccountName follow it (see Profile::accountNames).
+  std::map<std::string, std::string> mapping = {
       {"userName", "uid"},
       {"externalId", "scimgateExternalId"},
       {"name.givenName", "givenName"},
@@ -122,10 +124,20 @@ std::map<std::string, std::string> defaultUserMapping() {
       {ext + "skills", "scimgateSkill"},
       {ext + "emailPreferences", "scimgateEmailPreference"},
   };
+  if (profile.userRdnAttribute == "cn") {
+    // AD's mail holds one address (the others stay in the remainder, found by the gateway).
+    mapping["userName"] = "userPrincipalName";
+    mapping.erase("emails[all].value");
+    mapping["emails[primary].value"] = "mail";
+  }
+  return mapping;
 }
 
-scim::Result<UserMapping> UserMapping::create(const std::map<std::string, std::string>& table) {
+scim::Result<UserMapping> UserMapping::create(const std::map<std::string, std::string>& table,
+                                              const Profile& profile) {
   UserMapping mapping;
+  mapping.createdAttribute_ = profile.createdAttribute;
+  mapping.modifiedAttribute_ = profile.modifiedAttribute;
   std::set<std::string, AttrNameLess> seen;
   for (const auto& [path, ldapAttr] : table) {
     if (ldapAttr.empty()) {
@@ -164,7 +176,7 @@ std::vector<std::string> UserMapping::readAttributes(const Profile& profile) con
   for (const auto& e : entries_) names.push_back(e.ldap);
   for (const std::string& name :
        {std::string(kResourceAttribute), std::string(kStatusAttribute), profile.idAttribute,
-        profile.versionAttribute, std::string("createTimestamp"), std::string("modifyTimestamp")}) {
+        profile.versionAttribute, profile.createdAttribute, profile.modifiedAttribute}) {
     names.push_back(name);
   }
   if (!profile.versionAlso.empty()) names.push_back(profile.versionAlso);
@@ -175,7 +187,7 @@ std::vector<std::string> UserMapping::readAttributesFor(
     const std::vector<std::string>& scimAttributes, const Profile& profile) const {
   std::set<std::string, AttrNameLess> wanted(scimAttributes.begin(), scimAttributes.end());
   std::vector<std::string> names = {kStatusAttribute, profile.idAttribute, profile.versionAttribute,
-                                    "createTimestamp", "modifyTimestamp"};
+                                    profile.createdAttribute, profile.modifiedAttribute};
   if (!profile.versionAlso.empty()) names.push_back(profile.versionAlso);
   std::set<std::string, AttrNameLess> covered;  // needed attributes held entirely in LDAP
   for (const auto& e : entries_) {

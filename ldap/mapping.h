@@ -37,7 +37,9 @@ inline constexpr char kStatusAttribute[] = "scimgateStatus";
 class UserMapping {
  public:
   /// Builds the mapping; InvalidValue names a path the schema does not know or cannot map.
-  static scim::Result<UserMapping> create(const std::map<std::string, std::string>& table);
+  /// `profile` names the directory's timestamps (meta.created, meta.lastModified).
+  static scim::Result<UserMapping> create(const std::map<std::string, std::string>& table,
+                                          const Profile& profile = Profile{});
 
   /// LDAP attributes for a canonical SCIM User (without objectClass and RDN bookkeeping).
   /// `cn` and `sn`, which inetOrgPerson requires, are derived when the user has no value for them.
@@ -82,6 +84,8 @@ class UserMapping {
   scim::Result<std::string> leafFilter(const scim::Filter& filter) const;
 
   std::vector<Entry> entries_;
+  std::string createdAttribute_ = "createTimestamp";
+  std::string modifiedAttribute_ = "modifyTimestamp";
 };
 
 /// An RFC 4515 filter for a SCIM filter: `and`, `or` and `not` are translated here, and every

@@ -21,7 +21,8 @@ bool hasOrderingRule(std::string_view attribute) {
   // RFC 4512 4.1.2: without an ORDERING rule, >= and <= evaluate to Undefined and match nothing.
   // uid, mail, cn, sn, givenName, displayName, telephoneNumber... have none (RFC 4519, 2798);
   // the timestamps, entryUUID and the shipped scimgate schema's attributes have one.
-  for (const char* ordered : {"createTimestamp", "modifyTimestamp", "entryUUID"}) {
+  for (const char* ordered :
+       {"createTimestamp", "modifyTimestamp", "entryUUID", "whenCreated", "whenChanged"}) {
     if (scim::equalsIgnoreCase(attribute, ordered)) return true;
   }
   constexpr std::string_view kShipped = "scimgate";
@@ -153,9 +154,9 @@ scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) co
   bool isTime = false;
   if (path.schema.empty() || scim::equalsIgnoreCase(path.schema, scim::kUserSchema)) {
     if (scim::equalsIgnoreCase(dotted, "id")) attr = "entryUUID";
-    if (scim::equalsIgnoreCase(dotted, "meta.created")) attr = "createTimestamp", isTime = true;
+    if (scim::equalsIgnoreCase(dotted, "meta.created")) attr = createdAttribute_, isTime = true;
     if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) {
-      attr = "modifyTimestamp";
+      attr = modifiedAttribute_;
       isTime = true;
     }
     if (scim::equalsIgnoreCase(dotted, "active")) {

@@ -12,8 +12,8 @@ std::vector<std::string> groupAttributes(const Profile& profile) {
                                     "scimgateGroupKind",
                                     profile.idAttribute,
                                     profile.versionAttribute,
-                                    "createTimestamp",
-                                    "modifyTimestamp"};
+                                    profile.createdAttribute,
+                                    profile.modifiedAttribute};
   if (!profile.versionAlso.empty()) names.push_back(profile.versionAlso);
   return names;
 }
@@ -199,6 +199,13 @@ Result<void> MemberWriter::send(const std::string& dn, const Mods& changes, Writ
     std::optional<Attributes> after;
     int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls, nullptr, &msgid);
     if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, &after, nullptr);
+    if (pool_.settings().profile.memberDuplicatesRefused) {
+      // AD's words for "that value is already there" and "that value is not there".
+      bool deletes = false;
+      for (const auto& [op, change] : changes) deletes = deletes || op == LDAP_MOD_DELETE;
+      if (rc == LDAP_ALREADY_EXISTS) rc = LDAP_TYPE_OR_VALUE_EXISTS;
+      if (rc == LDAP_UNWILLING_TO_PERFORM && deletes) rc = LDAP_NO_SUCH_ATTRIBUTE;
+    }
     write.code = rc;
     if (rc != LDAP_SUCCESS) return errorFromLdap(rc, context);
     ++write.writes;

@@ -83,8 +83,10 @@ void Lease::discard() {
 
 Pool::Pool(Settings settings) : settings_(std::move(settings)) {}
 
-// LDAPv3, no referral chasing, and the configured network and operation timeouts.
-void Pool::configure(LDAP* ld) const {
+// LDAPv3, no referral chasing, the configured network and operation timeouts, and TLS: the
+// server's certificate must chain to the configured CA and name the host (ldaps:// or StartTLS).
+// LDAP_SUCCESS, or the code of the failed StartTLS.
+int Pool::configure(LDAP* ld) const {
   const int version = LDAP_VERSION3;
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
@@ -92,6 +94,15 @@ void Pool::configure(LDAP* ld) const {
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &network);
   const timeval op = toTimeval(settings_.operationTimeoutMs);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+  if (!settings_.tlsCaFile.empty()) {
+    const int demand = LDAP_OPT_X_TLS_DEMAND;
+    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, settings_.tlsCaFile.c_str());
+    const int isServer = 0;
+    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &isServer);  // this connection's own TLS settings
+  }
+  if (settings_.startTls) return ldap_start_tls_s(ld, nullptr, nullptr);
+  return LDAP_SUCCESS;
 }
 
 scim::Result<LdapHandle> Pool::connect() {
@@ -103,7 +114,10 @@ scim::Result<LdapHandle> Pool::connect() {
       continue;
     }
     LdapHandle ld(raw);
-    configure(ld.get());
+    if (const int tls = configure(ld.get()); tls != LDAP_SUCCESS) {
+      lastError = uri + ": StartTLS failed: " + ldap_err2string(tls);
+      continue;
+    }
 
     berval cred{};
     cred.bv_val = const_cast<char*>(settings_.bindPassword.c_str());
@@ -125,7 +139,7 @@ int Pool::bindAs(const std::string& dn, const std::string& password,
     LDAP* raw = nullptr;
     if (ldap_initialize(&raw, uri.c_str()) != LDAP_SUCCESS) continue;
     LdapHandle ld(raw);
-    configure(ld.get());
+    if (last = configure(ld.get()); last != LDAP_SUCCESS) continue;
     // An empty password would be an unauthenticated bind (RFC 4513 5.1.2), which "succeeds".
     if (password.empty()) return LDAP_INVALID_CREDENTIALS;
     berval cred{};

@@ -20,7 +20,7 @@ Result<ScopeFilters> scopeFilters(Pool& pool, const Containers& containers,
   for (const auto& [id, dn] : *dns) inScope += "(memberOf=" + escapeFilterValue(dn) + ")";
   inScope += idFilter(profile, alsoUserId);
   filters.users = inScope.empty() ? "(!(objectClass=*))" : "(|" + inScope + ")";
-  filters.members = "(|(&(objectClass=groupOfNames)" + filters.groups + ")" + inScope + ")";
+  filters.members = "(|(&" + profile.groupFilter() + filters.groups + ")" + inScope + ")";
   return filters;
 }
 
@@ -28,7 +28,7 @@ Result<std::map<std::string, std::string>> accountDnsById(Pool& pool, const Cont
                                                           const std::vector<std::string>& ids,
                                                           bool strict) {
   const Profile& profile = pool.settings().profile;
-  std::string filter = "(&(objectClass=groupOfNames)(|";
+  std::string filter = "(&" + profile.groupFilter() + "(|";
   bool any = false;
   for (const auto& id : ids) {
     const std::string byId = idFilter(profile, id);

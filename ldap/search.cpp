@@ -49,6 +49,11 @@ Result<std::vector<RawEntry>> searchOn(LDAP* ld, const SearchRequest& request) {
        e = ldap_next_entry(ld, e)) {
     entries.push_back(readEntry(ld, e));
   }
+  // Samba ignores a client's size limit: the gateway holds to it.
+  if (request.sizeLimit > 0 && entries.size() > static_cast<std::size_t>(request.sizeLimit)) {
+    return makeError(ErrorKind::TooMany, "more than " + std::to_string(request.sizeLimit) + " " +
+                                             request.what + " match; narrow the filter");
+  }
   return entries;
 }
 

@@ -15,6 +15,8 @@ struct Profile {
   enum class IdForm {
     Uuid,        // RFC 4122 text (OpenLDAP entryUUID): the SCIM id as stored
     NsUniqueId,  // 389's nsUniqueId: the same 32 hex digits grouped 8-8-8-8, shown as RFC 4122
+    Guid,        // AD's objectGUID: 16 bytes, the first three fields little-endian; shown as the
+                 // usual GUID string and searched byte by byte (\xx)
   };
   std::string name = "openldap";
   std::string idAttribute = "entryUUID";
@@ -27,17 +29,56 @@ struct Profile {
   /// If-Match atomic. Without it the gateway compares the version it just read and then writes:
   /// a change landing between the two is not detected.
   bool assertionControl = true;
+  /// The entry's DN as an attribute a filter can name (OpenLDAP and 389 entryDN).
+  std::string dnAttribute = "entryDN";
+  /// When the entry was created and last changed (meta.created, meta.lastModified).
+  std::string createdAttribute = "createTimestamp";
+  std::string modifiedAttribute = "modifyTimestamp";
+  /// Users: the object class a user entry has (filters), the classes a new one gets, and the
+  /// attribute of its RDN, whose value is the userName.
+  std::string userClass = "inetOrgPerson";
+  std::vector<std::string> userObjectClasses = {"top", "person", "organizationalPerson",
+                                                "inetOrgPerson", "scimgateUser"};
+  std::string userRdnAttribute = "uid";
+  /// cn (and sn) are derived from the names when a user has none (inetOrgPerson requires them);
+  /// false where cn is the RDN (AD), which only a rename changes.
+  bool deriveCn = true;
+  /// AD: each user also gets sAMAccountName (the pre-Windows 2000 logon name), derived from
+  /// userName: the part before '@', at most 20 characters, none of AD's forbidden ones.
+  bool accountNames = false;
+  /// Groups: their object class, and the classes a new one gets.
+  std::string groupClass = "groupOfNames";
+  std::vector<std::string> groupObjectClasses = {"top", "groupOfNames", "scimgateGroup"};
   /// The deactivation lock: `lockAttribute` holds `lockValue` while a user is deactivated, and
-  /// the directory then refuses the user's binds (OpenLDAP ppolicy, 389 nsAccountLock).
+  /// the directory then refuses the user's binds (OpenLDAP ppolicy, 389 nsAccountLock). With
+  /// `lockBit` (AD: 2 in userAccountControl) the lock is that bit of the attribute's number.
   std::string lockAttribute = "pwdAccountLockedTime";
   std::string lockValue = "000001010000Z";
-  /// The attributes the directory's lockout after failed binds sets; an unlock removes them.
+  int lockBit = 0;
+  /// AD: a new user is created locked (disabled) and stays so until it has a password.
+  bool lockUntilPassword = false;
+  /// The attributes the directory's lockout after failed binds sets; an unlock removes them, or
+  /// sets them to `lockoutClearValue` when there is one (AD: lockoutTime 0).
   std::vector<std::string> lockoutAttributes = {"pwdAccountLockedTime"};
-  /// Present once the user has a password (the directory sets it on every password write).
+  std::string lockoutClearValue;
+  /// Present once the user has a password (the directory sets it on every password write); a
+  /// value of "0" counts as absent (AD's pwdLastSet).
   std::string passwordSetAttribute = "pwdChangedTime";
   /// Passwords are written with the Password Modify extended operation (RFC 3062); false: by
-  /// replacing userPassword (389 allows the operation only over TLS), which the directory hashes.
+  /// writing `passwordAttribute` (389 allows the operation only over TLS: userPassword, which the
+  /// directory hashes; AD: unicodePwd, the password quoted in UTF-16LE).
   bool passwordModifyOperation = true;
+  std::string passwordAttribute = "userPassword";
+  /// The directory keeps mail unique (OpenLDAP's unique overlay, 389's attribute uniqueness
+  /// plugin); false (AD has no such check): the gateway searches before it writes, which a
+  /// concurrent write of the same address can slip past.
+  bool directoryUniqueMail = true;
+  /// The directory can match externalId with case (the shipped schema's caseExactMatch); AD's
+  /// string syntaxes ignore case, so there the gateway checks the case of what it finds.
+  bool caseExactMatching = true;
+  /// AD refuses adding a member that is there (68) and removing one that is not (53) even in
+  /// one-value modifies; the gateway then treats them as already done.
+  bool memberDuplicatesRefused = false;
   /// groupOfNames must hold a member (OpenLDAP): an empty group keeps the zero-length DN.
   bool emptyGroupPlaceholder = true;
   /// A server-side sort key may name an ordering rule (uid has none in the standard schema, so
@@ -55,9 +96,18 @@ struct Profile {
   std::string filterForVersion(const std::string& version) const;
   /// The attributes a read must ask for to know the version.
   std::vector<std::string> versionAttributes() const;
+  /// Whether `value` of lockAttribute is the deactivation lock.
+  bool isLocked(const std::string& value) const;
+  /// The values of lockAttribute that lock (or unlock) an entry where it is now `value`.
+  std::vector<std::string> lockValues(const std::string& value, bool lock) const;
+  /// Whether `value` of passwordSetAttribute says the user has a password.
+  bool hasPassword(const std::string& value) const;
+  /// The filter that finds the user entries.
+  std::string userFilter() const { return "(objectClass=" + userClass + ")"; }
+  std::string groupFilter() const { return "(objectClass=" + groupClass + ")"; }
 };
 
-/// The defaults of "openldap" or "389ds"; none for another name.
+/// The defaults of "openldap", "389ds" or "activedirectory"; none for another name.
 std::optional<Profile> profileNamed(std::string_view name);
 
 /// How the gateway reaches and lays out the directory. Filled by config/, validated there.
@@ -80,8 +130,12 @@ struct Settings {
   int operationTimeoutMs = 3000;
   int acquireTimeoutMs = 2000;  // waiting for a free pooled connection
   int maxResults = 1000;        // entries one list may read before it answers tooMany
-  std::vector<std::string> userObjectClasses = {"top", "person", "organizationalPerson",
-                                                "inetOrgPerson", "scimgateUser"};
+  /// Empty: the profile's (Profile::userObjectClasses).
+  std::vector<std::string> userObjectClasses;
+  /// TLS to the directory (ldaps:// URIs, or StartTLS on ldap:// ones): the server's certificate
+  /// must chain to `tlsCaFile` (PEM; empty: the system's) and name the host it was reached as.
+  std::string tlsCaFile;
+  bool startTls = false;
   /// SCIM path (as in a PATCH path) -> LDAP attribute. See ldap/mapping.h for the accepted forms.
   std::map<std::string, std::string> userMapping;
   /// The role names a User's `roles` may hold; each is the group cn=<name> under rolesDn.
@@ -91,7 +145,7 @@ struct Settings {
   Profile profile;
 };
 
-/// The default OpenLDAP mapping of DESIGN 4.
-std::map<std::string, std::string> defaultUserMapping();
+/// The default mapping of DESIGN 4 (OpenLDAP, 389); on AD userName is userPrincipalName.
+std::map<std::string, std::string> defaultUserMapping(const Profile& profile = Profile{});
 
 }  // namespace scimgate::ldap

@@ -58,7 +58,7 @@ Result<RawEntry> UserEntries::findEntry(std::string_view id) {
   const std::string byId = idFilter(profile_, id);
   if (byId.empty())
     return makeError(ErrorKind::NotFound, "no user with id '" + std::string(id) + "'");
-  const std::string filter = std::string("(&") + kUserFilter + byId + ")";
+  const std::string filter = "(&" + profile_.userFilter() + byId + ")";
   auto entries = search(containers_.people, LDAP_SCOPE_SUBTREE, filter, 2);
   if (!entries) return entries.error();
   if (entries->empty())
@@ -113,7 +113,8 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
   std::map<std::string, RawEntry, AttrNameLess> groups;
   if (!groupDns.empty()) {
     std::string filter = "(|";
-    for (const auto& dn : groupDns) filter += "(entryDN=" + escapeFilterValue(dn) + ")";
+    for (const auto& dn : groupDns)
+      filter += "(" + profile_.dnAttribute + "=" + escapeFilterValue(dn) + ")";
     filter += ")";
     // Without them (a failed search) the users are shown without memberships.
     auto found = searchOn(ld, {.base = containers_.base,
@@ -171,10 +172,11 @@ scim::User UserEntries::toPlainUser(const RawEntry& entry) const {
   const Attributes& attributes = entry.attributes;
   user.id = idOf(profile_, attributes);
   user.attributes = mapping_.toScim(attributes);
-  user.meta.created = fromGeneralizedTime(firstOf(attributes, "createTimestamp"));
-  user.meta.lastModified = fromGeneralizedTime(firstOf(attributes, "modifyTimestamp"));
+  user.meta.created = fromGeneralizedTime(firstOf(attributes, profile_.createdAttribute));
+  user.meta.lastModified = fromGeneralizedTime(firstOf(attributes, profile_.modifiedAttribute));
   const std::string csn = versionOf(profile_, attributes);
-  user.meta.version = "W/\"" + (csn.empty() ? firstOf(attributes, "modifyTimestamp") : csn) + "\"";
+  user.meta.version =
+      "W/\"" + (csn.empty() ? firstOf(attributes, profile_.modifiedAttribute) : csn) + "\"";
   return user;
 }
 

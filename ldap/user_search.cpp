@@ -16,11 +16,16 @@ UserSearch::UserSearch(Context& context, UserEntries& entries)
     : pool_(context.pool), containers_(context.containers), entries_(entries) {}
 
 Result<UserPage> UserSearch::search(const UserQuery& query) {
-  std::string filter = kUserFilter;
+  std::string filter = entries_.profile().userFilter();
   {
     auto scope = scopeFilter(query);
     if (!scope) return scope.error();
     if (!scope->empty()) filter = "(&" + filter + *scope + ")";
+  }
+  if (query.filter != nullptr && !entries_.profile().caseExactMatching &&
+      mentionsCaseExact(*query.filter)) {
+    // The directory ignores case where SCIM respects it: it finds a superset, the gateway picks.
+    return searchInMemory(query);
   }
   if (query.filter != nullptr) {
     auto translated = toLdapFilter(*query.filter);
@@ -34,7 +39,7 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
     }
     filter = "(&" + filter + *translated + ")";
   }
-  SortKey key{"uid", "caseIgnoreOrderingMatch"};
+  SortKey key{entries_.profile().userRdnAttribute, "caseIgnoreOrderingMatch"};
   if (query.sortBy) {
     auto chosen = sortKeyFor(*query.sortBy);
     if (!chosen) return chosen.error();
@@ -159,6 +164,13 @@ Result<void> UserSearch::checkSubAttributes(const scim::Filter& inner,
                        def.name + "' has no sub-attribute '" + inner.path.dotted() + "'");
 }
 
+// Whether the filter compares externalId, which SCIM matches with case (RFC 7643 3.1).
+bool UserSearch::mentionsCaseExact(const scim::Filter& filter) {
+  if (filter.left && mentionsCaseExact(*filter.left)) return true;
+  if (filter.right && mentionsCaseExact(*filter.right)) return true;
+  return scim::equalsIgnoreCase(filter.path.attribute, "externalId");
+}
+
 // The LDAP filter for the parts of `filter` the directory can answer: a superset of the
 // matches (an untranslatable conjunct is dropped; an untranslatable `or`/`not` selects all).
 std::optional<std::string> UserSearch::narrowing(const scim::Filter& filter) const {
@@ -179,7 +191,7 @@ std::optional<std::string> UserSearch::narrowing(const scim::Filter& filter) con
 }
 
 Result<UserPage> UserSearch::searchInMemory(const UserQuery& query) {
-  std::string filter = kUserFilter;
+  std::string filter = entries_.profile().userFilter();
   auto scope = scopeFilter(query);
   if (!scope) return scope.error();
   if (!scope->empty()) filter = "(&" + filter + *scope + ")";
@@ -247,8 +259,10 @@ std::string UserSearch::sortValue(const Poco::JSON::Object& resource, const scim
 Result<SortKey> UserSearch::sortKeyFor(const scim::AttrPath& path) const {
   const std::string dotted = path.dotted();
   if (scim::equalsIgnoreCase(dotted, "id")) return SortKey{entries_.profile().idAttribute, ""};
-  if (scim::equalsIgnoreCase(dotted, "meta.created")) return SortKey{"createTimestamp", ""};
-  if (scim::equalsIgnoreCase(dotted, "meta.lastModified")) return SortKey{"modifyTimestamp", ""};
+  if (scim::equalsIgnoreCase(dotted, "meta.created"))
+    return SortKey{entries_.profile().createdAttribute, ""};
+  if (scim::equalsIgnoreCase(dotted, "meta.lastModified"))
+    return SortKey{entries_.profile().modifiedAttribute, ""};
   const std::string attr = entries_.mapping().ldapAttributeFor(path);
   if (attr.empty()) {
     return makeError(ErrorKind::InvalidValue,

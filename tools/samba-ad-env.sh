@@ -322,6 +322,10 @@ write_smb_conf() { # target_dir address -> target_dir/smb.conf
 	# simple binds over plain LDAP too (then Samba also accepts unicodePwd
 	# writes there, unlike Windows AD: keep passwords on LDAPS yourself)
 	ldap server require strong auth = no
+	# A changed or reset password ends the old one at once (Samba's default
+	# keeps accepting the previous one for 60 minutes, as Windows does for
+	# NTLM logons; see docs/samba-ad-notes.md)
+	old password allowed period = 0
 	tls enabled = yes
 	tls keyfile = $t/private/tls/key.pem
 	tls certfile = $t/private/tls/cert.pem

@@ -16,8 +16,6 @@
 
 namespace scimgate::ldap::detail {
 
-inline constexpr char kGroupFilter[] = "(objectClass=groupOfNames)";
-
 /// What a member change needs of the directory (GroupEntries::findForMemberChange).
 struct MemberChangeTarget {
   RawEntry group;

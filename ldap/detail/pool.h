@@ -101,7 +101,7 @@ class Pool {
   friend class Lease;
   void release(LdapHandle handle);
   scim::Result<LdapHandle> connect();
-  void configure(LDAP* ld) const;
+  int configure(LDAP* ld) const;
   void markUnresponsive();  // with mutex_ held
   void probe();             // the probe thread
 

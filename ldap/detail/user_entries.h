@@ -16,8 +16,6 @@
 
 namespace scimgate::ldap::detail {
 
-inline constexpr char kUserFilter[] = "(objectClass=inetOrgPerson)";
-
 /// Reads of user entries through the mapping.
 class UserEntries {
  public:

@@ -30,6 +30,7 @@ class UserSearch {
   static Result<void> checkFilterable(const scim::Filter& filter);
   static Result<void> checkSubAttributes(const scim::Filter& inner, const scim::AttributeDef& def);
   std::optional<std::string> narrowing(const scim::Filter& filter) const;
+  static bool mentionsCaseExact(const scim::Filter& filter);
   Result<UserPage> searchInMemory(const UserQuery& query);
   static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path);
   Result<SortKey> sortKeyFor(const scim::AttrPath& path) const;

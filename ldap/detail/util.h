@@ -4,6 +4,7 @@
 #include <ldap.h>
 
 #include <cctype>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -201,14 +202,22 @@ struct Change {
 
 /// The NULL-terminated LDAPMod array libldap's add and modify take, owning everything it points
 /// to.
+// Values go as bervals (LDAP_MOD_BVALUES): binary ones, such as AD's UTF-16 unicodePwd, may
+// hold NUL bytes.
 class ModList {
  public:
   explicit ModList(const std::vector<Change>& changes) : changes_(changes), mods_(changes.size()) {
     for (std::size_t i = 0; i < changes_.size(); ++i) {
-      values_.push_back(std::make_unique<CStrings>(changes_[i].values));
-      mods_[i].mod_op = changes_[i].op;
+      auto& values = values_.emplace_back();
+      for (auto& value : changes_[i].values) {
+        values.push_back(berval{static_cast<ber_len_t>(value.size()), value.data()});
+      }
+      auto& pointers = valuePointers_.emplace_back();
+      for (auto& value : values) pointers.push_back(&value);
+      pointers.push_back(nullptr);
+      mods_[i].mod_op = changes_[i].op | LDAP_MOD_BVALUES;
       mods_[i].mod_type = changes_[i].attribute.data();
-      mods_[i].mod_values = values_.back()->get();
+      mods_[i].mod_bvalues = pointers.data();
       pointers_.push_back(&mods_[i]);
     }
     pointers_.push_back(nullptr);
@@ -220,7 +229,8 @@ class ModList {
 
  private:
   std::vector<Change> changes_;
-  std::vector<std::unique_ptr<CStrings>> values_;
+  std::deque<std::vector<berval>> values_;  // a deque: its elements never move
+  std::deque<std::vector<berval*>> valuePointers_;
   std::vector<LDAPMod> mods_;
   std::vector<LDAPMod*> pointers_;
 };

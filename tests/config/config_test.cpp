@@ -393,7 +393,7 @@ TEST_CASE("ldap.profile picks a directory's defaults and ldap.profileOverrides c
   }
   SECTION("mistakes name their path") {
     CHECK(hasProblemAt(withLdap(R"("profile": "ad")").problems, "$.ldap.profile"));
-    CHECK(hasProblemAt(withLdap(R"("profileOverrides": {"idForm": "guid"})").problems,
+    CHECK(hasProblemAt(withLdap(R"("profileOverrides": {"idForm": "binary"})").problems,
                        "$.ldap.profileOverrides.idForm"));
     CHECK(hasProblemAt(withLdap(R"("profileOverrides": {"assertionControl": "yes"})").problems,
                        "$.ldap.profileOverrides.assertionControl"));

@@ -30,10 +30,15 @@ using namespace scimgate;
 using testing::byId;
 using testing::fixtureProfile;
 using testing::fixtureSlapd;
+using testing::idOf;
+using testing::isLocked;
 using testing::ldapSearch;
 using testing::lockAttribute;
 using testing::lockValue;
 using testing::uniqueSuffix;
+using testing::userDn;
+using testing::userNameAttribute;
+using testing::userNameFilter;
 using testing::versionOf;
 
 scim::User makeUser(const std::string& userName, const std::string& email) {
@@ -109,11 +114,10 @@ TEST_CASE("a created user lands in the directory with the mapped attributes", "[
   CHECK(created->meta.version.rfind("W/\"", 0) == 0);
   CHECK_FALSE(created->meta.created.empty());
 
-  auto entries =
-      ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")");
+  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), userNameFilter(name));
   REQUIRE(entries.size() == 1);
   const auto& entry = entries.front();
-  CHECK(entry.dn == "uid=" + name + "," + peopleDn());
+  CHECK(entry.dn == userDn(name));
   CHECK(idOf(entry) == created->id);
   CHECK(entry.first("givenName") == "Ada");
   CHECK(entry.first("sn") == "Lovelace");
@@ -142,7 +146,10 @@ TEST_CASE("a userName full of DN-special characters round-trips exactly", "[ldap
       "*)(uid=*" + suffix,
   };
   int n = 0;
-  for (const auto& name : names) {
+  for (std::string name : names) {
+    // AD: the part before '@' is also the logon name, where most of these are refused (a test
+    // below); after it they are the UPN's and the cn's.
+    if (fixtureProfile().accountNames) name = "dn" + std::to_string(n) + "@" + name;
     CAPTURE(name);
     auto created = dir->createUser(
         makeUser(name, "dn" + std::to_string(n++) + suffix + "@example.com"), std::nullopt);
@@ -150,9 +157,9 @@ TEST_CASE("a userName full of DN-special characters round-trips exactly", "[ldap
     auto found = dir->findUser(created->id);
     REQUIRE(found.ok());
     CHECK(found->attributes->getValue<std::string>("userName") == name);
-    auto entries = ldapSearch(fixtureSlapd(), peopleDn(), byId(created->id), {"uid"});
+    auto entries = ldapSearch(fixtureSlapd(), peopleDn(), byId(created->id), {userNameAttribute()});
     REQUIRE(entries.size() == 1);
-    CHECK(entries.front().first("uid") == name);
+    CHECK(entries.front().first(userNameAttribute()) == name);
     REQUIRE(dir->deleteUser(created->id).ok());
   }
 }
@@ -224,19 +231,25 @@ TEST_CASE("a password is set through the server and lets the user bind", "[ldap]
   const std::string name = "pw-" + uniqueSuffix();
   auto created = dir->createUser(makeUser(name, name + "@example.com"), "Corr3ct-Horse!");
   REQUIRE(created.ok());
-  auto entries =
-      ldapSearch(fixtureSlapd(), peopleDn(), byId(created->id), {"userPassword", "scimgateStatus"});
+  auto entries = ldapSearch(fixtureSlapd(), peopleDn(), byId(created->id),
+                            {"userPassword", "unicodePwd", "scimgateStatus"});
   REQUIRE(entries.size() == 1);
-  // The server hashed it (RFC 3062): never the cleartext.
-  const std::string stored = entries.front().first("userPassword");
-  CHECK(stored.rfind("{", 0) == 0);  // {SSHA} on OpenLDAP, {PBKDF2-SHA512} on 389
-  CHECK(stored.find("Corr3ct-Horse!") == std::string::npos);
+  if (fixtureProfile().passwordAttribute == "unicodePwd") {
+    // AD keeps only hashes, which no read returns; userPassword would be readable text there.
+    CHECK(entries.front().first("unicodePwd").empty());
+    CHECK(entries.front().first("userPassword").empty());
+  } else {
+    // The server hashed it (RFC 3062): never the cleartext.
+    const std::string stored = entries.front().first("userPassword");
+    CHECK(stored.rfind("{", 0) == 0);  // {SSHA} on OpenLDAP, {PBKDF2-SHA512} on 389
+    CHECK(stored.find("Corr3ct-Horse!") == std::string::npos);
+  }
   CHECK(entries.front().first("scimgateStatus") == "active");
   CHECK_FALSE(created->attributes->has("password"));
 
-  const std::string dn = "uid=" + name + "," + peopleDn();
-  const std::string bind = "ldapwhoami -x -H " + fixtureSlapd().url + " -D '" + dn +
-                           "' -w 'Corr3ct-Horse!' > /dev/null 2>&1";
+  const std::string dn = userDn(name);
+  const std::string bind = "ldapsearch -x -H " + fixtureSlapd().url + " -D '" + dn +
+                           "' -w 'Corr3ct-Horse!' -b '' -s base > /dev/null 2>&1";
   CHECK(std::system(bind.c_str()) == 0);
   REQUIRE(dir->deleteUser(created->id).ok());
 }
@@ -252,7 +265,7 @@ TEST_CASE("an inactive user is created locked", "[ldap][slapd]") {
   auto entries = ldapSearch(fixtureSlapd(), peopleDn(), byId(created->id),
                             {lockAttribute(), "scimgateStatus"});
   REQUIRE(entries.size() == 1);
-  CHECK(entries.front().first(lockAttribute()) == lockValue());
+  CHECK(isLocked(entries.front()));
   CHECK(entries.front().first("scimgateStatus") == "inactive");
   REQUIRE(dir->deleteUser(created->id).ok());
 }
@@ -269,8 +282,7 @@ TEST_CASE("unknown ids are not found, and a deleted user is gone", "[ldap][slapd
   REQUIRE(created.ok());
   REQUIRE(dir->deleteUser(created->id).ok());
   CHECK(dir->findUser(created->id).error().kind == scim::ErrorKind::NotFound);
-  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), "(uid=" + ldap::escapeFilterValue(name) + ")")
-            .empty());
+  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), userNameFilter(name)).empty());
 }
 
 TEST_CASE("a filter on an unmapped attribute is refused, never unfiltered", "[ldap][slapd]") {
@@ -644,8 +656,8 @@ TEST_CASE("users joining and leaving a group while the group changes its members
   REQUIRE(errors.empty());
   std::vector<std::string> expected;
   for (std::size_t i = 0; i < kEach; ++i) {
-    expected.push_back(lowered("uid=tg-" + std::to_string(i) + "-" + suffix + "," + peopleDn()));
-    expected.push_back(lowered("uid=tu-" + std::to_string(i) + "-" + suffix + "," + peopleDn()));
+    expected.push_back(lowered(userDn("tg-" + std::to_string(i) + "-" + suffix)));
+    expected.push_back(lowered(userDn("tu-" + std::to_string(i) + "-" + suffix)));
   }
   std::sort(expected.begin(), expected.end());
   CHECK(rawMembers(account->id) == expected);  // every one, and the placeholder gone
@@ -687,7 +699,7 @@ TEST_CASE("a group's empty placeholder goes with its first member and comes back
     auto user = users->createUser(makeUser(name, name + "@example.com"), std::nullopt);
     REQUIRE(user.ok());
     ids.push_back(user->id);
-    dns.push_back(lowered("uid=" + name + "," + peopleDn()));
+    dns.push_back(lowered(userDn(name)));
   }
   scim::GroupInput input;
   input.displayName = "placeholder-" + suffix;
@@ -817,4 +829,38 @@ TEST_CASE("a group's empty placeholder goes with its first member and comes back
 
   REQUIRE(groups->deleteGroup(id, "").ok());
   for (const auto& user : ids) (void)users->deleteUser(user);
+}
+
+TEST_CASE("on Active Directory each user gets a logon name from userName, unique and valid",
+          "[ldap][slapd]") {
+  if (!fixtureProfile().accountNames) {
+    SUCCEED("this directory has no sAMAccountName");
+    return;
+  }
+  auto dir = directory();
+  const std::string suffix = uniqueSuffix();
+  auto accountOf = [&](const std::string& id) {
+    auto entries = ldapSearch(fixtureSlapd(), peopleDn(), byId(id), {"sAMAccountName"});
+    REQUIRE(entries.size() == 1);
+    return entries.front().first("sAMAccountName");
+  };
+  // Alike in their first 20 characters: the second gets the fallback, the same each time.
+  const std::string first = "logon-" + suffix + "-abc1@example.com";
+  const std::string second = "logon-" + suffix + "-abc2@example.com";
+  auto a = dir->createUser(makeUser(first, "a-" + suffix + "@example.com"), std::nullopt);
+  REQUIRE(a.ok());
+  auto b = dir->createUser(makeUser(second, "b-" + suffix + "@example.com"), std::nullopt);
+  REQUIRE(b.ok());
+  CHECK(accountOf(a->id) == "logon-" + suffix + "-abc");
+  CHECK(accountOf(b->id) == ldap::accountNameFallback(second, "logon-" + suffix + "-abc"));
+  // A logon name AD refuses is refused before anything is written, in words.
+  auto refused = dir->createUser(
+      makeUser("a+b-" + suffix + "@example.com", "c-" + suffix + "@example.com"), std::nullopt);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == scim::ErrorKind::InvalidValue);
+  CHECK(refused.error().detail.find("sAMAccountName") != std::string::npos);
+  CHECK(ldapSearch(fixtureSlapd(), peopleDn(), userNameFilter("a+b-" + suffix + "@example.com"))
+            .empty());
+  REQUIRE(dir->deleteUser(a->id).ok());
+  REQUIRE(dir->deleteUser(b->id).ok());
 }

@@ -232,3 +232,35 @@ TEST_CASE("an escaped filter value reads back as the original and holds no filte
     CHECK(*unescaped == value);
   }
 }
+
+TEST_CASE("an Active Directory logon name is the start of userName, within AD's rules",
+          "[ldap][escape]") {
+  auto account = [](std::string_view userName) {
+    auto name = ldap::accountNameFor(userName);
+    return name.ok() ? *name : "<refused: " + name.error().detail + ">";
+  };
+  CHECK(account("ann") == "ann");
+  CHECK(account("ann.smith@example.com") == "ann.smith");
+  // 20 characters, counted as characters (UTF-8), not bytes; no trailing dot or space.
+  CHECK(account("Runscope123Abcdefgh123@atko.com") == "Runscope123Abcdefgh1");
+  CHECK(account("jürgen-müller-ölmann-xyz@example.com") == "jürgen-müller-ölmann");
+  CHECK(account("abcdefghijklmnopqrs.tuv") == "abcdefghijklmnopqrs");
+  CHECK(account("a@b@c") == "a");
+  for (const std::string bad : {"a+b@example.com", "a\"b", "x[1]", "c:d", "e;f", "g|h", "i=j", "k*",
+                                "l?", "m<n>", "o/p", "q\\r", "s,t", "tab\tname"}) {
+    CAPTURE(bad);
+    auto refused = ldap::accountNameFor(bad);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == scimgate::scim::ErrorKind::InvalidValue);
+    CHECK(refused.error().detail.find("sAMAccountName") != std::string::npos);
+  }
+  for (const std::string empty : {"@example.com", "...@example.com"}) {
+    CAPTURE(empty);
+    CHECK_FALSE(ldap::accountNameFor(empty).ok());
+  }
+  // The cn holds the whole userName: at most 64 characters.
+  CHECK(ldap::accountNameFor(std::string(64, 'a')).ok());
+  auto tooLong = ldap::accountNameFor(std::string(65, 'a'));
+  REQUIRE_FALSE(tooLong.ok());
+  CHECK(tooLong.error().detail.find("64") != std::string::npos);
+}

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <memory>
 #include <random>
 #include <thread>
+
+#include "ldap/escape.h"
 
 namespace scimgate::testing {
 namespace {
@@ -41,6 +44,8 @@ SlapdEnv readEnv(const std::string& file) {
   env.rootDn = vars["SLAPD_ROOT_DN"];
   env.rootPassword = vars["SLAPD_ROOT_PASSWORD"];
   if (!vars["SLAPD_PROFILE"].empty()) env.profile = vars["SLAPD_PROFILE"];
+  env.ldapsUrl = vars["SLAPD_LDAPS_URL"];
+  env.tlsCaFile = vars["SLAPD_TLS_CA"];
   REQUIRE_FALSE(env.url.empty());
   return env;
 }
@@ -63,10 +68,14 @@ ldap::Settings SlapdEnv::ldapSettings() const {
   settings.poolSize = 4;
   settings.connectTimeoutMs = 2000;
   settings.operationTimeoutMs = 5000;
-  settings.userMapping = ldap::defaultUserMapping();
   auto named = ldap::profileNamed(profile);
   if (!named) FAIL("no directory profile named '" << profile << "'");
   settings.profile = *named;
+  settings.userMapping = ldap::defaultUserMapping(settings.profile);
+  if (!ldapsUrl.empty() && settings.profile.passwordAttribute == "unicodePwd") {
+    settings.uris = {ldapsUrl};  // AD takes passwords only over TLS
+    settings.tlsCaFile = tlsCaFile;
+  }
   return settings;
 }
 
@@ -269,7 +278,23 @@ std::string versionOf(const LdapEntry& entry) {
 }
 
 std::string lockAttribute() { return fixtureProfile().lockAttribute; }
-std::string lockValue() { return fixtureProfile().lockValue; }
+std::string lockValue() { return fixtureProfile().lockValues("", true).front(); }
+bool isLocked(const LdapEntry& entry) {
+  return fixtureProfile().isLocked(entry.first(fixtureProfile().lockAttribute));
+}
+
+std::vector<std::string> lowerAll(std::vector<std::string> values) {
+  for (auto& value : values) {
+    for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return values;
+}
+
+std::string userNameAttribute() { return ldap::defaultUserMapping(fixtureProfile())["userName"]; }
+
+std::string userNameFilter(const std::string& userName) {
+  return "(" + userNameAttribute() + "=" + ldap::escapeFilterValue(userName) + ")";
+}
 
 std::string uniqueSuffix() {
   static std::mt19937_64 rng(std::random_device{}());
@@ -280,7 +305,12 @@ std::string uniqueSuffix() {
 }
 
 std::string userDn(const std::string& userName) {
-  return "uid=" + userName + ",ou=people," + fixtureSlapd().suffix;
+  // As the directory writes it: AD in upper case (CN=...,OU=people).
+  if (fixtureProfile().userRdnAttribute == "cn") {
+    return ldap::makeRdn("CN", userName) + ",OU=people," + fixtureSlapd().suffix;
+  }
+  return ldap::makeRdn(fixtureProfile().userRdnAttribute, userName) + ",ou=people," +
+         fixtureSlapd().suffix;
 }
 
 }  // namespace scimgate::testing

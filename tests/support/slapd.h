@@ -18,6 +18,8 @@ struct SlapdEnv {
   std::string rootDn;
   std::string rootPassword;
   std::string profile = "openldap";  // SLAPD_PROFILE: which directory product this is
+  std::string ldapsUrl;              // SLAPD_LDAPS_URL, where the directory offers one
+  std::string tlsCaFile;             // SLAPD_TLS_CA: the CA of its certificate
 
   /// Gateway settings for this directory.
   ldap::Settings ldapSettings() const;
@@ -88,6 +90,13 @@ std::string idOf(const LdapEntry& entry);
 std::string versionOf(const LdapEntry& entry);
 std::string lockAttribute();
 std::string lockValue();
+/// Whether the raw entry (read with lockAttribute()) carries the deactivation lock.
+bool isLocked(const LdapEntry& entry);
+/// The raw filter for the user with this userName (uid on OpenLDAP, userPrincipalName on AD).
+std::string userNameFilter(const std::string& userName);
+std::string userNameAttribute();
+/// The values in lower case (DNs as different directories spell them).
+std::vector<std::string> lowerAll(std::vector<std::string> values);
 
 /// A random lower-case suffix so tests sharing one directory never collide.
 std::string uniqueSuffix();
