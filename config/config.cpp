@@ -241,6 +241,7 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
   o.boolean("passwordModifyOperation", profile.passwordModifyOperation);
   o.boolean("emptyGroupPlaceholder", profile.emptyGroupPlaceholder);
   o.boolean("sortOrderingRules", profile.sortOrderingRules);
+  o.boolean("gatewayChecksMail", profile.gatewayChecksMail);
   for (const auto* attribute : {&profile.idAttribute, &profile.versionAttribute,
                                 &profile.lockAttribute, &profile.passwordSetAttribute}) {
     if (attribute->empty()) {

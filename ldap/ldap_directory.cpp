@@ -460,7 +460,7 @@ class LdapDirectory final : public Directory {
   // Where the directory does not keep mail unique: Uniqueness when another user than `self` (a
   // DN) has one of the addresses in `attributes`.
   Result<void> checkMailFree(const Attributes& attributes, const std::string& self) {
-    if (profile().directoryUniqueMail) return {};
+    if (!profile().gatewayChecksMail) return {};
     auto mail = attributes.find("mail");
     if (mail == attributes.end() || mail->second.empty()) return {};
     std::string any;

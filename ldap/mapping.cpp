@@ -225,6 +225,17 @@ std::string UserMapping::ldapAttributeFor(const scim::AttrPath& path) const {
   return all.empty() ? std::string() : all.front();
 }
 
+bool UserMapping::holdsOnlyPrimary(const scim::AttrPath& path) const {
+  if (!path.schema.empty() && !scim::equalsIgnoreCase(path.schema, scim::kUserSchema)) return false;
+  for (const auto& e : entries_) {
+    if (e.schema.empty() && scim::equalsIgnoreCase(e.attribute, path.attribute) &&
+        e.selector == Entry::Selector::Primary) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<std::string> UserMapping::ldapAttributesFor(const scim::AttrPath& path) const {
   const scim::ResourceTypeDef& type = scim::userResourceType();
   std::string schema;

@@ -63,6 +63,9 @@ class UserMapping {
   /// Every LDAP attribute holding values of a SCIM path (`phoneNumbers.value` lives in
   /// telephoneNumber and mobile); empty if unmapped.
   std::vector<std::string> ldapAttributesFor(const scim::AttrPath& path) const;
+  /// Whether the directory holds only the primary value of this multi-valued attribute (AD's
+  /// mail): a filter on it must see the others too.
+  bool holdsOnlyPrimary(const scim::AttrPath& path) const;
 
   /// An RFC 4515 filter equivalent to the SCIM filter; InvalidFilter for an attribute the mapping
   /// does not know or an operator that cannot apply to it. Every value is escaped.

@@ -170,6 +170,12 @@ scim::Result<std::string> UserMapping::leafFilter(const scim::Filter& filter) co
              (wantActive ? "))" : ")");
     }
   }
+  if (attr.empty() && holdsOnlyPrimary(path)) {
+    // The directory holds one of the values (AD's single mail): the others, in the remainder,
+    // could match. The gateway evaluates it (InvalidFilter leads there).
+    return makeError(ErrorKind::InvalidFilter,
+                     "the directory holds only the primary value of '" + dotted + "'");
+  }
   std::vector<std::string> attrs = attr.empty() ? ldapAttributesFor(path) : std::vector{attr};
   if (attrs.size() > 1) {
     // One SCIM attribute kept in several LDAP attributes: any of them may match (RFC 7644

@@ -150,7 +150,7 @@ std::optional<Profile> profileNamed(std::string_view name) {
     p.sortOrderingRules = false;
     p.memberDuplicatesRefused = true;
     p.caseExactMatching = false;
-    p.directoryUniqueMail = false;
+    p.gatewayChecksMail = true;
     return p;
   }
   return std::nullopt;

@@ -69,10 +69,10 @@ struct Profile {
   /// directory hashes; AD: unicodePwd, the password quoted in UTF-16LE).
   bool passwordModifyOperation = true;
   std::string passwordAttribute = "userPassword";
-  /// The directory keeps mail unique (OpenLDAP's unique overlay, 389's attribute uniqueness
-  /// plugin); false (AD has no such check): the gateway searches before it writes, which a
-  /// concurrent write of the same address can slip past.
-  bool directoryUniqueMail = true;
+  /// Mail must be unique and the directory cannot check it (AD): the gateway searches before it
+  /// writes, which a concurrent write of the same address can slip past. Elsewhere the directory
+  /// checks, where it is set up to (OpenLDAP's unique overlay, 389's uniqueness plugin).
+  bool gatewayChecksMail = false;
   /// The directory can match externalId with case (the shipped schema's caseExactMatch); AD's
   /// string syntaxes ignore case, so there the gateway checks the case of what it finds.
   bool caseExactMatching = true;

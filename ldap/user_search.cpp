@@ -176,6 +176,15 @@ bool UserSearch::mentionsCaseExact(const scim::Filter& filter) {
 std::optional<std::string> UserSearch::narrowing(const scim::Filter& filter) const {
   using Kind = scim::Filter::Kind;
   if (auto exact = toLdapFilter(filter)) return *exact;
+  using Op = scim::CompareOp;
+  if (filter.kind == Kind::Compare && filter.value.type == scim::Literal::Type::String &&
+      (filter.op == Op::Eq || filter.op == Op::Co || filter.op == Op::Sw || filter.op == Op::Ew) &&
+      entries_.mapping().holdsOnlyPrimary(filter.path)) {
+    // AD's single mail: the other addresses are in the JSON remainder, which holds the text.
+    const std::string attr = entries_.mapping().ldapAttributeFor(filter.path);
+    const std::string value = escapeFilterValue(filter.value.text);
+    return "(|(" + attr + "=*" + value + "*)(" + kResourceAttribute + "=*" + value + "*))";
+  }
   if (filter.kind == Kind::And) {
     auto left = narrowing(*filter.left);
     auto right = narrowing(*filter.right);
