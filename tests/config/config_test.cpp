@@ -391,6 +391,33 @@ TEST_CASE("ldap.profile picks a directory's defaults and ldap.profileOverrides c
           "(entryUUID=418ea636-ec81-11f1-bd2e-9dcbb9204f1d)");
     CHECK(loaded.config.ldap.profile.lockAttribute == "nsAccountLock");
   }
+  SECTION("activedirectory, which takes passwords only over TLS") {
+    const auto plain = withLdap(R"("profile": "activedirectory")");
+    CHECK(hasProblemAt(plain.problems, "$.ldap.uris[0]"));  // ldap:// without StartTLS
+    const auto loaded = withLdap(
+        R"("profile": "activedirectory", "tls": {"startTls": true, "caFile": "/dev/null"})");
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    CHECK(loaded.config.ldap.startTls);
+    CHECK(loaded.config.ldap.tlsCaFile == "/dev/null");
+    CHECK(loaded.config.ldap.userMapping.at("userName") == "userPrincipalName");
+    const auto& p = loaded.config.ldap.profile;
+    // objectGUID: 16 bytes, the first three fields little-endian (docs/samba-ad-notes.md).
+    const std::string bytes("\x9d\x5a\x3a\x06\xec\xad\x75\x49\xbe\xc5\x1c\x10\xa6\x06\x47\xb0", 16);
+    CHECK(p.idFromDirectory(bytes) == "063a5a9d-adec-4975-bec5-1c10a60647b0");
+    CHECK(p.filterForId("063A5A9D-adec-4975-bec5-1c10a60647b0") ==
+          R"((objectGUID=\9d\5a\3a\06\ec\ad\75\49\be\c5\1c\10\a6\06\47\b0))");
+    CHECK(p.filterForId("*)(cn=*").empty());
+    // The lock is bit 2 of userAccountControl; the other bits stay as they are.
+    CHECK(p.isLocked("514"));
+    CHECK_FALSE(p.isLocked("512"));
+    CHECK(p.lockValues("546", false) == std::vector<std::string>{"544"});
+    CHECK(p.lockValues("", true) == std::vector<std::string>{"514"});
+    CHECK_FALSE(p.hasPassword("0"));
+    CHECK(p.hasPassword("134090123456789012"));
+    CHECK(hasProblemAt(withLdap(R"("tls": {"caFile": "/nonexistent/ca.pem"})").problems,
+                       "$.ldap.tls.caFile"));
+  }
   SECTION("mistakes name their path") {
     CHECK(hasProblemAt(withLdap(R"("profile": "ad")").problems, "$.ldap.profile"));
     CHECK(hasProblemAt(withLdap(R"("profileOverrides": {"idForm": "binary"})").problems,

@@ -864,3 +864,21 @@ TEST_CASE("on Active Directory each user gets a logon name from userName, unique
   REQUIRE(dir->deleteUser(a->id).ok());
   REQUIRE(dir->deleteUser(b->id).ok());
 }
+
+TEST_CASE("over LDAPS the directory's certificate must chain to the configured CA",
+          "[ldap][slapd]") {
+  const testing::SlapdEnv& env = fixtureSlapd();
+  if (env.ldapsUrl.empty()) {
+    SUCCEED("this fixture offers no LDAPS");
+    return;
+  }
+  ldap::Settings settings = env.ldapSettings();
+  settings.uris = {env.ldapsUrl};
+  settings.tlsCaFile = env.tlsCaFile;
+  CHECK(directory(settings)->ping().ok());
+  // The system's CAs did not sign the test DC's certificate: no connection, and no bind sent.
+  settings.tlsCaFile = "/etc/ssl/certs/ca-certificates.crt";
+  auto refused = directory(settings)->ping();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == scim::ErrorKind::Unavailable);
+}
