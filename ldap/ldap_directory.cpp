@@ -1,6 +1,8 @@
 #include <ldap.h>
 
 #include <functional>
+#include <array>
+#include <mutex>
 #include <set>
 
 #include "ldap/detail/administrators_lock.h"
@@ -133,9 +135,10 @@ class LdapDirectory final : public Directory {
   }
 
   Result<void> deleteUser(std::string_view id, std::string_view ifMatch) override {
+    const std::string csn = csnFromEtag(ifMatch);
+    auto guard = guardVersionCheck(id, csn);
     auto found = entries_.findEntry(id);
     if (!found) return found.error();
-    const std::string csn = csnFromEtag(ifMatch);
     if (!csn.empty() && !profile().assertionControl &&
         versionOf(profile(), found->attributes) != csn) {
       return makeError(ErrorKind::PreconditionFailed,
@@ -155,9 +158,11 @@ class LdapDirectory final : public Directory {
   Result<scim::User> replaceUser(std::string_view id, const scim::User& user,
                                  const std::optional<std::string>& password,
                                  std::string_view ifMatch, const scim::User* current) override {
-    auto found = readForReplace(id, current);
-    if (!found) return found.error();
     const std::string csn = csnFromEtag(ifMatch);
+    auto guard = guardVersionCheck(id, csn);
+    // Under that guard the version must be read now, not taken from the caller's earlier read.
+    auto found = guard.owns_lock() ? entries_.findEntry(id) : readForReplace(id, current);
+    if (!found) return found.error();
     const Attributes& old = found->attributes;
     if (!csn.empty() && !profile().assertionControl && versionOf(profile(), old) != csn) {
       // No Assertion control: compared with the entry just read (see Profile::assertionControl).
@@ -420,6 +425,16 @@ class LdapDirectory final : public Directory {
   const Profile& profile() const { return pool_.settings().profile; }
   const std::string& peopleDn() const { return containers_.people; }
 
+  // Without the Assertion control an If-Match is a compare of the version read just before the
+  // write: writers of one entry through this gateway take turns from that read to their write,
+  // so two with the same ETag cannot both win here (other gateway instances can still interleave:
+  // README). Locked only for a write that carries an ETag, on one of a fixed set of mutexes.
+  std::unique_lock<std::mutex> guardVersionCheck(std::string_view id, const std::string& csn) {
+    if (csn.empty() || profile().assertionControl) return {};
+    const std::size_t stripe = std::hash<std::string>{}(lower(id)) % versionGuards_.size();
+    return std::unique_lock(versionGuards_[stripe]);
+  }
+
   // The entry as the caller's findUser read it (`current`), when this thread still has that read
   // at that version; else read now.
   Result<RawEntry> readForReplace(std::string_view id, const scim::User* current) {
@@ -559,6 +574,7 @@ class LdapDirectory final : public Directory {
     return withConnection<void>(retryable, op);
   }
 
+  std::array<std::mutex, 64> versionGuards_;
   std::shared_ptr<Context> context_;
   Pool& pool_;
   const Containers& containers_;
