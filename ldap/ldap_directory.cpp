@@ -1,7 +1,7 @@
 #include <ldap.h>
 
-#include <functional>
 #include <array>
+#include <functional>
 #include <mutex>
 #include <set>
 
