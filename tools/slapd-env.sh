@@ -4,6 +4,7 @@
 #
 # Usage:
 #   tools/slapd-env.sh start  DIR [--suffix dc=example,dc=com] [--port N]
+#                                 [--tls [--tls-verify-client]]
 #   tools/slapd-env.sh stop   DIR [--wipe]
 #   tools/slapd-env.sh status DIR
 #
@@ -18,6 +19,20 @@
 #        writes DIR/env (shell-sourceable) and prints the same lines:
 #          SLAPD_URL SLAPD_PORT SLAPD_SUFFIX SLAPD_BIND_DN SLAPD_BIND_PASSWORD
 #          SLAPD_ROOT_DN SLAPD_ROOT_PASSWORD SLAPD_PID SLAPD_DIR
+#        --tls (opt-in; the default stays plain and as fast) also makes, with
+#        openssl, in DIR/tls: a test CA (ca.pem), a server certificate signed by
+#        it whose names are DNS:localhost and no IP address (so
+#        ldaps://127.0.0.1:PORT is a wrong-hostname case; libldap checks
+#        "localhost" as the machine's own name, which the certificate also
+#        holds: see make_tls), and a client certificate and key signed by the
+#        same CA (client.pem, client-key.pem).  slapd then also listens on
+#        ldaps://127.0.0.1:LDAPS_PORT/ (a second free port), offers StartTLS
+#        on the ldap:// one, and DIR/env gains:
+#          SLAPD_LDAPS_URL (ldaps://localhost:LDAPS_PORT) SLAPD_LDAPS_PORT
+#          SLAPD_TLS_CA SLAPD_TLS_CLIENT_CERT SLAPD_TLS_CLIENT_KEY
+#        --tls-verify-client (with --tls): slapd demands a client certificate
+#        signed by the CA in every TLS session (TLSVerifyClient demand, i.e.
+#        olcTLSVerifyClient); plain ldap:// without StartTLS is still served.
 # stop   SIGTERM the slapd whose pid is recorded in DIR, wait up to 10 s, then
 #        SIGKILL.  Succeeds when nothing is running.  --wipe also deletes DIR.
 # status Exit 0 when the slapd recorded in DIR is running, 1 otherwise.
@@ -71,8 +86,11 @@ export LDAPNOINIT=1
 usage() {
   cat >&2 <<EOF
 usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N] [--empty] [--shared-mail]
+                         [--tls [--tls-verify-client]]
          (--empty: no demo administrator, ou=people starts empty;
-          --shared-mail: mail is not unique, only uid is, for IdPs whose users share a mailbox)
+          --shared-mail: mail is not unique, only uid is, for IdPs whose users share a mailbox;
+          --tls: a test CA, ldaps:// on a second port and StartTLS (see the script's header);
+          --tls-verify-client: slapd demands a client certificate signed by that CA)
        $PROG stop   DIR [--wipe]
        $PROG status DIR
        $PROG restart DIR   (same port and data; for reconnect tests)
@@ -89,6 +107,9 @@ require_tools() {
   for t in slapd slapadd slappasswd ldapsearch; do
     find_tool "$t" >/dev/null || missing+=("$t")
   done
+  if ((${TLS:-0})) && ! find_tool openssl >/dev/null; then
+    die "openssl not found (needed by --tls): install the Debian package openssl"
+  fi
   if ((${#missing[@]})); then
     die "${missing[0]} not found: install the Debian packages slapd and ldap-utils (missing: ${missing[*]})"
   fi
@@ -96,6 +117,7 @@ require_tools() {
   SLAPADD=$(find_tool slapadd)
   SLAPPASSWD=$(find_tool slappasswd)
   LDAPSEARCH=$(find_tool ldapsearch)
+  if ((${TLS:-0})); then OPENSSL=$(find_tool openssl); fi
 }
 
 abs_dir() { # DIR -> absolute, normalised path (DIR need not exist; lexical without realpath -m)
@@ -207,6 +229,63 @@ ldapi_url() { # dir -> ldapi URL for DIR/ldapi, empty if unusable
   printf 'ldapi://%s\n' "${sock//\//%2F}"
 }
 
+local_names() { # -> "DNS:localhost" and the DNS: names libldap checks for it (see make_tls)
+  local names="DNS:localhost" name canonical
+  name=$(hostname 2>/dev/null || true)
+  canonical=$(getent hosts "$name" 2>/dev/null | awk '{ print $2; exit }' || true)
+  for name in "$name" "$canonical"; do
+    [[ "$name" =~ ^[A-Za-z0-9.-]+$ && ! "$name" =~ ^[0-9.]+$ && ",$names," != *",DNS:$name,"* ]] \
+      && names+=",DNS:$name"
+  done
+  printf '%s\n' "$names"
+}
+
+make_tls() { # -> test CA, server certificate (host names, no IP), client certificate in DIR/tls
+  local tls="$DIR/tls" out names
+  mkdir -p "$tls"
+  chmod 700 "$tls"
+  # The server certificate names localhost and no IP address: a client reaching
+  # it as 127.0.0.1 must refuse it.  libldap checks ldaps://localhost against
+  # the machine's own name (its "FQDN": gethostname, then that name's canonical
+  # name; tls_g.c, tlsg_session_chkname), not "localhost": those names are in
+  # the certificate too, or no client could reach this slapd by name at all.
+  names=$(local_names)
+  # EC P-256: generated in milliseconds.
+  if ! out=$( (
+      umask 077
+      "$OPENSSL" req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" -days 3650 -sha256 \
+        -subj "/O=scimgate tests/CN=scimgate test CA for slapd" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+      "$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$tls/key.pem" -out "$tls/req.pem" -subj "/O=scimgate tests/CN=localhost" &&
+      printf '%s\n' \
+        "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth" \
+        "subjectAltName=$names" >"$tls/server-ext.cnf" &&
+      "$OPENSSL" x509 -req -in "$tls/req.pem" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
+        -CAcreateserial -out "$tls/cert.pem" -days 3650 -sha256 -extfile "$tls/server-ext.cnf" &&
+      "$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$tls/client-key.pem" -out "$tls/client-req.pem" \
+        -subj "/O=scimgate tests/CN=scimgate gateway" &&
+      printf '%s\n' \
+        "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=clientAuth" >"$tls/client-ext.cnf" &&
+      "$OPENSSL" x509 -req -in "$tls/client-req.pem" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
+        -CAcreateserial -out "$tls/client.pem" -days 3650 -sha256 -extfile "$tls/client-ext.cnf"
+    ) 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "openssl could not make the TLS certificates in $tls"
+  fi
+  rm -f "$tls/req.pem" "$tls/client-req.pem" "$tls/server-ext.cnf" "$tls/client-ext.cnf" \
+    "$tls/ca.srl"
+  chmod 600 "$tls/key.pem" "$tls/ca-key.pem" "$tls/client-key.pem"
+  chmod 644 "$tls/ca.pem" "$tls/cert.pem" "$tls/client.pem"
+}
+
 # --------------------------------------------------------------------------
 # config generation
 # --------------------------------------------------------------------------
@@ -217,6 +296,18 @@ write_slapd_conf() {
   peercred_dn="^gidNumber=$(id -g)[+]uidNumber=$(id -u),cn=peercred,cn=external,cn=auth\$"
   local mail_unique_uri="unique_uri      \"ldap:///ou=people,$SUFFIX?mail?sub\""
   ((SHARED_MAIL)) && mail_unique_uri="# --shared-mail: mail is not unique"
+  local tls_conf=""  # without --tls, slapd.conf is as it always was
+  if ((TLS)); then
+    tls_conf="
+
+# --tls: ldaps:// and StartTLS with a certificate of the test CA in $DIR/tls.
+TLSCACertificateFile    \"$DIR/tls/ca.pem\"
+TLSCertificateFile      \"$DIR/tls/cert.pem\"
+TLSCertificateKeyFile   \"$DIR/tls/key.pem\""
+    ((TLS_VERIFY_CLIENT)) && tls_conf+="
+# --tls-verify-client: a TLS client must present a certificate signed by the test CA.
+TLSVerifyClient         demand"
+  fi
   (umask 077; : >"$conf")
   cat >"$conf" <<EOF
 # Generated by tools/slapd-env.sh -- private slapd for scimgate development/tests.
@@ -241,7 +332,7 @@ moduleload      sssvlv
 pidfile         "$DIR/slapd.pid"
 argsfile        "$DIR/slapd.args"
 # Syslog only (slapd 2.5 has no log file when daemonized); see SLAPD_ENV_DEBUG.
-loglevel        none
+loglevel        none$tls_conf
 
 threads         16
 sizelimit       500
@@ -426,8 +517,22 @@ SLAPD_BIND_PASSWORD=$BIND_PW
 SLAPD_ROOT_DN=$(shell_quote "$ROOT_DN")
 SLAPD_ROOT_PASSWORD=$ROOT_PW
 SLAPD_PID=$PID
-SLAPD_DIR=$(shell_quote "$DIR")
+SLAPD_DIR=$(shell_quote "$DIR")$(tls_env)
 EOF
+}
+
+tls_env() { # -> with --tls, its env lines, each after a newline (nothing without --tls)
+  ((TLS)) || return 0
+  printf '\n%s' "SLAPD_LDAPS_URL=ldaps://localhost:$LDAPS_PORT" "SLAPD_LDAPS_PORT=$LDAPS_PORT" \
+    "SLAPD_TLS_CA=$(shell_quote "$DIR/tls/ca.pem")" \
+    "SLAPD_TLS_CLIENT_CERT=$(shell_quote "$DIR/tls/client.pem")" \
+    "SLAPD_TLS_CLIENT_KEY=$(shell_quote "$DIR/tls/client-key.pem")"
+}
+
+listen_urls() { # -> what slapd listens on: $URL, ldaps:// with --tls, the ldapi socket
+  local ldapi
+  ldapi=$(ldapi_url "$DIR")
+  printf '%s/%s%s\n' "$URL" "${LDAPS_PORT:+ ldaps://127.0.0.1:$LDAPS_PORT/}" "${ldapi:+ $ldapi}"
 }
 
 # --------------------------------------------------------------------------
@@ -438,6 +543,9 @@ cmd_start() {
   local dir_arg="" req_port=""
   EMPTY=0
   SHARED_MAIL=0
+  TLS=0
+  TLS_VERIFY_CLIENT=0
+  LDAPS_PORT=""
   SUFFIX="dc=example,dc=com"
   while (($#)); do
     case $1 in
@@ -446,6 +554,8 @@ cmd_start() {
       --port) (($# >= 2)) || usage; req_port=$2; shift 2 ;;
       --empty) EMPTY=1; shift ;;
       --shared-mail) SHARED_MAIL=1; shift ;;
+      --tls) TLS=1; shift ;;
+      --tls-verify-client) TLS_VERIFY_CLIENT=1; shift ;;
       --port=*) req_port=${1#*=}; shift ;;
       -h|--help) usage ;;
       -*) die "unknown option: $1" ;;
@@ -453,6 +563,7 @@ cmd_start() {
     esac
   done
   [[ -n "$dir_arg" ]] || usage
+  ((TLS || !TLS_VERIFY_CLIENT)) || die "--tls-verify-client needs --tls"
   [[ -z "$req_port" ]] || req_port=$(check_port_arg "$req_port")
   [[ "$SUFFIX" =~ ^[Dd][Cc]=[A-Za-z0-9-]+(,[A-Za-z]+=[A-Za-z0-9-]+)*$ ]] \
     || die "invalid --suffix '$SUFFIX': expected e.g. dc=example,dc=com (first RDN must be dc=...)"
@@ -468,6 +579,7 @@ cmd_start() {
   ROOT_DN="cn=admin,$SUFFIX"
 
   make_fresh_dir "$DIR" data
+  if ((TLS)); then make_tls; fi
 
   BIND_PW=$(random_secret)
   ROOT_PW=$(random_secret)
@@ -488,13 +600,18 @@ cmd_start() {
   # Start, picking a random free port unless one was requested.  slapadd has
   # already validated the configuration, so a failing start is almost always a
   # port that is taken: retry with another random port.
-  local ldapi attempt max_attempts=20 started=0
-  ldapi=$(ldapi_url "$DIR")
+  local attempt max_attempts=20 started=0 ldap_port
   [[ -n "$req_port" ]] && max_attempts=1
   for ((attempt = 1; attempt <= max_attempts; attempt++)); do
     pick_port "$req_port" || continue
     URL="ldap://127.0.0.1:$PORT"
-    if launch_slapd "$URL/${ldapi:+ $ldapi}"; then
+    if ((TLS)); then  # ldaps:// on a second random port (--port names the ldap:// one)
+      ldap_port=$PORT
+      if ! pick_port "" || [[ "$PORT" == "$ldap_port" ]]; then PORT=$ldap_port; continue; fi
+      LDAPS_PORT=$PORT
+      PORT=$ldap_port
+    fi
+    if launch_slapd "$(listen_urls)"; then
       started=1
       break
     fi
@@ -545,11 +662,13 @@ cmd_restart() { # DIR -> stops and starts the same server again: same port, same
   source "$DIR/env"
   URL=$SLAPD_URL PORT=$SLAPD_PORT SUFFIX=$SLAPD_SUFFIX BIND_DN=$SLAPD_BIND_DN
   BIND_PW=$SLAPD_BIND_PASSWORD ROOT_DN=$SLAPD_ROOT_DN ROOT_PW=$SLAPD_ROOT_PASSWORD
+  LDAPS_PORT=${SLAPD_LDAPS_PORT:-}
+  TLS=0
+  [[ -z "$LDAPS_PORT" ]] || TLS=1
   stop_dir "$DIR"
-  local ldapi i
-  ldapi=$(ldapi_url "$DIR")
+  local i
   for ((i = 0; i < 100; i++)); do
-    launch_slapd "$URL/${ldapi:+ $ldapi}" && break
+    launch_slapd "$(listen_urls)" && break
     sleep 0.1  # the old listener may linger for a moment
   done
   [[ -n "${PID:-}" ]] && proc_alive "$PID" || die "slapd did not restart on $URL"
