@@ -325,6 +325,20 @@ void readMfa(Reader& top, MfaConfig& mfa, PendingSecrets& pending, Problems& pro
   section.strings("requireForRoles", mfa.requireForRoles, roleProblem);
 }
 
+// A folder of shipped files: <bin>/../share/scimgate/<name> next to an installed binary
+// (cmake/Packaging.cmake: /usr/bin/scimgate reads /usr/share/scimgate/<name>), else the source
+// tree's copy, for a binary run from its build folder and for the tests.
+std::string shippedDir(const char* name, const char* sourceDir) {
+  std::error_code ec;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed =
+        (self.parent_path() / SCIMGATE_INSTALLED_DATA_DIR / name).lexically_normal();
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+  return sourceDir;
+}
+
 constexpr const char* kSmtpPasswordEnv = "SCIMGATE_SMTP_PASSWORD";
 constexpr const char* kSmsAuthorizationEnv = "SCIMGATE_SMS_AUTHORIZATION";
 
@@ -374,7 +388,7 @@ void readMail(Reader& top, MailConfig& mail) {
 
   section.string("templatesDir", settings.templatesDir);
   section.string("productName", settings.productName);
-  settings.defaultTemplatesDir = SCIMGATE_DEFAULT_TEMPLATES_DIR;
+  settings.defaultTemplatesDir = shippedDir("templates", SCIMGATE_DEFAULT_TEMPLATES_DIR);
 }
 
 void applyMailEnvironment(MailConfig& mail, const std::function<std::string(const char*)>& get) {
@@ -465,8 +479,9 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
       problems.items.push_back("$.server.consoleDir: " + config.server.consoleDir +
                                " has no index.html; name the console folder, or \"\" for none");
     }
-  } else if (std::filesystem::is_regular_file(SCIMGATE_DEFAULT_CONSOLE_DIR "/index.html")) {
-    config.server.consoleDir = SCIMGATE_DEFAULT_CONSOLE_DIR;
+  } else if (const std::string console = shippedDir("console", SCIMGATE_DEFAULT_CONSOLE_DIR);
+             std::filesystem::is_regular_file(console + "/index.html")) {
+    config.server.consoleDir = console;
   }
 
   if (auto tokens = top.array("tokens")) {
