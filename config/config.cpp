@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -24,16 +25,25 @@ using Poco::JSON::Object;
 // Reads typed values out of one JSON object, recording a problem for each wrong one.
 class Reader {
  public:
-  Reader(Problems& problems, std::string path, Object::Ptr object)
-      : problems_(problems), path_(std::move(path)), object_(std::move(object)) {}
+  /// The reader of the whole file: it and every reader made from it note each key they are
+  /// asked for in `known`, so that keys nobody asked for can be reported (unknownKeys).
+  Reader(Problems& problems, Object::Ptr root, KnownKeys& known)
+      : problems_(problems), path_("$"), object_(std::move(root)), known_(known) {}
 
   Reader child(const std::string& key) {
-    if (!object_ || !object_->has(key)) return Reader(problems_, at(key), nullptr);
+    note(key);
+    if (!object_ || !object_->has(key)) return Reader(problems_, at(key), nullptr, known_);
     if (object_->get(key).type() != typeid(Object::Ptr)) {
       problem(key, "must be an object");
-      return Reader(problems_, at(key), nullptr);
+      return Reader(problems_, at(key), nullptr, known_);
     }
-    return Reader(problems_, at(key), object_->getObject(key));
+    return Reader(problems_, at(key), object_->getObject(key), known_);
+  }
+
+  /// The reader of item `index` of the array `key` (an object).
+  Reader item(const std::string& key, const Array::Ptr& array, unsigned int index) {
+    const std::string path = at(key) + "[" + std::to_string(index) + "]";
+    return Reader(problems_, path, array->getObject(index), known_);
   }
 
   void string(const std::string& key, std::string& out) {
@@ -96,6 +106,7 @@ class Reader {
 
   void stringMap(const std::string& key, std::map<std::string, std::string>& out) {
     Reader mapReader = child(key);
+    known_.freeForm.insert(at(key));
     if (!mapReader.object_) return;
     for (const auto& [name, value] : *mapReader.object_) {
       if (!value.isString()) {
@@ -108,6 +119,7 @@ class Reader {
 
   /// Every key of this object as a list of strings ({"Manager": ["readUsers"], ...}).
   void stringLists(std::map<std::string, std::vector<std::string>>& out) {
+    known_.freeForm.insert(path_);
     if (!object_) return;
     for (const auto& [name, value] : *object_) {
       (void)value;
@@ -118,6 +130,7 @@ class Reader {
   }
 
   Array::Ptr array(const std::string& key) {
+    note(key);
     if (!present(key)) return nullptr;
     if (object_->get(key).type() != typeid(Array::Ptr)) {
       problem(key, "must be an array");
@@ -138,13 +151,20 @@ class Reader {
   bool has(const std::string& key) const { return present(key); }
 
  private:
+  Reader(Problems& problems, std::string path, Object::Ptr object, KnownKeys& known)
+      : problems_(problems), path_(std::move(path)), object_(std::move(object)), known_(known) {}
+
   bool present(const std::string& key) const {
+    note(key);
     return object_ && object_->has(key) && !object_->get(key).isEmpty();
   }
+
+  void note(const std::string& key) const { known_.asked.insert(at(key)); }
 
   Problems& problems_;
   std::string path_;
   Object::Ptr object_;
+  KnownKeys& known_;
 };
 
 // Longest password the rules may allow: a bound on the work of checking and hashing one.
@@ -251,15 +271,28 @@ void readProfile(Reader& ldap, ldap::Profile& profile, Problems& problems) {
   }
 }
 
-// ldap.tls: the CA the directory's certificate must chain to, and StartTLS on ldap:// URIs. AD
-// takes passwords only over an encrypted connection (Samba would take them in the clear), so
-// with its profile every URI must be ldaps:// or StartTLS must be on.
+// ldap.tls: the CA the directory's certificate must chain to, StartTLS on ldap:// URIs, and the
+// gateway's client certificate and key (both or neither). AD takes passwords only over an
+// encrypted connection (Samba would take them in the clear), so with its profile every URI must be
+// ldaps:// or StartTLS must be on.
 void readDirectoryTls(Reader& ldap, ldap::Settings& settings, Problems& problems) {
   Reader tls = ldap.child("tls");
   tls.string("caFile", settings.tlsCaFile);
   tls.boolean("startTls", settings.startTls);
-  if (!settings.tlsCaFile.empty() && ::access(settings.tlsCaFile.c_str(), R_OK) != 0) {
-    problems.items.push_back("$.ldap.tls.caFile: cannot read '" + settings.tlsCaFile + "'");
+  tls.string("certFile", settings.tlsCertFile);
+  tls.string("keyFile", settings.tlsKeyFile);
+  // Checked now: libldap would only fail each connection, saying little.
+  for (const auto& [key, file] :
+       {std::pair{"caFile", &settings.tlsCaFile}, std::pair{"certFile", &settings.tlsCertFile},
+        std::pair{"keyFile", &settings.tlsKeyFile}}) {
+    if (!file->empty() && ::access(file->c_str(), R_OK) != 0) {
+      problems.items.push_back(std::string("$.ldap.tls.") + key + ": cannot read '" + *file + "'");
+    }
+  }
+  if (settings.tlsCertFile.empty() != settings.tlsKeyFile.empty()) {
+    const char* missing = settings.tlsCertFile.empty() ? "certFile" : "keyFile";
+    problems.items.push_back(std::string("$.ldap.tls.") + missing +
+                             ": the client certificate needs both certFile and keyFile");
   }
 }
 
@@ -401,10 +434,6 @@ void applyMailEnvironment(MailConfig& mail, const std::function<std::string(cons
   }
 }
 
-bool isLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 // Never echoes a password or the authorization: only names where they belong.
 void validateMail(MailConfig& mail, const PendingSecrets& pending, Problems& problems) {
   if (!mail.enabled) return;
@@ -429,7 +458,7 @@ void validateMail(MailConfig& mail, const PendingSecrets& pending, Problems& pro
             std::string("is required with a username (or set ") + kSmtpPasswordEnv + ")");
   }
   if (!s.smtp.username.empty() && s.smtp.security == mail::Security::None &&
-      !isLoopbackHost(s.smtp.host)) {
+      !isLoopbackAddress(s.smtp.host)) {
     problem("$.mail.smtp.security",
             "none would send the SMTP password unencrypted to " + s.smtp.host +
                 ": use starttls or tls (none is for a relay on this machine)");
@@ -457,9 +486,72 @@ void validateMail(MailConfig& mail, const PendingSecrets& pending, Problems& pro
   }
 }
 
+// The number of single-character edits between two short strings (for "did you mean").
+std::size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The key the loader knows in the same object that `path` most likely meant, or "".
+std::string likelyMeant(const std::string& parent, const std::string& key, const KnownKeys& known) {
+  std::string best;
+  std::size_t bestDistance = std::max<std::size_t>(2, key.size() / 4) + 1;
+  for (auto it = known.asked.lower_bound(parent + "."); it != known.asked.end(); ++it) {
+    if (it->rfind(parent + ".", 0) != 0) break;
+    const std::string sibling = it->substr(parent.size() + 1);
+    if (sibling.find_first_of(".[") != std::string::npos) continue;
+    if (const auto distance = editDistance(key, sibling); distance < bestDistance) {
+      bestDistance = distance;
+      best = sibling;
+    }
+  }
+  return best;
+}
+
+// Every key in the file the loader never asked for is a problem naming its path: a typo would
+// otherwise leave a setting at its default without a word. Free-form maps (the user mapping,
+// the permissions by role) take any key.
+void reportUnknownKeys(const Object::Ptr& object, const std::string& path, const KnownKeys& known,
+                       Problems& problems) {
+  if (known.freeForm.count(path) != 0) return;
+  for (const auto& [key, value] : *object) {
+    const std::string keyPath = path + "." + key;
+    if (known.asked.count(keyPath) == 0) {
+      std::string what = keyPath + ": unknown key";
+      if (auto meant = likelyMeant(path, key, known); !meant.empty()) {
+        what += " (did you mean \"" + meant + "\"?)";
+      }
+      problems.items.push_back(what + "; scimgate.example.json shows every key");
+      continue;
+    }
+    if (value.type() == typeid(Object::Ptr)) {
+      reportUnknownKeys(value.extract<Object::Ptr>(), keyPath, known, problems);
+    } else if (value.type() == typeid(Array::Ptr)) {
+      const auto array = value.extract<Array::Ptr>();
+      for (unsigned int i = 0; i < array->size(); ++i) {
+        if (array->get(i).type() != typeid(Object::Ptr)) continue;
+        reportUnknownKeys(array->getObject(i), keyPath + "[" + std::to_string(i) + "]", known,
+                          problems);
+      }
+    }
+  }
+}
+
 void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending,
-                Problems& problems) {
-  Reader top(problems, "$", root);
+                Problems& problems, KnownKeys& known) {
+  Reader top(problems, root, known);
 
   Reader server = top.child("server");
   server.string("listen", config.server.listen);
@@ -472,6 +564,10 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   server.integer("requestTimeoutMs", config.server.requestTimeoutMs, 100, 3600 * 1000);
   server.integer("headerTimeoutMs", config.server.headerTimeoutMs, 100, 3600 * 1000);
   server.integer("drainTimeoutMs", config.server.drainTimeoutMs, 0, 3600 * 1000);
+  server.boolean("plainHttp", config.server.plainHttp);
+  Reader tls = server.child("tls");
+  tls.string("certFile", config.server.tls.certFile);
+  tls.string("keyFile", config.server.tls.keyFile);
   if (server.has("consoleDir")) {
     server.string("consoleDir", config.server.consoleDir);
     if (!config.server.consoleDir.empty() &&
@@ -491,7 +587,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
         problems.items.push_back(path + ": must be an object with name and sha256");
         continue;
       }
-      Reader token(problems, path, tokens->getObject(i));
+      Reader token = top.item("tokens", tokens, i);
       TokenSettings settings;
       token.string("name", settings.name);
       token.string("sha256", settings.sha256);
@@ -514,7 +610,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
         problems.items.push_back(path + ": must be an object");
         continue;
       }
-      Reader client(problems, path, clients->getObject(i));
+      Reader client = top.item("jwtClients", clients, i);
       JwtClientSettings settings;
       client.string("name", settings.name);
       client.string("issuer", settings.issuer);
@@ -699,7 +795,32 @@ void validateMfa(MfaConfig& mfa, const PendingSecrets& pending, Problems& proble
   }
 }
 
+// HTTPS unless plain HTTP is asked for or stays on this machine. The files themselves are read
+// by the listener (and by --check), which says what is wrong with them.
+void validateServerTls(const ServerSettings& server, Problems& problems) {
+  const TlsSettings& tls = server.tls;
+  if (tls.enabled()) {
+    if (tls.certFile.empty()) {
+      problems.items.push_back("$.server.tls.certFile: is required with keyFile (a PEM file)");
+    }
+    if (tls.keyFile.empty()) {
+      problems.items.push_back("$.server.tls.keyFile: is required with certFile (a PEM file)");
+    }
+    if (server.plainHttp) {
+      problems.items.push_back("$.server.plainHttp: cannot be true with server.tls; choose one");
+    }
+    return;
+  }
+  if (!server.plainHttp && !isLoopbackAddress(server.listen)) {
+    problems.items.push_back(
+        "$.server.tls: listening on " + server.listen +
+        " needs HTTPS (server.tls.certFile and keyFile); if a TLS-terminating proxy is in "
+        "front, say so with \"plainHttp\": true");
+  }
+}
+
 void validate(Config& config, const PendingSecrets& pending, Problems& problems) {
+  validateServerTls(config.server, problems);
   auto& l = config.ldap;
   if (l.uris.empty()) problems.items.push_back("$.ldap.uris: at least one LDAP URI is required");
   checkDirectoryTls(l, problems);
@@ -782,7 +903,8 @@ Loaded loadText(const std::string& text, const std::string& origin,
     return loaded;
   }
   PendingSecrets pending;
-  readConfig(root, loaded.config, pending, loaded.problems);
+  readConfig(root, loaded.config, pending, loaded.problems, loaded.keys);
+  reportUnknownKeys(root, "$", loaded.keys, loaded.problems);
   applyEnvironment(loaded.config, environment, pending, loaded.problems);
   validate(loaded.config, pending, loaded.problems);
   return loaded;
@@ -799,6 +921,10 @@ Loaded loadFile(const std::string& path,
   std::stringstream buffer;
   buffer << in.rdbuf();
   return loadText(buffer.str(), path, environment);
+}
+
+bool isLoopbackAddress(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
 std::string sha256Hex(const std::string& token) {

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,22 @@
 
 namespace scimgate::config {
 
+/// HTTPS on the listener: TLS 1.2 or newer with forward-secret AEAD ciphers. The files are read
+/// at start and again on SIGHUP (a new certificate applies to new connections; open ones keep
+/// theirs).
+struct TlsSettings {
+  std::string certFile;  // PEM: the server's certificate, then its intermediates
+  std::string keyFile;   // PEM private key without a passphrase (a secret: never logged)
+  bool enabled() const { return !certFile.empty() || !keyFile.empty(); }
+};
+
 /// HTTP listener and request limits.
 struct ServerSettings {
   std::string listen = "127.0.0.1";
+  TlsSettings tls;
+  /// Plain HTTP on an address other than loopback must be asked for (a TLS-terminating proxy in
+  /// front): without server.tls it is otherwise a configuration error.
+  bool plainHttp = false;
   int port = 8080;        // 0 = any free port
   std::string publicUrl;  // base for meta.location, e.g. https://scim.example.com; "" = from Host
   int threads = 8;
@@ -138,10 +152,18 @@ struct Problems {
   bool empty() const { return items.empty(); }
 };
 
+/// The JSON paths the loader asked for, present in the file or not ("$.server.port",
+/// "$.tokens[0].name"), and the objects whose keys are free-form ("$.ldap.userMapping").
+struct KnownKeys {
+  std::set<std::string> asked;
+  std::set<std::string> freeForm;
+};
+
 /// The outcome of loading: a config that is only usable when `problems` is empty.
 struct Loaded {
   Config config;
   Problems problems;
+  KnownKeys keys;
 };
 
 /// Reads a JSON config file, applies environment overrides (SCIMGATE_LDAP_URI,
@@ -157,6 +179,9 @@ Loaded loadFile(const std::string& path,
 /// As loadFile, from JSON text (`origin` names it in messages).
 Loaded loadText(const std::string& text, const std::string& origin,
                 const std::function<const char*(const char*)>& environment = nullptr);
+
+/// Whether a host name or address is this machine's loopback (localhost, 127.x, ::1).
+bool isLoopbackAddress(const std::string& host);
 
 /// Lower-case hex SHA-256 of a token, as stored in the config.
 std::string sha256Hex(const std::string& token);

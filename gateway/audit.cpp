@@ -53,13 +53,34 @@ std::vector<std::string> attributePathsOf(const std::vector<scim::PatchOperation
   return paths;
 }
 
-AuditLog::AuditLog(const std::string& path) {
-  if (path.empty()) return;
+namespace {
+
+std::ofstream openPrivate(const std::string& path) {
   const mode_t old = umask(077);
-  file_.open(path, std::ios::app);
+  std::ofstream file(path, std::ios::app);
   umask(old);
+  return file;
+}
+
+}  // namespace
+
+AuditLog::AuditLog(const std::string& path) : path_(path) {
+  if (path.empty()) return;
+  file_ = openPrivate(path);
   if (!file_) throw std::runtime_error("cannot open the audit log " + path);
   toFile_ = true;
+}
+
+Result<void> AuditLog::reopen() {
+  if (!toFile_) return {};
+  std::ofstream fresh = openPrivate(path_);
+  if (!fresh) {
+    return Error{ErrorKind::Unavailable,
+                 "cannot reopen the audit log " + path_ + "; still writing to the old file"};
+  }
+  std::lock_guard lock(mutex_);
+  file_ = std::move(fresh);
+  return {};
 }
 
 void AuditLog::record(const AuditRecord& record) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "scim/patch.h"
 
 namespace scimgate::gateway {
@@ -44,8 +45,12 @@ class AuditLog {
  public:
   explicit AuditLog(const std::string& path);
   void record(const AuditRecord& record);
+  /// Opens the file again by its path (after logrotate moved it); the old file stays in use when
+  /// the path cannot be opened.
+  Result<void> reopen();
 
  private:
+  std::string path_;
   std::mutex mutex_;
   std::ofstream file_;
   bool toFile_ = false;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "gateway/error_response.h"
+#include "gateway/tls.h"
 
 namespace scimgate::gateway {
 namespace {
@@ -63,6 +64,16 @@ void refuse(StreamSocket& socket, int status, const std::string& scimType,
       "\r\nConnection: close\r\n";
   if (status == 503) text += "Retry-After: 5\r\n";
   text += "\r\n" + body;
+  if (tlsOf(socket) != nullptr) {
+    try {
+      socket.setBlocking(true);
+      socket.setSendTimeout(Poco::Timespan(1, 0));
+      socket.sendBytes(text.data(), static_cast<int>(text.size()));
+    } catch (const Poco::Exception&) {
+      // The client is gone or does not read: the connection is closed after this anyway.
+    }
+    return;
+  }
   const int fd = fdOf(socket);
   std::size_t sent = 0;
   const auto deadline = Clock::now() + std::chrono::milliseconds(1000);
@@ -103,6 +114,7 @@ void refuseHead(StreamSocket& socket, const std::string& message) {
 // Whether the request line (already received: the head is complete) exceeds Poco's limit.
 bool requestLineTooLong(const StreamSocket& socket) {
   constexpr std::size_t kPocoMaxUri = 16384;  // Poco::Net::HTTPRequest's MAX_URI_LENGTH
+  if (const auto* tls = tlsOf(socket)) return tls->buffered().find("\r\n") > kPocoMaxUri;
   std::vector<char> buffer(kPocoMaxUri + 1);
   const auto n = ::recv(fdOf(socket), buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
   if (n <= 0) return false;
@@ -115,13 +127,21 @@ bool isDecimal(const std::string& text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-enum class Phase { Head, Linger };
+enum class Phase { Handshake, Head, Linger };
 
 // A connection the poller watches: for a request head, or lingering after a refusal.
 struct Waiting {
+  Waiting(StreamSocket connection, Clock::time_point until, Phase first = Phase::Head)
+      : socket(std::move(connection)), deadline(until), phase(first), tls(tlsOf(socket)) {
+    // Decrypted bytes of a next request may already be held where poll cannot see them.
+    checkNow = tls != nullptr && phase == Phase::Head;
+  }
   StreamSocket socket;
   Clock::time_point deadline;
-  Phase phase = Phase::Head;
+  Phase phase;
+  TlsSocketImpl* tls;  // nullptr: plain HTTP
+  short events = POLLIN;
+  bool checkNow = false;  // look at the connection without waiting for poll
   bool sawBytes = false;
   bool done = false;  // closed or handed to a worker: dropped from the list
 };
@@ -132,8 +152,9 @@ enum class Outcome { KeepAlive, Linger, Close };
 
 struct HttpListener::Impl {
   Impl(const Poco::Net::ServerSocket& socket, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
-       const config::ServerSettings& serverSettings)
-      : listen(socket),
+       const config::ServerSettings& serverSettings, std::shared_ptr<const TlsContext> tlsContext)
+      : tls(std::move(tlsContext)),
+        listen(socket),
         factory(std::move(handlers)),
         settings(serverSettings),
         params(new Poco::Net::HTTPServerParams),
@@ -149,6 +170,8 @@ struct HttpListener::Impl {
     ::close(wake[1]);
   }
 
+  std::mutex tlsMutex;
+  std::shared_ptr<const TlsContext> tls;  // nullptr: plain HTTP; replaced by a reload
   Poco::Net::ServerSocket listen;
   Poco::Net::HTTPRequestHandlerFactory::Ptr factory;
   const config::ServerSettings& settings;
@@ -213,18 +236,51 @@ struct HttpListener::Impl {
     lingerOn(entry);
   }
 
-  // Looks at what a connection sent so far, without reading it.
+  void closeEntry(Waiting& entry) {
+    entry.socket.close();
+    entry.done = true;
+  }
+
+  // TLS: advances the handshake; once it is done, looks for the request head.
+  void shakeHands(Waiting& entry, std::vector<char>& buffer) {
+    switch (entry.tls->handshake()) {
+      case TlsSocketImpl::Progress::Done:
+        entry.phase = Phase::Head;
+        entry.events = POLLIN;
+        inspectHead(entry, buffer);  // the request may have come with the last flight
+        return;
+      case TlsSocketImpl::Progress::WantRead:
+        entry.events = POLLIN;
+        return;
+      case TlsSocketImpl::Progress::WantWrite:
+        entry.events = POLLOUT;
+        return;
+      case TlsSocketImpl::Progress::Failed:
+        closeEntry(entry);  // not TLS, a refused version or cipher, or a client gone
+        return;
+    }
+  }
+
+  // Looks at what a connection sent so far: peeks (plain HTTP) or reads ahead into the TLS
+  // layer's buffer, which the worker then reads first.
   void inspectHead(Waiting& entry, std::vector<char>& buffer) {
-    const auto n =
-        ::recv(fdOf(entry.socket), buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-    if (n <= 0) {
-      entry.socket.close();
-      entry.done = true;
-      return;
+    entry.checkNow = false;
+    std::string_view seen;
+    if (entry.tls != nullptr) {
+      if (entry.socket.getBlocking()) entry.socket.setBlocking(false);  // back from a worker
+      const auto progress = entry.tls->fill(kMaxHeadBytes + 1);
+      if (progress == TlsSocketImpl::Progress::Failed) return closeEntry(entry);
+      entry.events = progress == TlsSocketImpl::Progress::WantWrite ? POLLOUT : POLLIN;
+      seen = entry.tls->buffered();
+      if (seen.empty()) return;
+    } else {
+      const auto n =
+          ::recv(fdOf(entry.socket), buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+      if (n <= 0) return closeEntry(entry);
+      seen = std::string_view(buffer.data(), static_cast<std::size_t>(n));
     }
     entry.sawBytes = true;
-    const std::string_view seen(buffer.data(), static_cast<std::size_t>(n));
     if (seen.find("\r\n\r\n") != std::string_view::npos) {
       handOver(entry, seen.rfind("GET /healthz ", 0) == 0);
       return;
@@ -252,24 +308,35 @@ struct HttpListener::Impl {
   }
 
   void acceptAll(std::vector<Waiting>& waiting) {
+    std::shared_ptr<const TlsContext> context;
+    {
+      std::lock_guard lock(tlsMutex);
+      context = tls;
+    }
     for (int i = 0; i < 64; ++i) {
+      const int fd =
+          ::accept4(static_cast<int>(listen.impl()->sockfd()), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;  // nothing more to accept (non-blocking listener)
       StreamSocket socket;
       try {
-        socket = listen.acceptConnection();
-      } catch (const Poco::Exception&) {
-        return;  // nothing more to accept (non-blocking listener)
-      }
-      try {
+        if (context) {
+          socket = StreamSocket(new TlsSocketImpl(fd, context));
+          socket.setBlocking(false);  // the poller drives the handshake
+        } else {
+          socket = StreamSocket(new Poco::Net::StreamSocketImpl(fd));
+        }
         socket.setNoDelay(true);
       } catch (const Poco::Exception&) {
-        continue;  // already gone
+        continue;  // already gone (the descriptor was closed with its socket)
       }
       if (waiting.size() >= kMaxWaiting) {
-        refuse(socket, 503, "", "the gateway has too many open connections; retry shortly");
+        if (!context)
+          refuse(socket, 503, "", "the gateway has too many open connections; retry shortly");
         socket.close();
         continue;
       }
-      waiting.push_back({socket, Clock::now() + headerTimeout()});
+      waiting.emplace_back(socket, Clock::now() + headerTimeout(),
+                           context ? Phase::Handshake : Phase::Head);
     }
   }
 
@@ -297,8 +364,8 @@ struct HttpListener::Impl {
       fds.push_back({static_cast<int>(listen.impl()->sockfd()), POLLIN, 0});
       auto next = Clock::now() + std::chrono::seconds(1);
       for (const auto& entry : waiting) {
-        fds.push_back({fdOf(entry.socket), POLLIN, 0});
-        next = std::min(next, entry.deadline);
+        fds.push_back({fdOf(entry.socket), entry.events, 0});
+        next = std::min(next, entry.checkNow ? Clock::now() : entry.deadline);
       }
       const auto wait =
           std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
@@ -312,12 +379,18 @@ struct HttpListener::Impl {
       const std::size_t watched = waiting.size();
       if (fds[1].revents != 0) acceptAll(waiting);
       for (std::size_t i = 0; i < watched; ++i) {
-        if (fds[i + 2].revents == 0) continue;
         auto& entry = waiting[i];
-        if (entry.phase == Phase::Head) {
-          inspectHead(entry, buffer);
-        } else {
-          drop(entry);
+        if (fds[i + 2].revents == 0 && !entry.checkNow) continue;
+        switch (entry.phase) {
+          case Phase::Handshake:
+            shakeHands(entry, buffer);
+            break;
+          case Phase::Head:
+            inspectHead(entry, buffer);
+            break;
+          case Phase::Linger:
+            drop(entry);
+            break;
         }
       }
       const auto now = Clock::now();
@@ -391,6 +464,8 @@ struct HttpListener::Impl {
   // One request on a connection whose head has arrived.
   Outcome serve(StreamSocket& socket) {
     const Poco::Timespan timeout(static_cast<long>(settings.requestTimeoutMs) * 1000);
+    TlsSocketImpl* tlsLayer = tlsOf(socket);
+    if (tlsLayer != nullptr) socket.setBlocking(true);  // the poller read ahead non-blocking
     socket.setReceiveTimeout(timeout);
     socket.setSendTimeout(timeout);
     // Poco says "URI invalid or too long" for both; only a long one is 414.
@@ -441,7 +516,13 @@ struct HttpListener::Impl {
     const bool undelimited = !request->has("Content-Length") &&
                              !request->getChunkedTransferEncoding() && method != "GET" &&
                              method != "HEAD" && method != "DELETE";
-    if (undelimited) ::shutdown(fdOf(socket), SHUT_RD);
+    if (undelimited) {
+      if (tlsLayer != nullptr) {
+        tlsLayer->endInput();
+      } else {
+        ::shutdown(fdOf(socket), SHUT_RD);
+      }
+    }
     response.setDate(Poco::Timestamp());
     response.setVersion(request->getVersion());
     response.setKeepAlive(request->getKeepAlive() && !stopping && !undelimited);
@@ -463,8 +544,14 @@ struct HttpListener::Impl {
 
 HttpListener::HttpListener(const Poco::Net::ServerSocket& socket,
                            Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
-                           const config::ServerSettings& settings)
-    : impl_(std::make_unique<Impl>(socket, std::move(factory), settings)) {}
+                           const config::ServerSettings& settings,
+                           std::shared_ptr<const TlsContext> tls)
+    : impl_(std::make_unique<Impl>(socket, std::move(factory), settings, std::move(tls))) {}
+
+void HttpListener::setTls(std::shared_ptr<const TlsContext> tls) {
+  std::lock_guard lock(impl_->tlsMutex);
+  impl_->tls = std::move(tls);
+}
 
 HttpListener::~HttpListener() { stop(std::chrono::milliseconds(0)); }
 

@@ -10,6 +10,8 @@
 
 namespace scimgate::gateway {
 
+class TlsContext;
+
 /// The HTTP/1.1 listener. One thread accepts connections and waits (poll, no worker held) until
 /// each has delivered a complete request head, within server.headerTimeoutMs (slower ones get
 /// 408 and are closed); `server.threads` workers serve the complete ones. So slow or idle clients
@@ -17,11 +19,17 @@ namespace scimgate::gateway {
 /// malformed request line, header or Content-Length, 413 for a Content-Length over
 /// server.maxBodyBytes (answered before the body is read), 414 for a request line and 431 for
 /// headers over the limits, 503 when server.maxQueued complete requests already wait for a worker.
+/// With a TLS context it speaks HTTPS only: the poller also drives each TLS handshake (within the
+/// same header timeout) and reads the head ahead; a client that does not speak TLS is closed.
 class HttpListener {
  public:
   HttpListener(const Poco::Net::ServerSocket& socket,
                Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
-               const config::ServerSettings& settings);
+               const config::ServerSettings& settings,
+               std::shared_ptr<const TlsContext> tls = nullptr);
+
+  /// New connections use `tls` from now on (a certificate reload); open ones keep theirs.
+  void setTls(std::shared_ptr<const TlsContext> tls);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;

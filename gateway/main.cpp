@@ -1,14 +1,20 @@
 // scimgate: the executable. Reads the config, wires the directory and the HTTP server, and runs
 // until SIGINT or SIGTERM, then drains running requests and exits.
+#include <Poco/JSON/Object.h>
+
 #include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "gateway/server.h"
+#include "gateway/tls.h"
 #include "ldap/directory.h"
+#include "policy/mfa/state_store.h"
 
 namespace {
 
@@ -16,9 +22,50 @@ constexpr char kUsage[] =
     "usage: scimgate --config FILE [--check] [--port-file FILE]\n"
     "       scimgate --hash-token TOKEN\n"
     "  --config FILE     JSON configuration (see scimgate.example.json)\n"
-    "  --check           validate the configuration, print every problem, exit non-zero if any\n"
+    "  --check           validate the configuration, print every problem, then try the\n"
+    "                    certificate, the directory and the state store; non-zero on any failure\n"
     "  --port-file FILE  write the bound HTTP port to FILE once listening (useful with port 0)\n"
     "  --hash-token T    print the SHA-256 of a bearer token, as the config stores it\n";
+
+// One JSON log line of the program itself (not of a request).
+void logLine(const char* level, const std::string& message) {
+  Poco::JSON::Object line;
+  line.set("level", level);
+  line.set("message", message);
+  std::ostringstream text;
+  line.stringify(text);
+  std::clog << text.str() << '\n';
+}
+
+// --check, after the file itself: whatever the gateway would fail on at start or at its first
+// request. Each failure is one line naming what failed.
+int checkConnections(const std::string& configPath, const scimgate::config::Config& config,
+                     scimgate::ldap::Directory& directory) {
+  using namespace scimgate;
+  std::vector<std::string> failures;
+  if (config.server.tls.enabled()) {
+    if (auto tls = gateway::TlsContext::load(config.server.tls); !tls) {
+      failures.push_back("HTTPS: " + tls.error().detail);
+    }
+  }
+  if (auto ping = directory.ping(); !ping) {
+    failures.push_back("directory: " + ping.error().detail);
+  }
+  if (!config.mfa.settings.encryptionKey.empty()) {
+    if (auto store = policy::mfa::openStateStore(config.mfa.store); !store) {
+      failures.push_back("state store (" + config.mfa.store.kind + "): " + store.error().detail);
+    }
+  }
+  if (!failures.empty()) {
+    std::cerr << "scimgate: " << configPath << " is valid, but:\n";
+    for (const auto& failure : failures) std::cerr << "  " << failure << '\n';
+    return 1;
+  }
+  std::cout << "scimgate: " << configPath << " is valid; the directory answers"
+            << (config.server.tls.enabled() ? ", the certificate and key load" : "")
+            << (config.mfa.settings.encryptionKey.empty() ? "" : ", the state store opens") << "\n";
+  return 0;
+}
 
 }  // namespace
 
@@ -75,16 +122,14 @@ int main(int argc, char** argv) {
     std::cerr << "scimgate: " << configPath << ": $.ldap.userMapping: " << e.what() << '\n';
     return 1;
   }
-  if (checkOnly) {
-    std::cout << "scimgate: " << configPath << " is valid\n";
-    return 0;
-  }
+  if (checkOnly) return checkConnections(configPath, loaded.config, *directory);
 
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t stopSignals;
   sigemptyset(&stopSignals);
   sigaddset(&stopSignals, SIGINT);
   sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGHUP);  // reload: certificate, audit log
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -106,12 +151,31 @@ int main(int argc, char** argv) {
   if (!portFile.empty()) {
     std::ofstream(portFile) << server.port() << '\n';
   }
-  std::clog << R"({"level":"info","message":"listening","address":")" << loaded.config.server.listen
-            << ":" << server.port() << "\"}\n";
+  const auto& listening = loaded.config.server;
+  std::clog << R"({"level":"info","message":"listening","address":")" << listening.listen << ":"
+            << server.port() << R"(","scheme":")" << (listening.tls.enabled() ? "https" : "http")
+            << "\"}\n";
+  if (listening.tls.enabled()) {
+    logLine("info", "serving the certificate " + server.tlsDescription());
+  } else if (listening.plainHttp && !config::isLoopbackAddress(listening.listen)) {
+    logLine("warning",
+            "plain HTTP on " + listening.listen +
+                ": bearer tokens, passwords and session cookies cross the network in clear text "
+                "unless a TLS-terminating proxy is the only client");
+  }
 
-  int received = 0;
-  sigwait(&stopSignals, &received);
-  std::clog << R"({"level":"info","message":"stopping","signal":)" << received << "}\n";
+  while (true) {
+    int received = 0;
+    sigwait(&stopSignals, &received);
+    if (received == SIGHUP) {
+      const auto problems = server.reload();
+      for (const auto& problem : problems) logLine("error", "reload: " + problem);
+      if (problems.empty()) logLine("info", "reloaded the certificate and reopened the logs");
+      continue;
+    }
+    std::clog << R"({"level":"info","message":"stopping","signal":)" << received << "}\n";
+    break;
+  }
   server.stop();
   return 0;
 }

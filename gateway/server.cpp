@@ -17,6 +17,7 @@
 #include "gateway/request.h"
 #include "gateway/router.h"
 #include "gateway/services.h"
+#include "gateway/tls.h"
 
 namespace scimgate::gateway {
 namespace {
@@ -135,6 +136,7 @@ struct Server::Impl {
   Services services;
   Router router;
   std::unique_ptr<HttpListener> http;
+  std::string tlsDescription;
 };
 
 Server::Server(const config::Config& config, ldap::Directory& directory,
@@ -145,12 +147,38 @@ Server::~Server() { stop(); }
 
 void Server::start() {
   const auto& settings = impl_->services.config.server;
+  std::shared_ptr<const TlsContext> tls;
+  if (settings.tls.enabled()) {
+    auto loaded = TlsContext::load(settings.tls);
+    if (!loaded) throw std::runtime_error(loaded.error().detail);
+    tls = *loaded;
+    impl_->tlsDescription = tls->description();
+  }
   Poco::Net::SocketAddress address(settings.listen, static_cast<Poco::UInt16>(settings.port));
   Poco::Net::ServerSocket socket(address, 256);
-  impl_->http =
-      std::make_unique<HttpListener>(socket, new Factory(impl_->services, impl_->router), settings);
+  impl_->http = std::make_unique<HttpListener>(socket, new Factory(impl_->services, impl_->router),
+                                               settings, std::move(tls));
   impl_->http->start();
 }
+
+std::vector<std::string> Server::reload() {
+  std::vector<std::string> problems;
+  const auto& settings = impl_->services.config.server;
+  if (settings.tls.enabled() && impl_->http) {
+    if (auto loaded = TlsContext::load(settings.tls)) {
+      impl_->tlsDescription = (*loaded)->description();
+      impl_->http->setTls(*loaded);
+    } else {
+      problems.push_back(loaded.error().detail + "; new connections keep the old certificate");
+    }
+  }
+  if (auto reopened = impl_->services.audit.reopen(); !reopened) {
+    problems.push_back(reopened.error().detail);
+  }
+  return problems;
+}
+
+std::string Server::tlsDescription() const { return impl_->tlsDescription; }
 
 void Server::stop() {
   if (!impl_ || !impl_->http) return;

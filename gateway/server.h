@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "ldap/directory.h"
@@ -17,12 +19,18 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Starts listening; throws Poco::Exception when the address cannot be bound.
+  /// Starts listening; throws Poco::Exception when the address cannot be bound, and
+  /// std::runtime_error naming the file when the TLS certificate or key cannot be used.
   void start();
   /// Stops accepting and answers what was received (up to server.drainTimeoutMs), then closes.
   void stop();
   /// The bound port (useful when the config asked for port 0).
   int port() const;
+  /// SIGHUP: reads the TLS certificate and key again (new connections use them; on a problem the
+  /// old ones stay) and reopens the audit log. Returns what could not be done, one line each.
+  std::vector<std::string> reload();
+  /// The served certificate's subject and expiry, "" for plain HTTP.
+  std::string tlsDescription() const;
 
  private:
   struct Impl;

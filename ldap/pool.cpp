@@ -1,7 +1,10 @@
 #include "ldap/detail/pool.h"
 
 #include <poll.h>
+#include <strings.h>
 #include <sys/time.h>
+
+#include <cstring>
 
 namespace scimgate::ldap::detail {
 namespace {
@@ -21,6 +24,28 @@ bool looksAlive(LDAP* ld) {
   pollfd pfd{fd, POLLIN, 0};
   const int ready = ::poll(&pfd, 1, 0);
   return ready == 0;
+}
+
+// libldap calls this once the TCP connection stands and the TLS session is set up, just before
+// the handshake: a failure after it is TLS's (certificate or handshake), not a server that is down.
+int noteHandshakeStarted(LDAP* /*ld*/, void* /*session*/, void* /*context*/, void* arg) {
+  *static_cast<bool*>(arg) = true;
+  return 0;
+}
+
+bool isLdaps(const std::string& uri) { return strncasecmp(uri.c_str(), "ldaps://", 8) == 0; }
+
+// libldap's own words about the last failure on `ld`, when it has any worth showing (not
+// GnuTLS's "(unknown error code)" for a failed host name check, which says nothing).
+std::string diagnosticOf(LDAP* ld) {
+  char* raw = nullptr;
+  std::string text;
+  if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw) == LDAP_OPT_SUCCESS &&
+      raw != nullptr) {
+    if (std::strcmp(raw, "(unknown error code)") != 0) text = raw;
+    ldap_memfree(raw);
+  }
+  return text;
 }
 
 }  // namespace
@@ -85,8 +110,9 @@ Pool::Pool(Settings settings) : settings_(std::move(settings)) {}
 
 // LDAPv3, no referral chasing, the configured network and operation timeouts, and TLS: the
 // server's certificate must chain to the configured CA and name the host (ldaps:// or StartTLS).
-// LDAP_SUCCESS, or the code of the failed StartTLS.
-int Pool::configure(LDAP* ld) const {
+// LDAP_SUCCESS, LDAP_LOCAL_ERROR when libldap refuses the TLS settings, or the code of the failed
+// StartTLS.
+int Pool::configure(LDAP* ld, const std::string& uri, TlsProgress& tls) const {
   const int version = LDAP_VERSION3;
   ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
@@ -94,15 +120,56 @@ int Pool::configure(LDAP* ld) const {
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &network);
   const timeval op = toTimeval(settings_.operationTimeoutMs);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+  if (!settings_.startTls && !isLdaps(uri)) return LDAP_SUCCESS;
+
+  // DEMAND, said here and not left to libldap's default (also DEMAND): ldap.conf, ~/.ldaprc or
+  // LDAPTLS_REQCERT may lower the default for the whole process, and with "allow" or "never"
+  // libldap neither checks the chain nor compares the host name. With DEMAND the certificate must
+  // chain to tlsCaFile (empty: the CAs of ldap.conf's TLS_CACERT, or the system's) and name the
+  // host as the URI writes it.
+  const int demand = LDAP_OPT_X_TLS_DEMAND;
+  ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
   if (!settings_.tlsCaFile.empty()) {
-    const int demand = LDAP_OPT_X_TLS_DEMAND;
-    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
     ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, settings_.tlsCaFile.c_str());
-    const int isServer = 0;
-    ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &isServer);  // this connection's own TLS settings
+  }
+  if (!settings_.tlsCertFile.empty()) {
+    ldap_set_option(ld, LDAP_OPT_X_TLS_CERTFILE, settings_.tlsCertFile.c_str());
+    ldap_set_option(ld, LDAP_OPT_X_TLS_KEYFILE, settings_.tlsKeyFile.c_str());
+  }
+  ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_CB,
+                  reinterpret_cast<void*>(&noteHandshakeStarted));  // NOLINT: libldap's API
+  ldap_set_option(ld, LDAP_OPT_X_TLS_CONNECT_ARG, &tls.handshakeStarted);
+  // This connection's own TLS context, built from the options above: without it libldap would
+  // use the process-wide one, whose chain check follows the process-wide REQUIRE_CERT.
+  const int isServer = 0;
+  if (ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &isServer) != LDAP_OPT_SUCCESS) {
+    tls.settingsRefused = true;
+    return LDAP_LOCAL_ERROR;
   }
   if (settings_.startTls) return ldap_start_tls_s(ld, nullptr, nullptr);
   return LDAP_SUCCESS;
+}
+
+// Why connecting to `uri` failed at `step` ("StartTLS", "bind"), in words an operator can act on.
+// libldap says "Can't contact LDAP server" for a refused certificate as for a stopped server, and
+// nothing at all about a host name mismatch: once the handshake had begun, the cause is TLS.
+std::string Pool::describeFailure(LDAP* ld, const std::string& uri, const char* step, int rc,
+                                  const TlsProgress& tls) const {
+  if (tls.settingsRefused) {
+    return uri +
+           ": the TLS settings cannot be used (ldap.tls: the CA file, the client "
+           "certificate and key: readable PEM files, the key unencrypted and matching)";
+  }
+  std::string text = uri + ": " + step + " failed: " + ldap_err2string(rc);
+  if (!tls.handshakeStarted || !isConnectionLost(rc)) return text;
+  if (const std::string diagnostic = diagnosticOf(ld); !diagnostic.empty()) {
+    text += " (" + diagnostic + ")";
+  }
+  return text +
+         "; TLS failed: the directory's certificate was refused (it must chain to "
+         "ldap.tls.caFile, or to the system's CAs without one, and name the host as the URI "
+         "writes it) or the directory refused the handshake (does it demand a client "
+         "certificate, ldap.tls.certFile, from a CA it trusts?)";
 }
 
 scim::Result<LdapHandle> Pool::connect() {
@@ -114,8 +181,9 @@ scim::Result<LdapHandle> Pool::connect() {
       continue;
     }
     LdapHandle ld(raw);
-    if (const int tls = configure(ld.get()); tls != LDAP_SUCCESS) {
-      lastError = uri + ": StartTLS failed: " + ldap_err2string(tls);
+    TlsProgress tls;
+    if (const int rc = configure(ld.get(), uri, tls); rc != LDAP_SUCCESS) {
+      lastError = describeFailure(ld.get(), uri, "StartTLS", rc, tls);
       continue;
     }
 
@@ -124,9 +192,15 @@ scim::Result<LdapHandle> Pool::connect() {
     cred.bv_len = settings_.bindPassword.size();
     const int rc = ldap_sasl_bind_s(ld.get(), settings_.bindDn.c_str(), LDAP_SASL_SIMPLE, &cred,
                                     nullptr, nullptr, nullptr);
-    if (rc == LDAP_SUCCESS) return ld;
+    if (rc == LDAP_SUCCESS) {
+      // `tls` ends here, the connection does not: libldap reconnects by itself when a later
+      // operation finds the connection gone, and must not call back into a dead TlsProgress.
+      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_CB, nullptr);
+      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_ARG, nullptr);
+      return ld;
+    }
     // Never include the bind DN or password in what reaches a caller.
-    lastError = uri + ": bind failed: " + ldap_err2string(rc);
+    lastError = describeFailure(ld.get(), uri, "bind", rc, tls);
     if (rc == LDAP_INVALID_CREDENTIALS) break;  // the next replica has the same accounts
   }
   return scim::makeError(scim::ErrorKind::Unavailable, "directory unavailable (" + lastError + ")");
@@ -139,7 +213,8 @@ int Pool::bindAs(const std::string& dn, const std::string& password,
     LDAP* raw = nullptr;
     if (ldap_initialize(&raw, uri.c_str()) != LDAP_SUCCESS) continue;
     LdapHandle ld(raw);
-    if (last = configure(ld.get()); last != LDAP_SUCCESS) continue;
+    TlsProgress tls;
+    if (last = configure(ld.get(), uri, tls); last != LDAP_SUCCESS) continue;
     // An empty password would be an unauthenticated bind (RFC 4513 5.1.2), which "succeeds".
     if (password.empty()) return LDAP_INVALID_CREDENTIALS;
     berval cred{};

@@ -133,9 +133,16 @@ struct Settings {
   /// Empty: the profile's (Profile::userObjectClasses).
   std::vector<std::string> userObjectClasses;
   /// TLS to the directory (ldaps:// URIs, or StartTLS on ldap:// ones): the server's certificate
-  /// must chain to `tlsCaFile` (PEM; empty: the system's) and name the host it was reached as.
+  /// must chain to `tlsCaFile` (PEM; empty: the system's) and name the host it was reached as
+  /// (the host in the URI; libldap checks "localhost" as this machine's own name). Always
+  /// enforced, whatever ldap.conf or LDAPTLS_REQCERT say; a refused certificate is Unavailable.
   std::string tlsCaFile;
   bool startTls = false;
+  /// The gateway's client certificate (PEM, chaining to a CA the directory trusts) and its private
+  /// key (PEM, unencrypted), presented in every TLS session, for a directory that demands one.
+  /// Both or neither (config/ checks); empty: none presented.
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
   /// SCIM path (as in a PATCH path) -> LDAP attribute. See ldap/mapping.h for the accepted forms.
   std::map<std::string, std::string> userMapping;
   /// The role names a User's `roles` may hold; each is the group cn=<name> under rolesDn.

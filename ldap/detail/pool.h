@@ -101,7 +101,14 @@ class Pool {
   friend class Lease;
   void release(LdapHandle handle);
   scim::Result<LdapHandle> connect();
-  int configure(LDAP* ld) const;
+  /// How far a connection's TLS got, to say why it failed.
+  struct TlsProgress {
+    bool settingsRefused = false;   // libldap could not build the TLS context (CA, cert or key)
+    bool handshakeStarted = false;  // TCP stood and the TLS handshake began
+  };
+  int configure(LDAP* ld, const std::string& uri, TlsProgress& tls) const;
+  std::string describeFailure(LDAP* ld, const std::string& uri, const char* step, int rc,
+                              const TlsProgress& tls) const;
   void markUnresponsive();  // with mutex_ held
   void probe();             // the probe thread
 

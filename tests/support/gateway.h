@@ -56,6 +56,7 @@ class Gateway {
                     const std::string& contentType = "application/scim+json");
 
   int port() const { return server_.port(); }
+  gateway::Server& server() { return server_; }
 
  private:
   config::Config config_;

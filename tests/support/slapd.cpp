@@ -46,6 +46,8 @@ SlapdEnv readEnv(const std::string& file) {
   if (!vars["SLAPD_PROFILE"].empty()) env.profile = vars["SLAPD_PROFILE"];
   env.ldapsUrl = vars["SLAPD_LDAPS_URL"];
   env.tlsCaFile = vars["SLAPD_TLS_CA"];
+  env.tlsClientCertFile = vars["SLAPD_TLS_CLIENT_CERT"];
+  env.tlsClientKeyFile = vars["SLAPD_TLS_CLIENT_KEY"];
   REQUIRE_FALSE(env.url.empty());
   return env;
 }
@@ -90,9 +92,15 @@ const SlapdEnv& fixtureSlapd() {
   return env;
 }
 
-SlapdEnv startSlapd(const std::string& dir, bool empty) {
-  run(scriptPath() + " start '" + dir + "'" + (empty ? " --empty" : "") + " > /dev/null");
-  return readEnv(dir + "/env");
+SlapdEnv startSlapd(const std::string& dir, bool empty, SlapdTls tls) {
+  const char* tlsOptions = tls == SlapdTls::Offered              ? " --tls"
+                           : tls == SlapdTls::ClientCertDemanded ? " --tls --tls-verify-client"
+                                                                 : "";
+  run(scriptPath() + " start '" + dir + "'" + (empty ? " --empty" : "") + tlsOptions +
+      " > /dev/null");
+  SlapdEnv env = readEnv(dir + "/env");
+  if (tls != SlapdTls::None) REQUIRE_FALSE(env.ldapsUrl.empty());
+  return env;
 }
 
 namespace {
@@ -104,11 +112,11 @@ void stopAndWipe(const std::string& dir) {
 
 }  // namespace
 
-PrivateSlapd::PrivateSlapd(const std::string& name, bool empty)
+PrivateSlapd::PrivateSlapd(const std::string& name, bool empty, SlapdTls tls)
     : dir_((std::filesystem::temp_directory_path() / ("scimgate-" + name + "-" + uniqueSuffix()))
                .string()) {
   try {
-    env_ = startSlapd(dir_, empty);
+    env_ = startSlapd(dir_, empty, tls);
   } catch (...) {
     stopAndWipe(dir_);  // whatever a failed start left behind
     throw;

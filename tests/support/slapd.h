@@ -20,6 +20,8 @@ struct SlapdEnv {
   std::string profile = "openldap";  // SLAPD_PROFILE: which directory product this is
   std::string ldapsUrl;              // SLAPD_LDAPS_URL, where the directory offers one
   std::string tlsCaFile;             // SLAPD_TLS_CA: the CA of its certificate
+  std::string tlsClientCertFile;     // SLAPD_TLS_CLIENT_CERT, SLAPD_TLS_CLIENT_KEY: a client
+  std::string tlsClientKeyFile;      // certificate and key signed by that CA (slapd-env.sh --tls)
 
   /// Gateway settings for this directory.
   ldap::Settings ldapSettings() const;
@@ -29,9 +31,14 @@ struct SlapdEnv {
 /// message when the fixture did not run: a skipped directory test would hide a broken install.
 const SlapdEnv& fixtureSlapd();
 
+/// What a private slapd offers besides plain LDAP (tools/slapd-env.sh start --tls, and
+/// --tls-verify-client): ldaps:// and StartTLS with a test CA's certificate naming localhost (not
+/// 127.0.0.1), and maybe a demand for a client certificate.
+enum class SlapdTls { None, Offered, ClientCertDemanded };
+
 /// Starts a private slapd in `dir` (for tests that stop and restart their own server); `empty`
 /// leaves out the demo administrator.
-SlapdEnv startSlapd(const std::string& dir, bool empty = false);
+SlapdEnv startSlapd(const std::string& dir, bool empty = false, SlapdTls tls = SlapdTls::None);
 /// Stops the slapd in `dir`, keeping its data; `restartSlapd` starts it again on the same port.
 void stopSlapd(const SlapdEnv& env);
 void restartSlapd(const SlapdEnv& env);
@@ -49,7 +56,7 @@ void reconfigureSlapd(const SlapdEnv& env, const std::string& from, const std::s
 /// wiped however the test ends.
 class PrivateSlapd {
  public:
-  explicit PrivateSlapd(const std::string& name, bool empty = false);
+  explicit PrivateSlapd(const std::string& name, bool empty = false, SlapdTls tls = SlapdTls::None);
   ~PrivateSlapd();
   PrivateSlapd(const PrivateSlapd&) = delete;
   PrivateSlapd& operator=(const PrivateSlapd&) = delete;

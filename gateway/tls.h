@@ -1,0 +1,86 @@
+#pragma once
+
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/StreamSocketImpl.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "config/config.h"
+
+using SSL = struct ssl_st;
+using SSL_CTX = struct ssl_ctx_st;
+
+namespace scimgate::gateway {
+
+/// The listener's TLS settings made usable: certificate chain and key (checked to match), TLS 1.2
+/// or newer, forward-secret AEAD ciphers only, no renegotiation. Immutable; a reload makes a new one (connections keep theirs).
+class TlsContext {
+ public:
+  /// Reads the files `settings` names; an error names the file and what is wrong with it.
+  static Result<std::shared_ptr<const TlsContext>> load(const config::TlsSettings& settings);
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+
+  SSL_CTX* native() const { return ctx_; }
+  /// The certificate's subject and expiry, for the start-up log line (no key material).
+  const std::string& description() const { return description_; }
+
+ private:
+  explicit TlsContext(SSL_CTX* ctx) : ctx_(ctx) {}
+  SSL_CTX* ctx_;
+  std::string description_;
+};
+
+/// One server-side TLS connection as a Poco stream socket, so that Poco's HTTP session reads and
+/// writes through it. The listener's poller drives the handshake and reads the request head
+/// without blocking (the socket is non-blocking then); those bytes stay here and are the first a
+/// worker reads. Workers use it blocking, with the socket's receive and send timeouts.
+class TlsSocketImpl final : public Poco::Net::StreamSocketImpl {
+ public:
+  enum class Progress { Done, WantRead, WantWrite, Failed };
+
+  /// Takes ownership of the connected descriptor `fd`.
+  TlsSocketImpl(int fd, std::shared_ptr<const TlsContext> context);
+
+  /// Advances the handshake on a non-blocking socket.
+  Progress handshake();
+  /// Reads what has arrived, without waiting, into the buffer (up to `limit` bytes held).
+  /// WantRead: nothing more for now; Done: the buffer holds `limit` bytes; Failed: the peer
+  /// closed or broke the connection.
+  Progress fill(std::size_t limit);
+  /// Decrypted bytes read ahead and not yet consumed.
+  std::string_view buffered() const { return buffered_; }
+  /// Whether more decrypted bytes may be waiting without the descriptor being readable.
+  bool hasPending() const;
+  /// After this, reads return end of stream once the buffered bytes are consumed (a request
+  /// whose body has no length).
+  void endInput() { inputEnded_ = true; }
+
+  int receiveBytes(void* buffer, int length, int flags = 0) override;
+  int sendBytes(const void* buffer, int length, int flags = 0) override;
+  int available() override;
+  void shutdownSend() override;
+  void shutdown() override;
+  void close() override;
+  bool secure() const override { return true; }
+
+ protected:
+  ~TlsSocketImpl() override;
+
+ private:
+  std::shared_ptr<const TlsContext> context_;
+  SSL* ssl_;
+  std::string buffered_;
+  std::size_t consumed_ = 0;
+  bool inputEnded_ = false;
+  bool closed_ = false;
+};
+
+/// The TLS layer of a connection, or nullptr for plain HTTP.
+TlsSocketImpl* tlsOf(const Poco::Net::StreamSocket& socket);
+
+}  // namespace scimgate::gateway
