@@ -150,26 +150,67 @@ int Pool::configure(LDAP* ld, const std::string& uri, TlsProgress& tls) const {
   return LDAP_SUCCESS;
 }
 
+// Whether a TLS connection to `uri` works when the directory's certificate is not checked
+// (LDAP_OPT_X_TLS_ALLOW: neither its chain nor its names). Only to tell, after a failure, a
+// refused certificate from a refused handshake; nothing but an anonymous read of the root DSE is
+// sent over it. That read is needed: in TLS 1.3 the server checks the client's certificate after
+// the client has finished its handshake, and its refusal arrives with the first answer.
+bool Pool::handshakesUnchecked(const std::string& uri) const {
+  LDAP* raw = nullptr;
+  if (ldap_initialize(&raw, uri.c_str()) != LDAP_SUCCESS) return false;
+  LdapHandle ld(raw);
+  const int version = LDAP_VERSION3;
+  ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+  const timeval network = toTimeval(settings_.connectTimeoutMs);
+  ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network);
+  const timeval op = toTimeval(settings_.operationTimeoutMs);
+  ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &op);
+  const int allow = LDAP_OPT_X_TLS_ALLOW;
+  ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &allow);
+  if (!settings_.tlsCertFile.empty()) {
+    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CERTFILE, settings_.tlsCertFile.c_str());
+    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_KEYFILE, settings_.tlsKeyFile.c_str());
+  }
+  const int isServer = 0;
+  if (ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &isServer) != LDAP_OPT_SUCCESS) return false;
+  if (settings_.startTls && ldap_start_tls_s(ld.get(), nullptr, nullptr) != LDAP_SUCCESS) {
+    return false;
+  }
+  char noAttrs[] = LDAP_NO_ATTRS;
+  char* attrs[] = {noAttrs, nullptr};
+  LDAPMessage* result = nullptr;
+  const int rc = ldap_search_ext_s(ld.get(), "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
+                                   nullptr, nullptr, nullptr, 1, &result);
+  MessagePtr owned(result);
+  return !isConnectionLost(rc);
+}
+
 // Why connecting to `uri` failed at `step` ("StartTLS", "bind"), in words an operator can act on.
 // libldap says "Can't contact LDAP server" for a refused certificate as for a stopped server, and
-// nothing at all about a host name mismatch: once the handshake had begun, the cause is TLS.
+// nothing at all about a host name mismatch (only its debug log does): once the handshake had
+// begun, the cause is TLS, and a second handshake without the certificate checks tells which.
 std::string Pool::describeFailure(LDAP* ld, const std::string& uri, const char* step, int rc,
                                   const TlsProgress& tls) const {
   if (tls.settingsRefused) {
     return uri +
-           ": the TLS settings cannot be used (ldap.tls: the CA file, the client "
-           "certificate and key: readable PEM files, the key unencrypted and matching)";
+           ": the TLS settings cannot be used (ldap.tls: the CA file, the client certificate and "
+           "key: readable PEM files, the key unencrypted and matching the certificate)";
   }
   std::string text = uri + ": " + step + " failed: " + ldap_err2string(rc);
   if (!tls.handshakeStarted || !isConnectionLost(rc)) return text;
   if (const std::string diagnostic = diagnosticOf(ld); !diagnostic.empty()) {
     text += " (" + diagnostic + ")";
   }
-  return text +
-         "; TLS failed: the directory's certificate was refused (it must chain to "
-         "ldap.tls.caFile, or to the system's CAs without one, and name the host as the URI "
-         "writes it) or the directory refused the handshake (does it demand a client "
-         "certificate, ldap.tls.certFile, from a CA it trusts?)";
+  if (handshakesUnchecked(uri)) {
+    return text + "; TLS failed: the directory's certificate was refused: it must chain to " +
+           (settings_.tlsCaFile.empty() ? "the system's CAs (no ldap.tls.caFile)"
+                                        : "ldap.tls.caFile") +
+           " and name the host as the URI writes it";
+  }
+  return text + "; TLS failed: the directory refused the handshake" +
+         (settings_.tlsCertFile.empty()
+              ? " (does it demand a client certificate? ldap.tls.certFile)"
+              : " (does it trust the CA of ldap.tls.certFile?)");
 }
 
 scim::Result<LdapHandle> Pool::connect() {

@@ -107,6 +107,7 @@ class Pool {
     bool handshakeStarted = false;  // TCP stood and the TLS handshake began
   };
   int configure(LDAP* ld, const std::string& uri, TlsProgress& tls) const;
+  bool handshakesUnchecked(const std::string& uri) const;
   std::string describeFailure(LDAP* ld, const std::string& uri, const char* step, int rc,
                               const TlsProgress& tls) const;
   void markUnresponsive();  // with mutex_ held
