@@ -24,7 +24,8 @@ class AdministratorsLease final : public HeldLock {
   ~AdministratorsLease() override {
     // A lock that cannot be removed expires on its own.
     (void)withConnection<void>(pool_, true, [&](LDAP* ld) -> Result<void> {
-      const int rc = ldap_delete_ext_s(ld, dn_.c_str(), nullptr, nullptr);
+      const int rc = counted(OpKind::Delete,
+                             [&] { return ldap_delete_ext_s(ld, dn_.c_str(), nullptr, nullptr); });
       if (rc == LDAP_SUCCESS || rc == LDAP_NO_SUCH_OBJECT) return {};
       return errorFromLdap(rc, "releasing the Administrators lock");
     });
@@ -45,7 +46,8 @@ Result<int> tryAdd(Pool& pool, const std::string& dn) {
     ModList mods({{LDAP_MOD_ADD, "objectClass", {"organizationalRole"}},
                   {LDAP_MOD_ADD, "cn", {"scimgate-administrators-lock"}},
                   {LDAP_MOD_ADD, "description", {expires}}});
-    const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+    const int rc = counted(
+        OpKind::Add, [&] { return ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr); });
     if (rc == LDAP_SUCCESS || rc == LDAP_ALREADY_EXISTS) return rc;
     return errorFromLdap(rc, "taking the Administrators lock");
   });
@@ -78,7 +80,9 @@ Result<void> breakExpired(Pool& pool, const std::string& dn) {
     ControlPtr assertion;
     auto controls = writeControls(ld, pool.settings().profile, csn, assertion);
     if (!controls) return controls.error();
-    const int rc = ldap_delete_ext_s(ld, dn.c_str(), controls->data(), nullptr);
+    const int rc = counted(OpKind::Delete, [&] {
+      return ldap_delete_ext_s(ld, dn.c_str(), controls->data(), nullptr);
+    });
     if (rc == LDAP_SUCCESS || rc == LDAP_NO_SUCH_OBJECT || rc == LDAP_ASSERTION_FAILED) return {};
     return errorFromLdap(rc, "breaking an expired Administrators lock");
   });

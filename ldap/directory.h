@@ -10,6 +10,7 @@
 #include "ldap/faults.h"
 #include "ldap/group_directory.h"
 #include "ldap/settings.h"
+#include "ldap/stats.h"
 #include "scim/filter.h"
 #include "scim/result.h"
 #include "scim/user.h"
@@ -51,6 +52,9 @@ class HeldLock {
 class Directory {
  public:
   virtual ~Directory() = default;
+  /// What this directory counts about its LDAP traffic (shared with the group directory of
+  /// the same pool), read-only; null when it does not count (test doubles).
+  virtual const Stats* stats() const { return nullptr; }
 
   /// The user with this SCIM id (entryUUID); NotFound when there is none.
   virtual Result<scim::User> findUser(std::string_view id) = 0;

@@ -68,7 +68,9 @@ class LdapGroupDirectory final : public GroupDirectory {
         if (!values.empty()) changes.push_back({LDAP_MOD_ADD, name, values});  // no member: none
       }
       ModList mods(changes);
-      const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+      const int rc = counted(OpKind::Add, [&] {
+        return ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+      });
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "a " + std::string(scim::toString(group.kind)) +
@@ -160,7 +162,9 @@ class LdapGroupDirectory final : public GroupDirectory {
       ControlPtr assertion;
       auto controls = writeControls(ld, profile(), csn, assertion);
       if (!controls) return controls.error();
-      const int rc = ldap_delete_ext_s(ld, entry->dn.c_str(), controls->data(), nullptr);
+      const int rc = counted(OpKind::Delete, [&] {
+        return ldap_delete_ext_s(ld, entry->dn.c_str(), controls->data(), nullptr);
+      });
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such group");
       return errorFromLdap(rc, "deleting the group");
@@ -254,7 +258,10 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (auto fits = checkRdnValue("displayName", displayName); !fits) return fits.error();
     return withConnection<std::string>(false, [&](LDAP* ld) -> Result<std::string> {
       const std::string rdn = makeRdn("cn", displayName);
-      const int rc = ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);
+      // A rename (modifyDN) is counted as a modify.
+      const int rc = counted(OpKind::Modify, [&] {
+        return ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);
+      });
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "displayName '" + displayName + "' is taken");
       }

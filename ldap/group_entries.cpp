@@ -192,8 +192,11 @@ Result<std::vector<scim::GroupMember>> GroupEntries::readMembers(const std::stri
           ControlPtr pageControl(page);
           LDAPControl* controls[] = {pageControl.get(), nullptr};
           LDAPMessage* raw = nullptr;
-          rc = ldap_search_ext_s(ld, containers_.base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                                 attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
+          rc = counted(OpKind::Search, [&] {
+            return ldap_search_ext_s(ld, containers_.base.c_str(), LDAP_SCOPE_SUBTREE,
+                                     filter.c_str(), attrs.get(), 0, controls, nullptr, nullptr, 0,
+                                     &raw);
+          });
           MessagePtr result(raw);
           if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "reading members");
           for (LDAPMessage* e = ldap_first_entry(ld, result.get()); e; e = ldap_next_entry(ld, e)) {

@@ -35,6 +35,8 @@ class LdapDirectory final : public Directory {
         search_(*context_, entries_),
         memberships_(*context_) {}
 
+  const Stats* stats() const override { return &context_->pool.stats(); }
+
   Result<scim::User> findUser(std::string_view id) override {
     auto found = entries_.read(id);  // kept for a replace that follows
     if (!found) return found.error();
@@ -78,7 +80,9 @@ class LdapDirectory final : public Directory {
       std::vector<Change> changes;
       for (const auto& [name, vals] : attributes) changes.push_back({LDAP_MOD_ADD, name, vals});
       ModList mods(changes);
-      const int rc = ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+      const int rc = counted(OpKind::Add, [&] {
+        return ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+      });
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_ALREADY_EXISTS && profile().accountNames &&
           lower(diagnostic(ld)).find("samaccountname") != std::string::npos) {
@@ -103,7 +107,8 @@ class LdapDirectory final : public Directory {
     // (refint takes it out of the groups it had joined).
     auto removeAgain = [&] {
       (void)withConnection(false, [&](LDAP* ld) -> Result<void> {
-        ldap_delete_ext_s(ld, dn.c_str(), nullptr, nullptr);
+        counted(OpKind::Delete,
+                [&] { return ldap_delete_ext_s(ld, dn.c_str(), nullptr, nullptr); });
         return {};
       });
     };
@@ -148,7 +153,9 @@ class LdapDirectory final : public Directory {
       ControlPtr assertion;
       auto controls = writeControls(ld, profile(), csn, assertion);
       if (!controls) return controls.error();
-      const int rc = ldap_delete_ext_s(ld, found->dn.c_str(), controls->data(), nullptr);
+      const int rc = counted(OpKind::Delete, [&] {
+        return ldap_delete_ext_s(ld, found->dn.c_str(), controls->data(), nullptr);
+      });
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such user");
       return errorFromLdap(rc, "deleting the user");
@@ -333,8 +340,10 @@ class LdapDirectory final : public Directory {
       char noAttrs[] = LDAP_NO_ATTRS;
       char* attrs[] = {noAttrs, nullptr};
       timeval timeout{2, 0};
-      const int rc = ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0,
-                                       nullptr, nullptr, &timeout, 1, &raw);
+      const int rc = counted(OpKind::Search, [&] {
+        return ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, nullptr,
+                                 nullptr, &timeout, 1, &raw);
+      });
       MessagePtr result(raw);
       if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "checking the directory");
       return {};
@@ -550,8 +559,11 @@ class LdapDirectory final : public Directory {
       int msgid = 0;
       std::string why;
       if (postRead != nullptr) postRead->reset();
-      int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls->data(), nullptr, &msgid);
-      if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, postRead, &why);
+      int rc = counted(OpKind::Modify, [&] {
+        const int sent =
+            ldap_modify_ext(ld, dn.c_str(), mods.get(), controls->data(), nullptr, &msgid);
+        return sent == LDAP_SUCCESS ? waitResult(ld, msgid, postRead, &why) : sent;
+      });
       if (rc == LDAP_SUCCESS) return {};
       // slapd's unique overlay runs its duplicate search with the request's controls, so a
       // taken value under an Assertion control comes back as assertionFailed ("unique_search

@@ -64,8 +64,14 @@ GroupAfter MemberWriter::writeCoalesced(const std::string& dn, Pending& pending)
 // Writes every change of the batch and sets its outcome; never throws (waiters depend on it).
 void MemberWriter::writeBatch(const std::string& dn, const std::vector<Pending*>& batch) noexcept {
   try {
-    if (batch.size() > 1 && writeMerged(dn, batch)) return;
-    for (Pending* pending : batch) pending->outcome = writeAlone(dn, *pending->change);
+    if (batch.size() > 1 && writeMerged(dn, batch)) {
+      pool_.stats().groupCommitBatch.observe(static_cast<double>(batch.size()), kBatchBounds);
+      return;
+    }
+    for (Pending* pending : batch) {
+      pool_.stats().groupCommitBatch.observe(1, kBatchBounds);
+      pending->outcome = writeAlone(dn, *pending->change);
+    }
   } catch (const std::exception& e) {
     for (Pending* pending : batch) {
       if (!pending->outcome) pending->outcome = makeError(ErrorKind::Internal, e.what());
@@ -197,8 +203,10 @@ Result<void> MemberWriter::send(const std::string& dn, const Mods& changes, Writ
     LDAPControl* controls[] = {readBack->get(), nullptr};
     int msgid = 0;
     std::optional<Attributes> after;
-    int rc = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls, nullptr, &msgid);
-    if (rc == LDAP_SUCCESS) rc = waitResult(ld, msgid, &after, nullptr);
+    int rc = counted(OpKind::Modify, [&] {
+      const int sent = ldap_modify_ext(ld, dn.c_str(), mods.get(), controls, nullptr, &msgid);
+      return sent == LDAP_SUCCESS ? waitResult(ld, msgid, &after, nullptr) : sent;
+    });
     if (pool_.settings().profile.memberDuplicatesRefused) {
       // AD's words for "that value is already there" and "that value is not there".
       bool deletes = false;

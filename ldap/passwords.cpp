@@ -42,21 +42,27 @@ int writePassword(LDAP* ld, const Profile& profile, const std::string& dn, const
     const std::string next = unicodePwd(password);
     if (old == nullptr) {
       ModList mods({{LDAP_MOD_REPLACE, "unicodePwd", {next}}});
-      return ldap_modify_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+      return counted(OpKind::Modify, [&] {
+        return ldap_modify_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+      });
     }
     ModList mods({{LDAP_MOD_DELETE, "unicodePwd", {unicodePwd({old->bv_val, old->bv_len})}},
                   {LDAP_MOD_ADD, "unicodePwd", {next}}});
-    return ldap_modify_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+    return counted(OpKind::Modify,
+                   [&] { return ldap_modify_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr); });
   }
   if (!profile.passwordModifyOperation) {
     ModList mods({{LDAP_MOD_REPLACE, profile.passwordAttribute, {std::string(password)}}});
-    return ldap_modify_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
+    return counted(OpKind::Modify,
+                   [&] { return ldap_modify_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr); });
   }
   berval user{static_cast<ber_len_t>(dn.size()), const_cast<char*>(dn.data())};
   berval secret{static_cast<ber_len_t>(password.size()), const_cast<char*>(password.data())};
   berval generated{0, nullptr};  // filled only when the server generates a password
-  const int rc =
-      ldap_passwd_s(ld, &user, const_cast<berval*>(old), &secret, &generated, nullptr, nullptr);
+  const int rc = counted(OpKind::Extended, [&] {
+    return ldap_passwd_s(ld, &user, const_cast<berval*>(old), &secret, &generated, nullptr,
+                         nullptr);
+  });
   if (generated.bv_val != nullptr) ber_memfree(generated.bv_val);
   return rc;
 }

@@ -106,7 +106,9 @@ void Lease::discard() {
   handle_.reset();
 }
 
-Pool::Pool(Settings settings) : settings_(std::move(settings)) {}
+Pool::Pool(Settings settings) : settings_(std::move(settings)) {
+  stats_.poolSize.store(settings_.poolSize, std::memory_order_relaxed);
+}
 
 // LDAPv3, no referral chasing, the configured network and operation timeouts, and TLS: the
 // server's certificate must chain to the configured CA and name the host (ldaps:// or StartTLS).
@@ -231,8 +233,11 @@ scim::Result<LdapHandle> Pool::connect() {
     berval cred{};
     cred.bv_val = const_cast<char*>(settings_.bindPassword.c_str());
     cred.bv_len = settings_.bindPassword.size();
-    const int rc = ldap_sasl_bind_s(ld.get(), settings_.bindDn.c_str(), LDAP_SASL_SIMPLE, &cred,
-                                    nullptr, nullptr, nullptr);
+    threadStats() = &stats_;
+    const int rc = counted(OpKind::Bind, [&] {
+      return ldap_sasl_bind_s(ld.get(), settings_.bindDn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
+                              nullptr, nullptr);
+    });
     if (rc == LDAP_SUCCESS) {
       // `tls` ends here, the connection does not: libldap reconnects by itself when a later
       // operation finds the connection gone, and must not call back into a dead TlsProgress.
@@ -261,8 +266,11 @@ int Pool::bindAs(const std::string& dn, const std::string& password,
     berval cred{};
     cred.bv_val = const_cast<char*>(password.c_str());
     cred.bv_len = password.size();
-    last =
-        ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);
+    threadStats() = &stats_;
+    last = counted(OpKind::Bind, [&] {
+      return ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr,
+                              nullptr);
+    });
     if (last == LDAP_SUCCESS && then) return then(ld.get());
     if (!isConnectionLost(last)) return last;
   }
@@ -283,12 +291,16 @@ scim::Result<Lease> Pool::acquire() {
     while (!idle_.empty()) {
       LdapHandle handle = std::move(idle_.back());
       idle_.pop_back();
-      if (looksAlive(handle.get())) return Lease(this, std::move(handle));
+      if (looksAlive(handle.get())) {
+        publish();
+        return Lease(this, std::move(handle));
+      }
       sortContexts_.erase(handle.get());
       --open_;  // dead: dropped here, a fresh one is opened below
     }
     if (open_ < settings_.poolSize) {
       ++open_;
+      publish();
       lock.unlock();
       const auto started = std::chrono::steady_clock::now();
       auto fresh = connect();
@@ -298,12 +310,15 @@ scim::Result<Lease> Pool::acquire() {
         // Refused at once (a stopped server): the next caller may simply try again. Failing
         // slowly (a timeout: a hung server or a lost network) is what must not repeat.
         if (std::chrono::steady_clock::now() - started >= kProbeInterval) markUnresponsive();
+        publish();
         return fresh.error();
       }
       return Lease(this, std::move(*fresh));
     }
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= settings_.poolSize) {
+    stats_.waiting.fetch_add(1, std::memory_order_relaxed);
+    const auto waited = available_.wait_until(lock, deadline);
+    stats_.waiting.fetch_sub(1, std::memory_order_relaxed);
+    if (waited == std::cv_status::timeout && idle_.empty() && open_ >= settings_.poolSize) {
       return scim::makeError(scim::ErrorKind::Unavailable,
                              "all directory connections are busy; retry shortly");
     }
@@ -339,6 +354,7 @@ void Pool::probe() {
       if (open_ < settings_.poolSize) {
         ++open_;
         idle_.push_back(std::move(*fresh));
+        publish();
       }
       available_.notify_all();
       continue;
@@ -354,6 +370,13 @@ Pool::~Pool() {
     probeWake_.notify_all();
   }
   if (prober_.joinable()) prober_.join();
+}
+
+// Connections being opened count as in use: a request waits on them.
+void Pool::publish() {
+  const int idle = static_cast<int>(idle_.size());
+  stats_.idle.store(idle, std::memory_order_relaxed);
+  stats_.inUse.store(open_ - idle, std::memory_order_relaxed);
 }
 
 void Pool::noteSortContext(LDAP* ld) {
@@ -373,6 +396,7 @@ void Pool::release(LdapHandle handle) {
   } else {
     --open_;
   }
+  publish();
   available_.notify_one();
 }
 

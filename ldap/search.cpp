@@ -31,9 +31,11 @@ Result<std::vector<RawEntry>> searchOn(LDAP* ld, const SearchRequest& request) {
   }
   LDAPControl* controls[] = {values.get(), nullptr};
   LDAPMessage* raw = nullptr;
-  const int rc = ldap_search_ext_s(ld, request.base.c_str(), request.scope, request.filter.c_str(),
-                                   attrs.get(), 0, values ? controls : nullptr, nullptr, nullptr,
-                                   request.sizeLimit, &raw);
+  const int rc = counted(OpKind::Search, [&] {
+    return ldap_search_ext_s(ld, request.base.c_str(), request.scope, request.filter.c_str(),
+                             attrs.get(), 0, values ? controls : nullptr, nullptr, nullptr,
+                             request.sizeLimit, &raw);
+  });
   MessagePtr result(raw);
   if (rc == LDAP_NO_SUCH_OBJECT) return std::vector<RawEntry>{};
   if (rc == LDAP_SIZELIMIT_EXCEEDED && request.sizeLimit > 0) {

@@ -32,9 +32,10 @@ Result<RawPage> searchSortedPage(LDAP* ld, Pool& pool, const PageRequest& reques
 
   CStrings attrs(request.attributes);
   LDAPMessage* raw = nullptr;
-  const int rc =
-      ldap_search_ext_s(ld, request.base.c_str(), LDAP_SCOPE_SUBTREE, request.filter.c_str(),
-                        attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
+  const int rc = counted(OpKind::Search, [&] {
+    return ldap_search_ext_s(ld, request.base.c_str(), LDAP_SCOPE_SUBTREE, request.filter.c_str(),
+                             attrs.get(), 0, controls, nullptr, nullptr, 0, &raw);
+  });
   MessagePtr result(raw);
   pool.noteSortContext(ld);
   if (rc == LDAP_NO_SUCH_OBJECT) return RawPage{};

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ldap/settings.h"
+#include "ldap/stats.h"
 #include "scim/result.h"
 
 namespace scimgate::ldap::detail {
@@ -48,7 +49,8 @@ class Lease {
   Lease& operator=(const Lease&) = delete;
   ~Lease();
 
-  LDAP* get() const { return handle_.get(); }
+  /// The connection; operations on it in this thread are counted in its pool's stats (counted).
+  LDAP* get() const;
   void discard();
 
  private:
@@ -78,6 +80,9 @@ class Pool {
   static constexpr std::chrono::milliseconds kProbeInterval{500};
 
   const Settings& settings() const { return settings_; }
+  /// The traffic of this pool's connections and its gauges (ldap/stats.h).
+  Stats& stats() { return stats_; }
+  const Stats& stats() const { return stats_; }
 
   /// Binds a fresh, unpooled connection as `dn` with `password` and closes it: the libldap code
   /// (LDAP_SUCCESS, LDAP_INVALID_CREDENTIALS for a wrong password, unknown DN or locked account).
@@ -111,9 +116,11 @@ class Pool {
   std::string describeFailure(LDAP* ld, const std::string& uri, const char* step, int rc,
                               const TlsProgress& tls) const;
   void markUnresponsive();  // with mutex_ held
+  void publish();           // with mutex_ held: the pool gauges of stats_
   void probe();             // the probe thread
 
   Settings settings_;
+  Stats stats_;
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<LdapHandle> idle_;
@@ -124,5 +131,32 @@ class Pool {
   std::condition_variable probeWake_;
   std::thread prober_;  // started the first time the directory is unresponsive
 };
+
+/// The stats that operations in this thread count into: those of the pool whose connection the
+/// thread took last (Lease::get, Pool::bindAs); null before any.
+inline Stats*& threadStats() {
+  thread_local Stats* stats = nullptr;
+  return stats;
+}
+
+inline LDAP* Lease::get() const {
+  if (pool_ != nullptr) threadStats() = &pool_->stats_;
+  return handle_.get();
+}
+
+/// Runs one libldap operation (`call` returns its result code) and counts it, with its time,
+/// in threadStats(): ok for success, compareTrue and compareFalse, error for any other code.
+template <class Call>
+int counted(OpKind kind, Call&& call) {
+  const auto started = std::chrono::steady_clock::now();
+  const int rc = call();
+  if (Stats* stats = threadStats()) {
+    const bool ok = rc == LDAP_SUCCESS || rc == LDAP_COMPARE_TRUE || rc == LDAP_COMPARE_FALSE;
+    stats->record(
+        kind, ok,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  return rc;
+}
 
 }  // namespace scimgate::ldap::detail
