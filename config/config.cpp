@@ -696,6 +696,31 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   readPasswords(top, config.passwords);
   readMfa(top, config.mfa, pending, problems);
   readMail(top, config.mail);
+
+  Reader metrics = top.child("metrics");
+  config.metrics.enabled = metrics.exists();
+  metrics.string("listen", config.metrics.listen);
+  metrics.integer("port", config.metrics.port, 0, 65535);
+  metrics.string("tokenSha256", config.metrics.tokenSha256);
+}
+
+// The scrape shows request counts and the directory's load to whoever reaches it: beyond this
+// machine only with a token.
+void validateMetrics(MetricsSettings& metrics, Problems& problems) {
+  if (!metrics.enabled) return;
+  auto& token = metrics.tokenSha256;
+  std::transform(token.begin(), token.end(), token.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!token.empty() &&
+      (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+    problems.items.push_back(
+        "$.metrics.tokenSha256: must be 64 hex digits (scimgate --hash-token makes it)");
+  }
+  if (metrics.listen.empty()) problems.items.push_back("$.metrics.listen: must not be empty");
+  if (token.empty() && !metrics.listen.empty() && !isLoopbackAddress(metrics.listen)) {
+    problems.items.push_back("$.metrics.tokenSha256: listening on " + metrics.listen +
+                             " needs a token (or listen on 127.0.0.1)");
+  }
 }
 
 void applyEnvironment(Config& config, const std::function<const char*(const char*)>& env,
@@ -821,6 +846,7 @@ void validateServerTls(const ServerSettings& server, Problems& problems) {
 
 void validate(Config& config, const PendingSecrets& pending, Problems& problems) {
   validateServerTls(config.server, problems);
+  validateMetrics(config.metrics, problems);
   auto& l = config.ldap;
   if (l.uris.empty()) problems.items.push_back("$.ldap.uris: at least one LDAP URI is required");
   checkDirectoryTls(l, problems);

@@ -132,6 +132,17 @@ struct MailConfig {
   mail::Settings settings;
 };
 
+/// The /metrics listener (Prometheus text format), off without a "metrics" section. It serves
+/// only GET /metrics, over HTTPS when server.tls is set. A listen address other than loopback
+/// needs a token.
+struct MetricsSettings {
+  bool enabled = false;  // the file has a "metrics" section
+  std::string listen = "127.0.0.1";
+  int port = 9464;  // 0 = any free port
+  /// Lower-case hex SHA-256 of the bearer token a scraper must send; "" = none (loopback only).
+  std::string tokenSha256;
+};
+
 /// The whole configuration. Built only by `load`.
 struct Config {
   ServerSettings server;
@@ -144,6 +155,7 @@ struct Config {
   policy::PasswordRules passwords;
   MfaConfig mfa;
   MailConfig mail;
+  MetricsSettings metrics;
 };
 
 /// Every problem found, each as "$.json.path: what is wrong".
