@@ -192,6 +192,7 @@ scim::Result<LoginCheck> checkLogin(Services& services, Request& request, const 
     }
     auto outcome = services.mfa->verifySecondFactor(*id, code, nowSeconds());
     if (!outcome) return outcome.error();
+    services.metrics.secondFactor(metrics::GatewayMetrics::methodOf(code, *status), *outcome);
     if (*outcome == policy::mfa::SecondFactorOutcome::LockedOut) {
       request.audit.reason = std::string(policy::mfa::toString(*outcome));
       check.refusal = LoginRefusal::SecondFactorLocked;
@@ -215,15 +216,27 @@ std::variant<LoginCheck, Reply> attemptLogin(Services& services, Request& reques
   auto credentials = credentialsOf(request, body);
   if (!credentials) return errorReply(credentials.error());
   const auto& [userName, password] = *credentials;
-  if (auto wait = attempt.throttled(userName)) return *wait;
+  if (auto wait = attempt.throttled(userName)) {
+    services.metrics.login("throttled");
+    services.metrics.throttled("login");
+    return *wait;
+  }
   auto check = checkLogin(services, request, body, userName, password);
-  if (!check) return errorReply(check.error());
+  if (!check) {
+    services.metrics.login("error");
+    return errorReply(check.error());
+  }
   if (check->refusal == LoginRefusal::SecondFactorLocked) {
+    services.metrics.login("second_factor_locked");
     return attempt.secondFactorLocked(check->id);
   }
   if (check->refusal != LoginRefusal::None) {
+    services.metrics.login(check->refusal == LoginRefusal::MfaRequired ? "second_factor_required"
+                           : check->id.empty()                         ? "wrong_password"
+                                                                       : "wrong_second_factor");
     return attempt.refused(check->refusal, check->codeSentTo);
   }
+  services.metrics.login("success");
   return *check;
 }
 

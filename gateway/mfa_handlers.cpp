@@ -75,6 +75,7 @@ Reply confirmTotp(Services& services, Request& request) {
   const auto& user = std::get<scim::User>(subject);
   auto outcome = services.mfa->confirmTotp(user.id, stringField(**body, "code"), nowSeconds());
   if (!outcome) return errorReply(outcome.error());
+  services.metrics.secondFactor("totp", *outcome);
   switch (*outcome) {
     case Outcome::Accepted: {
       Object answer;
@@ -181,6 +182,7 @@ Reply confirmCode(Services& services, Request& request) {
   auto outcome =
       services.mfa->confirmCodeFactor(user.id, *channel, stringField(**body, "code"), nowSeconds());
   if (!outcome) return errorReply(outcome.error());
+  services.metrics.secondFactor("code", *outcome);
   if (*outcome == Outcome::Accepted) {
     Object answer;
     answer.set("codeFactor", *channel == policy::mfa::CodeChannel::Sms ? "sms" : "email");

@@ -66,6 +66,7 @@ Reply forgotPassword(Services& services, Request& request) {
     // directory, and says nothing about whether the account exists.
     request.audit.outcome = "denied";
     request.audit.reason = "throttled";
+    services.metrics.throttled("forgot_password");
   } else {
     if (auto counted = services.forgotThrottle.recordFailure(login, address, now); !counted) {
       return errorReply(counted.error());

@@ -14,6 +14,7 @@
 #include "gateway/error_response.h"
 #include "gateway/handlers.h"
 #include "gateway/http_listener.h"
+#include "gateway/metrics.h"
 #include "gateway/request.h"
 #include "gateway/router.h"
 #include "gateway/services.h"
@@ -80,6 +81,12 @@ Reply dispatch(Services& services, const Router& router, Request& request) {
   return match.route->handler(request);
 }
 
+// The route's pattern for /metrics, never the path (ids would make a series per user).
+std::string routeLabel(const Router& router, const std::string& method, const std::string& path) {
+  const auto match = router.match(method, path);
+  return match.route ? match.route->pattern : "other";
+}
+
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  public:
   RequestHandler(Services& services, const Router& router) : services_(services), router_(router) {}
@@ -105,6 +112,9 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     }
     if (!response.sent()) send(response, reply);
     if (!failed) logLine("info", method, path, reply.status, started, "");
+    services_.metrics.request(
+        routeLabel(router_, method, path), method, reply.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (auto record =
             completeAudit(request ? request->audit : AuditRecord{}, method, path, reply.status)) {
       services_.audit.record(*record);
@@ -136,6 +146,8 @@ struct Server::Impl {
   Services services;
   Router router;
   std::unique_ptr<HttpListener> http;
+  config::ServerSettings metricsSettings;     // the listener keeps a reference
+  std::unique_ptr<HttpListener> metricsHttp;  // null without a metrics section
   std::string tlsDescription;
 };
 
@@ -157,8 +169,26 @@ void Server::start() {
   Poco::Net::SocketAddress address(settings.listen, static_cast<Poco::UInt16>(settings.port));
   Poco::Net::ServerSocket socket(address, 256);
   impl_->http = std::make_unique<HttpListener>(socket, new Factory(impl_->services, impl_->router),
-                                               settings, std::move(tls));
+                                               settings, tls);
   impl_->http->start();
+  startMetrics(std::move(tls));
+}
+
+// GET /metrics on its own address (README "Metrics"), with the main listener's TLS if any.
+void Server::startMetrics(std::shared_ptr<const TlsContext> tls) {
+  const auto& wanted = impl_->services.config.metrics;
+  if (!wanted.enabled) return;
+  auto& settings = impl_->metricsSettings;
+  settings = impl_->services.config.server;
+  settings.threads = 2;
+  settings.maxQueued = 16;
+  settings.maxBodyBytes = 1024;
+  Poco::Net::SocketAddress address(wanted.listen, static_cast<Poco::UInt16>(wanted.port));
+  Poco::Net::ServerSocket socket(address, 16);
+  impl_->metricsHttp = std::make_unique<HttpListener>(
+      socket, metrics::makeScrapeFactory(impl_->services.metrics, wanted.tokenSha256), settings,
+      std::move(tls));
+  impl_->metricsHttp->start();
 }
 
 std::vector<std::string> Server::reload() {
@@ -168,6 +198,7 @@ std::vector<std::string> Server::reload() {
     if (auto loaded = TlsContext::load(settings.tls)) {
       impl_->tlsDescription = (*loaded)->description();
       impl_->http->setTls(*loaded);
+      if (impl_->metricsHttp) impl_->metricsHttp->setTls(*loaded);
     } else {
       problems.push_back(loaded.error().detail + "; new connections keep the old certificate");
     }
@@ -181,6 +212,10 @@ std::vector<std::string> Server::reload() {
 std::string Server::tlsDescription() const { return impl_->tlsDescription; }
 
 void Server::stop() {
+  if (impl_ && impl_->metricsHttp) {
+    impl_->metricsHttp->stop(std::chrono::milliseconds(0));
+    impl_->metricsHttp.reset();
+  }
   if (!impl_ || !impl_->http) return;
   // Graceful drain: stop accepting, answer what was received, within server.drainTimeoutMs.
   impl_->http->stop(std::chrono::milliseconds(impl_->services.config.server.drainTimeoutMs));
@@ -188,5 +223,7 @@ void Server::stop() {
 }
 
 int Server::port() const { return impl_->http ? impl_->http->port() : 0; }
+
+int Server::metricsPort() const { return impl_->metricsHttp ? impl_->metricsHttp->port() : 0; }
 
 }  // namespace scimgate::gateway

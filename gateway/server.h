@@ -10,6 +10,8 @@
 
 namespace scimgate::gateway {
 
+class TlsContext;
+
 /// The HTTP front: SCIM endpoints under /scim/v2, /healthz and /readyz. Owns its listener;
 /// the directories are borrowed and must outlive the server.
 class Server {
@@ -26,6 +28,8 @@ class Server {
   void stop();
   /// The bound port (useful when the config asked for port 0).
   int port() const;
+  /// The metrics listener's bound port; 0 without a metrics section.
+  int metricsPort() const;
   /// SIGHUP: reads the TLS certificate and key again (new connections use them; on a problem the
   /// old ones stay) and reopens the audit log. Returns what could not be done, one line each.
   std::vector<std::string> reload();
@@ -33,6 +37,7 @@ class Server {
   std::string tlsDescription() const;
 
  private:
+  void startMetrics(std::shared_ptr<const TlsContext> tls);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -46,6 +46,15 @@ Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupD
       throttle(store, cfg.auth.throttle),
       forgotThrottle(store, cfg.auth.forgotThrottle, "forgot"),
       mailer(cfg.mail.enabled && store ? std::make_unique<Mailer>(cfg, store, audit) : nullptr),
-      console(loadConsole(cfg)) {}
+      console(loadConsole(cfg)) {
+  metrics.setLdapStats(dir.stats());
+  if (mailer) {
+    metrics.setOutboxSize([outbox = store]() -> std::optional<std::int64_t> {
+      auto pending = outbox->pendingMessages();
+      if (!pending) return std::nullopt;
+      return *pending;
+    });
+  }
+}
 
 }  // namespace scimgate::gateway

@@ -7,6 +7,7 @@
 #include "gateway/audit.h"
 #include "gateway/console_assets.h"
 #include "gateway/mailer.h"
+#include "gateway/metrics.h"
 #include "ldap/directory.h"
 #include "ldap/group_directory.h"
 #include "policy/mfa/mfa.h"
@@ -41,6 +42,8 @@ struct Services {
   std::unique_ptr<Mailer> mailer;
   /// The web console's files (server.consoleDir); empty without one.
   ConsoleAssets console;
+  /// What /metrics shows (served by Server when the config has a metrics section).
+  metrics::GatewayMetrics metrics;
 };
 
 }  // namespace scimgate::gateway
