@@ -1,9 +1,14 @@
 // /metrics: the scrape's series move with requests through the main listener, promtool accepts
 // the text, the token is enforced, and no label carries an id, a name or a secret.
+#include "gateway/metrics.h"
+
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
@@ -15,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -335,4 +341,60 @@ TEST_CASE("the mail outbox gauge counts messages not yet sent", "[metrics]") {
                      "application/json")
               .status == 202);
   CHECK(valueOf(scrape(gw), gauge) - valueOf(before, gauge) >= 1);
+}
+
+TEST_CASE("with server.tls the metrics listener speaks HTTPS with the same certificate",
+          "[metrics]") {
+  testing::TempDir dir;
+  const std::string cert = (dir.path() / "cert.pem").string();
+  const std::string key = (dir.path() / "key.pem").string();
+  int status = 0;
+  const std::string made =
+      run("openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 2 "
+          "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
+              key + "' -out '" + cert + "'",
+          status);
+  INFO(made);
+  REQUIRE(status == 0);
+  auto cfg = metricsConfig();
+  cfg.server.tls.certFile = cert;
+  cfg.server.tls.keyFile = key;
+  Gateway gw(cfg);
+  const auto port = static_cast<Poco::UInt16>(gw.server().metricsPort());
+
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Net::initializeSSL(); });
+  Poco::Net::Context::Params params;
+  params.caLocation = cert;
+  params.loadDefaultCAs = false;
+  params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  Poco::Net::HTTPSClientSession session("127.0.0.1", port, context);
+  Poco::Net::HTTPRequest request("GET", "/metrics", Poco::Net::HTTPMessage::HTTP_1_1);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+  CHECK(response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK);
+  CHECK(body.find("scimgate_build_info") != std::string::npos);
+
+  // Plain HTTP gets no scrape.
+  bool plainServed = false;
+  try {
+    plainServed = get(port, "/metrics").status == 200;
+  } catch (const Poco::Exception&) {
+  }
+  CHECK_FALSE(plainServed);
+}
+
+TEST_CASE("label values and help texts are escaped as the exposition format requires",
+          "[metrics]") {
+  scimgate::gateway::metrics::Exposition out;
+  out.family("x_total", "a \\ b\nc \"d\"", "counter");
+  out.sample("x_total", {{"l", "q\"\\\n"}}, 1);
+  CHECK(out.text() ==
+        "# HELP x_total a \\\\ b\\nc \"d\"\n"
+        "# TYPE x_total counter\n"
+        "x_total{l=\"q\\\"\\\\\\n\"} 1\n");
 }
