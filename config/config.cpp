@@ -667,6 +667,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   scim.integer("maxPageSize", config.scim.maxPageSize, 1, 10000);
   scim.boolean("userNameImmutable", config.scim.userNameImmutable);
   scim.boolean("emailImmutable", config.scim.emailImmutable);
+  scim.integer("bulkMaxOperations", config.scim.bulkMaxOperations, 1, 100000);
 
   // The roles a User may hold (each a group under ldap.rolesDn) and the one a new user gets.
   Reader roles = top.child("roles");

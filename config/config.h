@@ -109,6 +109,9 @@ struct ScimSettings {
   /// account). Deployments whose IdP renames users (Entra ID UPN changes) switch these off.
   bool userNameImmutable = true;
   bool emailImmutable = true;
+  /// POST /Bulk: at most this many operations per request (bulk.maxOperations); its size limit
+  /// (bulk.maxPayloadSize) is server.maxBodyBytes.
+  int bulkMaxOperations = 1000;
 };
 
 /// Second factors for people (DESIGN 6). Without an "mfa" section `store.path`,

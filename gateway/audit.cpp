@@ -100,6 +100,7 @@ void AuditLog::record(const AuditRecord& record) {
     line.set("attributes", names);
   }
   if (!record.reason.empty()) line.set("reason", record.reason);
+  if (!record.requestId.empty()) line.set("requestId", record.requestId);
   std::ostringstream text;
   line.stringify(text);
   std::lock_guard lock(mutex_);

@@ -24,6 +24,7 @@ struct AuditRecord {
   int status = 0;                       // the HTTP status answered
   std::vector<std::string> attributes;  // names of the attributes the request changed
   std::string reason;                   // why it was denied or failed (the error detail), or ""
+  std::string requestId;                // the request's X-Request-Id (the request log's too)
 };
 
 /// The record to write for a finished request, or nullopt: every write and every refused request

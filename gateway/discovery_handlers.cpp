@@ -13,9 +13,13 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-scim::ServiceProviderFeatures featuresOf(const config::ScimSettings& settings) {
+scim::ServiceProviderFeatures featuresOf(const config::ScimSettings& settings,
+                                         const config::ServerSettings& server) {
   scim::ServiceProviderFeatures f;
   f.patch = true;
+  f.bulk = true;
+  f.bulkMaxOperations = settings.bulkMaxOperations;
+  f.bulkMaxPayloadSize = static_cast<long long>(server.maxBodyBytes);
   f.sort = true;
   f.etag = true;
   f.filter = true;
@@ -41,9 +45,9 @@ const std::vector<const scim::ResourceTypeDef*>& allResourceTypes() {
 }
 
 Reply serviceProviderConfig(Services& services, Request& request) {
-  return Reply::json(
-      200, *scim::serviceProviderConfigToJson(featuresOf(services.config.scim),
-                                              request.baseUrl() + "/ServiceProviderConfig"));
+  return Reply::json(200, *scim::serviceProviderConfigToJson(
+                              featuresOf(services.config.scim, services.config.server),
+                              request.baseUrl() + "/ServiceProviderConfig"));
 }
 
 Reply listSchemas(Request& request) {

@@ -53,6 +53,8 @@ void addMfaRoutes(Router& router, Services& services);
 void addInvitationRoutes(Router& router, Services& services);
 void addResetRoutes(Router& router, Services& services);
 void addSessionRoutes(Router& router, Services& services);
+/// POST /Bulk: each operation through `router` (which must outlive it) as its own request.
+void addBulkRoute(Router& router, Services& services);
 
 /// The password rules as clients read them (GET /auth/password/rules, an invitation's
 /// passwordRules), so they can check a new password as it is typed.

@@ -168,7 +168,8 @@ class ScrapeHandler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     using Poco::Net::HTTPResponse;
     if (!tokenSha256_.empty()) {
-      const std::string& authorization = request.get("Authorization", "");
+      const std::string authorization =
+          request.get("Authorization", "");  // get() may return its default
       constexpr std::string_view kBearer = "Bearer ";
       const bool bearer =
           authorization.size() > kBearer.size() &&

@@ -1,5 +1,6 @@
 #include "gateway/request.h"
 
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -33,7 +34,7 @@ std::string Request::clientAddress(const std::vector<std::string>& trustedProxie
   if (std::find(trustedProxies.begin(), trustedProxies.end(), peer) == trustedProxies.end()) {
     return peer;
   }
-  const std::string forwarded = header("X-Forwarded-For");
+  const std::string forwarded = http_.get("X-Forwarded-For", "");
   std::string last =
       forwarded.substr(forwarded.rfind(',') == std::string::npos ? 0 : forwarded.rfind(',') + 1);
   last.erase(0, last.find_first_not_of(" \t"));
@@ -48,12 +49,32 @@ Request::Request(Poco::Net::HTTPServerRequest& http, const config::ServerSetting
   query_ = parseQuery(uri.getRawQuery());
 }
 
+Request::Request(const Request& bulk, std::string method, const std::string& uri, std::string body,
+                 const std::map<std::string, std::string>& headers)
+    : caller(bulk.caller),
+      http_(bulk.http_),
+      limits_(bulk.limits_),
+      operationHeaders_(std::map<std::string, std::string>{}),
+      operationBody_(std::move(body)),
+      method_(std::move(method)) {
+  for (const auto& [name, value] : headers) (*operationHeaders_)[Poco::toLower(name)] = value;
+  Poco::URI parsed(uri);  // throws Poco::SyntaxException on a malformed path
+  path_ = parsed.getPath();
+  query_ = parseQuery(parsed.getRawQuery());
+  audit.principal = bulk.audit.principal;
+  audit.principalId = bulk.audit.principalId;
+}
+
 std::string Request::param(const std::string& name) const {
   auto it = params_.find(name);
   return it == params_.end() ? std::string() : it->second;
 }
 
 std::string Request::header(const std::string& name, const std::string& fallback) const {
+  if (operationHeaders_) {
+    auto it = operationHeaders_->find(Poco::toLower(name));
+    return it == operationHeaders_->end() ? fallback : it->second;
+  }
   return http_.get(name, fallback);
 }
 
@@ -61,6 +82,10 @@ scim::Result<Poco::JSON::Object::Ptr> Request::jsonBody() {
   const std::size_t limit = limits_.maxBodyBytes;
   const auto tooLarge = makeError(ErrorKind::PayloadTooLarge,
                                   "the request body exceeds " + std::to_string(limit) + " bytes");
+  if (operationBody_) {
+    if (operationBody_->empty()) return makeError(ErrorKind::InvalidSyntax, "\"data\" is required");
+    return scim::readJsonObject(*operationBody_, static_cast<std::size_t>(limits_.maxJsonDepth));
+  }
   std::istream& in = http_.stream();
   // What is left of an oversized body is read and dropped (up to a bound), so the client can
   // read the 413 instead of seeing its upload reset.
@@ -82,6 +107,11 @@ scim::Result<Poco::JSON::Object::Ptr> Request::jsonBody() {
 }
 
 Poco::JSON::Object::Ptr Request::optionalJsonBody() {
+  if (operationBody_ && operationBody_->empty()) return new Poco::JSON::Object;
+  if (operationBody_) {
+    auto body = jsonBody();
+    return body ? *body : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+  }
   if (http_.hasContentLength() && http_.getContentLength64() == 0) return new Poco::JSON::Object;
   if (!http_.hasContentLength() && !http_.getChunkedTransferEncoding()) {
     return new Poco::JSON::Object;
@@ -90,7 +120,9 @@ Poco::JSON::Object::Ptr Request::optionalJsonBody() {
   return body ? *body : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
 }
 
-void Request::drainBody() { drop(http_.stream(), 16 * limits_.maxBodyBytes); }
+void Request::drainBody() {
+  if (!operationBody_) drop(http_.stream(), 16 * limits_.maxBodyBytes);
+}
 
 std::string Request::baseUrl() const {
   if (!limits_.publicUrl.empty()) {
@@ -99,7 +131,8 @@ std::string Request::baseUrl() const {
     return base + kBasePath;
   }
   const std::string host = http_.getHost();
-  return "http://" + (host.empty() ? std::string("localhost") : host) + kBasePath;
+  return (http_.secure() ? "https://" : "http://") +
+         (host.empty() ? std::string("localhost") : host) + kBasePath;
 }
 
 Reply Request::deny(const policy::Decision& decision, const std::string& id) {

@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,11 @@ namespace scimgate::gateway {
 class Request {
  public:
   Request(Poco::Net::HTTPServerRequest& http, const config::ServerSettings& limits);
+
+  /// One operation of a /Bulk request (RFC 7644 3.7): its own method, path, headers and body; the
+  /// caller, the client's address and the base URL are the enclosing request's.
+  Request(const Request& bulk, std::string method, const std::string& uri, std::string body,
+          const std::map<std::string, std::string>& headers);
 
   const std::string& method() const { return method_; }
   const std::string& path() const { return path_; }
@@ -60,6 +66,9 @@ class Request {
  private:
   Poco::Net::HTTPServerRequest& http_;
   const config::ServerSettings& limits_;
+  // A bulk operation's own headers and body (then http_ is the enclosing request's).
+  std::optional<std::map<std::string, std::string>> operationHeaders_;
+  std::optional<std::string> operationBody_;
   std::string method_;
   std::string path_;
   QueryParams query_;

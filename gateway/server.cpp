@@ -1,5 +1,7 @@
 #include "gateway/server.h"
 
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -7,9 +9,12 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <mutex>
+#include <random>
 
 #include "gateway/error_response.h"
 #include "gateway/handlers.h"
@@ -36,14 +41,39 @@ bool isApiPath(const std::string& path) {
   return path == "/scim/v2" || path == "/invitations";
 }
 
+// The client's X-Request-Id when it is a plain token (letters, digits, '.', '_', '-', ':', at
+// most 128), so that the client's and the gateway's logs can be joined; otherwise a new one.
+std::string requestIdFor(const HTTPServerRequest& http) {
+  const std::string given = http.get("X-Request-Id", "");  // a copy: get() may return its default
+  const bool usable =
+      !given.empty() && given.size() <= 128 && std::all_of(given.begin(), given.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+               c == '-' || c == ':';
+      });
+  if (usable) return given;
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string id(16, '0');
+  auto bits = generator();
+  for (auto& c : id) {
+    c = kDigits[bits & 0x0f];
+    bits >>= 4;
+  }
+  return id;
+}
+
 // One JSON line per request: no bodies, no headers, no secrets.
-void logLine(const char* level, const std::string& method, const std::string& path, int status,
-             std::chrono::steady_clock::time_point started, const std::string& message) {
+void logLine(const char* level, const std::string& requestId, const std::string& method,
+             const std::string& path, int status, std::chrono::steady_clock::time_point started,
+             const std::string& message) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
   Poco::JSON::Object line;
+  line.set("time", Poco::DateTimeFormatter::format(Poco::DateTime(),
+                                                   Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
   line.set("level", level);
+  line.set("requestId", requestId);
   line.set("method", method);
   line.set("path", path);
   line.set("status", status);
@@ -93,6 +123,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
 
   void handleRequest(HTTPServerRequest& http, HTTPServerResponse& response) override {
     const auto started = std::chrono::steady_clock::now();
+    const std::string requestId = requestIdFor(http);
     const std::string& method = http.getMethod();
     std::string path = "?";
     std::optional<Request> request;
@@ -100,6 +131,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     bool failed = false;
     try {
       request.emplace(http, services_.config.server);
+      request->audit.requestId = requestId;
       path = request->path();
       reply = dispatch(services_, router_, *request);
       request->drainBody();
@@ -107,16 +139,18 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
       reply = errorReply({ErrorKind::InvalidSyntax, "malformed request URI"});
     } catch (const std::exception& e) {
       failed = true;
-      logLine("error", method, path, 500, started, e.what());
+      logLine("error", requestId, method, path, 500, started, e.what());
       reply = errorReply({ErrorKind::Internal, "internal error"});
     }
+    reply.with("X-Request-Id", requestId);
     if (!response.sent()) send(response, reply);
-    if (!failed) logLine("info", method, path, reply.status, started, "");
+    if (!failed) logLine("info", requestId, method, path, reply.status, started, "");
     services_.metrics.request(
         routeLabel(router_, method, path), method, reply.status,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (auto record =
             completeAudit(request ? request->audit : AuditRecord{}, method, path, reply.status)) {
+      record->requestId = requestId;
       services_.audit.record(*record);
     }
   }
@@ -142,7 +176,9 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 struct Server::Impl {
   Impl(const config::Config& config, ldap::Directory& directory, ldap::GroupDirectory& groups)
-      : services(config, directory, groups), router(makeRouter(services)) {}
+      : services(config, directory, groups), router(makeRouter(services)) {
+    addBulkRoute(router, services);  // it dispatches through this router, at a stable address
+  }
   Services services;
   Router router;
   std::unique_ptr<HttpListener> http;

@@ -70,14 +70,14 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::load(const config::TlsSett
   if (ctx == nullptr) return Error{ErrorKind::Internal, "cannot create a TLS context"};
   std::shared_ptr<TlsContext> context(new TlsContext(ctx));
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
     return Error{ErrorKind::Internal, "TLS cipher list refused: " + lastSslError()};
   }
-  for (const auto& [key, file] : {std::pair{"certFile", settings.certFile},
-                                  std::pair{"keyFile", settings.keyFile}}) {
+  for (const auto& [key, file] :
+       {std::pair{"certFile", settings.certFile}, std::pair{"keyFile", settings.keyFile}}) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) {
       return fileError(key, file, "no such file");
@@ -171,8 +171,7 @@ bool TlsSocketImpl::hasPending() const {
 int TlsSocketImpl::receiveBytes(void* buffer, int length, int /*flags*/) {
   if (length <= 0) return 0;
   if (consumed_ < buffered_.size()) {
-    const std::size_t n =
-        std::min(static_cast<std::size_t>(length), buffered_.size() - consumed_);
+    const std::size_t n = std::min(static_cast<std::size_t>(length), buffered_.size() - consumed_);
     std::memcpy(buffer, buffered_.data() + consumed_, n);
     consumed_ += n;
     if (consumed_ == buffered_.size()) {

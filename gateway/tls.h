@@ -16,7 +16,8 @@ using SSL_CTX = struct ssl_ctx_st;
 namespace scimgate::gateway {
 
 /// The listener's TLS settings made usable: certificate chain and key (checked to match), TLS 1.2
-/// or newer, forward-secret AEAD ciphers only, no renegotiation. Immutable; a reload makes a new one (connections keep theirs).
+/// or newer, forward-secret AEAD ciphers only, no renegotiation. Immutable; a reload makes a new
+/// one (connections keep theirs).
 class TlsContext {
  public:
   /// Reads the files `settings` names; an error names the file and what is wrong with it.

@@ -480,8 +480,8 @@ Poco::JSON::Object::Ptr serviceProviderConfigToJson(const ServiceProviderFeature
   if (!features.documentationUri.empty()) out->set("documentationUri", features.documentationUri);
   out->set("patch", supported(features.patch));
   Poco::JSON::Object::Ptr bulk = supported(features.bulk);
-  bulk->set("maxOperations", 0);
-  bulk->set("maxPayloadSize", 0);
+  bulk->set("maxOperations", features.bulk ? features.bulkMaxOperations : 0);
+  bulk->set("maxPayloadSize", features.bulk ? features.bulkMaxPayloadSize : 0);
   out->set("bulk", bulk);
   Poco::JSON::Object::Ptr filter = supported(features.filter);
   filter->set("maxResults", features.maxResults);

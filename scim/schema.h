@@ -102,6 +102,8 @@ Poco::JSON::Object::Ptr resourceTypeToJson(const ResourceTypeDef& type,
 struct ServiceProviderFeatures {
   bool patch = false;
   bool bulk = false;
+  int bulkMaxOperations = 0;
+  long long bulkMaxPayloadSize = 0;
   bool filter = true;
   int maxResults = 200;
   bool changePassword = true;

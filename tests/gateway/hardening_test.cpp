@@ -5,7 +5,9 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "support/api.h"
@@ -439,4 +441,37 @@ TEST_CASE("an Administrators lock left by a gateway that died expires, a held on
   CAPTURE(waited.body);
   CHECK(waited.status == 503);
   CHECK(gw.request("GET", "/scim/v2/Users/" + second).status == 200);
+}
+
+TEST_CASE(
+    "every answer carries an X-Request-Id, the client's own when it is a plain token, and "
+    "the audit record names it",
+    "[gateway][logs]") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("scimgate-request-id-" + testing::uniqueSuffix() + ".log");
+  auto cfg = Gateway::defaultConfig();
+  cfg.auth.auditPath = path.string();
+  std::string generated;
+  {
+    Gateway gw(cfg);
+    const auto given = gw.requestWith({{"X-Request-Id", "idp-run:42.a_b-c"}}, "GET",
+                                      "/scim/v2/Users/no-such-user");
+    CHECK(given.header("X-Request-Id") == "idp-run:42.a_b-c");
+    // Not a plain token (a space, a quote): replaced, so nothing odd reaches the logs.
+    const auto replaced =
+        gw.requestWith({{"X-Request-Id", "two words\""}}, "GET", "/scim/v2/ServiceProviderConfig");
+    generated = replaced.header("X-Request-Id");
+    CHECK(generated.size() == 16);
+    CHECK(generated.find_first_not_of("0123456789abcdef") == std::string::npos);
+    const auto other = gw.request("GET", "/healthz");
+    CHECK(other.header("X-Request-Id") != generated);
+    CHECK(gw.requestWith({{"X-Request-Id", "audited-request"}}, "GET", "/scim/v2/Users", "",
+                         "not-a-token")
+              .status == 401);
+  }
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::filesystem::remove(path);
+  CHECK(text.str().find(R"("requestId":"audited-request")") != std::string::npos);
 }

@@ -11,9 +11,13 @@
 #include <Poco/Net/X509Certificate.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,6 +27,7 @@
 #include <thread>
 
 #include "support/gateway.h"
+#include "support/slapd.h"
 
 namespace {
 
@@ -122,17 +127,18 @@ std::string servedName(Poco::Net::HTTPSClientSession& session) {
 
 // What the openssl command's client says about a handshake with these options.
 bool opensslHandshakes(int port, const std::string& caFile, const std::string& options) {
-  const std::string command = "echo | timeout 10 openssl s_client -connect 127.0.0.1:" +
-                              std::to_string(port) + " -CAfile '" + caFile +
-                              "' -verify_return_error " + options + " >/dev/null 2>&1";
+  const std::string command =
+      "echo | timeout 10 openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+      " -CAfile '" + caFile + "' -verify_return_error " + options + " >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
 }
 
 }  // namespace
 
-TEST_CASE("HTTPS: a SCIM client creates and reads a user over TLS, several requests on one "
-          "connection",
-          "[https]") {
+TEST_CASE(
+    "HTTPS: a SCIM client creates and reads a user over TLS, several requests on one "
+    "connection",
+    "[https]") {
   TestCa ca;
   ca.issue("gateway-a");
   Gateway gateway(httpsConfig(ca, "gateway-a"));
@@ -154,6 +160,8 @@ TEST_CASE("HTTPS: a SCIM client creates and reads a user over TLS, several reque
   const auto read = send(session, "GET", "/scim/v2/Users/" + id);
   CHECK(read.status == 200);
   CHECK(read.body.find("tls.person") != std::string::npos);
+  // Without server.publicUrl, links name the scheme the client used.
+  CHECK(read.body.find("\"location\":\"https://") != std::string::npos);
   CHECK(send(session, "DELETE", "/scim/v2/Users/" + id).status == 204);
   // A request head larger than one TLS record (16 KiB) arrives in several, all read ahead.
   const std::string big(7000, 'x');
@@ -294,8 +302,7 @@ TEST_CASE("HTTPS: a reload serves the new certificate to new connections and kee
   CHECK(servedName(before) == "gateway-a");  // the same connection: not re-established
 }
 
-TEST_CASE("HTTPS: the gateway does not start with a key that is not the certificate's",
-          "[https]") {
+TEST_CASE("HTTPS: the gateway does not start with a key that is not the certificate's", "[https]") {
   TestCa ca;
   ca.issue("gateway-a");
   ca.issue("gateway-b");
@@ -309,4 +316,70 @@ TEST_CASE("HTTPS: the gateway does not start with a key that is not the certific
     CHECK(what.find("server.tls.keyFile " + cfg.server.tls.keyFile +
                     ": does not belong to the certificate") != std::string::npos);
   }
+}
+
+TEST_CASE("HTTPS: the scimgate program reloads its certificate on SIGHUP and keeps serving",
+          "[https]") {
+  TestCa ca;
+  ca.issue("gateway-a");
+  ca.issue("gateway-b");
+  fs::copy_file(ca.path("gateway-a.pem"), ca.path("live.pem"));
+  fs::copy_file(ca.path("gateway-a.key"), ca.path("live.key"));
+  const auto& env = scimgate::testing::fixtureSlapd();
+  const std::string config = ca.path("scimgate.json");
+  const std::string portFile = ca.path("port");
+  const std::string log = ca.path("gateway.log");
+  std::ofstream(config) << R"({"server":{"listen":"127.0.0.1","port":0,"tls":{"certFile":")"
+                        << ca.path("live.pem") << R"(","keyFile":")" << ca.path("live.key")
+                        << R"("}},"tokens":[{"name":"test","sha256":")"
+                        << scimgate::config::sha256Hex(scimgate::testing::kToken)
+                        << R"("}],"ldap":{"uris":[")" << env.url << R"("],"bindDn":")" << env.bindDn
+                        << R"(","bindPassword":")" << env.bindPassword << R"(","baseDn":")"
+                        << env.suffix << R"("}})";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 2);
+    ::execl(SCIMGATE_BINARY, SCIMGATE_BINARY, "--config", config.c_str(), "--port-file",
+            portFile.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  struct Stop {
+    pid_t pid;
+    ~Stop() {
+      ::kill(pid, SIGKILL);  // only the child this test started
+      ::waitpid(pid, nullptr, 0);
+    }
+  } stop{pid};
+  int port = 0;
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream(portFile) >> port;
+  }
+  INFO(readAll(log));
+  REQUIRE(port > 0);
+  auto servedNow = [&] {
+    Poco::Net::HTTPSClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port),
+                                          clientContext(ca.path("ca.pem")));
+    const auto answer = send(session, "GET", "/healthz");
+    return std::to_string(answer.status) + " " + servedName(session);
+  };
+  CHECK(servedNow() == "200 gateway-a");
+  CHECK(readAll(log).find("serving the certificate CN = gateway-a") != std::string::npos);
+
+  fs::copy_file(ca.path("gateway-b.pem"), ca.path("live.pem"),
+                fs::copy_options::overwrite_existing);
+  fs::copy_file(ca.path("gateway-b.key"), ca.path("live.key"),
+                fs::copy_options::overwrite_existing);
+  REQUIRE(::kill(pid, SIGHUP) == 0);
+  std::string served;
+  for (int i = 0; i < 100 && served != "200 gateway-b"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    served = servedNow();
+  }
+  CHECK(served == "200 gateway-b");
+  CHECK(readAll(log).find("reloaded the certificate and reopened the logs") != std::string::npos);
+  int status = 0;
+  CHECK(::waitpid(pid, &status, WNOHANG) == 0);  // still running
 }
