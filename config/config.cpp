@@ -712,8 +712,7 @@ void validateMetrics(MetricsSettings& metrics, Problems& problems) {
   auto& token = metrics.tokenSha256;
   std::transform(token.begin(), token.end(), token.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!token.empty() &&
-      (token.size() != 64 || token.find_first_not_of("0123456789abcdef") != std::string::npos)) {
+  if (!token.empty() && !isHex64(token)) {
     problems.items.push_back(
         "$.metrics.tokenSha256: must be 64 hex digits (scimgate --hash-token makes it)");
   }

@@ -227,21 +227,20 @@ int TlsSocketImpl::available() {
   return static_cast<int>(buffered_.size() - consumed_) + SSL_pending(ssl_);
 }
 
+void TlsSocketImpl::sendCloseNotify() {
+  if (closed_) return;
+  ERR_clear_error();
+  SSL_shutdown(ssl_);  // best effort: the peer may be gone
+  ERR_clear_error();
+}
+
 void TlsSocketImpl::shutdownSend() {
-  if (!closed_) {
-    ERR_clear_error();
-    SSL_shutdown(ssl_);  // close_notify, best effort: the peer may be gone
-    ERR_clear_error();
-  }
+  sendCloseNotify();
   Poco::Net::StreamSocketImpl::shutdownSend();
 }
 
 void TlsSocketImpl::shutdown() {
-  if (!closed_) {
-    ERR_clear_error();
-    SSL_shutdown(ssl_);
-    ERR_clear_error();
-  }
+  sendCloseNotify();
   Poco::Net::StreamSocketImpl::shutdown();
 }
 

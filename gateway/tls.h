@@ -73,6 +73,9 @@ class TlsSocketImpl final : public Poco::Net::StreamSocketImpl {
   ~TlsSocketImpl() override;
 
  private:
+  /// TLS close_notify before the TCP side is shut (not after close()).
+  void sendCloseNotify();
+
   std::shared_ptr<const TlsContext> context_;
   SSL* ssl_;
   std::string buffered_;
