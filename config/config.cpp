@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/distinguished_name.h"
 #include "mail/templates.h"
 #include "policy/mfa/secret_box.h"
 #include "policy/permissions.h"
@@ -568,6 +569,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   Reader tls = server.child("tls");
   tls.string("certFile", config.server.tls.certFile);
   tls.string("keyFile", config.server.tls.keyFile);
+  tls.string("clientCaFile", config.server.tls.clientCaFile);
   if (server.has("consoleDir")) {
     server.string("consoleDir", config.server.consoleDir);
     if (!config.server.consoleDir.empty() &&
@@ -633,6 +635,50 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
         client.problem("algorithm", "must be RS256 or HS256");
       }
       config.jwtClients.push_back(settings);
+    }
+  }
+
+  if (auto clients = top.array("clientCertificates")) {
+    for (unsigned int i = 0; i < clients->size(); ++i) {
+      const std::string path = "$.clientCertificates[" + std::to_string(i) + "]";
+      if (clients->get(i).type() != typeid(Object::Ptr)) {
+        problems.items.push_back(path + ": must be an object with name and subject or sha256");
+        continue;
+      }
+      Reader client = top.item("clientCertificates", clients, i);
+      ClientCertificateSettings settings;
+      std::string subject;
+      client.string("name", settings.name);
+      client.string("subject", subject);
+      client.string("sha256", settings.sha256);
+      client.string("role", settings.role);
+      client.strings("accounts", settings.accounts);
+      if (settings.name.empty()) client.problem("name", "is required");
+      if (!subject.empty()) {
+        if (auto canonical = canonicalSubject(subject)) {
+          settings.subject = *canonical;
+        } else {
+          client.problem("subject",
+                         "'" + subject +
+                             "' is not a distinguished name (e.g. \"CN=workday,O=Example\"; "
+                             "openssl x509 -noout -subject -in CERT prints it)");
+        }
+      }
+      // A fingerprint as openssl prints it (upper case, colons) is taken too.
+      std::string fingerprint;
+      for (const char c : settings.sha256) {
+        if (c != ':') fingerprint.push_back(static_cast<char>(std::tolower(c)));
+      }
+      settings.sha256 = fingerprint;
+      if (!settings.sha256.empty() && !isHex64(settings.sha256)) {
+        client.problem("sha256",
+                       "must be the certificate's SHA-256 as 64 hex digits "
+                       "(openssl x509 -noout -fingerprint -sha256 -in CERT prints it)");
+      }
+      if (subject.empty() && settings.sha256.empty()) {
+        problems.items.push_back(path + ": needs subject, sha256 or both to say which certificate");
+      }
+      config.clientCertificates.push_back(settings);
     }
   }
 
@@ -836,6 +882,11 @@ void validateServerTls(const ServerSettings& server, Problems& problems) {
     }
     return;
   }
+  if (!tls.clientCaFile.empty()) {
+    problems.items.push_back(
+        "$.server.tls.clientCaFile: client certificates need HTTPS (server.tls.certFile and "
+        "keyFile)");
+  }
   if (!server.plainHttp && !isLoopbackAddress(server.listen)) {
     problems.items.push_back(
         "$.server.tls: listening on " + server.listen +
@@ -858,10 +909,10 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   if (l.baseDn.empty()) problems.items.push_back("$.ldap.baseDn: is required");
   if (l.peopleDn.empty() && !l.baseDn.empty()) l.peopleDn = "ou=people," + l.baseDn;
   if (l.rolesDn.empty() && !l.baseDn.empty()) l.rolesDn = "ou=roles," + l.baseDn;
-  if (config.tokens.empty()) {
+  if (config.tokens.empty() && config.jwtClients.empty() && config.clientCertificates.empty()) {
     problems.items.push_back(
-        "$.tokens: at least one bearer token is required (or set "
-        "SCIMGATE_TOKEN_SHA256)");
+        "$.tokens: at least one bearer token is required (or set SCIMGATE_TOKEN_SHA256; or "
+        "configure jwtClients or clientCertificates)");
   }
   if (config.scim.defaultPageSize > config.scim.maxPageSize) {
     problems.items.push_back("$.scim.defaultPageSize: must not exceed maxPageSize");
@@ -872,6 +923,17 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
     if (!policy::parseRole(config.tokens[i].role)) {
       problems.items.push_back(path + ".role: must be Administrator, Manager, Agent or Viewer");
     }
+  }
+  for (std::size_t i = 0; i < config.clientCertificates.size(); ++i) {
+    const std::string path = "$.clientCertificates[" + std::to_string(i) + "]";
+    if (!policy::parseRole(config.clientCertificates[i].role)) {
+      problems.items.push_back(path + ".role: must be Administrator, Manager, Agent or Viewer");
+    }
+  }
+  if (!config.clientCertificates.empty() && config.server.tls.clientCaFile.empty()) {
+    problems.items.push_back(
+        "$.server.tls.clientCaFile: is required with clientCertificates (the PEM file of the CA "
+        "that issues provisioning clients' certificates)");
   }
   for (std::size_t i = 0; i < config.jwtClients.size(); ++i) {
     if (!policy::parseRole(config.jwtClients[i].role)) {

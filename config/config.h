@@ -21,6 +21,9 @@ namespace scimgate::config {
 struct TlsSettings {
   std::string certFile;  // PEM: the server's certificate, then its intermediates
   std::string keyFile;   // PEM private key without a passphrase (a secret: never logged)
+  /// PEM CA certificates whose client certificates are asked for (clientCertificates map them to
+  /// callers); "" = no client certificates.
+  std::string clientCaFile;
   bool enabled() const { return !certFile.empty() || !keyFile.empty(); }
 };
 
@@ -67,6 +70,16 @@ struct JwtClientSettings {
   std::string algorithm = "RS256";  // or HS256
   std::string secret;               // HS256: the shared key (secret: never logged)
   std::string publicKeyFile;        // RS256: PEM public key
+  std::string role = "Administrator";
+  std::vector<std::string> accounts = {"*"};
+};
+
+/// A provisioning client that authenticates with a TLS client certificate issued by
+/// server.tls.clientCaFile: matched by subject, by the certificate's SHA-256, or both.
+struct ClientCertificateSettings {
+  std::string name;
+  std::string subject;  // canonical RFC 4514 form (config turns what openssl prints into it)
+  std::string sha256;   // 64 lower-case hex digits of the DER certificate's SHA-256; "" = any
   std::string role = "Administrator";
   std::vector<std::string> accounts = {"*"};
 };
@@ -151,6 +164,7 @@ struct Config {
   ServerSettings server;
   std::vector<TokenSettings> tokens;
   std::vector<JwtClientSettings> jwtClients;
+  std::vector<ClientCertificateSettings> clientCertificates;
   AuthSettings auth;
   ScimSettings scim;
   ldap::Settings ldap;

@@ -7,6 +7,7 @@
 #include <Poco/JWT/Token.h>
 #include <Poco/RandomStream.h>
 #include <Poco/SharedPtr.h>
+#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
 #include <algorithm>
@@ -103,6 +104,7 @@ struct Access::Impl {
   std::shared_ptr<policy::mfa::StateStore> store;
   TokenAuthenticator tokens;
   std::vector<JwtClient> jwtClients;
+  std::vector<config::ClientCertificateSettings> certificateClients;
   Poco::JWT::Signer sessions;
   int sessionSeconds;
 
@@ -111,6 +113,7 @@ struct Access::Impl {
       : directory(dir),
         store(std::move(stateStore)),
         tokens(config.tokens),
+        certificateClients(config.clientCertificates),
         sessions(config.auth.sessionKey.empty() ? randomKey() : fromHex(config.auth.sessionKey)),
         sessionSeconds(config.auth.sessionSeconds) {
     for (const auto& client : config.jwtClients) {
@@ -156,6 +159,17 @@ struct Access::Impl {
     return caller;
   }
 
+  std::optional<Caller> certificateClient(const PeerCertificate& certificate) const {
+    for (const auto& client : certificateClients) {
+      if (!client.subject.empty() && Poco::icompare(client.subject, certificate.subject) != 0) {
+        continue;
+      }
+      if (!client.sha256.empty() && client.sha256 != certificate.sha256) continue;
+      return Caller{machine(client.role, client.accounts), client.name};
+    }
+    return std::nullopt;
+  }
+
   std::optional<Caller> jwtClient(const std::string& jwt) const {
     for (const auto& client : jwtClients) {
       Poco::JWT::Token token;
@@ -174,8 +188,17 @@ Access::Access(const config::Config& config, ldap::Directory& directory,
 
 Access::~Access() = default;
 
-scim::Result<Caller> Access::identify(const std::string& authorizationHeader) const {
+scim::Result<Caller> Access::identify(const std::string& authorizationHeader,
+                                      const std::optional<PeerCertificate>& certificate) const {
   const std::string credentials = bearerCredentials(authorizationHeader);
+  if (credentials.empty() && certificate) {
+    if (auto client = impl_->certificateClient(*certificate)) return *client;
+    // The subject is the client's own; saying it helps its operator find the entry to add.
+    return scim::Error{ErrorKind::Unauthorized,
+                       "the client certificate '" + certificate->subject +
+                           "' is not one of the gateway's clientCertificates; send a bearer "
+                           "token, or ask the gateway's operator to add it"};
+  }
   if (credentials.empty()) return unauthorized();
   if (std::count(credentials.begin(), credentials.end(), '.') == 2) {
     try {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
+#include "gateway/tls.h"
 #include "ldap/directory.h"
 #include "policy/mfa/state_store.h"
 #include "policy/permissions.h"
@@ -24,7 +26,8 @@ struct Caller {
 };
 
 /// Turns an Authorization header into a Caller (DESIGN 6): a provisioning client's static token
-/// (hashed in config) or OAuth2 JWT, or a person's session token from /auth/login. A person's role
+/// (hashed in config) or OAuth2 JWT, or a person's session token from /auth/login; without a
+/// bearer credential, the TLS client certificate of a clientCertificates entry. A person's role
 /// and accounts are read from the directory on every request, so a role change applies at once.
 class Access {
  public:
@@ -35,8 +38,11 @@ class Access {
   Access(const Access&) = delete;
   Access& operator=(const Access&) = delete;
 
-  /// Unauthorized (one message for every failure) when no credential is valid.
-  scim::Result<Caller> identify(const std::string& authorizationHeader) const;
+  /// Unauthorized (one message for every failure of a bearer credential) when no credential is
+  /// valid. A bearer credential, when sent, decides alone; otherwise `certificate` (verified in
+  /// the handshake) must match a clientCertificates entry.
+  scim::Result<Caller> identify(const std::string& authorizationHeader,
+                                const std::optional<PeerCertificate>& certificate = {}) const;
 
   /// A signed session token for the person with this id, valid for sessionSeconds().
   std::string issueSession(const std::string& userId, bool enrolmentOnly = false) const;

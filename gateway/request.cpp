@@ -1,5 +1,6 @@
 #include "gateway/request.h"
 
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "gateway/error_response.h"
+#include "gateway/tls.h"
 #include "scim/json_reader.h"
 
 namespace scimgate::gateway {
@@ -122,6 +124,13 @@ Poco::JSON::Object::Ptr Request::optionalJsonBody() {
 
 void Request::drainBody() {
   if (!operationBody_) drop(http_.stream(), 16 * limits_.maxBodyBytes);
+}
+
+std::optional<PeerCertificate> Request::clientCertificate() const {
+  auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&http_);
+  if (served == nullptr) return std::nullopt;
+  const TlsSocketImpl* tls = tlsOf(served->socket());
+  return tls != nullptr ? tls->peerCertificate() : std::nullopt;
 }
 
 std::string Request::baseUrl() const {

@@ -50,6 +50,9 @@ class Request {
   /// The client's IP address: the peer's, or the last X-Forwarded-For hop when the peer is one
   /// of `trustedProxies` (a proxy appends the address it received the request from).
   std::string clientAddress(const std::vector<std::string>& trustedProxies) const;
+  /// The TLS client certificate the connection was opened with (verified against
+  /// server.tls.clientCaFile), when there is one.
+  std::optional<PeerCertificate> clientCertificate() const;
   /// The SCIM base URL (publicUrl, or http://Host) with /scim/v2.
   std::string baseUrl() const;
 

@@ -96,7 +96,8 @@ Reply dispatch(Services& services, const Router& router, Request& request) {
     return match.route->handler(request);
   }
   if (!isApiPath(request.path())) return Router::unmatched({}, request.path());
-  auto caller = services.access.identify(request.header("Authorization"));
+  auto caller =
+      services.access.identify(request.header("Authorization"), request.clientCertificate());
   if (!caller) return errorReply(caller.error());
   request.caller = *caller;
   request.audit.principal = caller->name;

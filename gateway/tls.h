@@ -4,6 +4,7 @@
 #include <Poco/Net/StreamSocketImpl.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,9 +16,17 @@ using SSL_CTX = struct ssl_ctx_st;
 
 namespace scimgate::gateway {
 
+/// A client certificate that chained to server.tls.clientCaFile in the handshake: what
+/// clientCertificates entries are matched against (never key material).
+struct PeerCertificate {
+  std::string subject;  // RFC 4514 form, e.g. "CN=workday,O=Example" (config::canonicalSubject)
+  std::string sha256;   // SHA-256 of the DER certificate, 64 lower-case hex digits
+};
+
 /// The listener's TLS settings made usable: certificate chain and key (checked to match), TLS 1.2
-/// or newer, forward-secret AEAD ciphers only, no renegotiation. Immutable; a reload makes a new
-/// one (connections keep theirs).
+/// or newer, forward-secret AEAD ciphers only, no renegotiation; with clientCaFile, a client
+/// certificate is asked for (not required) and one that does not chain to it ends the handshake.
+/// Immutable; a reload makes a new one (connections keep theirs).
 class TlsContext {
  public:
   /// Reads the files `settings` names; an error names the file and what is wrong with it.
@@ -68,6 +77,10 @@ class TlsSocketImpl final : public Poco::Net::StreamSocketImpl {
   void shutdown() override;
   void close() override;
   bool secure() const override { return true; }
+
+  /// The client's certificate once the handshake is done, when it sent one (it was verified
+  /// against clientCaFile, or the handshake would have failed).
+  std::optional<PeerCertificate> peerCertificate() const;
 
  protected:
   ~TlsSocketImpl() override;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/distinguished_name.h"
 #include "config_helpers.h"
 #include "ldap/settings.h"
 
@@ -591,4 +592,80 @@ TEST_CASE("HTTPS settings: both files or neither, and plain HTTP beyond loopback
   CHECK(problemsOf(R"({"listen": "127.0.0.1"})").empty());
   CHECK(problemsOf(R"({"listen": "0.0.0.0", "tls": {"certFile": "/c.pem", "keyFile": "/k.pem"}})")
             .empty());
+}
+
+TEST_CASE("certificate subjects: what openssl prints becomes one canonical RFC 4514 form",
+          "[config]") {
+  using config::canonicalSubject;
+  const std::optional<std::string> expected("CN=workday,O=Example");
+  CHECK(canonicalSubject("CN=workday,O=Example") == expected);
+  CHECK(canonicalSubject("cn=workday, o=Example") == expected);
+  CHECK(canonicalSubject("subject=O = Example, CN = workday") == expected);  // openssl 3
+  CHECK(canonicalSubject("/O=Example/CN=workday") == expected);              // -nameopt compat
+  CHECK(canonicalSubject("  CN=workday,O=Example\n") == expected);
+  // Escapes and quoting decode to one value, written back with RFC 4514's escapes.
+  CHECK(canonicalSubject(R"(CN=Smith\, John,O=Example)") ==
+        std::optional<std::string>(R"(CN=Smith\, John,O=Example)"));
+  CHECK(canonicalSubject(R"(O = Example, CN = "Smith, John")") ==
+        std::optional<std::string>(R"(CN=Smith\, John,O=Example)"));
+  CHECK(canonicalSubject(R"(CN=Smith\2C John)") ==
+        std::optional<std::string>(R"(CN=Smith\, John)"));
+  CHECK(canonicalSubject("CN=a+UID=b,O=x") == std::optional<std::string>("CN=a+UID=b,O=x"));
+  CHECK_FALSE(canonicalSubject("workday"));
+  CHECK_FALSE(canonicalSubject(""));
+  CHECK_FALSE(canonicalSubject("CN=a,,O=b"));
+  CHECK_FALSE(canonicalSubject("C N=a"));
+}
+
+TEST_CASE("clientCertificates: each names a certificate, a role, and needs the client CA",
+          "[config]") {
+  const std::string tls =
+      R"("server": {"tls": {"certFile": "/c.pem", "keyFile": "/k.pem", "clientCaFile": "/ca.pem"}},)";
+  auto load = [](const std::string& fields) {
+    std::string text = minimalConfig();
+    text.insert(1, fields);
+    return config::loadText(text, "test.json", kNoEnvironment);
+  };
+  SECTION("a subject as openssl prints it and an upper-case fingerprint with colons") {
+    std::string fingerprint;
+    for (int i = 0; i < 32; ++i) fingerprint += std::string(i == 0 ? "" : ":") + "AB";
+    const auto loaded = load(tls + R"("clientCertificates": [{"name": "workday",
+        "subject": "subject=O = Example, CN = workday", "sha256": ")" +
+                             fingerprint + R"(", "role": "Manager", "accounts": ["acme"]}],)");
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.empty());
+    REQUIRE(loaded.config.clientCertificates.size() == 1);
+    const auto& client = loaded.config.clientCertificates[0];
+    CHECK(client.subject == "CN=workday,O=Example");
+    std::string lowered;
+    for (int i = 0; i < 32; ++i) lowered += "ab";
+    CHECK(client.sha256 == lowered);
+    CHECK(client.role == "Manager");
+    CHECK(client.accounts == std::vector<std::string>{"acme"});
+  }
+  SECTION("mistakes name their path") {
+    const auto problems =
+        joined(load(tls + R"("clientCertificates": [{"subject": "workday"}, {"name": "b"},
+             {"name": "c", "sha256": "12", "role": "Owner"}],)")
+                   .problems);
+    CHECK(problems.find("$.clientCertificates[0].name: is required") != std::string::npos);
+    CHECK(problems.find("$.clientCertificates[0].subject: 'workday' is not a distinguished name") !=
+          std::string::npos);
+    CHECK(problems.find("$.clientCertificates[1]: needs subject, sha256 or both") !=
+          std::string::npos);
+    CHECK(problems.find("$.clientCertificates[2].sha256: must be the certificate's SHA-256") !=
+          std::string::npos);
+    CHECK(problems.find("$.clientCertificates[2].role: must be Administrator") !=
+          std::string::npos);
+  }
+  SECTION("entries without server.tls.clientCaFile, and a client CA without HTTPS") {
+    const auto noCa = joined(load(R"("server": {"tls": {"certFile": "/c.pem", "keyFile": "/k.pem"}},
+                "clientCertificates": [{"name": "a", "subject": "CN=a"}],)")
+                                 .problems);
+    CHECK(noCa.find("$.server.tls.clientCaFile: is required with clientCertificates") !=
+          std::string::npos);
+    const auto noTls = joined(load(R"("server": {"tls": {"clientCaFile": "/ca.pem"}},)").problems);
+    CHECK(noTls.find("$.server.tls.clientCaFile: client certificates need HTTPS") !=
+          std::string::npos);
+  }
 }

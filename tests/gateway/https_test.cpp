@@ -16,16 +16,19 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include "config/distinguished_name.h"
 #include "support/gateway.h"
 #include "support/slapd.h"
 
@@ -54,10 +57,11 @@ class TestCa {
   TestCa(const TestCa&) = delete;
   TestCa& operator=(const TestCa&) = delete;
 
-  /// Makes NAME.pem (certificate, CN=NAME) and NAME.key in the folder.
-  void issue(const std::string& name) {
-    run("openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj /CN=" +
-        name + " -keyout " + name + ".key -out " + name + ".csr");
+  /// Makes NAME.pem (certificate, subject /CN=NAME unless given) and NAME.key in the folder.
+  void issue(const std::string& name, const std::string& subject = "") {
+    run("openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -subj '" +
+        (subject.empty() ? "/CN=" + name : subject) + "' -keyout " + name + ".key -out " + name +
+        ".csr");
     run("openssl x509 -req -in " + name + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 " +
         "-extfile san.ext -out " + name + ".pem");
   }
@@ -78,9 +82,15 @@ void initializeSslOnce() {
   std::call_once(once, [] { Poco::Net::initializeSSL(); });
 }
 
-Poco::Net::Context::Ptr clientContext(const std::string& caFile) {
+// A client that trusts `caFile`; with `certificate`, it presents CERTIFICATE.pem and .key.
+Poco::Net::Context::Ptr clientContext(const std::string& caFile,
+                                      const std::string& certificate = "") {
   initializeSslOnce();
   Poco::Net::Context::Params params;
+  if (!certificate.empty()) {
+    params.certificateFile = certificate + ".pem";
+    params.privateKeyFile = certificate + ".key";
+  }
   params.caLocation = caFile;
   params.loadDefaultCAs = false;
   params.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
@@ -100,11 +110,14 @@ struct Answer {
   std::string body;
 };
 
+constexpr char kNoToken[] = "";
+
 Answer send(Poco::Net::HTTPSClientSession& session, const std::string& method,
             const std::string& path, const std::string& body = "",
-            const std::map<std::string, std::string>& headers = {}) {
+            const std::map<std::string, std::string>& headers = {},
+            const std::string& token = scimgate::testing::kToken) {
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  request.set("Authorization", std::string("Bearer ") + scimgate::testing::kToken);
+  if (!token.empty()) request.set("Authorization", "Bearer " + token);
   request.setKeepAlive(true);
   for (const auto& [name, value] : headers) request.set(name, value);
   if (!body.empty()) {
@@ -382,4 +395,115 @@ TEST_CASE("HTTPS: the scimgate program reloads its certificate on SIGHUP and kee
   CHECK(readAll(log).find("reloaded the certificate and reopened the logs") != std::string::npos);
   int status = 0;
   CHECK(::waitpid(pid, &status, WNOHANG) == 0);  // still running
+}
+
+namespace {
+
+constexpr char kNewUser[] =
+    R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"mtls.person",)"
+    R"("name":{"givenName":"Mtls","familyName":"Person"}})";
+
+// A session to `gateway` presenting CERTIFICATE (a path without .pem), trusting `ca`.
+std::unique_ptr<Poco::Net::HTTPSClientSession> sessionWith(const Gateway& gateway, const TestCa& ca,
+                                                           const std::string& certificate) {
+  return std::make_unique<Poco::Net::HTTPSClientSession>(
+      "127.0.0.1", static_cast<Poco::UInt16>(gateway.port()),
+      clientContext(ca.path("ca.pem"), certificate));
+}
+
+// The certificate's SHA-256 as openssl prints it (upper case, colons).
+std::string fingerprintOf(const TestCa& ca, const std::string& name) {
+  ca.run("openssl x509 -noout -fingerprint -sha256 -in " + name + ".pem | tee " + name + ".sha256");
+  const std::string line = readAll(ca.path(name + ".sha256"));
+  const auto equals = line.find('=');
+  REQUIRE(equals != std::string::npos);
+  std::string hex;
+  for (const char c : line.substr(equals + 1)) {
+    if (std::isxdigit(static_cast<unsigned char>(c)))
+      hex.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return hex;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "HTTPS: a provisioning client with a configured certificate acts with its role and "
+    "accounts, without a token",
+    "[https][mtls]") {
+  TestCa ca;
+  ca.issue("gateway-a");
+  ca.issue("workday", "/O=Example/CN=workday-provisioning");
+  ca.issue("stranger", "/O=Example/CN=stranger");
+  TestCa otherCa;
+  otherCa.issue("forged", "/O=Example/CN=workday-provisioning");
+  Poco::TemporaryFile auditFile;
+  auto cfg = httpsConfig(ca, "gateway-a");
+  cfg.server.tls.clientCaFile = ca.path("ca.pem");
+  cfg.auth.auditPath = auditFile.path();
+  // The subject as `openssl x509 -noout -subject` prints it; the loader makes it canonical.
+  const auto subject =
+      scimgate::config::canonicalSubject("subject=O = Example, CN = workday-provisioning");
+  REQUIRE(subject == std::optional<std::string>("CN=workday-provisioning,O=Example"));
+  cfg.clientCertificates.push_back({"workday", *subject, "", "Viewer", {"*"}});
+  Gateway gateway(cfg);
+
+  SECTION("the configured certificate reads, and its role (Viewer) may not create") {
+    auto session = sessionWith(gateway, ca, ca.path("workday"));
+    session->setKeepAlive(true);
+    const auto list = send(*session, "GET", "/scim/v2/Users", "", {}, kNoToken);
+    INFO(list.body);
+    CHECK(list.status == 200);
+    const auto create = send(*session, "POST", "/scim/v2/Users", kNewUser, {}, kNoToken);
+    INFO(create.body);
+    CHECK(create.status == 403);
+    // The audit trail names the client by its entry's name.
+    const std::string audit = readAll(auditFile.path());
+    CHECK(audit.find("\"principal\":\"workday\"") != std::string::npos);
+  }
+  SECTION("a certificate of the same CA that no entry names is 401, and says which it was") {
+    auto session = sessionWith(gateway, ca, ca.path("stranger"));
+    const auto answer = send(*session, "GET", "/scim/v2/Users", "", {}, kNoToken);
+    CHECK(answer.status == 401);
+    CHECK(answer.body.find("CN=stranger,O=Example") != std::string::npos);
+    CHECK(answer.body.find("clientCertificates") != std::string::npos);
+  }
+  SECTION("a bearer token decides alone when one is sent: the token's role, or 401") {
+    auto session = sessionWith(gateway, ca, ca.path("workday"));
+    session->setKeepAlive(true);
+    const auto create = send(*session, "POST", "/scim/v2/Users", kNewUser);  // Administrator
+    INFO(create.body);
+    CHECK(create.status == 201);
+    CHECK(send(*session, "GET", "/scim/v2/Users", "", {}, "not-a-token").status == 401);
+  }
+  SECTION("without a certificate, tokens work as before and nothing else does") {
+    auto session = sessionWith(gateway, ca, "");
+    session->setKeepAlive(true);
+    CHECK(send(*session, "GET", "/scim/v2/Users").status == 200);
+    const auto anonymous = send(*session, "GET", "/scim/v2/Users", "", {}, kNoToken);
+    CHECK(anonymous.status == 401);
+    CHECK(anonymous.body.find("clientCertificates") == std::string::npos);
+  }
+  SECTION("a certificate with the same subject from another CA ends the handshake") {
+    auto session = sessionWith(gateway, ca, otherCa.path("forged"));
+    CHECK_THROWS(send(*session, "GET", "/scim/v2/Users", "", {}, kNoToken));
+  }
+}
+
+TEST_CASE("HTTPS: a clientCertificates entry with sha256 takes only that certificate",
+          "[https][mtls]") {
+  TestCa ca;
+  ca.issue("gateway-a");
+  ca.issue("workday", "/CN=workday-provisioning");
+  const std::string pinned = fingerprintOf(ca, "workday");
+  ca.issue("reissued", "/CN=workday-provisioning");  // same subject, another key
+  auto cfg = httpsConfig(ca, "gateway-a");
+  cfg.server.tls.clientCaFile = ca.path("ca.pem");
+  cfg.clientCertificates.push_back(
+      {"workday", "CN=workday-provisioning", pinned, "Administrator", {"*"}});
+  Gateway gateway(cfg);
+  auto session = sessionWith(gateway, ca, ca.path("workday"));
+  CHECK(send(*session, "GET", "/scim/v2/Users", "", {}, kNoToken).status == 200);
+  auto other = sessionWith(gateway, ca, ca.path("reissued"));
+  CHECK(send(*other, "GET", "/scim/v2/Users", "", {}, kNoToken).status == 401);
 }
