@@ -735,6 +735,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   ldap.integer("operationTimeoutMs", config.ldap.operationTimeoutMs, 100, 600000);
   ldap.integer("acquireTimeoutMs", config.ldap.acquireTimeoutMs, 10, 600000);
   ldap.integer("maxResults", config.ldap.maxResults, 1, 1000000);
+  ldap.integer("groupCacheSeconds", config.ldap.groupCacheSeconds, 0, 86400);
   ldap.strings("userObjectClasses", config.ldap.userObjectClasses);
   ldap.stringMap("userMapping", config.ldap.userMapping);
   readProfile(ldap, config.ldap.profile, problems);

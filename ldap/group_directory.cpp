@@ -69,6 +69,8 @@ class LdapGroupDirectory final : public GroupDirectory {
       }
       ModList mods(changes);
       const int rc = counted(OpKind::Add, [&] {
+        // A group made again under a DN another had: its kept name must go.
+        context_->groupNames.forget(dn);
         return ldap_add_ext_s(ld, dn.c_str(), mods.get(), nullptr, nullptr);
       });
       if (rc == LDAP_SUCCESS) return {};
@@ -165,6 +167,7 @@ class LdapGroupDirectory final : public GroupDirectory {
       const int rc = counted(OpKind::Delete, [&] {
         return ldap_delete_ext_s(ld, entry->dn.c_str(), controls->data(), nullptr);
       });
+      context_->groupNames.forget(entry->dn);
       if (rc == LDAP_SUCCESS) return {};
       if (rc == LDAP_NO_SUCH_OBJECT) return makeError(ErrorKind::NotFound, "no such group");
       return errorFromLdap(rc, "deleting the group");
@@ -262,11 +265,14 @@ class LdapGroupDirectory final : public GroupDirectory {
       const int rc = counted(OpKind::Modify, [&] {
         return ldap_rename_s(ld, dn.c_str(), rdn.c_str(), nullptr, 1, nullptr, nullptr);
       });
+      context_->groupNames.forget(dn);
       if (rc == LDAP_ALREADY_EXISTS || rc == LDAP_CONSTRAINT_VIOLATION) {
         return makeError(ErrorKind::Uniqueness, "displayName '" + displayName + "' is taken");
       }
       if (rc != LDAP_SUCCESS) return errorFromLdap(rc, "renaming the group");
-      return rdn + dn.substr(dn.find(','));
+      std::string renamed = rdn + dn.substr(dn.find(','));
+      context_->groupNames.forget(renamed);
+      return renamed;
     });
   }
 

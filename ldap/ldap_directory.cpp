@@ -311,7 +311,8 @@ class LdapDirectory final : public Directory {
     // comes after the (ETag-checked) modify because leaving a queue changes the user's memberOf;
     // if it fails, everything before is undone.
     if (status == "inactive" && oldStatus != "inactive") {
-      auto left = memberships_.leaveQueues(dn);
+      auto left = memberships_.leaveQueues(
+          dn, memberOf == old.end() ? std::vector<std::string>{} : memberOf->second);
       if (!left) {
         memberships_.undo(dn, memberships);
         undoModify();

@@ -105,8 +105,7 @@ bool MemberWriter::writeMerged(const std::string& dn, const std::vector<Pending*
     if (auto dns = fresh(pending->change->removeDns, false); !dns.empty()) {
       mods.push_back({LDAP_MOD_DELETE, {"member", dns}});
     }
-    placeholder = placeholder || (pool_.settings().profile.emptyGroupPlaceholder &&
-                                  pending->change->placeholder != Placeholder::Absent);
+    placeholder = placeholder || mayHavePlaceholder(dn, pending->change->placeholder);
   }
   const bool dropPlaceholder = placeholder && adds;
   if (dropPlaceholder) mods.push_back({LDAP_MOD_DELETE, {"member", {kPlaceholder}}});
@@ -119,6 +118,7 @@ bool MemberWriter::writeMerged(const std::string& dn, const std::vector<Pending*
     sent = send(dn, mods, write, "updating the group").ok();
   }
   if (!sent) return false;
+  if (dropPlaceholder) sawPlaceholder(dn, false);  // dropped, or found not there
   auto state = stateAfter(dn, write);
   for (Pending* pending : batch) pending->outcome = state;
   return true;
@@ -129,10 +129,10 @@ bool MemberWriter::writeMerged(const std::string& dn, const std::vector<Pending*
 GroupAfter MemberWriter::writeAlone(const std::string& dn, const MemberChange& change) {
   Write write;
   if (!change.addDns.empty()) {
-    const bool placeholder =
-        pool_.settings().profile.emptyGroupPlaceholder && change.placeholder != Placeholder::Absent;
+    const bool placeholder = mayHavePlaceholder(dn, change.placeholder);
     auto added = addMembers(dn, change.addDns, placeholder, write, change.context);
     if (!added) return added.error();
+    if (placeholder) sawPlaceholder(dn, false);  // dropped, or found not there
   }
   if (!change.removeDns.empty()) {
     if (auto removed = removeMembers(dn, change.removeDns, write, change.context); !removed) {
@@ -182,6 +182,7 @@ Result<void> MemberWriter::removeMembers(const std::string& dn, const std::vecto
     result =
         send(dn, {{LDAP_MOD_DELETE, {"member", dns}}, {LDAP_MOD_ADD, {"member", {kPlaceholder}}}},
              write, context);
+    if (result) sawPlaceholder(dn, true);
   }
   if (result || write.code != LDAP_NO_SUCH_ATTRIBUTE) return result;
   if (dns.size() == 1) return {};  // not a member (any more): nothing to remove
@@ -189,6 +190,26 @@ Result<void> MemberWriter::removeMembers(const std::string& dn, const std::vecto
     if (auto single = removeMembers(dn, {one}, write, context); !single) return single;
   }
   return {};
+}
+
+bool MemberWriter::mayHavePlaceholder(const std::string& dn, Placeholder known) {
+  if (!pool_.settings().profile.emptyGroupPlaceholder || known == Placeholder::Absent) return false;
+  if (known == Placeholder::Present) return true;
+  const auto ttl = std::chrono::seconds(pool_.settings().groupCacheSeconds);
+  std::lock_guard lock(seenMutex_);
+  const auto it = seenWithout_.find(lower(dn));
+  return it == seenWithout_.end() || std::chrono::steady_clock::now() - it->second >= ttl;
+}
+
+void MemberWriter::sawPlaceholder(const std::string& dn, bool present) {
+  if (!pool_.settings().profile.emptyGroupPlaceholder) return;
+  std::lock_guard lock(seenMutex_);
+  if (present) {
+    seenWithout_.erase(lower(dn));
+    return;
+  }
+  if (seenWithout_.size() >= 100000) seenWithout_.clear();
+  seenWithout_[lower(dn)] = std::chrono::steady_clock::now();
 }
 
 Result<void> MemberWriter::send(const std::string& dn, const Mods& changes, Write& write,

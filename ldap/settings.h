@@ -130,6 +130,9 @@ struct Settings {
   int operationTimeoutMs = 3000;
   int acquireTimeoutMs = 2000;  // waiting for a free pooled connection
   int maxResults = 1000;        // entries one list may read before it answers tooMany
+  /// How long a group's id, name and kind (what a user's answer shows of its memberOf) are kept
+  /// before they are read again; 0 = read on every request. Memberships are always read fresh.
+  int groupCacheSeconds = 60;
   /// Empty: the profile's (Profile::userObjectClasses).
   std::vector<std::string> userObjectClasses;
   /// TLS to the directory (ldaps:// URIs, or StartTLS on ldap:// ones): the server's certificate

@@ -28,6 +28,7 @@ UserEntries::UserEntries(Context& context, UserMapping mapping)
     : pool_(context.pool),
       profile_(context.pool.settings().profile),
       containers_(context.containers),
+      groupNames_(context.groupNames),
       instance_(nextInstance++),
       mapping_(std::move(mapping)),
       readAttributes_(mapping_.readAttributes(profile_)) {
@@ -104,16 +105,24 @@ Result<scim::User> UserEntries::toUser(const RawEntry& entry) {
 }
 
 std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntry>& entries) {
-  std::set<std::string, AttrNameLess> groupDns;
+  // The groups' ids, names and kinds: kept ones (GroupNames), and one search for the others.
+  std::map<std::string, GroupName, AttrNameLess> groups;
+  std::set<std::string, AttrNameLess> unknown;
   for (const auto& entry : entries) {
     if (auto it = entry.attributes.find("memberOf"); it != entry.attributes.end()) {
-      groupDns.insert(it->second.begin(), it->second.end());
+      for (const auto& dn : it->second) {
+        if (groups.count(dn) != 0 || unknown.count(dn) != 0) continue;
+        if (auto kept = groupNames_.find(dn)) {
+          groups.emplace(dn, std::move(*kept));
+        } else {
+          unknown.insert(dn);
+        }
+      }
     }
   }
-  std::map<std::string, RawEntry, AttrNameLess> groups;
-  if (!groupDns.empty()) {
+  if (!unknown.empty()) {
     std::string filter = "(|";
-    for (const auto& dn : groupDns)
+    for (const auto& dn : unknown)
       filter += "(" + profile_.dnAttribute + "=" + escapeFilterValue(dn) + ")";
     filter += ")";
     // Without them (a failed search) the users are shown without memberships.
@@ -121,7 +130,12 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
                                .filter = filter,
                                .attributes = {profile_.idAttribute, "cn", "scimgateGroupKind"}});
     if (found) {
-      for (auto& group : *found) groups[group.dn] = std::move(group);
+      for (auto& group : *found) {
+        GroupName name{idOf(profile_, group.attributes), firstOf(group.attributes, "cn"),
+                       lower(firstOf(group.attributes, "scimgateGroupKind"))};
+        groupNames_.remember(group.dn, name);
+        groups.emplace(group.dn, std::move(name));
+      }
     }
   }
   std::vector<scim::User> users;
@@ -135,9 +149,9 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
     for (const auto& dn : it->second) {
       auto group = groups.find(dn);
       if (group == groups.end()) continue;
-      const std::string id = idOf(profile_, group->second.attributes);
-      const std::string name = firstOf(group->second.attributes, "cn");
-      const std::string kind = lower(firstOf(group->second.attributes, "scimgateGroupKind"));
+      const std::string& id = group->second.id;
+      const std::string& name = group->second.name;
+      const std::string& kind = group->second.kind;
       Poco::JSON::Object::Ptr value = new Poco::JSON::Object;
       Poco::JSON::Object::Ptr target = user.attributes;
       std::string key = "groups";

@@ -126,13 +126,12 @@ void UserMemberships::undo(const std::string& userDn, const std::vector<Change>&
 }
 
 Result<std::vector<UserMemberships::Change>> UserMemberships::leaveQueues(
-    const std::string& userDn) {
-  auto found = search(context_.pool, {.base = context_.containers.queues,
-                                      .filter = "(member=" + escapeFilterValue(userDn) + ")",
-                                      .context = "finding the user's queues"});
-  if (!found) return found.error();
+    const std::string& userDn, const std::vector<std::string>& memberOf) {
+  // The queues are in the user's memberOf, read with the entry (as its roles are): no search.
   std::vector<Change> leave;
-  for (const auto& queue : *found) leave.push_back({queue.dn, false});
+  for (const auto& dn : memberOf) {
+    if (isUnder(dn, context_.containers.queues)) leave.push_back({dn, false});
+  }
   if (auto left = apply(userDn, leave); !left) return left.error();
   return leave;
 }

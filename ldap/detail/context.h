@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "ldap/detail/containers.h"
+#include "ldap/detail/group_names.h"
 #include "ldap/detail/members.h"
 #include "ldap/detail/pool.h"
 #include "ldap/directory.h"
@@ -19,12 +20,17 @@ namespace scimgate::ldap::detail {
 /// group go out merged (group commit).
 struct Context {
   Context(const Settings& settings, Faults injected)
-      : pool(settings), containers(settings), faults(std::move(injected)), members(pool, faults) {}
+      : pool(settings),
+        containers(settings),
+        faults(std::move(injected)),
+        members(pool, faults),
+        groupNames(settings.groupCacheSeconds) {}
 
   Pool pool;
   Containers containers;
   Faults faults;
-  MemberWriter members;  // every write of a group's member values, users' joins and leaves too
+  MemberWriter members;   // every write of a group's member values, users' joins and leaves too
+  GroupNames groupNames;  // the groups users' answers name, for ldap.groupCacheSeconds
 };
 
 /// The libldap Directory (users) over a shared context.

@@ -2,6 +2,7 @@
 // Writing the member values of groupOfNames entries: the one path for a group's member changes
 // and for the groups a user's request joins and leaves. Internal to ldap/.
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -93,12 +94,21 @@ class MemberWriter {
   Result<void> send(const std::string& dn, const Mods& mods, Write& write,
                     const std::string& context);
   GroupAfter stateAfter(const std::string& dn, const Write& write);
+  /// Whether the writer may have to drop the placeholder for a change that did not read the group
+  /// (Unknown): not when it saw the group without one in the last groupCacheSeconds (#18: a join
+  /// to a big role then sends no modify that is bound to fail). A placeholder that another
+  /// writer (refint) put back meanwhile stays next to the members until then: readers skip it.
+  bool mayHavePlaceholder(const std::string& dn, Placeholder known);
+  void sawPlaceholder(const std::string& dn, bool present);
 
   Pool& pool_;
   const Faults& faults_;
   std::mutex queuesMutex_;
   std::condition_variable queuesChanged_;
   std::map<std::string, GroupQueue> queues_;  // by lower-case group DN, while changes are queued
+  std::mutex seenMutex_;
+  // Lower-case group DN -> when a write saw it without the placeholder.
+  std::map<std::string, std::chrono::steady_clock::time_point> seenWithout_;
 };
 
 }  // namespace scimgate::ldap::detail

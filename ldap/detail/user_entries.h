@@ -44,8 +44,9 @@ class UserEntries {
   /// A user as SCIM sees it, with its memberships (groups, roles, queues, accounts) read on a
   /// connection of its own.
   Result<scim::User> toUser(const RawEntry& entry);
-  /// Users with their memberships: the groups' DNs come from memberOf (memberof overlay); one
-  /// search on `ld` reads the ids, names and kinds of all of them for the whole page.
+  /// Users with their memberships: the groups' DNs come from memberOf (memberof overlay); the
+  /// ids, names and kinds of those not kept in GroupNames come from one search on `ld` for the
+  /// whole page.
   std::vector<scim::User> toUsers(LDAP* ld, const std::vector<RawEntry>& entries);
 
  private:
@@ -54,6 +55,7 @@ class UserEntries {
   Pool& pool_;
   const Profile& profile_;
   const Containers& containers_;
+  GroupNames& groupNames_;
   const std::uint64_t instance_;  // tells this reader's kept reads from another's
   UserMapping mapping_;
   std::vector<std::string> readAttributes_;

@@ -42,9 +42,10 @@ class UserMemberships {
   Result<void> apply(const std::string& userDn, const std::vector<Change>& changes);
   /// Reverses changes made, last first.
   void undo(const std::string& userDn, const std::vector<Change>& done);
-  /// Removes the user from every queue group; the leaves made. On a failure the queues already
-  /// left are joined again and the error is returned.
-  Result<std::vector<Change>> leaveQueues(const std::string& userDn);
+  /// Removes the user from every queue group in `memberOf` (the user's, as read); the leaves
+  /// made. On a failure the queues already left are joined again and the error is returned.
+  Result<std::vector<Change>> leaveQueues(const std::string& userDn,
+                                          const std::vector<std::string>& memberOf);
   /// A user's memberOf values after `changes` were made, as the memberof overlay keeps them.
   static void follow(std::vector<std::string>& memberOf, const std::vector<Change>& changes);
 

@@ -19,6 +19,7 @@
 
 #include "ldap/escape.h"
 #include "ldap/group_directory.h"
+#include "ldap/stats.h"
 #include "scim/filter.h"
 #include "scim/schema.h"
 #include "scim/user.h"
@@ -877,4 +878,111 @@ TEST_CASE("over LDAPS the directory's certificate must chain to the configured C
   auto refused = directory(settings)->ping();
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().kind == scim::ErrorKind::Unavailable);
+}
+
+TEST_CASE(
+    "reading a user costs one search once its groups' names are kept, and the kept names follow "
+    "the gateway's renames and deletes",
+    "[ldap][slapd]") {
+  auto [users, groups] = directories();
+  const std::string userName = "kept-names-" + uniqueSuffix();
+  auto created = users->createUser(makeUser(userName, userName + "@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  const std::string id = created->id;
+  scim::GroupInput input;
+  input.displayName = "Kept names " + uniqueSuffix();
+  input.members = std::vector<scim::GroupMember>{{id, "", "User"}};
+  auto group = groups->createGroup(input);
+  REQUIRE(group.ok());
+  const ldap::Stats& stats = *users->stats();
+  const auto searches = [&] {
+    return stats.succeeded[static_cast<std::size_t>(ldap::OpKind::Search)].load() +
+           stats.failed[static_cast<std::size_t>(ldap::OpKind::Search)].load();
+  };
+  auto groupsOf = [&] {
+    auto user = users->findUser(id);
+    REQUIRE(user.ok());
+    std::vector<std::string> shown;
+    if (user->attributes->has("groups")) {
+      auto list = user->attributes->getArray("groups");
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        auto value = list->getObject(static_cast<unsigned>(i));
+        shown.push_back(value->getValue<std::string>("value") + " " +
+                        value->getValue<std::string>("display"));
+      }
+    }
+    return shown;
+  };
+
+  const auto first = groupsOf();  // may read the group's name
+  REQUIRE(first == std::vector<std::string>{group->id + " " + input.displayName});
+  const auto before = searches();
+  CHECK(groupsOf() == first);
+  CHECK(searches() - before == 1);  // the user's entry only
+
+  // Renamed through the gateway: the new name at once.
+  scim::GroupInput renamed = input;
+  renamed.displayName = input.displayName + " renamed";
+  REQUIRE(groups->replaceGroup(group->id, renamed, "").ok());
+  CHECK(groupsOf() == std::vector<std::string>{group->id + " " + renamed.displayName});
+
+  // Deleted and made again under the same name (so the same DN), with the user: the new id.
+  REQUIRE(groups->deleteGroup(group->id, "").ok());
+  CHECK(groupsOf().empty());
+  auto again = groups->createGroup(renamed);
+  REQUIRE(again.ok());
+  REQUIRE(again->id != group->id);
+  CHECK(groupsOf() == std::vector<std::string>{again->id + " " + renamed.displayName});
+
+  SECTION("with groupCacheSeconds 0 every read names the groups afresh") {
+    auto settings = fixtureSlapd().ldapSettings();
+    settings.groupCacheSeconds = 0;
+    auto [fresh, freshGroups] = directories(settings);
+    const ldap::Stats& freshStats = *fresh->stats();
+    REQUIRE(fresh->findUser(id).ok());
+    const auto searched =
+        freshStats.succeeded[static_cast<std::size_t>(ldap::OpKind::Search)].load();
+    REQUIRE(fresh->findUser(id).ok());
+    CHECK(freshStats.succeeded[static_cast<std::size_t>(ldap::OpKind::Search)].load() - searched ==
+          2);
+  }
+  REQUIRE(groups->deleteGroup(again->id, "").ok());
+  REQUIRE(users->deleteUser(id, "").ok());
+}
+
+TEST_CASE("users created into the default role send no modify that fails", "[ldap][slapd]") {
+  // The default role holds members already (or gets its first one here): once the writer has
+  // seen it without the empty-group placeholder, a join does not try to drop one again.
+  auto [users, groups] = directories();
+  const ldap::Stats& stats = *users->stats();
+  const auto failedModifies = [&] {
+    return stats.failed[static_cast<std::size_t>(ldap::OpKind::Modify)].load();
+  };
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    const std::string userName = "joiner-" + std::to_string(i) + "-" + uniqueSuffix();
+    auto created = users->createUser(makeUser(userName, userName + "@example.com"), std::nullopt);
+    REQUIRE(created.ok());
+    ids.push_back(created->id);
+    if (i == 0) {
+      // The first join may find out that the role has no placeholder; the others know.
+      CHECK(failedModifies() <= 1);
+    }
+  }
+  const auto afterFirst = failedModifies();
+  for (int i = 3; i < 6; ++i) {
+    const std::string userName = "joiner-" + std::to_string(i) + "-" + uniqueSuffix();
+    auto created = users->createUser(makeUser(userName, userName + "@example.com"), std::nullopt);
+    REQUIRE(created.ok());
+    ids.push_back(created->id);
+  }
+  CHECK(failedModifies() == afterFirst);
+  for (const auto& id : ids) {
+    auto user = users->findUser(id);
+    REQUIRE(user.ok());
+    REQUIRE(user->attributes->has("roles"));
+    CHECK(user->attributes->getArray("roles")->getObject(0)->getValue<std::string>("value") ==
+          "Viewer");
+    REQUIRE(users->deleteUser(id, "").ok());
+  }
 }
