@@ -45,6 +45,9 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
     if (!chosen) return chosen.error();
     key = *chosen;
   }
+  if (query.filter != nullptr && isUniqueEquality(*query.filter)) {
+    return searchUnique(filter, query);
+  }
   return withConnection<UserPage>(pool_, true, [&](LDAP* ld) -> Result<UserPage> {
     return searchPage(ld, filter, key, query);
   });
@@ -224,16 +227,53 @@ Result<UserPage> UserSearch::searchInMemory(const UserQuery& query) {
     if (query.sortBy) key = sortValue(*json, *query.sortBy);
     matching.emplace_back(lower(key), std::move(user));
   }
-  std::stable_sort(matching.begin(), matching.end(), [&](const auto& a, const auto& b) {
+  return pageOf(std::move(matching), query);
+}
+
+UserPage UserSearch::pageOf(std::vector<std::pair<std::string, scim::User>> keyed,
+                            const UserQuery& query) {
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
     return query.descending ? a.first > b.first : a.first < b.first;
   });
   UserPage page;
-  page.totalResults = matching.size();
+  page.totalResults = keyed.size();
   const std::size_t first = std::max<std::size_t>(query.startIndex, 1) - 1;
-  for (std::size_t i = first; i < matching.size() && page.users.size() < query.count; ++i) {
-    page.users.push_back(std::move(matching[i].second));
+  for (std::size_t i = first; i < keyed.size() && page.users.size() < query.count; ++i) {
+    page.users.push_back(std::move(keyed[i].second));
   }
   return page;
+}
+
+bool UserSearch::isUniqueEquality(const scim::Filter& filter) {
+  if (filter.kind != scim::Filter::Kind::Compare || filter.op != scim::CompareOp::Eq ||
+      filter.value.type != scim::Literal::Type::String || !filter.path.subAttribute.empty()) {
+    return false;
+  }
+  if (!filter.path.schema.empty() && !scim::equalsIgnoreCase(filter.path.schema, scim::kUserSchema))
+    return false;
+  for (const char* unique : {"userName", "id", "externalId"}) {
+    if (scim::equalsIgnoreCase(filter.path.attribute, unique)) return true;
+  }
+  return false;
+}
+
+Result<UserPage> UserSearch::searchUnique(const std::string& filter, const UserQuery& query) {
+  // Normally one entry or none; an externalId the directory does not keep unique may match more,
+  // up to ldap.maxResults (tooMany above, as any list the gateway sorts itself).
+  auto entries =
+      entries_.search(containers_.people, LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
+  if (!entries) return entries.error();
+  auto users = withConnection<std::vector<scim::User>>(
+      pool_, true,
+      [&](LDAP* ld) -> Result<std::vector<scim::User>> { return entries_.toUsers(ld, *entries); });
+  if (!users) return users.error();
+  std::vector<std::pair<std::string, scim::User>> keyed;
+  for (auto& user : *users) {
+    std::string key = user.attributes->optValue<std::string>("userName", "");
+    if (query.sortBy) key = sortValue(*scim::userToJson(user, ""), *query.sortBy);
+    keyed.emplace_back(lower(key), std::move(user));
+  }
+  return pageOf(std::move(keyed), query);
 }
 
 std::string UserSearch::sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path) {

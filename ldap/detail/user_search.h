@@ -6,6 +6,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ldap/detail/context.h"
 #include "ldap/detail/sorted_page.h"
@@ -32,6 +34,13 @@ class UserSearch {
   std::optional<std::string> narrowing(const scim::Filter& filter) const;
   static bool mentionsCaseExact(const scim::Filter& filter);
   Result<UserPage> searchInMemory(const UserQuery& query);
+  /// `userName`, `id` or `externalId` eq a string: what identity providers ask before each
+  /// create. One plain search (no sort, no VLV context on the server), sorted and paged here.
+  static bool isUniqueEquality(const scim::Filter& filter);
+  Result<UserPage> searchUnique(const std::string& filter, const UserQuery& query);
+  /// Sorts users by their key (lower case) and cuts the page `query` asks for.
+  static UserPage pageOf(std::vector<std::pair<std::string, scim::User>> keyed,
+                         const UserQuery& query);
   static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path);
   Result<SortKey> sortKeyFor(const scim::AttrPath& path) const;
   Result<UserPage> searchPage(LDAP* ld, const std::string& filter, const SortKey& key,

@@ -986,3 +986,53 @@ TEST_CASE("users created into the default role send no modify that fails", "[lda
     REQUIRE(users->deleteUser(id, "").ok());
   }
 }
+
+TEST_CASE(
+    "a userName, id or externalId eq filter is one plain search without a server-side sort "
+    "context, and pages like any list",
+    "[ldap][slapd]") {
+  // With one pooled connection and one sort context, every sorted (VLV) page retires the
+  // connection, so the next request binds a fresh one: binds count the sort contexts used.
+  auto settings = fixtureSlapd().ldapSettings();
+  settings.poolSize = 1;
+  settings.sortContexts = 1;
+  auto dir = directory(settings);
+  const std::string name = "Unique-" + uniqueSuffix();
+  auto created = dir->createUser(makeUser(name, name + "@example.com"), std::nullopt);
+  REQUIRE(created.ok());
+  const ldap::Stats& stats = *dir->stats();
+  const auto binds = [&] {
+    return stats.succeeded[static_cast<std::size_t>(ldap::OpKind::Bind)].load();
+  };
+  auto list = [&](const std::string& text, std::size_t startIndex = 1, std::size_t count = 100) {
+    auto filter = scim::parseFilter(text);
+    REQUIRE(filter.ok());
+    ldap::UserQuery query;
+    query.filter = filter->get();
+    query.startIndex = startIndex;
+    query.count = count;
+    auto page = dir->searchUsers(query);
+    REQUIRE(page.ok());
+    return *page;
+  };
+  REQUIRE(list("userName eq \"" + name + "\"").totalResults == 1);  // a connection is bound
+  const auto before = binds();
+  for (const std::string& text : {"userName eq \"" + name + "\"", "id eq \"" + created->id + "\"",
+                                  "externalId eq \"ext-" + name + "\""}) {
+    CAPTURE(text);
+    const auto page = list(text);
+    CHECK(page.totalResults == 1);
+    REQUIRE(page.users.size() == 1);
+    CHECK(page.users[0].id == created->id);
+    CHECK(list(text, 2).users.empty());
+    CHECK(list(text, 2).totalResults == 1);
+    CHECK(list(text, 1, 0).users.empty());
+  }
+  CHECK(list("userName eq \"nobody-" + uniqueSuffix() + "\"").totalResults == 0);
+  CHECK(binds() == before);
+  // A sorted list still uses the directory's sort (the connection is retired after it).
+  REQUIRE(list("userName sw \"" + name + "\"").totalResults == 1);
+  REQUIRE(list("userName sw \"" + name + "\"").totalResults == 1);
+  CHECK(binds() > before);
+  REQUIRE(dir->deleteUser(created->id).ok());
+}
