@@ -124,6 +124,24 @@ int ldapSearch(LDAP* ld, const std::string& base, int scope, const std::string& 
   return ldap_count_entries(ld, result.get());
 }
 
+int ldapFirstPage(LDAP* ld, const std::string& base, const std::string& filter,
+                  const std::vector<std::string>& attributes, int size) {
+  LDAPControl* page = nullptr;
+  if (ldap_create_page_control(ld, size, nullptr, 0, &page) != LDAP_SUCCESS) {
+    fail("cannot create the paged results control");
+  }
+  LDAPControl* controls[] = {page, nullptr};
+  std::vector<std::string> attrs = attributes;
+  CStrings list(attrs);
+  LDAPMessage* raw = nullptr;
+  const int rc = ldap_search_ext_s(ld, base.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(), list.get(),
+                                   0, controls, nullptr, nullptr, 0, &raw);
+  ldap_control_free(page);
+  MessagePtr result(raw);
+  if (!ldapOk(ld, rc, "paged search " + filter)) return -1;
+  return ldap_count_entries(ld, result.get());
+}
+
 Directory readDirectory(const Options& options) {
   LdapPtr ld = connectLdap(options);
   Directory directory;

@@ -72,6 +72,11 @@ bool ldapOk(LDAP* ld, int rc, const std::string& what);
 int ldapSearch(LDAP* ld, const std::string& base, int scope, const std::string& filter,
                const std::vector<std::string>& attributes);
 
+/// The first `size` entries of a subtree search (RFC 2696 paged results, first page only), counted;
+/// -1 on an LDAP error.
+int ldapFirstPage(LDAP* ld, const std::string& base, const std::string& filter,
+                  const std::vector<std::string>& attributes, int size);
+
 struct User {
   std::string uid;
   std::string id;  // entryUUID

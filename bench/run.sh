@@ -19,6 +19,7 @@ BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 USERS=100000
 SMALL=100
 BIG=50000
+ROLE_SMALL=1000
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -74,7 +75,7 @@ say "starting a private slapd in $WORK/slapd"
 started=$(date +%s)
 say "loading $USERS users and groups of $SMALL and $BIG members (slapadd)"
 awk -v suffix="$SLAPD_SUFFIX" -v users="$USERS" -v small="$SMALL" -v big="$BIG" \
-  -f "$ROOT/bench/gen-ldif.awk" >"$WORK/bench.ldif"
+  -v roleSmall="$ROLE_SMALL" -f "$ROOT/bench/gen-ldif.awk" >"$WORK/bench.ldif"
 "$ROOT/tools/slapd-env.sh" stop "$WORK/slapd"
 "$SLAPADD" -q -f "$WORK/slapd/slapd.conf" -l "$WORK/bench.ldif"
 rm -f "$WORK/bench.ldif"
@@ -85,11 +86,15 @@ say "loaded in $(($(date +%s) - started)) s"
 # Sanity: memberOf as the overlay would have it, entryUUIDs generated.
 count_members() {
   LDAPNOINIT=1 ldapsearch -x -LLL -H "$SLAPD_URL" -D "$SLAPD_BIND_DN" -w "$SLAPD_BIND_PASSWORD" \
-    -b "ou=people,$SLAPD_SUFFIX" -E pr=5000/noprompt "(memberOf=cn=$1,ou=groups,$SLAPD_SUFFIX)" 1.1 |
+    -b "ou=people,$SLAPD_SUFFIX" -E pr=5000/noprompt "(memberOf=cn=$1,ou=${2:-groups},$SLAPD_SUFFIX)" 1.1 |
     grep -c '^dn:' || true
 }
 [ "$(count_members bench-small)" = "$SMALL" ] || die "memberOf of bench-small is not $SMALL users"
 [ "$(count_members bench-big)" = "$BIG" ] || die "memberOf of bench-big is not $BIG users"
+[ "$(count_members bench-role-1k roles)" = "$ROLE_SMALL" ] ||
+  die "memberOf of bench-role-1k is not $ROLE_SMALL users"
+[ "$(count_members bench-role-all roles)" = "$USERS" ] ||
+  die "memberOf of bench-role-all is not $USERS users"
 
 # ---- gateway --------------------------------------------------------------------------------
 TOKEN=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
@@ -105,6 +110,9 @@ HASH=$("$GATEWAY_BIN" --hash-token "$TOKEN")
     "bindDn": "$SLAPD_BIND_DN",
     "baseDn": "$SLAPD_SUFFIX",
     "poolSize": 16
+  },
+  "roles": {
+    "names": ["Administrator", "Manager", "Agent", "Viewer", "bench-role-1k", "bench-role-all"]
   }
 }
 JSON

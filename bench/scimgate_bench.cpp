@@ -44,7 +44,8 @@ constexpr char kUsage[] =
     "  --url         the gateway's SCIM base, e.g. http://127.0.0.1:PORT/scim/v2\n"
     "  --seconds S   measured time per cell (operation x concurrency x side), default 5\n"
     "  --warmup N    unmeasured operations per thread before each cell, default 10 (even)\n"
-    "  --only        operation keys: get-user,filter-user,post-user,patch-active,\n"
+    "  --only        operation keys: get-user,filter-user,post-user,post-role-1k,\n"
+    "                post-role-all,list-users,patch-active,\n"
     "                group-small,group-big,get-group-big,get-group-small\n"
     "  --slapd-pid, --gateway-pid  also report the CPU time (user + system, from /proc) each\n"
     "                process spent per measured operation\n";

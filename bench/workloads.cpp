@@ -199,41 +199,78 @@ std::vector<Operation> operations(const Options& options, const Directory& dir) 
          };
        })});
 
-  list.push_back(
-      {"post-user", "POST /Users (new userName, no password)",
-       "add of the same entry (inetOrgPerson+scimgateUser)",
-       http([runTag](std::shared_ptr<Http> s, int, int) {
-         return [s, runTag](long) {
-           const std::string uid = "bench-gw-" + runTag + "-" + std::to_string(nextSerial());
-           const std::string body =
-               R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":")" + uid +
-               R"(","name":{"givenName":"Bench","familyName":"New"},"displayName":"Bench New",)" +
-               R"("emails":[{"value":")" + uid + R"(@example.com","primary":true}]})";
-           return s->expect(201, "POST", "/Users", body);
-         };
-       }),
-       ldap([runTag, people](std::shared_ptr<LDAP> ld, int, int) {
-         return [ld, runTag, people](long) {
-           const std::string uid = "bench-raw-" + runTag + "-" + std::to_string(nextSerial());
-           const std::string mail = uid + "@example.com";
-           Mods mods;
-           mods.add(LDAP_MOD_ADD, "objectClass",
-                    {"top", "person", "organizationalPerson", "inetOrgPerson", "scimgateUser"});
-           mods.add(LDAP_MOD_ADD, "uid", {uid});
-           mods.add(LDAP_MOD_ADD, "cn", {"Bench New"});
-           mods.add(LDAP_MOD_ADD, "sn", {"New"});
-           mods.add(LDAP_MOD_ADD, "givenName", {"Bench"});
-           mods.add(LDAP_MOD_ADD, "displayName", {"Bench New"});
-           mods.add(LDAP_MOD_ADD, "mail", {mail});
-           mods.add(LDAP_MOD_ADD, "scimgateResource",
-                    {R"({"emails":[{"primary":true,"value":")" + mail + R"("}]})"});
-           mods.add(LDAP_MOD_ADD, "scimgateStatus", {"pending"});
-           const std::string dn = "uid=" + uid + "," + people;
-           return ldapOk(ld.get(),
-                         ldap_add_ext_s(ld.get(), dn.c_str(), mods.get(), nullptr, nullptr),
-                         "add " + dn);
-         };
-       })});
+  // The raw side of every POST row: the add of an entry like the one the gateway writes.
+  auto rawAdd = ldap([runTag, people](std::shared_ptr<LDAP> ld, int, int) {
+    return [ld, runTag, people](long) {
+      const std::string uid = "bench-raw-" + runTag + "-" + std::to_string(nextSerial());
+      const std::string mail = uid + "@example.com";
+      Mods mods;
+      mods.add(LDAP_MOD_ADD, "objectClass",
+               {"top", "person", "organizationalPerson", "inetOrgPerson", "scimgateUser"});
+      mods.add(LDAP_MOD_ADD, "uid", {uid});
+      mods.add(LDAP_MOD_ADD, "cn", {"Bench New"});
+      mods.add(LDAP_MOD_ADD, "sn", {"New"});
+      mods.add(LDAP_MOD_ADD, "givenName", {"Bench"});
+      mods.add(LDAP_MOD_ADD, "displayName", {"Bench New"});
+      mods.add(LDAP_MOD_ADD, "mail", {mail});
+      mods.add(LDAP_MOD_ADD, "scimgateResource",
+               {R"({"emails":[{"primary":true,"value":")" + mail + R"("}]})"});
+      mods.add(LDAP_MOD_ADD, "scimgateStatus", {"pending"});
+      const std::string dn = "uid=" + uid + "," + people;
+      return ldapOk(ld.get(), ldap_add_ext_s(ld.get(), dn.c_str(), mods.get(), nullptr, nullptr),
+                    "add " + dn);
+    };
+  });
+  // POST /Users: into the default role (Viewer, which holds only the users created by the
+  // benchmark), and into a role of 1,000 and one of all 100,000 users (#18: a create must not
+  // cost more as the role grows). The raw side is the add alone in each row.
+  auto postUser = [&](const std::string& key, const std::string& label, const std::string& role) {
+    return Operation{
+        key, "POST /Users (new userName, no password" + label + ")",
+        "add of the same entry (inetOrgPerson+scimgateUser)",
+        http([runTag, role](std::shared_ptr<Http> s, int, int) {
+          return [s, runTag, role](long) {
+            const std::string uid = "bench-gw-" + runTag + "-" + std::to_string(nextSerial());
+            std::string body =
+                R"({"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":")" + uid +
+                R"(","name":{"givenName":"Bench","familyName":"New"},"displayName":"Bench New",)" +
+                R"("emails":[{"value":")" + uid + R"(@example.com","primary":true}])";
+            if (!role.empty()) body += R"(,"roles":[{"value":")" + role + R"("}])";
+            body += "}";
+            return s->expect(201, "POST", "/Users", body);
+          };
+        }),
+        rawAdd};
+  };
+  list.push_back(postUser("post-user", "", ""));
+  list.push_back(postUser("post-role-1k", ", into a role of 1,000 users", "bench-role-1k"));
+  list.push_back(postUser("post-role-all", ", into a role of 100,000 users", "bench-role-all"));
+
+  // A page of 100 users from the list sorted by userName, anywhere in it; the raw side reads the
+  // first 100 entries of an unsorted search (the directory's cheapest page of 100).
+  list.push_back({"list-users", "GET /Users?startIndex=random&count=100",
+                  "paged search of 100 entries (unsorted), base ou=people",
+                  http([&dir](std::shared_ptr<Http> s, int t, int) {
+                    auto rng = std::make_shared<std::mt19937_64>(3000 + t);
+                    return [s, rng, &dir](long) {
+                      std::uniform_int_distribution<std::size_t> start(1, dir.users.size() - 99);
+                      const std::string path =
+                          "/Users?startIndex=" + std::to_string(start(*rng)) + "&count=100";
+                      std::string body;
+                      const int status = s->request("GET", path, "", &body);
+                      if (status == 200 && body.find("\"itemsPerPage\":100") != std::string::npos)
+                        return true;
+                      noteError("HTTP " + std::to_string(status) + " GET " + path + ": " +
+                                body.substr(0, 300));
+                      return false;
+                    };
+                  }),
+                  ldap([people](std::shared_ptr<LDAP> ld, int, int) {
+                    return [ld, people](long) {
+                      return ldapFirstPage(ld.get(), people, "(objectClass=scimgateUser)",
+                                           kUserReadAttributes, 100) == 100;
+                    };
+                  })});
 
   // PATCH active: users 90,001..95,000 for the gateway, 95,001..100,000 for raw LDAP.
   const Slice gwActive{90000, 5000};
