@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "config/distinguished_name.h"
@@ -41,10 +42,21 @@ class Reader {
     return Reader(problems_, at(key), object_->getObject(key), known_);
   }
 
-  /// The reader of item `index` of the array `key` (an object).
-  Reader item(const std::string& key, const Array::Ptr& array, unsigned int index) {
-    const std::string path = at(key) + "[" + std::to_string(index) + "]";
-    return Reader(problems_, path, array->getObject(index), known_);
+  /// Calls `read` with a reader of each item of the array `key`; an item that is not an object
+  /// is a problem saying it must be `what`.
+  void objects(const std::string& key, const std::string& what,
+               const std::function<void(Reader&)>& read) {
+    const Array::Ptr items = array(key);
+    if (!items) return;
+    for (unsigned int i = 0; i < items->size(); ++i) {
+      const std::string path = at(key) + "[" + std::to_string(i) + "]";
+      if (items->get(i).type() != typeid(Object::Ptr)) {
+        problems_.items.push_back(path + ": must be " + what);
+        continue;
+      }
+      Reader item(problems_, path, items->getObject(i), known_);
+      read(item);
+    }
   }
 
   void string(const std::string& key, std::string& out) {
@@ -582,105 +594,83 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
     config.server.consoleDir = console;
   }
 
-  if (auto tokens = top.array("tokens")) {
-    for (unsigned int i = 0; i < tokens->size(); ++i) {
-      const std::string path = "$.tokens[" + std::to_string(i) + "]";
-      if (tokens->get(i).type() != typeid(Object::Ptr)) {
-        problems.items.push_back(path + ": must be an object with name and sha256");
-        continue;
-      }
-      Reader token = top.item("tokens", tokens, i);
-      TokenSettings settings;
-      token.string("name", settings.name);
-      token.string("sha256", settings.sha256);
-      token.string("role", settings.role);
-      token.strings("accounts", settings.accounts);
-      if (settings.name.empty()) token.problem("name", "is required");
-      if (!isHex64(settings.sha256)) {
-        token.problem("sha256",
-                      "must be the token's SHA-256 as 64 lower-case hex digits "
-                      "(scimgate --hash-token TOKEN prints it)");
-      }
-      config.tokens.push_back(settings);
+  top.objects("tokens", "an object with name and sha256", [&](Reader& token) {
+    TokenSettings settings;
+    token.string("name", settings.name);
+    token.string("sha256", settings.sha256);
+    token.string("role", settings.role);
+    token.strings("accounts", settings.accounts);
+    if (settings.name.empty()) token.problem("name", "is required");
+    if (!isHex64(settings.sha256)) {
+      token.problem("sha256",
+                    "must be the token's SHA-256 as 64 lower-case hex digits "
+                    "(scimgate --hash-token TOKEN prints it)");
     }
-  }
+    config.tokens.push_back(settings);
+  });
 
-  if (auto clients = top.array("jwtClients")) {
-    for (unsigned int i = 0; i < clients->size(); ++i) {
-      const std::string path = "$.jwtClients[" + std::to_string(i) + "]";
-      if (clients->get(i).type() != typeid(Object::Ptr)) {
-        problems.items.push_back(path + ": must be an object");
-        continue;
-      }
-      Reader client = top.item("jwtClients", clients, i);
-      JwtClientSettings settings;
-      client.string("name", settings.name);
-      client.string("issuer", settings.issuer);
-      client.string("audience", settings.audience);
-      client.string("algorithm", settings.algorithm);
-      client.string("secret", settings.secret);
-      client.string("publicKeyFile", settings.publicKeyFile);
-      client.string("role", settings.role);
-      client.strings("accounts", settings.accounts);
-      if (settings.name.empty()) client.problem("name", "is required");
-      if (settings.issuer.empty()) client.problem("issuer", "is required");
-      if (settings.audience.empty()) client.problem("audience", "is required");
-      if (settings.algorithm == "HS256") {
-        if (settings.secret.size() < 32)
-          client.problem("secret", "HS256 needs a secret of at least 32 characters");
-      } else if (settings.algorithm == "RS256") {
-        if (settings.publicKeyFile.empty())
-          client.problem("publicKeyFile", "RS256 needs a PEM public key file");
-      } else {
-        client.problem("algorithm", "must be RS256 or HS256");
-      }
-      config.jwtClients.push_back(settings);
+  top.objects("jwtClients", "an object", [&](Reader& client) {
+    JwtClientSettings settings;
+    client.string("name", settings.name);
+    client.string("issuer", settings.issuer);
+    client.string("audience", settings.audience);
+    client.string("algorithm", settings.algorithm);
+    client.string("secret", settings.secret);
+    client.string("publicKeyFile", settings.publicKeyFile);
+    client.string("role", settings.role);
+    client.strings("accounts", settings.accounts);
+    if (settings.name.empty()) client.problem("name", "is required");
+    if (settings.issuer.empty()) client.problem("issuer", "is required");
+    if (settings.audience.empty()) client.problem("audience", "is required");
+    if (settings.algorithm == "HS256") {
+      if (settings.secret.size() < 32)
+        client.problem("secret", "HS256 needs a secret of at least 32 characters");
+    } else if (settings.algorithm == "RS256") {
+      if (settings.publicKeyFile.empty())
+        client.problem("publicKeyFile", "RS256 needs a PEM public key file");
+    } else {
+      client.problem("algorithm", "must be RS256 or HS256");
     }
-  }
+    config.jwtClients.push_back(settings);
+  });
 
-  if (auto clients = top.array("clientCertificates")) {
-    for (unsigned int i = 0; i < clients->size(); ++i) {
-      const std::string path = "$.clientCertificates[" + std::to_string(i) + "]";
-      if (clients->get(i).type() != typeid(Object::Ptr)) {
-        problems.items.push_back(path + ": must be an object with name and subject or sha256");
-        continue;
-      }
-      Reader client = top.item("clientCertificates", clients, i);
-      ClientCertificateSettings settings;
-      std::string subject;
-      client.string("name", settings.name);
-      client.string("subject", subject);
-      client.string("sha256", settings.sha256);
-      client.string("role", settings.role);
-      client.strings("accounts", settings.accounts);
-      if (settings.name.empty()) client.problem("name", "is required");
-      if (!subject.empty()) {
-        if (auto canonical = canonicalSubject(subject)) {
-          settings.subject = *canonical;
-        } else {
-          client.problem("subject",
-                         "'" + subject +
-                             "' is not a distinguished name (e.g. \"CN=workday,O=Example\"; "
-                             "openssl x509 -noout -subject -in CERT prints it)");
+  top.objects(
+      "clientCertificates", "an object with name and subject or sha256", [&](Reader& client) {
+        ClientCertificateSettings settings;
+        std::string subject;
+        client.string("name", settings.name);
+        client.string("subject", subject);
+        client.string("sha256", settings.sha256);
+        client.string("role", settings.role);
+        client.strings("accounts", settings.accounts);
+        if (settings.name.empty()) client.problem("name", "is required");
+        if (!subject.empty()) {
+          if (auto canonical = canonicalSubject(subject)) {
+            settings.subject = *canonical;
+          } else {
+            client.problem("subject",
+                           "'" + subject +
+                               "' is not a distinguished name (e.g. \"CN=workday,O=Example\"; "
+                               "openssl x509 -noout -subject -in CERT prints it)");
+          }
         }
-      }
-      // A fingerprint as openssl prints it (upper case, colons) is taken too.
-      std::string fingerprint;
-      for (const char c : settings.sha256) {
-        if (c != ':') fingerprint.push_back(static_cast<char>(std::tolower(c)));
-      }
-      settings.sha256 = fingerprint;
-      if (!settings.sha256.empty() && !isHex64(settings.sha256)) {
-        client.problem("sha256",
-                       "must be the certificate's SHA-256 as 64 hex digits "
-                       "(openssl x509 -noout -fingerprint -sha256 -in CERT prints it)");
-      }
-      if (subject.empty() && settings.sha256.empty()) {
-        problems.items.push_back(path + ": needs subject, sha256 or both to say which certificate");
-      }
-      config.clientCertificates.push_back(settings);
-    }
-  }
+        // A fingerprint as openssl prints it (upper case, colons) is taken too.
+        std::string fingerprint;
+        for (const char c : settings.sha256) {
+          if (c != ':') fingerprint.push_back(static_cast<char>(std::tolower(c)));
+        }
+        settings.sha256 = fingerprint;
+        if (!settings.sha256.empty() && !isHex64(settings.sha256)) {
+          client.problem("sha256",
+                         "must be the certificate's SHA-256 as 64 hex digits "
+                         "(openssl x509 -noout -fingerprint -sha256 -in CERT prints it)");
+        }
+        if (subject.empty() && settings.sha256.empty()) {
+          problems.items.push_back(client.path() +
+                                   ": needs subject, sha256 or both to say which certificate");
+        }
+        config.clientCertificates.push_back(settings);
+      });
 
   Reader auth = top.child("auth");
   auth.string("sessionKey", config.auth.sessionKey);

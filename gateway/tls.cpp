@@ -57,11 +57,13 @@ std::string timeText(const ASN1_TIME* time) {
   return textOf(bio);
 }
 
-// "CN = scim.example.com, O = Example" (RFC 2253 order reversed, as openssl prints it).
-std::string nameText(const X509_NAME* name) {
+// "CN = scim.example.com, O = Example" (RFC 2253 order reversed, as openssl prints it), or in
+// another of openssl's forms (`flags`: XN_FLAG_RFC2253...).
+std::string nameText(const X509_NAME* name,
+                     unsigned long flags = XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) {
   BIO* bio = BIO_new(BIO_s_mem());
   if (bio == nullptr) return "?";
-  X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+  X509_NAME_print_ex(bio, name, 0, flags);
   return textOf(bio);
 }
 
@@ -276,25 +278,24 @@ void TlsSocketImpl::close() {
 
 std::optional<PeerCertificate> TlsSocketImpl::peerCertificate() const {
   if (ssl_ == nullptr || !SSL_is_init_finished(ssl_)) return std::nullopt;
+  if (!peer_) peer_ = readPeerCertificate();  // once per connection, not per request
+  return *peer_;
+}
+
+std::optional<PeerCertificate> TlsSocketImpl::readPeerCertificate() const {
   X509* certificate = SSL_get0_peer_certificate(ssl_);
   if (certificate == nullptr || SSL_get_verify_result(ssl_) != X509_V_OK) return std::nullopt;
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr) return std::nullopt;
-  X509_NAME_print_ex(bio, X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253);
-  auto subject = config::canonicalSubject(textOf(bio));
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int size = 0;
-  if (!subject || X509_digest(certificate, EVP_sha256(), digest.data(), &size) != 1) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  PeerCertificate peer{*subject, {}};
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < size; ++i) {
-    peer.sha256.push_back(kHex[digest[i] >> 4]);
-    peer.sha256.push_back(kHex[digest[i] & 0xf]);
-  }
-  return peer;
+  auto subject =
+      config::canonicalSubject(nameText(X509_get_subject_name(certificate), XN_FLAG_RFC2253));
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(certificate, &der);
+  const std::string bytes =
+      length > 0 ? std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length))
+                 : std::string();
+  OPENSSL_free(der);
+  ERR_clear_error();
+  if (!subject || bytes.empty()) return std::nullopt;
+  return PeerCertificate{*subject, config::sha256Hex(bytes)};
 }
 
 TlsSocketImpl* tlsOf(const Poco::Net::StreamSocket& socket) {

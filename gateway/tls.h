@@ -88,6 +88,7 @@ class TlsSocketImpl final : public Poco::Net::StreamSocketImpl {
  private:
   /// TLS close_notify before the TCP side is shut (not after close()).
   void sendCloseNotify();
+  std::optional<PeerCertificate> readPeerCertificate() const;
 
   std::shared_ptr<const TlsContext> context_;
   SSL* ssl_;
@@ -95,6 +96,9 @@ class TlsSocketImpl final : public Poco::Net::StreamSocketImpl {
   std::size_t consumed_ = 0;
   bool inputEnded_ = false;
   bool closed_ = false;
+  // The client's certificate, read once the handshake is done (one worker at a time uses a
+  // connection).
+  mutable std::optional<std::optional<PeerCertificate>> peer_;
 };
 
 /// The TLS layer of a connection, or nullptr for plain HTTP.

@@ -194,22 +194,16 @@ Result<void> MemberWriter::removeMembers(const std::string& dn, const std::vecto
 
 bool MemberWriter::mayHavePlaceholder(const std::string& dn, Placeholder known) {
   if (!pool_.settings().profile.emptyGroupPlaceholder || known == Placeholder::Absent) return false;
-  if (known == Placeholder::Present) return true;
-  const auto ttl = std::chrono::seconds(pool_.settings().groupCacheSeconds);
-  std::lock_guard lock(seenMutex_);
-  const auto it = seenWithout_.find(lower(dn));
-  return it == seenWithout_.end() || std::chrono::steady_clock::now() - it->second >= ttl;
+  return known == Placeholder::Present || !seenWithout_.find(dn);
 }
 
 void MemberWriter::sawPlaceholder(const std::string& dn, bool present) {
   if (!pool_.settings().profile.emptyGroupPlaceholder) return;
-  std::lock_guard lock(seenMutex_);
   if (present) {
-    seenWithout_.erase(lower(dn));
-    return;
+    seenWithout_.forget(dn);
+  } else {
+    seenWithout_.keep(dn, true);
   }
-  if (seenWithout_.size() >= 100000) seenWithout_.clear();
-  seenWithout_[lower(dn)] = std::chrono::steady_clock::now();
 }
 
 Result<void> MemberWriter::send(const std::string& dn, const Mods& changes, Write& write,

@@ -133,7 +133,7 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
       for (auto& group : *found) {
         GroupName name{idOf(profile_, group.attributes), firstOf(group.attributes, "cn"),
                        lower(firstOf(group.attributes, "scimgateGroupKind"))};
-        groupNames_.remember(group.dn, name);
+        groupNames_.keep(group.dn, name);
         groups.emplace(group.dn, std::move(name));
       }
     }

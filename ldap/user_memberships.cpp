@@ -5,7 +5,6 @@
 
 #include "ldap/detail/members.h"
 #include "ldap/detail/scope.h"
-#include "ldap/detail/search.h"
 #include "ldap/escape.h"
 #include "scim/schema.h"
 

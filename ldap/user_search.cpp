@@ -46,7 +46,9 @@ Result<UserPage> UserSearch::search(const UserQuery& query) {
     key = *chosen;
   }
   if (query.filter != nullptr && isUniqueEquality(*query.filter)) {
-    return searchUnique(filter, query);
+    // Normally one entry or none; an externalId the directory does not keep unique may match
+    // more, up to ldap.maxResults (tooMany above, as any list the gateway sorts itself).
+    return sortHere(filter, query, nullptr);
   }
   return withConnection<UserPage>(pool_, true, [&](LDAP* ld) -> Result<UserPage> {
     return searchPage(ld, filter, key, query);
@@ -208,6 +210,11 @@ Result<UserPage> UserSearch::searchInMemory(const UserQuery& query) {
   if (!scope) return scope.error();
   if (!scope->empty()) filter = "(&" + filter + *scope + ")";
   if (auto narrowed = narrowing(*query.filter)) filter = "(&" + filter + *narrowed + ")";
+  return sortHere(filter, query, query.filter);
+}
+
+Result<UserPage> UserSearch::sortHere(const std::string& filter, const UserQuery& query,
+                                      const scim::Filter* evaluate) {
   auto entries =
       entries_.search(containers_.people, LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
   if (!entries) return entries.error();
@@ -219,19 +226,16 @@ Result<UserPage> UserSearch::searchInMemory(const UserQuery& query) {
     return scim::equalsIgnoreCase(path.attribute, "externalId") ||
            scim::equalsIgnoreCase(path.attribute, "id");
   };
-  std::vector<std::pair<std::string, scim::User>> matching;
+  std::vector<std::pair<std::string, scim::User>> keyed;
   for (auto& user : *users) {
-    auto json = scim::userToJson(user, "");
-    if (!scim::matches(*query.filter, *json, caseExact)) continue;
     std::string key = user.attributes->optValue<std::string>("userName", "");
-    if (query.sortBy) key = sortValue(*json, *query.sortBy);
-    matching.emplace_back(lower(key), std::move(user));
+    if (evaluate != nullptr || query.sortBy) {
+      auto json = scim::userToJson(user, "");
+      if (evaluate != nullptr && !scim::matches(*evaluate, *json, caseExact)) continue;
+      if (query.sortBy) key = sortValue(*json, *query.sortBy);
+    }
+    keyed.emplace_back(lower(key), std::move(user));
   }
-  return pageOf(std::move(matching), query);
-}
-
-UserPage UserSearch::pageOf(std::vector<std::pair<std::string, scim::User>> keyed,
-                            const UserQuery& query) {
   std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
     return query.descending ? a.first > b.first : a.first < b.first;
   });
@@ -255,25 +259,6 @@ bool UserSearch::isUniqueEquality(const scim::Filter& filter) {
     if (scim::equalsIgnoreCase(filter.path.attribute, unique)) return true;
   }
   return false;
-}
-
-Result<UserPage> UserSearch::searchUnique(const std::string& filter, const UserQuery& query) {
-  // Normally one entry or none; an externalId the directory does not keep unique may match more,
-  // up to ldap.maxResults (tooMany above, as any list the gateway sorts itself).
-  auto entries =
-      entries_.search(containers_.people, LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
-  if (!entries) return entries.error();
-  auto users = withConnection<std::vector<scim::User>>(
-      pool_, true,
-      [&](LDAP* ld) -> Result<std::vector<scim::User>> { return entries_.toUsers(ld, *entries); });
-  if (!users) return users.error();
-  std::vector<std::pair<std::string, scim::User>> keyed;
-  for (auto& user : *users) {
-    std::string key = user.attributes->optValue<std::string>("userName", "");
-    if (query.sortBy) key = sortValue(*scim::userToJson(user, ""), *query.sortBy);
-    keyed.emplace_back(lower(key), std::move(user));
-  }
-  return pageOf(std::move(keyed), query);
 }
 
 std::string UserSearch::sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path) {

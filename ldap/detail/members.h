@@ -2,7 +2,6 @@
 // Writing the member values of groupOfNames entries: the one path for a group's member changes
 // and for the groups a user's request joins and leaves. Internal to ldap/.
 
-#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "ldap/detail/group_names.h"
 #include "ldap/detail/pool.h"
 #include "ldap/detail/util.h"
 #include "ldap/faults.h"
@@ -49,7 +49,8 @@ using GroupAfter = Result<std::optional<RawEntry>>;
 /// placeholder in the same modify, and the last one leaves it behind. Thread-safe.
 class MemberWriter {
  public:
-  MemberWriter(Pool& pool, const Faults& faults) : pool_(pool), faults_(faults) {}
+  MemberWriter(Pool& pool, const Faults& faults)
+      : pool_(pool), faults_(faults), seenWithout_(pool.settings().groupCacheSeconds) {}
   MemberWriter(const MemberWriter&) = delete;
   MemberWriter& operator=(const MemberWriter&) = delete;
 
@@ -106,9 +107,7 @@ class MemberWriter {
   std::mutex queuesMutex_;
   std::condition_variable queuesChanged_;
   std::map<std::string, GroupQueue> queues_;  // by lower-case group DN, while changes are queued
-  std::mutex seenMutex_;
-  // Lower-case group DN -> when a write saw it without the placeholder.
-  std::map<std::string, std::chrono::steady_clock::time_point> seenWithout_;
+  KeptByDn<bool> seenWithout_;                // groups a write saw without the placeholder
 };
 
 }  // namespace scimgate::ldap::detail

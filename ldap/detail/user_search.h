@@ -37,10 +37,10 @@ class UserSearch {
   /// `userName`, `id` or `externalId` eq a string: what identity providers ask before each
   /// create. One plain search (no sort, no VLV context on the server), sorted and paged here.
   static bool isUniqueEquality(const scim::Filter& filter);
-  Result<UserPage> searchUnique(const std::string& filter, const UserQuery& query);
-  /// Sorts users by their key (lower case) and cuts the page `query` asks for.
-  static UserPage pageOf(std::vector<std::pair<std::string, scim::User>> keyed,
-                         const UserQuery& query);
+  /// The users `filter` finds (at most ldap.maxResults, else tooMany), those `evaluate` (may be
+  /// null) matches, sorted and paged here as `query` asks.
+  Result<UserPage> sortHere(const std::string& filter, const UserQuery& query,
+                            const scim::Filter* evaluate);
   static std::string sortValue(const Poco::JSON::Object& resource, const scim::AttrPath& path);
   Result<SortKey> sortKeyFor(const scim::AttrPath& path) const;
   Result<UserPage> searchPage(LDAP* ld, const std::string& filter, const SortKey& key,
