@@ -7,10 +7,10 @@
 #include <Poco/JSON/Object.h>
 #include <sys/stat.h>
 
-#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
+#include "gateway/log_line.h"
 #include "scim/schema.h"
 
 namespace scimgate::gateway {
@@ -108,7 +108,7 @@ void AuditLog::record(const AuditRecord& record) {
     file_ << text.str() << '\n';
     file_.flush();
   } else {
-    std::clog << text.str() << '\n';
+    log::write(text.str());
   }
 }
 

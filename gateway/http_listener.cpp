@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <thread>
@@ -41,6 +42,9 @@ constexpr std::size_t kMaxWaiting = 4096;
 // the socket is closed, so that closing over unread data (a TCP reset) does not destroy the
 // answer before the client has read it.
 constexpr auto kLinger = std::chrono::milliseconds(2000);
+// How long the worker that answered a kept-alive connection waits for its next request before
+// handing it back to the poller (HttpListener::Impl::nextHead).
+constexpr int kNextHeadWaitMs = 2;
 
 // Lets a worker see whether the client already sent more than one request (pipelining).
 class Session final : public Poco::Net::HTTPServerSession {
@@ -111,15 +115,19 @@ void refuseHead(StreamSocket& socket, const std::string& message) {
          "malformed HTTP request head (" + message.substr(0, message.find('/')) + ")");
 }
 
-// Whether the request line (already received: the head is complete) exceeds Poco's limit.
-bool requestLineTooLong(const StreamSocket& socket) {
+// Whether a request line (in a complete head) exceeds Poco's limit.
+bool requestLineTooLong(std::string_view head) {
   constexpr std::size_t kPocoMaxUri = 16384;  // Poco::Net::HTTPRequest's MAX_URI_LENGTH
-  if (const auto* tls = tlsOf(socket)) return tls->buffered().find("\r\n") > kPocoMaxUri;
-  std::vector<char> buffer(kPocoMaxUri + 1);
+  return head.find("\r\n") > kPocoMaxUri;
+}
+
+// The same for a connection whose head has arrived (the poller saw it).
+bool requestLineTooLong(const StreamSocket& socket) {
+  if (const auto* tls = tlsOf(socket)) return requestLineTooLong(tls->buffered());
+  thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
   const auto n = ::recv(fdOf(socket), buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
   if (n <= 0) return false;
-  const std::string_view seen(buffer.data(), static_cast<std::size_t>(n));
-  return seen.find("\r\n") > kPocoMaxUri;
+  return requestLineTooLong(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
 }
 
 bool isDecimal(const std::string& text) {
@@ -326,6 +334,10 @@ struct HttpListener::Impl {
           socket = StreamSocket(new Poco::Net::StreamSocketImpl(fd));
         }
         socket.setNoDelay(true);
+        // For the connection's life: a worker's reads and writes of one request.
+        const Poco::Timespan timeout(static_cast<long>(settings.requestTimeoutMs) * 1000);
+        socket.setReceiveTimeout(timeout);
+        socket.setSendTimeout(timeout);
       } catch (const Poco::Exception&) {
         continue;  // already gone (the descriptor was closed with its socket)
       }
@@ -427,7 +439,12 @@ struct HttpListener::Impl {
       }
       Outcome outcome = Outcome::Close;
       try {
-        outcome = serve(socket);
+        outcome = serve(socket, requestLineTooLong(socket));
+        while (outcome == Outcome::KeepAlive) {
+          const auto next = nextHead(socket);
+          if (!next) break;
+          outcome = serve(socket, *next);
+        }
       } catch (const std::exception&) {
         outcome = Outcome::Close;
       }
@@ -461,15 +478,33 @@ struct HttpListener::Impl {
     wakePoller();
   }
 
+  // A kept-alive plain connection's next request, served by the worker that answered the last
+  // one when its head arrives complete within kNextHeadWait and no other connection waits for a
+  // worker: the hand-over through the poller costs more than the request. The answer is whether
+  // its request line is too long; none: the connection goes back to the poller.
+  std::optional<bool> nextHead(StreamSocket& socket) {
+    if (stopping || tlsOf(socket) != nullptr) return std::nullopt;
+    {
+      std::lock_guard lock(mutex);
+      if (!ready.empty()) return std::nullopt;
+    }
+    const int fd = fdOf(socket);
+    pollfd watched{fd, POLLIN, 0};
+    if (::poll(&watched, 1, kNextHeadWaitMs) <= 0 || stopping) return std::nullopt;
+    thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
+    const auto n = ::recv(fd, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0) return std::nullopt;  // closed or failed: the poller sees it too
+    const std::string_view seen(buffer.data(), static_cast<std::size_t>(n));
+    if (seen.find("\r\n\r\n") == std::string_view::npos) return std::nullopt;
+    return requestLineTooLong(seen);
+  }
+
   // One request on a connection whose head has arrived.
-  Outcome serve(StreamSocket& socket) {
-    const Poco::Timespan timeout(static_cast<long>(settings.requestTimeoutMs) * 1000);
+  Outcome serve(StreamSocket& socket, bool lineTooLong) {
     TlsSocketImpl* tlsLayer = tlsOf(socket);
     if (tlsLayer != nullptr) socket.setBlocking(true);  // the poller read ahead non-blocking
-    socket.setReceiveTimeout(timeout);
-    socket.setSendTimeout(timeout);
     // Poco says "URI invalid or too long" for both; only a long one is 414.
-    if (requestLineTooLong(socket)) {
+    if (lineTooLong) {
       refuseHead(socket, "URI");
       return Outcome::Linger;
     }

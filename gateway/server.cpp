@@ -1,7 +1,5 @@
 #include "gateway/server.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -12,13 +10,13 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <iostream>
-#include <mutex>
+#include <cstdio>
 #include <random>
 
 #include "gateway/error_response.h"
 #include "gateway/handlers.h"
 #include "gateway/http_listener.h"
+#include "gateway/log_line.h"
 #include "gateway/metrics.h"
 #include "gateway/request.h"
 #include "gateway/router.h"
@@ -69,28 +67,25 @@ void logLine(const char* level, const std::string& requestId, const std::string&
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
-  Poco::JSON::Object line;
-  line.set("time", Poco::DateTimeFormatter::format(Poco::DateTime(),
-                                                   Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
-  line.set("level", level);
-  line.set("requestId", requestId);
-  line.set("method", method);
-  line.set("path", path);
-  line.set("status", status);
-  line.set("ms", static_cast<double>(micros) / 1000.0);
-  if (!message.empty()) line.set("message", message);
-  static std::mutex logMutex;
-  std::lock_guard lock(logMutex);
-  std::clog << toJson(line) << '\n';
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.3f", static_cast<double>(micros) / 1000.0);
+  std::string line = R"({"time":")" + log::timestamp() + R"(","level":")" + level +
+                     R"(","requestId":)" + log::quoted(requestId) + R"(,"method":)" +
+                     log::quoted(method) + R"(,"path":)" + log::quoted(path) + R"(,"status":)" +
+                     std::to_string(status) + R"(,"ms":)" + ms;
+  if (!message.empty()) line += R"(,"message":)" + log::quoted(message);
+  log::write(line + "}");
 }
 
-// Who calls, whether the route lets them, then the route's handler.
-Reply dispatch(Services& services, const Router& router, Request& request) {
+// Who calls, whether the route lets them, then the route's handler; `route` becomes the
+// matched route's pattern (for /metrics, never the path: ids would make a series per user).
+Reply dispatch(Services& services, const Router& router, Request& request, std::string& route) {
   if (auto page = services.console.reply(request.method(), request.path(),
                                          request.header("If-None-Match", ""))) {
     return *page;
   }
   const auto match = router.match(request.method(), request.path());
+  if (match.route) route = match.route->pattern;
   if (match.route && match.route->guard == Guard::Public) {
     request.setParams(match.params);
     return match.route->handler(request);
@@ -112,12 +107,6 @@ Reply dispatch(Services& services, const Router& router, Request& request) {
   return match.route->handler(request);
 }
 
-// The route's pattern for /metrics, never the path (ids would make a series per user).
-std::string routeLabel(const Router& router, const std::string& method, const std::string& path) {
-  const auto match = router.match(method, path);
-  return match.route ? match.route->pattern : "other";
-}
-
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {
  public:
   RequestHandler(Services& services, const Router& router) : services_(services), router_(router) {}
@@ -127,6 +116,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     const std::string requestId = requestIdFor(http);
     const std::string& method = http.getMethod();
     std::string path = "?";
+    std::string route = "other";
     std::optional<Request> request;
     Reply reply;
     bool failed = false;
@@ -134,7 +124,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
       request.emplace(http, services_.config.server);
       request->audit.requestId = requestId;
       path = request->path();
-      reply = dispatch(services_, router_, *request);
+      reply = dispatch(services_, router_, *request, route);
       request->drainBody();
     } catch (const Poco::SyntaxException&) {
       reply = errorReply({ErrorKind::InvalidSyntax, "malformed request URI"});
@@ -147,7 +137,7 @@ class RequestHandler final : public Poco::Net::HTTPRequestHandler {
     if (!response.sent()) send(response, reply);
     if (!failed) logLine("info", requestId, method, path, reply.status, started, "");
     services_.metrics.request(
-        routeLabel(router_, method, path), method, reply.status,
+        route, method, reply.status,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (auto record =
             completeAudit(request ? request->audit : AuditRecord{}, method, path, reply.status)) {

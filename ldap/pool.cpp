@@ -215,6 +215,21 @@ std::string Pool::describeFailure(LDAP* ld, const std::string& uri, const char* 
               : " (does it trust the CA of ldap.tls.certFile?)");
 }
 
+namespace {
+
+// libldap reads each message in two reads (its tag and length, then the rest), each after a
+// poll: four reads and three polls for a search's entry and result. A read-ahead layer under
+// TLS (or the plain socket) takes in what the directory has sent with one read. libldap adds
+// the same layer itself to connectionless LDAP.
+void readAhead(LDAP* ld) {
+  Sockbuf* sockbuf = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sockbuf) != LDAP_OPT_SUCCESS || sockbuf == nullptr)
+    return;
+  ber_sockbuf_add_io(sockbuf, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
+}
+
+}  // namespace
+
 scim::Result<LdapHandle> Pool::connect() {
   std::string lastError = "no LDAP URI configured";
   for (const auto& uri : settings_.uris) {
@@ -243,6 +258,7 @@ scim::Result<LdapHandle> Pool::connect() {
       // operation finds the connection gone, and must not call back into a dead TlsProgress.
       ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_CB, nullptr);
       ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_ARG, nullptr);
+      readAhead(ld.get());
       return ld;
     }
     // Never include the bind DN or password in what reaches a caller.

@@ -100,8 +100,7 @@ Result<RawEntry> UserEntries::readByDn(const std::string& dn) {
 }
 
 Result<scim::User> UserEntries::toUser(const RawEntry& entry) {
-  return withConnection<scim::User>(
-      pool_, true, [&](LDAP* ld) -> Result<scim::User> { return toUsers(ld, {entry}).front(); });
+  return toUsers(nullptr, {entry}).front();
 }
 
 std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntry>& entries) {
@@ -126,9 +125,13 @@ std::vector<scim::User> UserEntries::toUsers(LDAP* ld, const std::vector<RawEntr
       filter += "(" + profile_.dnAttribute + "=" + escapeFilterValue(dn) + ")";
     filter += ")";
     // Without them (a failed search) the users are shown without memberships.
-    auto found = searchOn(ld, {.base = containers_.base,
-                               .filter = filter,
-                               .attributes = {profile_.idAttribute, "cn", "scimgateGroupKind"}});
+    const auto lookUp = [&](LDAP* on) {
+      return searchOn(on, {.base = containers_.base,
+                           .filter = filter,
+                           .attributes = {profile_.idAttribute, "cn", "scimgateGroupKind"}});
+    };
+    auto found =
+        ld != nullptr ? lookUp(ld) : withConnection<std::vector<RawEntry>>(pool_, true, lookUp);
     if (found) {
       for (auto& group : *found) {
         GroupName name{idOf(profile_, group.attributes), firstOf(group.attributes, "cn"),

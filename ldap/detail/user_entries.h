@@ -41,12 +41,12 @@ class UserEntries {
   /// The entry at `dn`, just written; NotFound when it vanished.
   Result<RawEntry> readByDn(const std::string& dn);
 
-  /// A user as SCIM sees it, with its memberships (groups, roles, queues, accounts) read on a
-  /// connection of its own.
+  /// A user as SCIM sees it, with its memberships (groups, roles, queues, accounts); a pooled
+  /// connection is taken only when a group's name is not kept.
   Result<scim::User> toUser(const RawEntry& entry);
   /// Users with their memberships: the groups' DNs come from memberOf (memberof overlay); the
-  /// ids, names and kinds of those not kept in GroupNames come from one search on `ld` for the
-  /// whole page.
+  /// ids, names and kinds of those not kept in GroupNames come from one search for the whole
+  /// page, on `ld`, or on a pooled connection when `ld` is null.
   std::vector<scim::User> toUsers(LDAP* ld, const std::vector<RawEntry>& entries);
 
  private:

@@ -270,6 +270,27 @@ TEST_CASE("a keep-alive connection serves request after request and is closed on
   CHECK(received <= 0);
 }
 
+TEST_CASE(
+    "a kept-alive connection's next request is read like a first one: in parts, or refused when "
+    "its request line is too long",
+    "[faults][http]") {
+  Gateway gateway(httpOnlyConfig());
+  auto socket = connectTo(gateway.port());
+  sendAll(socket, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(readReply(socket, milliseconds(1000)).status == 200);
+  // At once after the answer (the worker that answered may take it), then in two parts with a
+  // pause longer than that worker waits (back to the poller), then a request line too long.
+  sendAll(socket, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(readReply(socket, milliseconds(1000)).status == 200);
+  sendAll(socket, "GET /healthz HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(milliseconds(100));
+  sendAll(socket, "st: x\r\n\r\n");
+  CHECK(readReply(socket, milliseconds(1000)).status == 200);
+  sendAll(socket, "GET /scim/v2/Users?filter=" + std::string(20 * 1024, 'a') +
+                      " HTTP/1.1\r\nHost: x\r\n" + auth() + "\r\n");
+  checkScimError(readReply(socket, milliseconds(1000)), 414);
+}
+
 TEST_CASE("120 connections trickling header bytes do not starve normal requests",
           "[faults][http][slow]") {
   Gateway gateway(httpOnlyConfig());  // headerTimeoutMs 2000

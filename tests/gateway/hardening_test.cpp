@@ -1,9 +1,15 @@
 // Issue #13, as an attacker and an unlucky operator would try it: lockouts that provisioning
 // must not lift, /auth/verify for SSO clients only, throttled password guessing, refusals that
 // take the same time, and the last Administrator under concurrent removal.
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -474,4 +480,34 @@ TEST_CASE(
   text << in.rdbuf();
   std::filesystem::remove(path);
   CHECK(text.str().find(R"("requestId":"audited-request")") != std::string::npos);
+}
+
+TEST_CASE("every request is one JSON line on standard error, whatever its path holds",
+          "[gateway][logs]") {
+  Gateway gw(Gateway::defaultConfig());
+  testing::StandardErrorCapture captured;
+  // A quote, a backslash and a control character in the (decoded) path.
+  const auto answer =
+      gw.requestWith({{"X-Request-Id", "log-line-1"}}, "GET", "/scim/v2/Users/a%22b%5Cc%01d");
+  std::istringstream lines(captured.textOnceItHas("log-line-1"));
+  CHECK(answer.status == 404);
+  std::string line;
+  std::string found;
+  while (std::getline(lines, line)) {
+    if (line.find("log-line-1") != std::string::npos) found = line;
+  }
+  REQUIRE_FALSE(found.empty());
+  const auto object = Poco::JSON::Parser().parse(found).extract<Poco::JSON::Object::Ptr>();
+  CHECK(object->getValue<std::string>("level") == "info");
+  CHECK(object->getValue<std::string>("method") == "GET");
+  CHECK(object->getValue<std::string>("path") ==
+        "/scim/v2/Users/a\"b\\c\x01"
+        "d");
+  CHECK(object->getValue<int>("status") == 404);
+  CHECK(object->getValue<double>("ms") >= 0.0);
+  const auto time = object->getValue<std::string>("time");
+  CAPTURE(time);
+  CHECK(time.size() == 27);
+  CHECK(time[10] == 'T');
+  CHECK(time.back() == 'Z');
 }

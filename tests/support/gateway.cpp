@@ -5,6 +5,17 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include "support/slapd.h"
 
@@ -76,6 +87,47 @@ Reply Gateway::requestWith(const std::map<std::string, std::string>& headers,
   for (const auto& [name, value] : res) reply.headers[name] = value;
   reply.contentType = res.getContentType();
   return reply;
+}
+
+StandardErrorCapture::StandardErrorCapture() {
+  path_ = (std::filesystem::temp_directory_path() /
+           ("scimgate-stderr-" + std::to_string(std::random_device{}()) + ".log"))
+              .string();
+  std::fflush(stderr);
+  const int file = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (file < 0) throw std::runtime_error("cannot create " + path_);
+  saved_ = ::dup(STDERR_FILENO);
+  ::dup2(file, STDERR_FILENO);
+  ::close(file);
+}
+
+StandardErrorCapture::~StandardErrorCapture() { text(); }
+
+std::string StandardErrorCapture::textOnceItHas(const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path_);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (content.str().find(needle) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return text();
+}
+
+std::string StandardErrorCapture::text() {
+  if (saved_ >= 0) {
+    std::fflush(stderr);
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+    saved_ = -1;
+  }
+  std::ifstream in(path_);
+  std::stringstream content;
+  content << in.rdbuf();
+  std::error_code ignored;
+  std::filesystem::remove(path_, ignored);
+  return content.str();
 }
 
 }  // namespace scimgate::testing

@@ -65,4 +65,22 @@ class Gateway {
   gateway::Server server_;
 };
 
+/// What this process writes to standard error (the gateway's log lines, written straight to the
+/// descriptor) from construction until text(), which puts the old standard error back.
+class StandardErrorCapture {
+ public:
+  StandardErrorCapture();
+  ~StandardErrorCapture();
+  StandardErrorCapture(const StandardErrorCapture&) = delete;
+  StandardErrorCapture& operator=(const StandardErrorCapture&) = delete;
+  std::string text();
+  /// text(), once it holds `needle` or two seconds have passed: a request's log line is written
+  /// after its answer is sent.
+  std::string textOnceItHas(const std::string& needle);
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
 }  // namespace scimgate::testing
