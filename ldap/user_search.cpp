@@ -218,16 +218,13 @@ Result<UserPage> UserSearch::sortHere(const std::string& filter, const UserQuery
   auto entries =
       entries_.search(containers_.people, LDAP_SCOPE_SUBTREE, filter, pool_.settings().maxResults);
   if (!entries) return entries.error();
-  auto users = withConnection<std::vector<scim::User>>(
-      pool_, true,
-      [&](LDAP* ld) -> Result<std::vector<scim::User>> { return entries_.toUsers(ld, *entries); });
-  if (!users) return users.error();
+  auto users = entries_.toUsers(nullptr, *entries);
   auto caseExact = [](const scim::AttrPath& path) {
     return scim::equalsIgnoreCase(path.attribute, "externalId") ||
            scim::equalsIgnoreCase(path.attribute, "id");
   };
   std::vector<std::pair<std::string, scim::User>> keyed;
-  for (auto& user : *users) {
+  for (auto& user : users) {
     std::string key = user.attributes->optValue<std::string>("userName", "");
     if (evaluate != nullptr || query.sortBy) {
       auto json = scim::userToJson(user, "");
