@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "scim/detail/filter_lexer.h"
 #include "scim/detail/filter_parser.h"
@@ -76,6 +77,25 @@ std::string literalToString(const Literal& literal) {
 
 std::string childToString(const FilterPtr& child) { return child ? toString(*child) : "(?)"; }
 
+// `a and b and c` parses to a left-deep tree; it prints as one flat chain, not one parenthesis per
+// term, so that what is printed nests no deeper than the parser accepts (kMaxNesting).
+std::string chainToString(const Filter& filter, const char* word) {
+  std::vector<const FilterPtr*> operands;
+  const Filter* node = &filter;
+  while (node->kind == filter.kind) {
+    operands.push_back(&node->right);
+    if (!node->left) break;
+    node = node->left.get();
+  }
+  std::string out = "(";
+  out += node->kind == filter.kind ? "(?)" : toString(*node);
+  for (auto it = operands.rbegin(); it != operands.rend(); ++it) {
+    out += word;
+    out += childToString(**it);
+  }
+  return out + ")";
+}
+
 }  // namespace
 
 std::string AttrPath::dotted() const {
@@ -124,9 +144,9 @@ std::string toString(const Filter& filter) {
       return out + ")";
     }
     case Filter::Kind::And:
-      return "(" + childToString(filter.left) + " and " + childToString(filter.right) + ")";
+      return chainToString(filter, " and ");
     case Filter::Kind::Or:
-      return "(" + childToString(filter.left) + " or " + childToString(filter.right) + ")";
+      return chainToString(filter, " or ");
     case Filter::Kind::Not:
       // `not` must be followed by "(" (RFC 7644 3.4.2.2), so a value path operand gets a pair.
       if (filter.left && filter.left->kind == Filter::Kind::ValuePath) {

@@ -106,9 +106,9 @@ const std::vector<ValidCase> kValidFilters = {
     // Precedence: not > and > or; and/or associate to the left.
     {R"(a pr or b pr and c pr)", R"(((a pr) or ((b pr) and (c pr))))"},
     {R"(a pr and b pr or c pr)", R"((((a pr) and (b pr)) or (c pr)))"},
-    {R"(a pr and b pr and c pr)", R"((((a pr) and (b pr)) and (c pr)))"},
-    {R"(a pr or b pr or c pr)", R"((((a pr) or (b pr)) or (c pr)))"},
-    {R"(a pr or b pr and c pr or d pr)", R"((((a pr) or ((b pr) and (c pr))) or (d pr)))"},
+    {R"(a pr and b pr and c pr)", R"(((a pr) and (b pr) and (c pr)))"},
+    {R"(a pr or b pr or c pr)", R"(((a pr) or (b pr) or (c pr)))"},
+    {R"(a pr or b pr and c pr or d pr)", R"(((a pr) or ((b pr) and (c pr)) or (d pr)))"},
     {R"(a pr and b pr or c pr and d pr)", R"((((a pr) and (b pr)) or ((c pr) and (d pr))))"},
     {R"((a pr or b pr) and c pr)", R"((((a pr) or (b pr)) and (c pr)))"},
     {R"(a pr and (b pr or c pr))", R"(((a pr) and ((b pr) or (c pr))))"},
@@ -370,4 +370,24 @@ TEST_CASE("a bare word where a value belongs is read as a string, as Entra ID se
     REQUIRE(parsed.ok());
     CHECK(scim::toString(**parsed) == c.canonical);
   }
+}
+
+TEST_CASE("a long and/or chain prints flat and parses again to the same text", "[scim][filter]") {
+  // Found by the filter fuzzer: a chain of more than 64 terms printed as one parenthesis per
+  // term, deeper than the parser accepts, so what toString printed was not a filter.
+  for (const char* op : {" and ", " or "}) {
+    std::string chain = "a pr";
+    for (int i = 1; i < 100; ++i) chain += op + std::string("x") + std::to_string(i) + " eq \"v\"";
+    CAPTURE(op);
+    auto parsed = scim::parseFilter(chain);
+    REQUIRE(parsed.ok());
+    const std::string printed = scim::toString(**parsed);
+    auto again = scim::parseFilter(printed);
+    REQUIRE(again.ok());
+    CHECK(scim::toString(**again) == printed);
+  }
+  auto mixed = scim::parseFilter("a pr and (b pr and c pr) and d pr or e pr or f pr");
+  REQUIRE(mixed.ok());
+  CHECK(scim::toString(**mixed) ==
+        "(((a pr) and ((b pr) and (c pr)) and (d pr)) or (e pr) or (f pr))");
 }
