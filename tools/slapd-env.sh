@@ -241,49 +241,17 @@ local_names() { # -> "DNS:localhost" and the DNS: names libldap checks for it (s
 }
 
 make_tls() { # -> test CA, server certificate (host names, no IP), client certificate in DIR/tls
-  local tls="$DIR/tls" out names
-  mkdir -p "$tls"
-  chmod 700 "$tls"
+  local tls="$DIR/tls"
   # The server certificate names localhost and no IP address: a client reaching
   # it as 127.0.0.1 must refuse it.  libldap checks ldaps://localhost against
   # the machine's own name (its "FQDN": gethostname, then that name's canonical
   # name; tls_g.c, tlsg_session_chkname), not "localhost": those names are in
   # the certificate too, or no client could reach this slapd by name at all.
-  names=$(local_names)
-  # EC P-256: generated in milliseconds.
-  if ! out=$( (
-      umask 077
-      "$OPENSSL" req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" -days 3650 -sha256 \
-        -subj "/O=scimgate tests/CN=scimgate test CA for slapd" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" &&
-      "$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout "$tls/key.pem" -out "$tls/req.pem" -subj "/O=scimgate tests/CN=localhost" &&
-      printf '%s\n' \
-        "basicConstraints=critical,CA:FALSE" \
-        "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=serverAuth" \
-        "subjectAltName=$names" >"$tls/server-ext.cnf" &&
-      "$OPENSSL" x509 -req -in "$tls/req.pem" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
-        -CAcreateserial -out "$tls/cert.pem" -days 3650 -sha256 -extfile "$tls/server-ext.cnf" &&
-      "$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-        -keyout "$tls/client-key.pem" -out "$tls/client-req.pem" \
-        -subj "/O=scimgate tests/CN=scimgate gateway" &&
-      printf '%s\n' \
-        "basicConstraints=critical,CA:FALSE" \
-        "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=clientAuth" >"$tls/client-ext.cnf" &&
-      "$OPENSSL" x509 -req -in "$tls/client-req.pem" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
-        -CAcreateserial -out "$tls/client.pem" -days 3650 -sha256 -extfile "$tls/client-ext.cnf"
-    ) 2>&1); then
-    printf '%s\n' "$out" >&2
-    die "openssl could not make the TLS certificates in $tls"
-  fi
-  rm -f "$tls/req.pem" "$tls/client-req.pem" "$tls/server-ext.cnf" "$tls/client-ext.cnf" \
-    "$tls/ca.srl"
-  chmod 600 "$tls/key.pem" "$tls/ca-key.pem" "$tls/client-key.pem"
-  chmod 644 "$tls/ca.pem" "$tls/cert.pem" "$tls/client.pem"
+  make_test_ca "$tls" "scimgate test CA for slapd"
+  issue_test_cert "$tls" server localhost serverAuth "$(local_names)"
+  mv -f "$tls/server.pem" "$tls/cert.pem"
+  mv -f "$tls/server-key.pem" "$tls/key.pem"
+  issue_test_cert "$tls" client "scimgate gateway" clientAuth
 }
 
 # --------------------------------------------------------------------------

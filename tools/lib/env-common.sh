@@ -189,3 +189,45 @@ dispatch() { # command args... -> runs cmd_<command> (start, stop, status, resta
     *) note "unknown command: $cmd"; usage ;;
   esac
 }
+
+# Test certificates (EC P-256: generated in milliseconds). $OPENSSL is the openssl binary.
+make_test_ca() { # tls_dir ca_common_name -> ca.pem and ca-key.pem in tls_dir (made, mode 0700)
+  local tls=$1 out
+  mkdir -p "$tls"
+  chmod 700 "$tls"
+  if ! out=$( (
+      umask 077
+      "$OPENSSL" req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$tls/ca-key.pem" -out "$tls/ca.pem" -days 3650 -sha256 \
+        -subj "/O=scimgate tests/CN=$2" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign"
+    ) 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "openssl could not make a test CA in $tls"
+  fi
+  chmod 600 "$tls/ca-key.pem"
+  chmod 644 "$tls/ca.pem"
+}
+
+issue_test_cert() { # tls_dir name common_name serverAuth|clientAuth [subjectAltName] -> name.pem, name-key.pem signed by tls_dir's CA
+  local tls=$1 name=$2 cn=$3 usage=$4 san=${5:-} out
+  if ! out=$( (
+      umask 077
+      "$OPENSSL" req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$tls/$name-key.pem" -out "$tls/$name-req.pem" -subj "/O=scimgate tests/CN=$cn" &&
+      {
+        printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+          "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=$usage"
+        [ -z "$san" ] || printf 'subjectAltName=%s\n' "$san"
+      } >"$tls/$name-ext.cnf" &&
+      "$OPENSSL" x509 -req -in "$tls/$name-req.pem" -CA "$tls/ca.pem" -CAkey "$tls/ca-key.pem" \
+        -CAcreateserial -out "$tls/$name.pem" -days 3650 -sha256 -extfile "$tls/$name-ext.cnf"
+    ) 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "openssl could not make the $name certificate in $tls"
+  fi
+  rm -f "$tls/$name-req.pem" "$tls/$name-ext.cnf" "$tls/ca.srl"
+  chmod 600 "$tls/$name-key.pem"
+  chmod 644 "$tls/$name.pem"
+}
