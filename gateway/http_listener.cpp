@@ -121,13 +121,19 @@ bool requestLineTooLong(std::string_view head) {
   return head.find("\r\n") > kPocoMaxUri;
 }
 
+// What a plain connection has received and not yet read, up to a head's limit and one byte (in
+// a buffer of the calling thread's, valid until its next call); empty when nothing is there.
+std::string_view peekHead(const StreamSocket& socket) {
+  thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
+  const auto n = ::recv(fdOf(socket), buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0) return {};
+  return {buffer.data(), static_cast<std::size_t>(n)};
+}
+
 // The same for a connection whose head has arrived (the poller saw it).
 bool requestLineTooLong(const StreamSocket& socket) {
   if (const auto* tls = tlsOf(socket)) return requestLineTooLong(tls->buffered());
-  thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
-  const auto n = ::recv(fdOf(socket), buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
-  if (n <= 0) return false;
-  return requestLineTooLong(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+  return requestLineTooLong(peekHead(socket));
 }
 
 bool isDecimal(const std::string& text) {
@@ -488,13 +494,10 @@ struct HttpListener::Impl {
       std::lock_guard lock(mutex);
       if (!ready.empty()) return std::nullopt;
     }
-    const int fd = fdOf(socket);
-    pollfd watched{fd, POLLIN, 0};
+    pollfd watched{fdOf(socket), POLLIN, 0};
     if (::poll(&watched, 1, kNextHeadWaitMs) <= 0 || stopping) return std::nullopt;
-    thread_local std::vector<char> buffer(kMaxHeadBytes + 1);
-    const auto n = ::recv(fd, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT);
-    if (n <= 0) return std::nullopt;  // closed or failed: the poller sees it too
-    const std::string_view seen(buffer.data(), static_cast<std::size_t>(n));
+    // Nothing (closed or failed: the poller sees it too) or part of a head: the poller waits.
+    const std::string_view seen = peekHead(socket);
     if (seen.find("\r\n\r\n") == std::string_view::npos) return std::nullopt;
     return requestLineTooLong(seen);
   }
