@@ -71,13 +71,15 @@ int checkConnections(const std::string& configPath, const scimgate::config::Conf
 
 int main(int argc, char** argv) {
   using namespace scimgate;
-  // glibc gives threads that allocate at the same time arenas of their own, up to eight per core,
-  // and keeps what each arena once held: with 16 workers, pages of 100 users left the RSS 35 MB
-  // higher after a few seconds (bench/README). One arena per core keeps it near what is in use.
-  // MALLOC_ARENA_MAX in the environment still decides.
+#ifndef SCIMGATE_JEMALLOC
+  // Without jemalloc (the sanitizer build): glibc gives threads that allocate at the same time
+  // arenas of their own, up to eight per core, and keeps what each arena once held: with 16
+  // workers, pages of 100 users left the RSS 35 MB higher after a few seconds (bench/README). One
+  // arena per core keeps it near what is in use. MALLOC_ARENA_MAX in the environment still decides.
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) {
     mallopt(M_ARENA_MAX, static_cast<int>(std::max(2U, std::thread::hardware_concurrency())));
   }
+#endif
   std::string configPath;
   std::string portFile;
   bool checkOnly = false;
