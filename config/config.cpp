@@ -939,6 +939,14 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
         "$.auth.sessionKey: must be at least 32 bytes as hex (64 hex digits; "
         "openssl rand -hex 32 makes one)");
   }
+  // Several instances share a PostgreSQL store; each must verify the sessions the others issue,
+  // so none may make up a key of its own (README "Running several instances").
+  if (key.empty() && config.mfa.store.kind == "postgres" && !config.mfa.store.postgres.empty()) {
+    problems.items.push_back(
+        "$.auth.sessionKey: is required with a PostgreSQL state store, so that a session "
+        "issued by one instance verifies on the others (the same 64 hex digits on every "
+        "instance, in the file or SCIMGATE_SESSION_KEY; openssl rand -hex 32 makes one)");
+  }
   if (auto matrix = policy::parsePermissionMatrix(config.auth.permissions); !matrix.ok()) {
     for (const auto& error : matrix.errors)
       problems.items.push_back("$.auth.permissions: " + error);

@@ -105,8 +105,19 @@ async function loadSession() {
 }
 
 function signOut() {
-  // Session tokens are stateless (they expire after auth.sessionSeconds); forgetting it here ends
-  // the session in this tab.
+  // The tab forgets the token at once, and the gateway is told to end this person's sessions on
+  // every instance (keepalive: the request outlives a page that is closed or navigated away).
+  // When the gateway cannot be reached, the token still expires after auth.sessionSeconds.
+  const token = getToken();
+  if (token) {
+    fetch('/auth/logout', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      credentials: 'same-origin',
+      cache: 'no-store',
+      keepalive: true,
+    }).catch(() => {});
+  }
   clearToken();
   state.session = null;
   try {

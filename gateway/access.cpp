@@ -12,6 +12,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "gateway/auth.h"
@@ -107,6 +110,9 @@ struct Access::Impl {
   std::vector<config::ClientCertificateSettings> certificateClients;
   Poco::JWT::Signer sessions;
   int sessionSeconds;
+  // Without a state store (one instance): per person, the time before which sessions are void.
+  mutable std::mutex endedMutex;
+  mutable std::map<std::string, Poco::Int64, std::less<>> sessionsEndedBefore;
 
   Impl(const config::Config& config, ldap::Directory& dir,
        std::shared_ptr<policy::mfa::StateStore> stateStore)
@@ -140,13 +146,11 @@ struct Access::Impl {
     if (token.payload().optValue<std::string>("typ", "") != kSessionType || !timesValid(token)) {
       return unauthorized();
     }
-    if (store) {
-      // A password reset ends the sessions issued before it (issue #14), on every instance.
-      auto validAfter = store->sessionsValidAfter(token.getSubject());
-      if (!validAfter) return validAfter.error();
-      const auto issuedMs = token.payload().optValue<Poco::Int64>(kIssuedMsClaim, 0);
-      if (validAfter->has_value() && issuedMs < **validAfter) return unauthorized();
-    }
+    // A sign-out or a password reset ends the sessions issued before it, on every instance.
+    auto validAfter = sessionsValidAfter(token.getSubject());
+    if (!validAfter) return validAfter.error();
+    const auto issuedMs = token.payload().optValue<Poco::Int64>(kIssuedMsClaim, 0);
+    if (validAfter->has_value() && issuedMs < **validAfter) return unauthorized();
     auto user = directory.findUser(token.getSubject());
     if (!user) {
       if (user.error().kind == ErrorKind::Unavailable) return user.error();
@@ -157,6 +161,14 @@ struct Access::Impl {
     Caller caller{principalOf(user->id, facts), facts.userName};
     caller.enrolmentOnly = token.payload().optValue<std::string>("scope", "") == kEnrolmentScope;
     return caller;
+  }
+
+  scim::Result<std::optional<std::int64_t>> sessionsValidAfter(const std::string& userId) const {
+    if (store) return store->sessionsValidAfter(userId);
+    std::lock_guard lock(endedMutex);
+    const auto found = sessionsEndedBefore.find(userId);
+    if (found == sessionsEndedBefore.end()) return std::optional<std::int64_t>{};
+    return std::optional<std::int64_t>{found->second};
   }
 
   std::optional<Caller> certificateClient(const PeerCertificate& certificate) const {
@@ -229,5 +241,15 @@ std::string Access::issueSession(const std::string& userId, bool enrolmentOnly) 
 }
 
 int Access::sessionSeconds() const { return impl_->sessionSeconds; }
+
+scim::Result<void> Access::endSessions(const std::string& userId) const {
+  // Sessions issued in this very millisecond end too (their iat_ms is below now + 1).
+  const auto now = static_cast<std::int64_t>(Poco::Timestamp().epochMicroseconds() / 1000) + 1;
+  if (impl_->store) return impl_->store->endSessionsBefore(userId, now);
+  std::lock_guard lock(impl_->endedMutex);
+  auto& before = impl_->sessionsEndedBefore[userId];
+  before = std::max<Poco::Int64>(before, now);
+  return {};
+}
 
 }  // namespace scimgate::gateway

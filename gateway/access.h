@@ -48,6 +48,10 @@ class Access {
   std::string issueSession(const std::string& userId, bool enrolmentOnly = false) const;
   int sessionSeconds() const;
 
+  /// The person's sessions issued until now stop working (sign-out, a password reset): on every
+  /// instance that shares the state store, or in this process only when there is none.
+  scim::Result<void> endSessions(const std::string& userId) const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -16,12 +16,6 @@ using policy::mfa::TokenKind;
 using policy::mfa::TokenUse;
 using scim::ErrorKind;
 
-std::int64_t unixMilliseconds() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::optional<Reply> refuseWithoutMail(const Services& services) {
   if (services.mailer) return std::nullopt;
   return errorReply({ErrorKind::NotFound,

@@ -48,9 +48,6 @@ Reply sessionReply(Services& services, const std::string& userId, bool enrolment
 /// factor the user does not have yet.
 Reply sessionReply(Services& services, const scim::User& user);
 
-/// Unix milliseconds now (unixSeconds() is in handlers.h).
-std::int64_t unixMilliseconds();
-
 }  // namespace scimgate::gateway
 
 namespace scimgate::gateway {

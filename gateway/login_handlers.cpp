@@ -1,6 +1,6 @@
 // People's credentials: /auth/login (a session), /auth/verify (the same check for SSO
 // integrations), /auth/password/change (one's own) and /auth/password/set (an administrator's
-// reset).
+// reset), /auth/logout (a person signs out).
 
 #include <Poco/JSON/Array.h>
 
@@ -359,6 +359,25 @@ Reply setPassword(Services& services, Request& request) {
   }
   auto set = services.directory.setPassword(id, next);
   if (!set) return errorReply(set.error());
+  // Whoever held the old password is signed out, on every instance.
+  if (auto ended = services.access.endSessions(id); !ended) return errorReply(ended.error());
+  return Reply::noContent();
+}
+
+// POST /auth/logout: a person signs out. Every session of theirs issued until now ends, on every
+// instance sharing the state store: a session is a signed token, and what the store keeps is the
+// time before which the person's tokens are void, so a copy of the token stops working too.
+Reply logout(Services& services, Request& request) {
+  request.audit.operation = "auth.logout";
+  request.audit.target = request.caller.principal.userId;
+  if (!request.caller.isPerson()) {
+    return errorReply({ErrorKind::Forbidden,
+                       "only a person's session can be signed out (POST /auth/login makes one); "
+                       "a provisioning client's credential stays valid until it is revoked"});
+  }
+  if (auto ended = services.access.endSessions(request.caller.principal.userId); !ended) {
+    return errorReply(ended.error());
+  }
   return Reply::noContent();
 }
 
@@ -393,6 +412,7 @@ void addLoginRoutes(Router& router, Services& services) {
   route("/auth/password/change", Guard::Caller, changeOwnPassword);
   route("/auth/password/set", Guard::Caller, setPassword);
   route("/auth/unlock", Guard::Caller, unlockUser);
+  route("/auth/logout", Guard::CallerOrEnrolment, logout);
 }
 
 }  // namespace scimgate::gateway

@@ -138,7 +138,7 @@ Reply resetPassword(Services& services, Request& request) {
       !revoked) {
     return errorReply(revoked.error());
   }
-  if (auto ended = services.store->endSessionsBefore(record.userId, unixMilliseconds()); !ended) {
+  if (auto ended = services.access.endSessions(record.userId); !ended) {
     return errorReply(ended.error());
   }
   // Proving the mailbox ends a lockout for failed logins (the directory's and the gateway's).

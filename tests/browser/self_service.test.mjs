@@ -131,9 +131,15 @@ test('an administrator signs in with TOTP (second step) and sees the admin navig
   assert.equal(await toggle.getAttribute('aria-checked'), 'true');
   await page.getByText(/\d+ backup codes? remaining/).waitFor();
 
-  // Signing out ends the session in this tab: admin pages go back to sign in.
+  // Signing out ends the session, in this tab and at the gateway: admin pages go back to sign
+  // in, and the token the tab held is refused from then on.
+  const token = await page.evaluate(() => sessionStorage.getItem('scimgate.token'));
+  assert.equal((await stack.api('GET', '/scim/v2/Me', undefined, token)).status, 200);
+  const loggedOut = page.waitForResponse((r) => r.url().endsWith('/auth/logout'));
   await nav.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+  assert.equal((await loggedOut).status(), 204);
+  assert.equal((await stack.api('GET', '/scim/v2/Me', undefined, token)).status, 401);
   await page.goto(`${stack.consoleUrl}#/users`);
   await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
 

@@ -29,6 +29,10 @@ std::string minimalConfigWith(const std::string& members) {
   return text;
 }
 
+/// An "auth" member with a session key: what a PostgreSQL state store needs besides itself.
+const std::string kAuthWithSessionKey =
+    R"("auth": {"sessionKey": ")" + std::string(64, 'a') + R"("})";
+
 /// The smallest valid "mfa" member: a SQLite store and the hex key.
 std::string minimalMfa() {
   return R"("mfa": {"store": {"path": "/var/lib/scimgate/mfa.db"}, "encryptionKey": ")" +
@@ -109,7 +113,7 @@ TEST_CASE("an mfa section with only a store and a key keeps the other defaults",
 
 TEST_CASE("every passwords and mfa setting is read", "[config]") {
   const TempFile blocklist("Password123!\n  Welcome2024! \n\n");
-  const std::string text = minimalConfigWith(R"(
+  const std::string text = minimalConfigWith(kAuthWithSessionKey + R"(,
     "passwords": {"minLength": 12, "maxLength": 64, "requireLower": false, "requireUpper": false,
                   "requireDigit": false, "requireSpecial": false, "rejectUserNameParts": false,
                   "blocklistFile": ")" + blocklist.path().string() +
@@ -333,6 +337,41 @@ TEST_CASE("an mfa section needs a complete store and a key", "[config]") {
   }
 }
 
+TEST_CASE("a PostgreSQL state store needs a configured session key", "[config]") {
+  // Several gateways share a PostgreSQL store (README "Running several instances"): a session
+  // one of them issues must verify on the others, which a random key per process cannot do.
+  const std::string postgresMfa = R"("mfa": {"store": {"kind": "postgres", "postgres": "host=db"},
+                                             "encryptionKey": ")" +
+                                  kMfaKeyHex + R"("})";
+  SECTION("without one, in the file or the environment, it is a problem") {
+    const auto loaded =
+        config::loadText(minimalConfigWith(postgresMfa), "test.json", kNoEnvironment);
+    INFO(joined(loaded.problems));
+    REQUIRE(loaded.problems.items.size() == 1);
+    CHECK(hasProblemAt(loaded.problems, "$.auth.sessionKey"));
+    CHECK_THAT(loaded.problems.items[0], Catch::Contains("PostgreSQL") &&
+                                             Catch::Contains("SCIMGATE_SESSION_KEY") &&
+                                             Catch::Contains("openssl rand -hex 32"));
+  }
+  SECTION("from the file") {
+    const auto loaded = config::loadText(minimalConfigWith(kAuthWithSessionKey + "," + postgresMfa),
+                                         "test.json", kNoEnvironment);
+    INFO(joined(loaded.problems));
+    CHECK(loaded.problems.empty());
+  }
+  SECTION("from the environment") {
+    FakeEnvironment env{{{"SCIMGATE_SESSION_KEY", std::string(64, 'b')}}};
+    const auto loaded = config::loadText(minimalConfigWith(postgresMfa), "test.json", env);
+    INFO(joined(loaded.problems));
+    CHECK(loaded.problems.empty());
+  }
+  SECTION("a SQLite store (one instance) still makes a key per start when none is set") {
+    const auto loaded =
+        config::loadText(minimalConfigWith(minimalMfa()), "test.json", kNoEnvironment);
+    CHECK(loaded.problems.empty());
+  }
+}
+
 TEST_CASE("an unknown role in requireForRoles is reported with the allowed names", "[config]") {
   const auto loaded = config::loadText(
       minimalConfigWith(R"("mfa": {"store": {"path": "/x.db"}, "encryptionKey": ")" + kMfaKeyHex +
@@ -388,10 +427,10 @@ TEST_CASE("the MFA key and the PostgreSQL conninfo come from the environment", "
     for (const char* store :
          {R"({"kind": "postgres"})", R"({"kind": "postgres", "postgres": "host=file"})"}) {
       CAPTURE(store);
-      const auto loaded =
-          config::loadText(minimalConfigWith(std::string(R"("mfa": {"store": )") + store +
-                                             R"(, "encryptionKey": ")" + kMfaKeyHex + R"("})"),
-                           "test.json", env);
+      const auto loaded = config::loadText(
+          minimalConfigWith(kAuthWithSessionKey + R"(, "mfa": {"store": )" + store +
+                            R"(, "encryptionKey": ")" + kMfaKeyHex + R"("})"),
+          "test.json", env);
       INFO(joined(loaded.problems));
       REQUIRE(loaded.problems.empty());
       CHECK(loaded.config.mfa.store.postgres == "host=db password=pg-secret");
@@ -419,7 +458,8 @@ TEST_CASE("problems never repeat the MFA key or the PostgreSQL conninfo", "[conf
   // Almost a key: 63 hex digits, then a base64 text of the wrong length.
   for (const std::string& key : {kMfaKeyHex.substr(1), std::string("c2hvcnQtYnV0LXNlY3JldA==")}) {
     CAPTURE(key.size());
-    const auto loaded = config::loadText(minimalConfigWith(R"("mfa": {"store": {"kind": "postgres",
+    const auto loaded = config::loadText(minimalConfigWith(kAuthWithSessionKey + R"(,
+                                     "mfa": {"store": {"kind": "postgres",
                                                "postgres": "password=pg-secret"},
                                      "encryptionKey": ")" + key +
                                                            R"(", "window": -1})"),

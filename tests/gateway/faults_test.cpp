@@ -19,10 +19,12 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "support/child_gateway.h"
 #include "support/gateway.h"
 #include "support/slapd.h"
 
@@ -450,61 +452,16 @@ TEST_CASE("a directory crash loses no acknowledged write, and writes resume afte
 
 namespace {
 
-// The scimgate binary as a child process in front of `env`, with its config in `dir`.
-class ChildGateway {
- public:
-  ChildGateway(const SlapdEnv& env, const std::string& dir, int drainTimeoutMs) {
-    const std::string config = dir + "/scimgate.json";
-    const std::string portFile = dir + "/port";
-    std::ofstream(config) << R"({"server":{"listen":"127.0.0.1","port":0,"drainTimeoutMs":)"
-                          << drainTimeoutMs << R"(},"tokens":[{"name":"test","sha256":")"
-                          << config::sha256Hex(kToken) << R"("}],"ldap":{"uris":[")" << env.url
-                          << R"("],"bindDn":")" << env.bindDn << R"(","bindPassword":")"
-                          << env.bindPassword << R"(","baseDn":")" << env.suffix << R"("}})";
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::execl(SCIMGATE_BINARY, SCIMGATE_BINARY, "--config", config.c_str(), "--port-file",
-              portFile.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 100 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(milliseconds(50));
-      std::ifstream in(portFile);
-      in >> port_;
-    }
-    REQUIRE(port_ > 0);
-  }
-  ~ChildGateway() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  ChildGateway(const ChildGateway&) = delete;
-  ChildGateway& operator=(const ChildGateway&) = delete;
-
-  int port() const { return port_; }
-  void terminate() const { ::kill(pid_, SIGTERM); }
-  /// Waits up to `timeout` for the child to exit; its exit status, or -1.
-  int waitExit(milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  bool exited_ = false;
-};
+// The scimgate binary in front of `env`, with its config in `dir`.
+std::string childConfig(const SlapdEnv& env, int drainTimeoutMs) {
+  std::ostringstream json;
+  json << R"({"server":{"listen":"127.0.0.1","port":0,"drainTimeoutMs":)" << drainTimeoutMs
+       << R"(},"tokens":[{"name":"test","sha256":")" << config::sha256Hex(kToken)
+       << R"("}],"ldap":{"uris":[")" << env.url << R"("],"bindDn":")" << env.bindDn
+       << R"(","bindPassword":")" << env.bindPassword << R"(","baseDn":")" << env.suffix
+       << R"("}})";
+  return json.str();
+}
 
 }  // namespace
 
@@ -517,7 +474,7 @@ TEST_CASE("SIGTERM answers every request in flight and exits within the drain ti
     std::filesystem::path dir;
     ~Wipe() { std::filesystem::remove_all(dir); }
   } wipe{dir};
-  ChildGateway child(slapd.env(), dir.string(), 5000);
+  ChildGateway child(SCIMGATE_BINARY, dir.string(), childConfig(slapd.env(), 5000));
 
   // More requests than worker threads (8), each sent up to the middle of its body.
   constexpr int kClients = 12;
@@ -562,7 +519,7 @@ TEST_CASE("SIGTERM exits within the drain timeout when requests never complete",
     std::filesystem::path dir;
     ~Wipe() { std::filesystem::remove_all(dir); }
   } wipe{dir};
-  ChildGateway child(slapd.env(), dir.string(), 1000);
+  ChildGateway child(SCIMGATE_BINARY, dir.string(), childConfig(slapd.env(), 1000));
 
   // 12 requests whose bodies never finish: 8 are being read by the workers, 4 wait for one.
   std::vector<Poco::Net::StreamSocket> sockets;

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "policy/mfa/totp.h"
+#include "support/api.h"
 #include "support/gateway.h"
 #include "support/mail_gateway.h"
 #include "support/slapd.h"
@@ -46,20 +46,12 @@ Reply post(Gateway& gw, const std::string& path, const std::string& body,
   return gw.request("POST", path, body, token, "application/json");
 }
 
+// Login with an optional second-factor code, and a TOTP code at now + offset.
 Reply login(Gateway& gw, const std::string& name, const std::string& password,
             const std::string& code = "") {
-  return post(gw, "/auth/login",
-              R"({"userName":")" + name + R"(","password":")" + password + R"(")" +
-                  (code.empty() ? "" : R"(,"code":")" + code + R"(")") + "}");
+  return testing::tryLoginWithCode(gw, name, password, code);
 }
-
-std::string codeAt(const std::string& secretBase32, std::chrono::seconds offset) {
-  const auto secret = policy::mfa::base32Decode(secretBase32);
-  REQUIRE(secret.has_value());
-  const auto now =
-      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  return policy::mfa::generateTotp(*secret, now + offset);
-}
+using testing::totpCodeAt;
 
 void loginFlow(const policy::mfa::StoreSettings& store) {
   Gateway gw(mfaConfig(store));
@@ -83,7 +75,7 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
   CHECK(enrol.json()->getValue<std::string>("qrSvg").find("<svg") != std::string::npos);
   CHECK(post(gw, "/mfa/totp/confirm", R"({"code":"000000"})", session).status == 400);
   REQUIRE(post(gw, "/mfa/totp/confirm",
-               R"({"code":")" + codeAt(secret, std::chrono::seconds(0)) + R"("})", session)
+               R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})", session)
               .status == 200);
 
   // Enrolled: the password alone is not enough.
@@ -93,11 +85,11 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
   // Wrong password, wrong code: one answer.
   auto wrongCode = login(gw, name, kPassword, "123456");
   auto wrongPassword =
-      login(gw, name, "Not-The-Password-1!", codeAt(secret, std::chrono::seconds(30)));
+      login(gw, name, "Not-The-Password-1!", totpCodeAt(secret, std::chrono::seconds(30)));
   CHECK(wrongCode.status == 401);
   CHECK(wrongCode.body == wrongPassword.body);
   // The next step's code works once; its replay is refused.
-  const std::string next = codeAt(secret, std::chrono::seconds(30));
+  const std::string next = totpCodeAt(secret, std::chrono::seconds(30));
   CHECK(login(gw, name, kPassword, next).status == 200);
   CHECK(login(gw, name, kPassword, next).status == 401);
 
@@ -186,9 +178,9 @@ TEST_CASE("a role that requires a second factor gets an enrolment-only session",
     REQUIRE(enrol.status == 201);
     const std::string secret = enrol.json()->getValue<std::string>("secret");
     REQUIRE(post(gw, "/mfa/totp/confirm",
-                 R"({"code":")" + codeAt(secret, std::chrono::seconds(0)) + R"("})", session)
+                 R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})", session)
                 .status == 200);
-    auto full = login(gw, name, kPassword, codeAt(secret, std::chrono::seconds(30)));
+    auto full = login(gw, name, kPassword, totpCodeAt(secret, std::chrono::seconds(30)));
     REQUIRE(full.status == 200);
     CHECK_FALSE(full.json()->has("mfaEnrollmentRequired"));
     CHECK(

@@ -550,10 +550,41 @@ TEST_CASE("an administrator resets a password, and the rules apply there too",
                           R"(","confirmPassword":")" + next + R"("})",
                       token, "application/json");
   };
+  const std::string before = loginAs(gw, name, kPassword);
   CHECK(set("Fresh-By-Admin-9!", kManagerToken).status == 403);
   CHECK(set("weak", testing::kToken).status == 400);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", before).status == 200);  // refusals change nothing
   REQUIRE(set("Fresh-By-Admin-9!", testing::kToken).status == 204);
-  loginAs(gw, name, "Fresh-By-Admin-9!");
+  // Whoever held the old password is signed out; the new one signs in.
+  CHECK(gw.request("GET", "/scim/v2/Me", "", before).status == 401);
+  const std::string after = loginAs(gw, name, "Fresh-By-Admin-9!");
+  CHECK(gw.request("GET", "/scim/v2/Me", "", after).status == 200);
+}
+
+TEST_CASE("signing out ends every session of that person, and only theirs",
+          "[gateway][policy][slapd]") {
+  Gateway gw(policyConfig());
+  const std::string name = "leaving-" + uniqueSuffix();
+  const std::string other = "staying-" + uniqueSuffix();
+  createUser(gw, name, R"(,"password":")" + std::string(kPassword) + R"(")");
+  createUser(gw, other, R"(,"password":")" + std::string(kPassword) + R"(")");
+  const std::string laptop = loginAs(gw, name, kPassword);
+  const std::string phone = loginAs(gw, name, kPassword);
+  const std::string colleague = loginAs(gw, other, kPassword);
+  auto logout = [&](const std::string& token) {
+    return gw.request("POST", "/auth/logout", "", token, "application/json");
+  };
+  CHECK(logout(laptop).status == 204);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", laptop).status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", phone).status == 401);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", colleague).status == 200);
+  CHECK(logout(laptop).status == 401);
+  const std::string again = loginAs(gw, name, kPassword);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", again).status == 200);
+  // A provisioning client has no session to end.
+  auto machine = logout(testing::kToken);
+  CHECK(machine.status == 403);
+  CHECK_THAT(errorDetail(machine), Catch::Contains("POST /auth/login"));
 }
 
 TEST_CASE("OAuth2 JWT bearer clients: signature, issuer, audience and expiry are checked",

@@ -2,9 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "policy/mfa/totp.h"
+
 namespace scimgate::testing {
 
-std::string createUser(Gateway& gw, const std::string& name, const std::string& extra) {
+std::string createUser(const Endpoint& gw, const std::string& name, const std::string& extra) {
   auto reply = gw.request(
       "POST", "/scim/v2/Users",
       R"({"userName":")" + name + R"(","name":{"givenName":"Grace","familyName":"Hopper"},)" +
@@ -14,7 +16,7 @@ std::string createUser(Gateway& gw, const std::string& name, const std::string& 
   return reply.json()->getValue<std::string>("id");
 }
 
-std::string createGroup(Gateway& gw, const std::string& name, const std::string& kind) {
+std::string createGroup(const Endpoint& gw, const std::string& name, const std::string& kind) {
   auto reply =
       gw.request("POST", "/scim/v2/Groups",
                  R"({"displayName":")" + name +
@@ -25,21 +27,37 @@ std::string createGroup(Gateway& gw, const std::string& name, const std::string&
   return reply.json()->getValue<std::string>("id");
 }
 
-Reply tryLogin(Gateway& gw, const std::string& name, const std::string& password,
+Reply tryLogin(const Endpoint& gw, const std::string& name, const std::string& password,
                const std::map<std::string, std::string>& headers) {
   return gw.requestWith(headers, "POST", "/auth/login",
                         R"({"userName":")" + name + R"(","password":")" + password + R"("})", "",
                         "application/json");
 }
 
-std::string loginAs(Gateway& gw, const std::string& name, const std::string& password) {
+Reply tryLoginWithCode(const Endpoint& gw, const std::string& name, const std::string& password,
+                       const std::string& code) {
+  return gw.request("POST", "/auth/login",
+                    R"({"userName":")" + name + R"(","password":")" + password + R"(")" +
+                        (code.empty() ? "" : R"(,"code":")" + code + R"(")") + "}",
+                    "", "application/json");
+}
+
+std::string totpCodeAt(const std::string& secretBase32, std::chrono::seconds offset) {
+  const auto secret = policy::mfa::base32Decode(secretBase32);
+  REQUIRE(secret.has_value());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  return policy::mfa::generateTotp(*secret, now + offset);
+}
+
+std::string loginAs(const Endpoint& gw, const std::string& name, const std::string& password) {
   auto reply = tryLogin(gw, name, password);
   CAPTURE(reply.body);
   REQUIRE(reply.status == 200);
   return reply.json()->getValue<std::string>("token");
 }
 
-std::string person(Gateway& gw, const std::string& name, const std::string& role,
+std::string person(const Endpoint& gw, const std::string& name, const std::string& role,
                    const std::string& extra) {
   createUser(gw, name,
              R"(,"password":")" + std::string(kPassword) + R"(","roles":[{"value":")" + role +

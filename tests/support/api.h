@@ -2,6 +2,7 @@
 // What gateway tests do over and over: create users and groups, log people in, read an error's
 // detail, and put a decorator in front of the real directory.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -15,16 +16,21 @@ inline constexpr char kPassword[] = "Correct-Horse-42!";
 
 /// Creates a user through the gateway (name, primary email <name>@example.com, `extra` appended
 /// to the JSON object, e.g. `,"active":false`); fails the test unless 201. Returns the id.
-std::string createUser(Gateway& gw, const std::string& name, const std::string& extra = "");
+std::string createUser(const Endpoint& gw, const std::string& name, const std::string& extra = "");
 /// Creates a group of that kind ("queue", "account", "group"); returns the id.
-std::string createGroup(Gateway& gw, const std::string& name, const std::string& kind);
+std::string createGroup(const Endpoint& gw, const std::string& name, const std::string& kind);
 /// Logs a person in; fails the test unless 200. Returns the session token.
-std::string loginAs(Gateway& gw, const std::string& name, const std::string& password);
+std::string loginAs(const Endpoint& gw, const std::string& name, const std::string& password);
 /// POST /auth/login with this userName and password (as a person's browser sends it).
-Reply tryLogin(Gateway& gw, const std::string& name, const std::string& password,
+Reply tryLogin(const Endpoint& gw, const std::string& name, const std::string& password,
                const std::map<std::string, std::string>& headers = {});
+/// POST /auth/login with this userName, password and, unless "", second-factor code.
+Reply tryLoginWithCode(const Endpoint& gw, const std::string& name, const std::string& password,
+                       const std::string& code = "");
+/// The RFC 6238 code of a base32 TOTP secret at now + `offset`.
+std::string totpCodeAt(const std::string& secretBase32, std::chrono::seconds offset);
 /// A person with kPassword and that role, logged in: their session token.
-std::string person(Gateway& gw, const std::string& name, const std::string& role,
+std::string person(const Endpoint& gw, const std::string& name, const std::string& role,
                    const std::string& extra = "");
 /// The "detail" of an error answer ("" when there is none).
 std::string errorDetail(const Reply& reply);

@@ -61,16 +61,10 @@ config::Config Gateway::defaultConfig() {
   return cfg;
 }
 
-Reply Gateway::request(const std::string& method, const std::string& path, const std::string& body,
-                       const std::string& token, const std::string& contentType) {
-  return requestWith({}, method, path, body, token, contentType);
-}
-
-Reply Gateway::requestWith(const std::map<std::string, std::string>& headers,
-                           const std::string& method, const std::string& path,
-                           const std::string& body, const std::string& token,
-                           const std::string& contentType) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(server_.port()));
+Reply httpRequest(int port, const std::map<std::string, std::string>& headers,
+                  const std::string& method, const std::string& path, const std::string& body,
+                  const std::string& token, const std::string& contentType) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!token.empty()) req.set("Authorization", "Bearer " + token);
   for (const auto& [name, value] : headers) req.set(name, value);

@@ -31,7 +31,36 @@ struct Reply {
 /// An RFC 7644 3.5.2 PatchOp body with these operations (a comma-separated list of JSON objects).
 std::string patchBody(const std::string& operations);
 
-class Gateway {
+/// One HTTP/1.1 request to 127.0.0.1:`port` on a fresh connection; `token` "" sends no
+/// Authorization header.
+Reply httpRequest(int port, const std::map<std::string, std::string>& headers,
+                  const std::string& method, const std::string& path, const std::string& body = "",
+                  const std::string& token = kToken,
+                  const std::string& contentType = "application/scim+json");
+
+/// What a test sends HTTP requests to: a gateway in this process, or the binary as a child
+/// process (support/child_gateway.h).
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  virtual int port() const = 0;
+
+  /// One request on a fresh connection; `token` "" sends no Authorization header.
+  Reply request(const std::string& method, const std::string& path, const std::string& body = "",
+                const std::string& token = kToken,
+                const std::string& contentType = "application/scim+json") const {
+    return httpRequest(port(), {}, method, path, body, token, contentType);
+  }
+  /// The same with extra request headers (If-Match, If-None-Match...).
+  Reply requestWith(const std::map<std::string, std::string>& headers, const std::string& method,
+                    const std::string& path, const std::string& body = "",
+                    const std::string& token = kToken,
+                    const std::string& contentType = "application/scim+json") const {
+    return httpRequest(port(), headers, method, path, body, token, contentType);
+  }
+};
+
+class Gateway : public Endpoint {
  public:
   /// `faults`: failures to inject into the directory's steps (ldap/faults.h).
   explicit Gateway(config::Config cfg = defaultConfig(), ldap::Faults faults = {});
@@ -44,18 +73,7 @@ class Gateway {
   /// Port 0, the fixture's slapd, kToken, a 64 KiB body limit.
   static config::Config defaultConfig();
 
-  /// One request on a fresh connection; `token` "" sends no Authorization header.
-  Reply request(const std::string& method, const std::string& path, const std::string& body = "",
-                const std::string& token = kToken,
-                const std::string& contentType = "application/scim+json");
-
-  /// The same with extra request headers (If-Match, If-None-Match...).
-  Reply requestWith(const std::map<std::string, std::string>& headers, const std::string& method,
-                    const std::string& path, const std::string& body = "",
-                    const std::string& token = kToken,
-                    const std::string& contentType = "application/scim+json");
-
-  int port() const { return server_.port(); }
+  int port() const override { return server_.port(); }
   gateway::Server& server() { return server_; }
 
  private:

@@ -1,0 +1,277 @@
+// Several gateways in front of one directory and one PostgreSQL state store (issue #19): two
+// scimgate processes, each the real binary with its own config file, the CTest fixtures' slapd
+// and PostgreSQL, and a real SMTP sink. What one instance does, the other sees: users, one-time
+// codes, password-guessing counts, sessions and their end, list cursors, the mail outbox.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "support/api.h"
+#include "support/child_gateway.h"
+#include "support/mail_gateway.h"
+#include "support/slapd.h"
+#include "support/smtp.h"
+
+namespace scimgate::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kSessionKeyHex[] =
+    "5c1a9e0f3b7d2c4e6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8a1c3b5d7f9e0a";
+constexpr char kMfaKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// The config both instances share: the fixture's slapd, the fixture's PostgreSQL as state
+/// store, one session key, mail to `smtpPort`; four password failures per user lock it.
+std::string sharedConfig(int smtpPort) {
+  const auto& slapd = fixtureSlapd();
+  Poco::JSON::Object root;
+  Poco::JSON::Object server;
+  server.set("listen", "127.0.0.1");
+  server.set("port", 0);
+  server.set("publicUrl", std::string(kTestPublicUrl));
+  root.set("server", server);
+  Poco::JSON::Object token;
+  token.set("name", "test");
+  token.set("sha256", config::sha256Hex(kToken));
+  Poco::JSON::Array tokens;
+  tokens.add(token);
+  root.set("tokens", tokens);
+  Poco::JSON::Object ldap;
+  Poco::JSON::Array uris;
+  uris.add(slapd.url);
+  ldap.set("uris", uris);
+  ldap.set("bindDn", slapd.bindDn);
+  ldap.set("bindPassword", slapd.bindPassword);
+  ldap.set("baseDn", slapd.suffix);
+  root.set("ldap", ldap);
+  Poco::JSON::Object throttle;
+  throttle.set("maxFailuresPerUser", 4);
+  throttle.set("maxFailuresPerAddress", 0);
+  throttle.set("lockoutSeconds", 60);
+  Poco::JSON::Object auth;
+  auth.set("sessionKey", std::string(kSessionKeyHex));
+  auth.set("refusalMinimumMs", 20);
+  auth.set("throttle", throttle);
+  root.set("auth", auth);
+  Poco::JSON::Object store;
+  store.set("kind", "postgres");
+  store.set("postgres", postgresConninfo());
+  Poco::JSON::Object mfa;
+  mfa.set("store", store);
+  mfa.set("encryptionKey", std::string(kMfaKeyHex));
+  root.set("mfa", mfa);
+  Poco::JSON::Object smtp;
+  smtp.set("host", "127.0.0.1");
+  smtp.set("port", smtpPort);
+  smtp.set("security", "none");
+  smtp.set("from", "scimgate test <no-reply@example.test>");
+  Poco::JSON::Object retry;
+  retry.set("firstDelaySeconds", 1);
+  retry.set("maxDelaySeconds", 1);
+  retry.set("pollMilliseconds", 50);
+  Poco::JSON::Object mail;
+  mail.set("smtp", smtp);
+  mail.set("retry", retry);
+  mail.set("templatesDir", std::string(SCIMGATE_SOURCE_DIR) + "/mail/templates");
+  root.set("mail", mail);
+  std::ostringstream text;
+  root.stringify(text);
+  return text.str();
+}
+
+/// Two instances, A and B, started from the same config, each in a folder of its own; an SMTP
+/// sink for the mail both send. Stopped (by pid) and wiped however the test ends.
+struct TwoInstances {
+  SmtpSink sink;
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("scimgate-scaleout-" + uniqueSuffix());
+  struct Wipe {
+    std::filesystem::path dir;
+    ~Wipe() { std::filesystem::remove_all(dir); }
+  } wipe{dir};
+  std::unique_ptr<ChildGateway> instanceA;
+  std::unique_ptr<ChildGateway> instanceB;
+
+  TwoInstances() {
+    std::filesystem::create_directories(dir / "a");
+    std::filesystem::create_directories(dir / "b");
+    const std::string config = sharedConfig(sink.port());
+    instanceA = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "a").string(), config);
+    instanceB = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "b").string(), config);
+  }
+  const ChildGateway& a() const { return *instanceA; }
+  const ChildGateway& b() const { return *instanceB; }
+};
+
+Reply postJson(const ChildGateway& gw, const std::string& path, const std::string& body,
+               const std::string& token = "") {
+  return gw.request("POST", path, body, token, "application/json");
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(
+    TwoInstances,
+    "a user created through one instance is read, patched and deleted through the other",
+    "[scaleout][slapd][postgres]") {
+  const std::string name = "across-" + uniqueSuffix();
+  const std::string id = createUser(a(), name);
+
+  auto read = b().request("GET", "/scim/v2/Users/" + id);
+  REQUIRE(read.status == 200);
+  CHECK(read.json()->getValue<std::string>("userName") == name);
+  // The version A reports is the one B checks (both derive it from the entry's CSN).
+  const std::string version = a().request("GET", "/scim/v2/Users/" + id).header("ETag");
+  REQUIRE(!version.empty());
+  CHECK(read.header("ETag") == version);
+  auto patched = b().requestWith(
+      {{"If-Match", version}}, "PATCH", "/scim/v2/Users/" + id,
+      patchBody(R"({"op":"replace","path":"displayName","value":"Countess of Lovelace"})"));
+  CAPTURE(patched.body);
+  REQUIRE(patched.status == 200);
+  CHECK(a().request("GET", "/scim/v2/Users/" + id).json()->getValue<std::string>("displayName") ==
+        "Countess of Lovelace");
+  // A's old version is stale now, on either instance.
+  CHECK(a().requestWith({{"If-Match", version}}, "DELETE", "/scim/v2/Users/" + id).status == 412);
+  CHECK(b().request("DELETE", "/scim/v2/Users/" + id).status == 204);
+  CHECK(a().request("GET", "/scim/v2/Users/" + id).status == 404);
+}
+
+TEST_CASE_METHOD(TwoInstances, "a TOTP code used on one instance is refused on the other",
+                 "[scaleout][slapd][postgres]") {
+  const std::string name = "totp-" + uniqueSuffix();
+  createUser(a(), name, std::string(R"(,"password":")") + kPassword + R"(")");
+  auto first = tryLoginWithCode(a(), name, kPassword);
+  REQUIRE(first.status == 200);
+  const std::string session = first.json()->getValue<std::string>("token");
+  // Enrolled on A, confirmed on B.
+  auto enrol = postJson(a(), "/mfa/totp", "", session);
+  CAPTURE(enrol.body);
+  REQUIRE(enrol.status == 201);
+  const std::string secret = enrol.json()->getValue<std::string>("secret");
+  REQUIRE(postJson(b(), "/mfa/totp/confirm",
+                   R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})", session)
+              .status == 200);
+  CHECK(tryLoginWithCode(a(), name, kPassword).status == 401);  // a code is needed now, on A too
+
+  const std::string next = totpCodeAt(secret, std::chrono::seconds(30));
+  CHECK(tryLoginWithCode(a(), name, kPassword, next).status == 200);
+  auto replay = tryLoginWithCode(b(), name, kPassword, next);
+  CAPTURE(replay.body);
+  CHECK(replay.status == 401);
+}
+
+TEST_CASE_METHOD(TwoInstances, "password guessing spread over two instances is throttled as one",
+                 "[scaleout][slapd][postgres]") {
+  const std::string name = "guessed-" + uniqueSuffix();
+  createUser(a(), name, std::string(R"(,"password":")") + kPassword + R"(")");
+  // Four failures lock the user (auth.throttle.maxFailuresPerUser): two on each instance.
+  for (int i = 0; i < 2; ++i) {
+    CHECK(tryLoginWithCode(a(), name, "Wrong-Guess-1" + std::to_string(i) + "!").status == 401);
+    CHECK(tryLoginWithCode(b(), name, "Wrong-Guess-2" + std::to_string(i) + "!").status == 401);
+  }
+  for (const auto* gw : {&a(), &b()}) {
+    auto locked = tryLoginWithCode(*gw, name, kPassword);
+    CAPTURE(locked.body);
+    CHECK(locked.status == 429);
+    CHECK(!locked.header("Retry-After").empty());
+  }
+}
+
+TEST_CASE_METHOD(TwoInstances,
+                 "a session from one instance works on the other; a password reset or a sign-out "
+                 "ends it on both",
+                 "[scaleout][slapd][postgres][mail]") {
+  const std::string name = "roaming-" + uniqueSuffix();
+  const std::string email = name + "@example.com";
+  createUser(a(), name, std::string(R"(,"password":")") + kPassword + R"(")");
+  auto login = tryLoginWithCode(a(), name, kPassword);
+  REQUIRE(login.status == 200);
+  const std::string session = login.json()->getValue<std::string>("token");
+  CHECK(b().request("GET", "/scim/v2/Me", "", session).status == 200);
+
+  // "Forgot password" on B: exactly one mail, although both instances deliver the shared outbox.
+  REQUIRE(postJson(b(), "/auth/password/forgot", R"({"login":")" + name + R"("})").status == 202);
+  std::vector<SinkMessage> mails;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (mails.empty() && std::chrono::steady_clock::now() < deadline) {
+    for (auto& m : sink.messages()) {
+      if (std::find(m.to.begin(), m.to.end(), email) != m.to.end()) mails.push_back(m);
+    }
+    if (mails.empty()) std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(mails.size() == 1);
+  std::this_thread::sleep_for(500ms);  // time for a second delivery, were there one
+  std::size_t delivered = 0;
+  for (auto& m : sink.messages()) {
+    if (std::find(m.to.begin(), m.to.end(), email) != m.to.end()) ++delivered;
+  }
+  CHECK(delivered == 1);
+  const std::string prefix = std::string(kTestPublicUrl) + "/console/#/reset-password/";
+  const auto at = mails[0].text.find(prefix);
+  REQUIRE(at != std::string::npos);
+  const auto start = at + prefix.size();
+  const auto end = mails[0].text.find_first_of(" \r\n", start);
+  const std::string token = mails[0].text.substr(start, end - start);
+
+  // Reset on A: the session ends on both instances; the new password works on both.
+  const std::string next = "Brand-New-Secret-77?";
+  auto reset = postJson(a(), "/auth/password/reset",
+                        R"({"token":")" + token + R"(","newPassword":")" + next +
+                            R"(","confirmPassword":")" + next + R"("})");
+  CAPTURE(reset.body);
+  REQUIRE(reset.status == 204);
+  CHECK(a().request("GET", "/scim/v2/Me", "", session).status == 401);
+  CHECK(b().request("GET", "/scim/v2/Me", "", session).status == 401);
+  CHECK(tryLoginWithCode(a(), name, kPassword).status == 401);
+
+  // Signing out on A ends the new session on B as well.
+  auto again = tryLoginWithCode(b(), name, next);
+  REQUIRE(again.status == 200);
+  const std::string fresh = again.json()->getValue<std::string>("token");
+  CHECK(b().request("GET", "/scim/v2/Me", "", fresh).status == 200);
+  CHECK(postJson(a(), "/auth/logout", "", fresh).status == 204);
+  CHECK(b().request("GET", "/scim/v2/Me", "", fresh).status == 401);
+}
+
+TEST_CASE_METHOD(TwoInstances, "a list cursor started on one instance continues on the other",
+                 "[scaleout][slapd][postgres]") {
+  const std::string prefix = "cursor-" + uniqueSuffix();
+  std::set<std::string> created;
+  for (int i = 0; i < 3; ++i) created.insert(createUser(a(), prefix + "-" + std::to_string(i)));
+  std::string filter;
+  Poco::URI::encode("userName sw \"" + prefix + "\"", "&=+?#\"", filter);
+  const std::string query = "/scim/v2/Users?filter=" + filter + "&count=2&cursor=";
+
+  auto first = a().request("GET", query);
+  CAPTURE(first.body);
+  REQUIRE(first.status == 200);
+  const auto firstPage = first.json()->getArray("Resources");
+  REQUIRE(firstPage->size() == 2);
+  const std::string cursor = first.json()->getValue<std::string>("nextCursor");
+  auto second = b().request("GET", query + cursor);
+  CAPTURE(second.body);
+  REQUIRE(second.status == 200);
+  const auto secondPage = second.json()->getArray("Resources");
+  REQUIRE(secondPage->size() == 1);
+  CHECK_FALSE(second.json()->has("nextCursor"));
+  std::set<std::string> seen;
+  for (const auto& page : {firstPage, secondPage}) {
+    for (std::size_t i = 0; i < page->size(); ++i) {
+      seen.insert(page->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+    }
+  }
+  CHECK(seen == created);
+}
+
+}  // namespace scimgate::testing
