@@ -25,6 +25,9 @@ struct Options {
   std::vector<std::string> only;
   int slapdPid = 0;
   int gatewayPid = 0;
+  /// A second gateway with the same config on the same directory (issue #19): the two-gateway
+  /// row measures both against the first alone. Empty: no such row.
+  std::string secondUrl;
 };
 
 /// Prints "scimgate_bench: <message>" to stderr and exits with status 1.

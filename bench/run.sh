@@ -45,13 +45,17 @@ BENCH_BIN="$BUILD/bench/scimgate_bench"
 # A short path: slapd's ldapi socket must fit in 108 bytes.
 WORK=$(mktemp -d /tmp/scimgate-bench.XXXXXX)
 GATEWAY_PID=""
+SECOND_PID=""
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  if [ -n "$GATEWAY_PID" ] && kill -0 "$GATEWAY_PID" 2>/dev/null; then
-    kill -TERM "$GATEWAY_PID" 2>/dev/null || true
-    wait "$GATEWAY_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in "$GATEWAY_PID" "$SECOND_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if [ -n "${BENCH_KEEP_LOG:-}" ] && [ -f "$WORK/scimgate.log" ]; then
     cp "$WORK/scimgate.log" "$BENCH_KEEP_LOG"
   fi
@@ -117,17 +121,24 @@ HASH=$("$GATEWAY_BIN" --hash-token "$TOKEN")
 }
 JSON
 )
-SCIMGATE_LDAP_BIND_PASSWORD="$SLAPD_BIND_PASSWORD" \
-  "$GATEWAY_BIN" --config "$WORK/scimgate.json" --port-file "$WORK/port" 2>"$WORK/scimgate.log" &
-GATEWAY_PID=$!
-for _ in $(seq 1 100); do
-  [ -s "$WORK/port" ] && break
-  kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$WORK/scimgate.log" >&2; die "the gateway did not start"; }
-  sleep 0.1
-done
-[ -s "$WORK/port" ] || die "the gateway did not report its port"
-PORT=$(cat "$WORK/port")
-say "gateway pid $GATEWAY_PID on 127.0.0.1:$PORT, slapd on $SLAPD_URL"
+start_gateway() { # name -> starts a gateway with the config above; sets STARTED_PID and STARTED_PORT
+  SCIMGATE_LDAP_BIND_PASSWORD="$SLAPD_BIND_PASSWORD" \
+    "$GATEWAY_BIN" --config "$WORK/scimgate.json" --port-file "$WORK/$1.port" 2>"$WORK/$1.log" &
+  STARTED_PID=$!
+  for _ in $(seq 1 100); do
+    [ -s "$WORK/$1.port" ] && break
+    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$WORK/$1.log" >&2; die "the gateway did not start"; }
+    sleep 0.1
+  done
+  [ -s "$WORK/$1.port" ] || die "the gateway did not report its port"
+  STARTED_PORT=$(cat "$WORK/$1.port")
+}
+start_gateway scimgate
+GATEWAY_PID=$STARTED_PID PORT=$STARTED_PORT
+# A second one, the same config on the same directory, for the two-gateway row (issue #19).
+start_gateway second
+SECOND_PID=$STARTED_PID SECOND_PORT=$STARTED_PORT
+say "gateway pid $GATEWAY_PID on 127.0.0.1:$PORT (a second one on $SECOND_PORT), slapd on $SLAPD_URL"
 
 rss() { sed -n 's/^\(VmRSS\|VmHWM\):[[:space:]]*//p' "/proc/$GATEWAY_PID/status" | tr '\n' ' '; }
 RSS_BEFORE=$(rss)
@@ -138,7 +149,7 @@ status=0
 SCIMGATE_BENCH_LDAP_PASSWORD="$SLAPD_BIND_PASSWORD" "$BENCH_BIN" \
   --url "http://127.0.0.1:$PORT/scim/v2" --token "$TOKEN" --ldap-url "$SLAPD_URL" \
   --bind-dn "$SLAPD_BIND_DN" --suffix "$SLAPD_SUFFIX" --slapd-pid "$SLAPD_PID" \
-  --gateway-pid "$GATEWAY_PID" "$@" || status=$?
+  --gateway-pid "$GATEWAY_PID" --second-url "http://127.0.0.1:$SECOND_PORT/scim/v2" "$@" || status=$?
 
 if kill -0 "$GATEWAY_PID" 2>/dev/null; then
   # /proc/PID/status lists VmHWM (peak) before VmRSS.

@@ -15,6 +15,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -39,16 +41,18 @@ namespace {
 constexpr char kUsage[] =
     "usage: scimgate_bench --url URL --token TOKEN --ldap-url URL --bind-dn DN --suffix DN\n"
     "                      [--seconds S] [--warmup N] [--concurrency 1,16] [--only NAME,...]\n"
-    "                      [--slapd-pid PID] [--gateway-pid PID]\n"
+    "                      [--slapd-pid PID] [--gateway-pid PID] [--second-url URL]\n"
     "  The bind password is read from SCIMGATE_BENCH_LDAP_PASSWORD.\n"
     "  --url         the gateway's SCIM base, e.g. http://127.0.0.1:PORT/scim/v2\n"
     "  --seconds S   measured time per cell (operation x concurrency x side), default 5\n"
     "  --warmup N    unmeasured operations per thread before each cell, default 10 (even)\n"
     "  --only        operation keys: get-user,filter-user,post-user,post-role-1k,\n"
     "                post-role-all,list-users,patch-active,\n"
-    "                group-small,group-big,get-group-big,get-group-small\n"
+    "                group-small,group-big,get-group-big,get-group-small,two-gateways\n"
     "  --slapd-pid, --gateway-pid  also report the CPU time (user + system, from /proc) each\n"
-    "                process spent per measured operation\n";
+    "                process spent per measured operation\n"
+    "  --second-url  a second gateway on the same directory: GET /Users/{id} through both\n"
+    "                (threads split between them) against the first alone (two-gateways)\n";
 
 std::vector<std::string> splitList(const std::string& text) {
   std::vector<std::string> items;
@@ -92,6 +96,8 @@ Options parseOptions(int argc, char** argv) {
       options.slapdPid = std::stoi(next());
     } else if (arg == "--gateway-pid") {
       options.gatewayPid = std::stoi(next());
+    } else if (arg == "--second-url") {
+      options.secondUrl = next();
     } else if (arg == "--help" || arg == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -187,6 +193,45 @@ int main(int argc, char** argv) {
       continue;
     }
     std::printf("  %-58s %s\n", op.scim.c_str(), op.ldap.c_str());
+  }
+
+  // Issue #19: GET /Users/{id} through two gateways (each thread keeps to one, alternately)
+  // against the first gateway alone, same threads, same run.
+  const bool twoGateways =
+      !options.secondUrl.empty() &&
+      (options.only.empty() ||
+       std::find(options.only.begin(), options.only.end(), "two-gateways") != options.only.end());
+  if (twoGateways && stoppedAt.empty()) {
+    Options second = options;
+    second.url = options.secondUrl;
+    auto reads = [&](bool both) {
+      return [&, both](int thread) {
+        auto session = std::make_shared<Http>(both && thread % 2 == 1 ? second : options);
+        auto rng = std::make_shared<std::mt19937_64>(5000 + thread);
+        scimgate::bench::Worker worker;
+        worker.connection = session;
+        worker.step = [session, rng, &dir](long) {
+          const auto& user = dir.users[(*rng)() % dir.users.size()];
+          return session->expect(200, "GET", "/Users/" + user.id);
+        };
+        return worker;
+      };
+    };
+    std::printf(
+        "\nTwo gateways against one (GET /Users/{id}, the same threads split between "
+        "two gateways on one directory):\n");
+    for (int c : options.concurrency) {
+      const auto one = runCell(c, options, reads(false));
+      const auto two = runCell(c, options, reads(true));
+      std::printf(
+          "  concurrency %d: one gateway %s ops/s (p50 %s ms), two %s ops/s (p50 %s ms): "
+          "%sx%s\n",
+          c, fixed(one.opsPerSecond, 0).c_str(), fixed(one.p50, 2).c_str(),
+          fixed(two.opsPerSecond, 0).c_str(), fixed(two.p50, 2).c_str(),
+          one.opsPerSecond > 0 ? fixed(two.opsPerSecond / one.opsPerSecond, 2).c_str() : "-",
+          one.errors + two.errors ? " (ERRORS)" : "");
+      rows.push_back({"two-gateways", "GET /Users/{id}, two gateways vs one", c, two, one});
+    }
   }
 
   // DESIGN 8 / issue #4: a member change on the 50,000-member group within 1.5x of the

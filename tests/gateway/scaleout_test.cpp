@@ -1,19 +1,26 @@
 // Several gateways in front of one directory and one PostgreSQL state store (issue #19): two
 // scimgate processes, each the real binary with its own config file, the CTest fixtures' slapd
 // and PostgreSQL, and a real SMTP sink. What one instance does, the other sees: users, one-time
-// codes, password-guessing counts, sessions and their end, list cursors, the mail outbox.
+// codes, password-guessing counts, sessions and their end, list cursors, the mail outbox; and
+// two replicating OpenLDAP providers, one of them killed while both gateways write.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <iterator>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "support/api.h"
 #include "support/child_gateway.h"
@@ -30,10 +37,11 @@ constexpr char kSessionKeyHex[] =
     "5c1a9e0f3b7d2c4e6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8a1c3b5d7f9e0a";
 constexpr char kMfaKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
-/// The config both instances share: the fixture's slapd, the fixture's PostgreSQL as state
-/// store, one session key, mail to `smtpPort`; four password failures per user lock it.
-std::string sharedConfig(int smtpPort) {
-  const auto& slapd = fixtureSlapd();
+/// The config both instances share: `directory` (its bind account, reached at `uris`, in that
+/// order), the fixture's PostgreSQL as state store, one session key, mail to `smtpPort`; four
+/// password failures per user lock it.
+std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
+                         const std::vector<std::string>& uris) {
   Poco::JSON::Object root;
   Poco::JSON::Object server;
   server.set("listen", "127.0.0.1");
@@ -47,12 +55,12 @@ std::string sharedConfig(int smtpPort) {
   tokens.add(token);
   root.set("tokens", tokens);
   Poco::JSON::Object ldap;
-  Poco::JSON::Array uris;
-  uris.add(slapd.url);
-  ldap.set("uris", uris);
-  ldap.set("bindDn", slapd.bindDn);
-  ldap.set("bindPassword", slapd.bindPassword);
-  ldap.set("baseDn", slapd.suffix);
+  Poco::JSON::Array uriList;
+  for (const auto& uri : uris) uriList.add(uri);
+  ldap.set("uris", uriList);
+  ldap.set("bindDn", directory.bindDn);
+  ldap.set("bindPassword", directory.bindPassword);
+  ldap.set("baseDn", directory.suffix);
   root.set("ldap", ldap);
   Poco::JSON::Object throttle;
   throttle.set("maxFailuresPerUser", 4);
@@ -102,10 +110,13 @@ struct TwoInstances {
   std::unique_ptr<ChildGateway> instanceA;
   std::unique_ptr<ChildGateway> instanceB;
 
-  TwoInstances() {
+  /// In front of the slapd fixture.
+  TwoInstances() : TwoInstances(fixtureSlapd(), {fixtureSlapd().url}) {}
+  /// In front of `directory`, reached at `uris`.
+  TwoInstances(const SlapdEnv& directory, const std::vector<std::string>& uris) {
     std::filesystem::create_directories(dir / "a");
     std::filesystem::create_directories(dir / "b");
-    const std::string config = sharedConfig(sink.port());
+    const std::string config = sharedConfig(sink.port(), directory, uris);
     instanceA = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "a").string(), config);
     instanceB = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "b").string(), config);
   }
@@ -272,6 +283,100 @@ TEST_CASE_METHOD(TwoInstances, "a list cursor started on one instance continues 
     }
   }
   CHECK(seen == created);
+}
+
+TEST_CASE("a provider killed under writes through two gateways loses no acknowledged write",
+          "[scaleout][replication][postgres]") {
+  // Two OpenLDAP providers replicating each other; both gateways list the first, then the second.
+  ReplicatedSlapds directories("scaleout-ha");
+  const auto& first = directories.first();
+  const auto& second = directories.second();
+  TwoInstances gateways(first, {first.url, second.url});
+  const std::string prefix = "ha-" + uniqueSuffix();
+
+  // One writer per gateway; the first provider is killed (SIGKILL, its pid) while they write.
+  using Clock = std::chrono::steady_clock;
+  std::mutex mutex;
+  std::vector<std::string> acknowledged;
+  std::map<int, int> refusals;  // status -> count, for the report
+  std::atomic<bool> killed{false};
+  std::atomic<bool> stop{false};
+  Clock::time_point killedAt;
+  std::vector<Clock::duration> failover(2, Clock::duration::zero());
+  auto writer = [&](const ChildGateway& gw, int index) {
+    for (int i = 0; !stop; ++i) {
+      const std::string name = prefix + "-" + std::to_string(index) + "-" + std::to_string(i);
+      const bool afterKill = killed;
+      Reply reply;
+      try {
+        reply = gw.request("POST", "/scim/v2/Users", R"({"userName":")" + name + R"("})");
+      } catch (const Poco::Exception&) {
+        reply.status = 0;  // the connection broke: not acknowledged
+      }
+      std::lock_guard lock(mutex);
+      if (reply.status == 201) {
+        acknowledged.push_back(name);
+        if (afterKill && failover[static_cast<std::size_t>(index)] == Clock::duration::zero()) {
+          failover[static_cast<std::size_t>(index)] = Clock::now() - killedAt;
+        }
+      } else {
+        ++refusals[reply.status];
+      }
+    }
+  };
+  std::thread writerA(writer, std::cref(gateways.a()), 0);
+  std::thread writerB(writer, std::cref(gateways.b()), 1);
+  std::this_thread::sleep_for(1s);
+  {
+    std::lock_guard lock(mutex);
+    killedAt = Clock::now();
+  }
+  signalSlapd(first, SIGKILL);
+  killed = true;
+  std::this_thread::sleep_for(6s);
+  stop = true;
+  writerA.join();
+  writerB.join();
+
+  INFO("acknowledged " << acknowledged.size() << ", refused by status: " << [&] {
+    std::ostringstream text;
+    for (const auto& [status, count] : refusals) text << status << "x" << count << " ";
+    return text.str();
+  }());
+  REQUIRE(acknowledged.size() > 10);
+  // Both gateways went on writing to the second provider within the operation timeout (3 s).
+  for (const auto took : failover) {
+    CHECK(took > Clock::duration::zero());
+    CHECK(took < 5s);
+  }
+
+  // The killed provider comes back and catches up; every acknowledged user is on both.
+  restartSlapd(first);
+  const std::set<std::string> expected(acknowledged.begin(), acknowledged.end());
+  auto usersOn = [&](const SlapdEnv& env) {
+    std::set<std::string> names;
+    for (const auto& entry :
+         ldapSearch(env, "ou=people," + env.suffix, "(uid=" + prefix + "-*)", {"uid"})) {
+      names.insert(entry.first("uid"));
+    }
+    return names;
+  };
+  std::set<std::string> onFirst;
+  std::set<std::string> onSecond;
+  const auto deadline = Clock::now() + 20s;
+  do {
+    std::this_thread::sleep_for(200ms);
+    onFirst = usersOn(first);
+    onSecond = usersOn(second);
+  } while ((!std::includes(onFirst.begin(), onFirst.end(), expected.begin(), expected.end()) ||
+            onFirst != onSecond) &&
+           Clock::now() < deadline);
+  std::vector<std::string> missing;
+  std::set_difference(expected.begin(), expected.end(), onSecond.begin(), onSecond.end(),
+                      std::back_inserter(missing));
+  CAPTURE(missing);
+  CHECK(missing.empty());
+  CHECK(onFirst == onSecond);
 }
 
 }  // namespace scimgate::testing

@@ -1,5 +1,7 @@
 #include "support/slapd.h"
 
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <ldap.h>
 #include <signal.h>
 
@@ -124,6 +126,46 @@ PrivateSlapd::PrivateSlapd(const std::string& name, bool empty, SlapdTls tls)
 }
 
 PrivateSlapd::~PrivateSlapd() { stopAndWipe(dir_); }
+
+namespace {
+
+// A port of 127.0.0.1 that was free a moment ago (each provider must name the other's port
+// before either starts).
+int freeLocalPort() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return socket.address().port();
+}
+
+}  // namespace
+
+ReplicatedSlapds::ReplicatedSlapds(const std::string& name) {
+  const auto base =
+      std::filesystem::temp_directory_path() / ("scimgate-" + name + "-" + uniqueSuffix());
+  firstDir_ = base.string() + "-1";
+  secondDir_ = base.string() + "-2";
+  try {
+    const int firstPort = freeLocalPort();
+    int secondPort = freeLocalPort();
+    while (secondPort == firstPort) secondPort = freeLocalPort();
+    const auto peer = [](int port) { return " --peer ldap://127.0.0.1:" + std::to_string(port); };
+    run(scriptPath() + " start '" + firstDir_ + "' --empty --port " + std::to_string(firstPort) +
+        " --server-id 1" + peer(secondPort) + " > /dev/null");
+    run(scriptPath() + " start '" + secondDir_ + "' --port " + std::to_string(secondPort) +
+        " --server-id 2" + peer(firstPort) + " --secrets-from '" + firstDir_ +
+        "' --no-data > /dev/null");
+    first_ = readEnv(firstDir_ + "/env");
+    second_ = readEnv(secondDir_ + "/env");
+  } catch (...) {
+    stopAndWipe(firstDir_);
+    stopAndWipe(secondDir_);
+    throw;
+  }
+}
+
+ReplicatedSlapds::~ReplicatedSlapds() {
+  stopAndWipe(firstDir_);
+  stopAndWipe(secondDir_);
+}
 
 void stopSlapd(const SlapdEnv& env) { run(scriptPath() + " stop '" + env.dir + "'"); }
 

@@ -68,6 +68,27 @@ class PrivateSlapd {
   SlapdEnv env_;
 };
 
+/// Two private slapd in multi-provider replication (tools/slapd-env.sh --server-id, --peer), each
+/// in a fresh temporary directory named after `name`: the first loaded with the base tree, the
+/// second filled from it by replication, both with the same passwords. Stopped and wiped however
+/// the test ends.
+class ReplicatedSlapds {
+ public:
+  explicit ReplicatedSlapds(const std::string& name);
+  ~ReplicatedSlapds();
+  ReplicatedSlapds(const ReplicatedSlapds&) = delete;
+  ReplicatedSlapds& operator=(const ReplicatedSlapds&) = delete;
+
+  const SlapdEnv& first() const { return first_; }
+  const SlapdEnv& second() const { return second_; }
+
+ private:
+  std::string firstDir_;
+  std::string secondDir_;
+  SlapdEnv first_;
+  SlapdEnv second_;
+};
+
 /// A raw LDAP read as the directory manager, bypassing the gateway: attribute -> values of the
 /// entries matching `filter` under `base`. Used to check what really landed in the directory.
 struct LdapEntry {
