@@ -154,6 +154,15 @@ Reply getUser(Services& services, Request& request) {
   return userReply(services, request, 200, user);
 }
 
+// A password set for someone else (an identity provider's push, an administrator's PUT or PATCH)
+// signs its owner out everywhere, as an administrator's reset does: whoever held the old one
+// keeps no session.
+scim::Result<void> endSessionsOnNewPassword(Services& services, const std::string& id,
+                                            const std::optional<std::string>& password) {
+  if (!password) return {};
+  return services.access.endSessions(id);
+}
+
 Reply replaceUser(Services& services, Request& request) {
   request.audit.operation = "users.replace";
   const std::string id = request.param("id");
@@ -180,6 +189,9 @@ Reply replaceUser(Services& services, Request& request) {
   const std::string ifMatch = request.header("If-Match", current.user.meta.version);
   auto replaced = services.directory.replaceUser(id, user, input->password, ifMatch, &current.user);
   if (!replaced) return errorReply(replaced.error());
+  if (auto ended = endSessionsOnNewPassword(services, id, input->password); !ended) {
+    return errorReply(ended.error());
+  }
   return userReply(services, request, 200, *replaced);
 }
 
@@ -240,6 +252,9 @@ Reply patchUser(Services& services, Request& request) {
       continue;
     }
     if (!replaced) return errorReply(replaced.error());
+    if (auto ended = endSessionsOnNewPassword(services, id, *password); !ended) {
+      return errorReply(ended.error());
+    }
     // Okta needs the resource back (200), which RFC 7644 3.5.2 allows.
     return userReply(services, request, 200, *replaced);
   }

@@ -559,6 +559,28 @@ TEST_CASE("an administrator resets a password, and the rules apply there too",
   CHECK(gw.request("GET", "/scim/v2/Me", "", before).status == 401);
   const std::string after = loginAs(gw, name, "Fresh-By-Admin-9!");
   CHECK(gw.request("GET", "/scim/v2/Me", "", after).status == 200);
+
+  // A password set through SCIM (an identity provider's push) signs the person out as well, by
+  // PATCH and by PUT; a PATCH without a password does not.
+  const std::string beforePatch = loginAs(gw, name, "Fresh-By-Admin-9!");
+  REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id,
+                     patchBody(R"({"op":"replace","path":"displayName","value":"Renamed"})"))
+              .status == 200);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", beforePatch).status == 200);
+  REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + id,
+                     patchBody(R"({"op":"replace","path":"password","value":"Pushed-By-IdP-7!"})"))
+              .status == 200);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", beforePatch).status == 401);
+  const std::string beforePut = loginAs(gw, name, "Pushed-By-IdP-7!");
+  auto put = gw.request(
+      "PUT", "/scim/v2/Users/" + id,
+      R"({"userName":")" + name +
+          R"(","name":{"givenName":"Grace","familyName":"Hopper"},"emails":[{"value":")" + name +
+          R"(@example.com","primary":true}],"password":"Put-By-IdP-8!"})");
+  CAPTURE(put.body);
+  REQUIRE(put.status == 200);
+  CHECK(gw.request("GET", "/scim/v2/Me", "", beforePut).status == 401);
+  loginAs(gw, name, "Put-By-IdP-8!");
 }
 
 TEST_CASE("signing out ends every session of that person, and only theirs",
