@@ -92,10 +92,9 @@ class LdapGroupDirectory final : public GroupDirectory {
     if (!filters) return filters.error();
     auto entry = entries_.findEntry(id, filters->groups);
     if (!entry) return entry.error();
-    const std::string csn = csnFromEtag(ifMatch);
-    if (!csn.empty() && versionOf(profile(), entry->attributes) != csn) {
-      return makeError(ErrorKind::PreconditionFailed,
-                       "the group changed since that ETag was issued; read it again");
+    if (auto same = matchesVersion(profile(), entry->attributes, csnFromEtag(ifMatch), "group");
+        !same) {
+      return same.error();
     }
     std::string dn = entry->dn;
     const std::string oldName = firstOf(entry->attributes, "cn");
@@ -155,10 +154,11 @@ class LdapGroupDirectory final : public GroupDirectory {
     auto entry = entries_.findEntry(id);
     if (!entry) return entry.error();
     const std::string csn = csnFromEtag(ifMatch);
-    if (!csn.empty() && !profile().assertionControl &&
-        versionOf(profile(), entry->attributes) != csn) {
-      return makeError(ErrorKind::PreconditionFailed,
-                       "the group changed since that ETag was issued; read it again");
+    // With the Assertion control the directory checks it atomically with the delete.
+    if (!profile().assertionControl) {
+      if (auto same = matchesVersion(profile(), entry->attributes, csn, "group"); !same) {
+        return same.error();
+      }
     }
     return withConnection<void>(false, [&](LDAP* ld) -> Result<void> {
       ControlPtr assertion;
@@ -233,9 +233,8 @@ class LdapGroupDirectory final : public GroupDirectory {
     // controls, where the assertion fails, and would silently leave member and memberOf out of
     // step. The window between that read and the modify is one round trip.
     const std::string csn = csnFromEtag(ifMatch);
-    if (!csn.empty() && versionOf(profile(), target->group.attributes) != csn) {
-      return makeError(ErrorKind::PreconditionFailed,
-                       "the group changed since that ETag was issued; read it again");
+    if (auto same = matchesVersion(profile(), target->group.attributes, csn, "group"); !same) {
+      return same.error();
     }
     if (target->addDns.empty() && target->removeDns.empty())
       return entries_.toView(target->group, false);

@@ -144,10 +144,11 @@ class LdapDirectory final : public Directory {
     auto guard = guardVersionCheck(id, csn);
     auto found = entries_.findEntry(id);
     if (!found) return found.error();
-    if (!csn.empty() && !profile().assertionControl &&
-        versionOf(profile(), found->attributes) != csn) {
-      return makeError(ErrorKind::PreconditionFailed,
-                       "the user changed since that ETag was issued; read it again");
+    // With the Assertion control the directory checks it atomically with the delete.
+    if (!profile().assertionControl) {
+      if (auto same = matchesVersion(profile(), found->attributes, csn, "user"); !same) {
+        return same.error();
+      }
     }
     return withConnection(false, [&](LDAP* ld) -> Result<void> {
       ControlPtr assertion;
@@ -171,10 +172,9 @@ class LdapDirectory final : public Directory {
     auto found = guard.owns_lock() ? entries_.findEntry(id) : readForReplace(id, current);
     if (!found) return found.error();
     const Attributes& old = found->attributes;
-    if (!csn.empty() && !profile().assertionControl && versionOf(profile(), old) != csn) {
+    if (!profile().assertionControl) {
       // No Assertion control: compared with the entry just read (see Profile::assertionControl).
-      return makeError(ErrorKind::PreconditionFailed,
-                       "the user changed since that ETag was issued; read it again");
+      if (auto same = matchesVersion(profile(), old, csn, "user"); !same) return same.error();
     }
     Attributes wanted = entries_.mapping().toLdap(*user.attributes);
     const std::string newUid = user.attributes->optValue<std::string>("userName", "");
@@ -264,10 +264,7 @@ class LdapDirectory final : public Directory {
     if (rename) {
       // slapd does not honour the Assertion control on modrdn, so the version is checked against
       // the entry just read; the modify below carries no assertion because the rename moved it on.
-      if (!csn.empty() && versionOf(profile(), old) != csn) {
-        return makeError(ErrorKind::PreconditionFailed,
-                         "the user changed since that ETag was issued; read it again");
-      }
+      if (auto same = matchesVersion(profile(), old, csn, "user"); !same) return same.error();
       auto renamed = renameEntry(dn, newUid, "", &postRead);
       if (!renamed) return renamed.error();
       dn = *renamed;
@@ -293,10 +290,7 @@ class LdapDirectory final : public Directory {
       }
     } else if (!rename && !csn.empty()) {
       // Nothing to write, but the caller's ETag must still be current.
-      if (versionOf(profile(), old) != csn) {
-        return makeError(ErrorKind::PreconditionFailed,
-                         "the user changed since that ETag was issued; read it again");
-      }
+      if (auto same = matchesVersion(profile(), old, csn, "user"); !same) return same.error();
     }
     // Roles and accounts the request changes: one single-value modify per group.
     if (!memberships.empty()) {

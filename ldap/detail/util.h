@@ -93,6 +93,16 @@ inline std::string csnFromEtag(std::string_view etag) {
   return std::string(text);
 }
 
+// If-Match against the entry just read: PreconditionFailed naming the `kind` of resource ("user",
+// "group") when `csn` (csnFromEtag's; "" = no condition) is not the entry's version.
+inline Result<void> matchesVersion(const Profile& profile, const Attributes& attributes,
+                                   const std::string& csn, std::string_view kind) {
+  if (csn.empty() || versionOf(profile, attributes) == csn) return {};
+  return makeError(
+      ErrorKind::PreconditionFailed,
+      "the " + std::string(kind) + " changed since that ETag was issued; read it again");
+}
+
 struct ControlDeleter {
   void operator()(LDAPControl* control) const { ldap_control_free(control); }
 };
