@@ -38,10 +38,10 @@ constexpr char kSessionKeyHex[] =
 constexpr char kMfaKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 /// The config both instances share: `directory` (its bind account, reached at `uris`, in that
-/// order), the fixture's PostgreSQL as state store, one session key, mail to `smtpPort`; four
-/// password failures per user lock it.
+/// order), the PostgreSQL database `postgres` as state store, one session key, mail to `smtpPort`;
+/// four password failures per user lock it.
 std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
-                         const std::vector<std::string>& uris) {
+                         const std::vector<std::string>& uris, const std::string& postgres) {
   Poco::JSON::Object root;
   Poco::JSON::Object server;
   server.set("listen", "127.0.0.1");
@@ -73,7 +73,7 @@ std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
   root.set("auth", auth);
   Poco::JSON::Object store;
   store.set("kind", "postgres");
-  store.set("postgres", postgresConninfo());
+  store.set("postgres", postgres);
   Poco::JSON::Object mfa;
   mfa.set("store", store);
   mfa.set("encryptionKey", std::string(kMfaKeyHex));
@@ -101,6 +101,7 @@ std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
 /// sink for the mail both send. Stopped (by pid) and wiped however the test ends.
 struct TwoInstances {
   SmtpSink sink;
+  PrivateDatabase database;  // the two instances' store, shared with no other case
   std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("scimgate-scaleout-" + uniqueSuffix());
   struct Wipe {
@@ -116,7 +117,7 @@ struct TwoInstances {
   TwoInstances(const SlapdEnv& directory, const std::vector<std::string>& uris) {
     std::filesystem::create_directories(dir / "a");
     std::filesystem::create_directories(dir / "b");
-    const std::string config = sharedConfig(sink.port(), directory, uris);
+    const std::string config = sharedConfig(sink.port(), directory, uris, database.conninfo());
     instanceA = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "a").string(), config);
     instanceB = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "b").string(), config);
   }

@@ -1,5 +1,8 @@
 #include "support/mail_gateway.h"
 
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/Session.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -69,6 +72,21 @@ std::string postgresConninfo() {
   }
   FAIL(envFile << " has no PG_CONNINFO");
   return {};
+}
+
+PrivateDatabase::PrivateDatabase() : server_(postgresConninfo()), name_("case_" + uniqueSuffix()) {
+  Poco::Data::PostgreSQL::Connector::registerConnector();
+  Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, server_);
+  admin << "CREATE DATABASE " + name_, Poco::Data::Keywords::now;
+  conninfo_ = server_ + " dbname=" + name_;  // libpq: a later keyword overrides an earlier one
+}
+
+PrivateDatabase::~PrivateDatabase() {
+  try {
+    Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, server_);
+    admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)", Poco::Data::Keywords::now;
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the fixture's cleanup wipes the server anyway
+  }
 }
 
 }  // namespace scimgate::testing

@@ -37,4 +37,22 @@ config::Config mailGatewayConfig(const policy::mfa::StoreSettings& store, int sm
 /// when it is not there.
 std::string postgresConninfo();
 
+/// A database of its own on the pg_start fixture's server (CREATE DATABASE), dropped by the
+/// destructor: gateways of cases that run at the same time never share a state store (the outbox
+/// hands every due message to whichever gateway claims it, with that gateway's mail settings).
+class PrivateDatabase {
+ public:
+  PrivateDatabase();
+  ~PrivateDatabase();
+  PrivateDatabase(const PrivateDatabase&) = delete;
+  PrivateDatabase& operator=(const PrivateDatabase&) = delete;
+  /// The fixture's conninfo naming this database.
+  const std::string& conninfo() const { return conninfo_; }
+
+ private:
+  std::string server_;
+  std::string name_;
+  std::string conninfo_;
+};
+
 }  // namespace scimgate::testing
