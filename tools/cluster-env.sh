@@ -46,11 +46,10 @@ stop_dir() { # dir -> stops what an earlier start left in dir (make_fresh_dir ca
   cmd_stop "$1" >/dev/null 2>&1 || true
 }
 
-free_local_port() { # -> a port of 127.0.0.1 nothing listens on (20000-60000)
-  local port
+free_local_port() { # -> a port of 127.0.0.1 nothing listens on (env-common's pick_port range)
+  local _
   for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    port_in_use "$port" || { printf '%s\n' "$port"; return 0; }
+    pick_port "" && { printf '%s\n' "$PORT"; return 0; }
   done
   die "no free port found"
 }
