@@ -724,6 +724,7 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   ldap.integer("connectTimeoutMs", config.ldap.connectTimeoutMs, 100, 600000);
   ldap.integer("operationTimeoutMs", config.ldap.operationTimeoutMs, 100, 600000);
   ldap.integer("acquireTimeoutMs", config.ldap.acquireTimeoutMs, 10, 600000);
+  ldap.integer("failbackSeconds", config.ldap.failbackSeconds, 0, 86400);
   ldap.integer("maxResults", config.ldap.maxResults, 1, 1000000);
   ldap.integer("groupCacheSeconds", config.ldap.groupCacheSeconds, 0, 86400);
   ldap.strings("userObjectClasses", config.ldap.userObjectClasses);

@@ -134,6 +134,11 @@ void writeLdap(Exposition& out, const ldap::Stats& stats) {
   out.family("scimgate_ldap_pool_size", "The most LDAP connections the pool opens (ldap.poolSize)",
              "gauge");
   out.sample("scimgate_ldap_pool_size", {}, stats.poolSize.load());
+  out.family("scimgate_ldap_server_index",
+             "The entry of ldap.uris new connections go to: 0 the first, more after a failover "
+             "(-1 before the first connection)",
+             "gauge");
+  out.sample("scimgate_ldap_server_index", {}, stats.serverIndex.load());
   out.family("scimgate_ldap_group_commit_batch_size",
              "Member changes merged into one LDAP modify of a group (group commit); large batches "
              "mean many concurrent membership changes to the same group",

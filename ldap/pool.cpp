@@ -102,6 +102,7 @@ void Lease::discard() {
   if (pool_ != nullptr && handle_) {
     std::lock_guard lock(pool_->mutex_);
     pool_->sortContexts_.erase(handle_.get());
+    pool_->uriOf_.erase(handle_.get());
   }
   handle_.reset();
 }
@@ -230,48 +231,87 @@ void readAhead(LDAP* ld) {
 
 }  // namespace
 
-scim::Result<LdapHandle> Pool::connect() {
-  std::string lastError = "no LDAP URI configured";
-  for (const auto& uri : settings_.uris) {
-    LDAP* raw = nullptr;
-    if (int rc = ldap_initialize(&raw, uri.c_str()); rc != LDAP_SUCCESS) {
-      lastError = uri + ": " + ldap_err2string(rc);
-      continue;
-    }
-    LdapHandle ld(raw);
-    TlsProgress tls;
-    if (const int rc = configure(ld.get(), uri, tls); rc != LDAP_SUCCESS) {
-      lastError = describeFailure(ld.get(), uri, "StartTLS", rc, tls);
-      continue;
-    }
+std::vector<std::size_t> Pool::tryOrder() {
+  std::size_t first = 0;
+  {
+    std::lock_guard lock(mutex_);
+    first = firstUsable_;
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = first; i < settings_.uris.size(); ++i) order.push_back(i);
+  for (std::size_t i = 0; i < first && i < settings_.uris.size(); ++i) order.push_back(i);
+  return order;
+}
 
-    berval cred{};
-    cred.bv_val = const_cast<char*>(settings_.bindPassword.c_str());
-    cred.bv_len = settings_.bindPassword.size();
-    threadStats() = &stats_;
-    const int rc = counted(OpKind::Bind, [&] {
-      return ldap_sasl_bind_s(ld.get(), settings_.bindDn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
-                              nullptr, nullptr);
-    });
-    if (rc == LDAP_SUCCESS) {
-      // `tls` ends here, the connection does not: libldap reconnects by itself when a later
-      // operation finds the connection gone, and must not call back into a dead TlsProgress.
-      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_CB, nullptr);
-      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_ARG, nullptr);
-      readAhead(ld.get());
+scim::Result<LdapHandle> Pool::connectTo(std::size_t index, std::string& error,
+                                         bool& credentialsRefused) {
+  const std::string& uri = settings_.uris[index];
+  credentialsRefused = false;
+  LDAP* raw = nullptr;
+  if (int rc = ldap_initialize(&raw, uri.c_str()); rc != LDAP_SUCCESS) {
+    error = uri + ": " + ldap_err2string(rc);
+    return scim::makeError(scim::ErrorKind::Unavailable, error);
+  }
+  LdapHandle ld(raw);
+  TlsProgress tls;
+  if (const int rc = configure(ld.get(), uri, tls); rc != LDAP_SUCCESS) {
+    error = describeFailure(ld.get(), uri, "StartTLS", rc, tls);
+    return scim::makeError(scim::ErrorKind::Unavailable, error);
+  }
+
+  berval cred{};
+  cred.bv_val = const_cast<char*>(settings_.bindPassword.c_str());
+  cred.bv_len = settings_.bindPassword.size();
+  threadStats() = &stats_;
+  const int rc = counted(OpKind::Bind, [&] {
+    return ldap_sasl_bind_s(ld.get(), settings_.bindDn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
+                            nullptr, nullptr);
+  });
+  if (rc == LDAP_SUCCESS) {
+    // `tls` ends here, the connection does not: libldap reconnects by itself when a later
+    // operation finds the connection gone, and must not call back into a dead TlsProgress.
+    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_CB, nullptr);
+    ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CONNECT_ARG, nullptr);
+    readAhead(ld.get());
+    return ld;
+  }
+  // Never include the bind DN or password in what reaches a caller.
+  error = describeFailure(ld.get(), uri, "bind", rc, tls);
+  credentialsRefused = rc == LDAP_INVALID_CREDENTIALS;
+  return scim::makeError(scim::ErrorKind::Unavailable, error);
+}
+
+scim::Result<LdapHandle> Pool::connect(std::size_t& uri) {
+  std::string lastError = "no LDAP URI configured";
+  for (const std::size_t index : tryOrder()) {
+    bool credentialsRefused = false;
+    auto ld = connectTo(index, lastError, credentialsRefused);
+    if (ld) {
+      uri = index;
+      std::lock_guard lock(mutex_);
+      useUri(index);
       return ld;
     }
-    // Never include the bind DN or password in what reaches a caller.
-    lastError = describeFailure(ld.get(), uri, "bind", rc, tls);
-    if (rc == LDAP_INVALID_CREDENTIALS) break;  // the next replica has the same accounts
+    if (credentialsRefused) break;  // the next replica has the same accounts
   }
   return scim::makeError(scim::ErrorKind::Unavailable, "directory unavailable (" + lastError + ")");
 }
 
+void Pool::useUri(std::size_t uri) {
+  firstUsable_ = uri;
+  stats_.serverIndex.store(static_cast<int>(uri), std::memory_order_relaxed);
+  if (failbackDue()) startWatcher();
+}
+
+bool Pool::failbackDue() const { return firstUsable_ > 0 && settings_.failbackSeconds > 0; }
+
+void Pool::adopt(LDAP* ld, std::size_t uri) { uriOf_[ld] = uri; }
+
 int Pool::bindAs(const std::string& dn, const std::string& password,
                  const std::function<int(LDAP*)>& then) {
   int last = LDAP_SERVER_DOWN;
-  for (const auto& uri : settings_.uris) {
+  for (const std::size_t index : tryOrder()) {
+    const std::string& uri = settings_.uris[index];
     LDAP* raw = nullptr;
     if (ldap_initialize(&raw, uri.c_str()) != LDAP_SUCCESS) continue;
     LdapHandle ld(raw);
@@ -312,6 +352,7 @@ scim::Result<Lease> Pool::acquire() {
         return Lease(this, std::move(handle));
       }
       sortContexts_.erase(handle.get());
+      uriOf_.erase(handle.get());
       --open_;  // dead: dropped here, a fresh one is opened below
     }
     if (open_ < settings_.poolSize) {
@@ -319,7 +360,8 @@ scim::Result<Lease> Pool::acquire() {
       publish();
       lock.unlock();
       const auto started = std::chrono::steady_clock::now();
-      auto fresh = connect();
+      std::size_t uri = 0;
+      auto fresh = connect(uri);
       lock.lock();
       if (!fresh) {
         --open_;
@@ -329,6 +371,7 @@ scim::Result<Lease> Pool::acquire() {
         publish();
         return fresh.error();
       }
+      adopt(fresh->get(), uri);
       return Lease(this, std::move(*fresh));
     }
     stats_.waiting.fetch_add(1, std::memory_order_relaxed);
@@ -349,26 +392,40 @@ void Pool::noteUnresponsive() {
 void Pool::markUnresponsive() {
   unresponsive_ = true;
   available_.notify_all();  // waiters fail at once
+  startWatcher();
+}
+
+void Pool::startWatcher() {
   probeWake_.notify_all();
   if (!prober_.joinable() && !stopping_) prober_ = std::thread([this] { probe(); });
 }
 
 // While the directory is unresponsive: a fresh connection every kProbeInterval, off the request
-// path; the first that works goes to the pool and ends the fail-fast.
+// path; the first that works goes to the pool and ends the fail-fast. After a failover: every
+// failbackSeconds, the earlier URIs (failBack).
 void Pool::probe() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (!unresponsive_) {
-      probeWake_.wait(lock);
+      if (!failbackDue()) {
+        probeWake_.wait(lock);
+        continue;
+      }
+      const std::size_t from = firstUsable_;
+      probeWake_.wait_for(lock, std::chrono::seconds(settings_.failbackSeconds),
+                          [&] { return stopping_ || unresponsive_ || firstUsable_ != from; });
+      if (!stopping_ && !unresponsive_ && failbackDue()) failBack(lock);
       continue;
     }
     lock.unlock();
-    auto fresh = connect();
+    std::size_t uri = 0;
+    auto fresh = connect(uri);
     lock.lock();
     if (fresh) {
       unresponsive_ = false;
       if (open_ < settings_.poolSize) {
         ++open_;
+        adopt(fresh->get(), uri);
         idle_.push_back(std::move(*fresh));
         publish();
       }
@@ -377,6 +434,39 @@ void Pool::probe() {
     }
     probeWake_.wait_for(lock, kProbeInterval, [&] { return stopping_; });
   }
+}
+
+// One try of each URI before the one in use, in order, off the request path. The first that
+// answers becomes the one in use: idle connections to later URIs are closed now, lent ones when
+// they come back (release), and the fresh connection joins the pool.
+void Pool::failBack(std::unique_lock<std::mutex>& lock) {
+  const std::size_t current = firstUsable_;
+  lock.unlock();
+  for (std::size_t index = 0; index < current; ++index) {
+    std::string error;
+    bool credentialsRefused = false;
+    auto fresh = connectTo(index, error, credentialsRefused);
+    if (!fresh) continue;
+    lock.lock();
+    if (firstUsable_ != current || unresponsive_) return;  // things moved on meanwhile
+    useUri(index);
+    std::erase_if(idle_, [&](LdapHandle& idle) {
+      if (uriOf_[idle.get()] <= index) return false;
+      sortContexts_.erase(idle.get());
+      uriOf_.erase(idle.get());
+      --open_;
+      return true;
+    });
+    if (open_ < settings_.poolSize) {
+      ++open_;
+      adopt(fresh->get(), index);
+      idle_.push_back(std::move(*fresh));
+    }
+    publish();
+    available_.notify_all();
+    return;
+  }
+  lock.lock();
 }
 
 Pool::~Pool() {
@@ -402,14 +492,20 @@ void Pool::noteSortContext(LDAP* ld) {
 
 void Pool::release(LdapHandle handle) {
   std::lock_guard lock(mutex_);
-  if (auto used = sortContexts_.find(handle.get());
+  LDAP* const ld = handle.get();
+  if (auto used = sortContexts_.find(ld);
       handle && used != sortContexts_.end() && used->second >= sortContextsPerConnection()) {
     sortContexts_.erase(used);
     handle.reset();  // retired: its sort contexts are freed with it; a fresh one opens on demand
   }
+  if (auto uri = uriOf_.find(ld); handle && uri != uriOf_.end() && uri->second > firstUsable_) {
+    sortContexts_.erase(ld);
+    handle.reset();  // to a URI the pool has moved back from (failback)
+  }
   if (handle) {
     idle_.push_back(std::move(handle));
   } else {
+    uriOf_.erase(ld);
     --open_;
   }
   publish();

@@ -113,6 +113,10 @@ std::optional<Profile> profileNamed(std::string_view name);
 /// How the gateway reaches and lays out the directory. Filled by config/, validated there.
 struct Settings {
   std::vector<std::string> uris;  // tried in order; the first that answers wins (failover)
+  /// After a failover to a later URI, how often a background check tries the earlier ones
+  /// again; once one answers, new work goes back to it and connections to the later URI are
+  /// closed as they are returned (failback). 0 = stay on the later URI until it breaks.
+  int failbackSeconds = 30;
   std::string bindDn;
   std::string bindPassword;  // secret: never logged
   std::string baseDn;

@@ -49,6 +49,9 @@ struct Stats {
   std::atomic<int> inUse{0};
   std::atomic<int> idle{0};
   std::atomic<int> waiting{0};
+  /// The index in ldap.uris of the directory new connections go to (0: the first; more: failed
+  /// over to a later one), -1 before the first connection.
+  std::atomic<int> serverIndex{-1};
 
   /// One operation: `ok` when the server answered success (or compareTrue/compareFalse).
   void record(OpKind kind, bool ok, double seconds) {

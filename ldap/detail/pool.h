@@ -60,7 +60,10 @@ class Lease {
 
 /// A fixed-size pool of bound connections. Connections are opened lazily, tried against each URI
 /// in order (failover), and checked before reuse: one the server has closed (after a restart) is
-/// replaced transparently.
+/// replaced transparently. After a failover new connections go to the URI that answered first;
+/// every ldap.failbackSeconds a background check tries the earlier URIs again, and once one
+/// answers the pool moves back to it (failback): connections to later URIs are closed as they
+/// come back.
 class Pool {
  public:
   explicit Pool(Settings settings);
@@ -105,7 +108,23 @@ class Pool {
  private:
   friend class Lease;
   void release(LdapHandle handle);
-  scim::Result<LdapHandle> connect();
+  /// A bound connection to the first URI that answers, trying them from the one the pool uses
+  /// now (firstUsable_) onwards and then the earlier ones; the pool then uses the one that
+  /// answered. `uri` is set to its index.
+  scim::Result<LdapHandle> connect(std::size_t& uri);
+  /// A bound connection to uris[index]; on failure `error` says why, and `credentialsRefused`
+  /// whether the bind was refused (the other URIs have the same accounts).
+  scim::Result<LdapHandle> connectTo(std::size_t index, std::string& error,
+                                     bool& credentialsRefused);
+  /// The URI indexes in the order to try them: from firstUsable_ on, then the earlier ones.
+  std::vector<std::size_t> tryOrder();
+  /// Adds a fresh connection to uris[uri] to the open ones' bookkeeping (mutex_ held).
+  void adopt(LDAP* ld, std::size_t uri);
+  /// With mutex_ held: the pool now uses uris[uri] (after a failover or failback).
+  void useUri(std::size_t uri);
+  void startWatcher();       // with mutex_ held: the probe thread, once
+  bool failbackDue() const;  // with mutex_ held: a later URI is in use and failback is on
+  void failBack(std::unique_lock<std::mutex>& lock);  // the probe thread: try earlier URIs
   /// How far a connection's TLS got, to say why it failed.
   struct TlsProgress {
     bool settingsRefused = false;   // libldap could not build the TLS context (CA, cert or key)
@@ -124,12 +143,14 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<LdapHandle> idle_;
-  std::map<LDAP*, int> sortContexts_;  // per open connection that has opened any
-  int open_ = 0;                       // connections lent out or idle
-  bool unresponsive_ = false;          // fail fast until the probe connects
+  std::map<LDAP*, int> sortContexts_;   // per open connection that has opened any
+  std::map<LDAP*, std::size_t> uriOf_;  // the index in uris of each open connection's server
+  std::size_t firstUsable_ = 0;         // the URI new connections go to first
+  int open_ = 0;                        // connections lent out or idle
+  bool unresponsive_ = false;           // fail fast until the probe connects
   bool stopping_ = false;
   std::condition_variable probeWake_;
-  std::thread prober_;  // started the first time the directory is unresponsive
+  std::thread prober_;  // started the first time the directory is unresponsive or fails over
 };
 
 /// The stats that operations in this thread count into: those of the pool whose connection the

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "ldap/directory.h"
 #include "support/api.h"
 #include "support/child_gateway.h"
 #include "support/mail_gateway.h"
@@ -124,6 +126,35 @@ struct TwoInstances {
   const ChildGateway& a() const { return *instanceA; }
   const ChildGateway& b() const { return *instanceB; }
 };
+
+/// The TCP port of an ldap://host:port URL.
+int portOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
+
+/// How many TCP connections this process has open to 127.0.0.1:`port` (/proc/net/tcp: the
+/// sockets among this process's descriptors whose remote end is that port, established).
+int connectionsTo(int port) {
+  std::set<std::string> ours;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    const auto target = std::filesystem::read_symlink(fd.path(), error).string();
+    if (!error && target.rfind("socket:[", 0) == 0)
+      ours.insert(target.substr(8, target.size() - 9));
+  }
+  char remote[16];
+  std::snprintf(remote, sizeof remote, "0100007F:%04X", port);
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the header
+  int count = 0;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, rem, state, queues, timer, retransmits, uid, timeout, inode;
+    fields >> slot >> local >> rem >> state >> queues >> timer >> retransmits >> uid >> timeout >>
+        inode;
+    if (rem == remote && state == "01" && ours.count(inode) != 0) ++count;
+  }
+  return count;
+}
 
 Reply postJson(const ChildGateway& gw, const std::string& path, const std::string& body,
                const std::string& token = "") {
@@ -378,6 +409,45 @@ TEST_CASE("a provider killed under writes through two gateways loses no acknowle
   CAPTURE(missing);
   CHECK(missing.empty());
   CHECK(onFirst == onSecond);
+}
+
+TEST_CASE("after a failover the directory pool moves back to the first provider once it answers",
+          "[scaleout][replication]") {
+  ReplicatedSlapds directories("scaleout-failback");
+  const auto& first = directories.first();
+  const auto& second = directories.second();
+  auto settings = first.ldapSettings();
+  settings.uris = {first.url, second.url};
+  settings.failbackSeconds = 1;
+  auto dirs = ldap::makeLdapDirectories(settings);
+  const ldap::Stats& stats = *dirs.users->stats();
+  REQUIRE(dirs.users->ping().ok());
+  CHECK(stats.serverIndex.load() == 0);
+  CHECK(connectionsTo(portOf(second.url)) == 0);
+
+  // The first stops: the pooled connection is found closed, a fresh one goes to the second.
+  stopSlapd(first);
+  REQUIRE(dirs.users->ping().ok());
+  CHECK(stats.serverIndex.load() == 1);
+  CHECK(connectionsTo(portOf(second.url)) >= 1);
+
+  // Without the first, the pool stays on the second (the background check finds it down).
+  std::this_thread::sleep_for(2500ms);
+  REQUIRE(dirs.users->ping().ok());
+  CHECK(stats.serverIndex.load() == 1);
+
+  // Back: within failbackSeconds (and a check's connect) the pool uses the first again, and its
+  // connections to the second are closed, the one lent to a request as it comes back.
+  restartSlapd(first);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (stats.serverIndex.load() != 0 && std::chrono::steady_clock::now() < deadline) {
+    REQUIRE(dirs.users->ping().ok());
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(stats.serverIndex.load() == 0);
+  REQUIRE(dirs.users->ping().ok());
+  CHECK(connectionsTo(portOf(second.url)) == 0);
+  CHECK(connectionsTo(portOf(first.url)) >= 1);
 }
 
 }  // namespace scimgate::testing
