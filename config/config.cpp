@@ -725,6 +725,9 @@ void readConfig(const Object::Ptr& root, Config& config, PendingSecrets& pending
   ldap.integer("operationTimeoutMs", config.ldap.operationTimeoutMs, 100, 600000);
   ldap.integer("acquireTimeoutMs", config.ldap.acquireTimeoutMs, 10, 600000);
   ldap.integer("failbackSeconds", config.ldap.failbackSeconds, 0, 86400);
+  ldap.strings("readUris", config.ldap.readUris, uriProblem);
+  ldap.integer("replicaCheckMs", config.ldap.replicaCheckMs, 20, 60000);
+  ldap.integer("replicaMaxLagMs", config.ldap.replicaMaxLagMs, 100, 3600000);
   ldap.integer("maxResults", config.ldap.maxResults, 1, 1000000);
   ldap.integer("groupCacheSeconds", config.ldap.groupCacheSeconds, 0, 86400);
   ldap.strings("userObjectClasses", config.ldap.userObjectClasses);
@@ -892,6 +895,13 @@ void validate(Config& config, const PendingSecrets& pending, Problems& problems)
   validateMetrics(config.metrics, problems);
   auto& l = config.ldap;
   if (l.uris.empty()) problems.items.push_back("$.ldap.uris: at least one LDAP URI is required");
+  // Read-your-writes compares the replica's contextCSN with the providers' (OpenLDAP syncprov).
+  if (!l.readUris.empty() && l.profile.name != "openldap") {
+    problems.items.push_back(
+        "$.ldap.readUris: reads from replicas need the openldap profile (whether a replica holds "
+        "a client's last write is told by OpenLDAP's contextCSN); leave it empty for " +
+        l.profile.name);
+  }
   checkDirectoryTls(l, problems);
   if (l.bindDn.empty()) problems.items.push_back("$.ldap.bindDn: is required");
   if (l.bindPassword.empty()) {

@@ -139,6 +139,24 @@ void writeLdap(Exposition& out, const ldap::Stats& stats) {
              "(-1 before the first connection)",
              "gauge");
   out.sample("scimgate_ldap_server_index", {}, stats.serverIndex.load());
+  out.family("scimgate_ldap_replica_reads_total",
+             "With ldap.readUris: reads of GET requests a replica served, and those a provider "
+             "served because the client had written since the replica's last known catch-up, "
+             "or the replica lagged or failed",
+             "counter");
+  out.sample("scimgate_ldap_replica_reads_total", {{"served_by", "replica"}},
+             static_cast<double>(stats.replicaReads.load()));
+  out.sample("scimgate_ldap_replica_reads_total", {{"served_by", "provider"}},
+             static_cast<double>(stats.providerReads.load()));
+  out.family("scimgate_ldap_replica_lag_seconds",
+             "How long ago the providers held what the replica is known to hold (-1: not known, "
+             "or no ldap.readUris)",
+             "gauge");
+  {
+    const auto lag = stats.replicaLagMs.load();
+    out.sample("scimgate_ldap_replica_lag_seconds", {},
+               lag < 0 ? -1.0 : static_cast<double>(lag) / 1000.0);
+  }
   out.family("scimgate_ldap_group_commit_batch_size",
              "Member changes merged into one LDAP modify of a group (group commit); large batches "
              "mean many concurrent membership changes to the same group",

@@ -103,7 +103,20 @@ Reply dispatch(Services& services, const Router& router, Request& request, std::
   }
   if (!match.route) return Router::unmatched(match, request.path());
   request.setParams(match.params);
-  return match.route->handler(request);
+  if (!services.clientWrites.enabled()) return match.route->handler(request);
+  // Directory replicas (ldap.readUris): a reading request may be served by one that holds this
+  // client's last write; a writing one goes to the providers and moves that time on.
+  const std::string client =
+      caller->isPerson() ? "user:" + caller->principal.userId : "client:" + caller->name;
+  const bool reads = request.method() == "GET" || request.method() == "HEAD" ||
+                     match.route->pattern.ends_with("/.search");
+  if (reads) {
+    const ldap::ReplicaReads replicas(services.clientWrites.lastWrite(client));
+    return match.route->handler(request);
+  }
+  auto reply = match.route->handler(request);
+  services.clientWrites.noteWrite(client);
+  return reply;
 }
 
 class RequestHandler final : public Poco::Net::HTTPRequestHandler {

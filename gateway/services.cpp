@@ -45,6 +45,7 @@ Services::Services(const config::Config& cfg, ldap::Directory& dir, ldap::GroupD
       mfa(makeMfa(cfg, store)),
       throttle(store, cfg.auth.throttle),
       forgotThrottle(store, cfg.auth.forgotThrottle, "forgot"),
+      clientWrites(!cfg.ldap.readUris.empty(), store),
       mailer(cfg.mail.enabled && store ? std::make_unique<Mailer>(cfg, store, audit) : nullptr),
       console(loadConsole(cfg)) {
   metrics.setLdapStats(dir.stats());

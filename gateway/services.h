@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "gateway/access.h"
 #include "gateway/audit.h"
+#include "gateway/client_writes.h"
 #include "gateway/console_assets.h"
 #include "gateway/mailer.h"
 #include "gateway/metrics.h"
@@ -38,6 +39,8 @@ struct Services {
   policy::mfa::LoginThrottle throttle;
   /// "Forgot password" requests per login and per address (auth.forgotThrottle).
   policy::mfa::LoginThrottle forgotThrottle;
+  /// Each client's last write, for reads from directory replicas (ldap.readUris).
+  ClientWrites clientWrites;
   /// Invitations, reset links and sent codes; null without a mail section.
   std::unique_ptr<Mailer> mailer;
   /// The web console's files (server.consoleDir); empty without one.

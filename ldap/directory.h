@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
@@ -108,6 +109,22 @@ class Directory {
   virtual Result<std::unique_ptr<HeldLock>> lockAdministratorChanges() = 0;
   /// How many users that are not deactivated hold the role (member of its role group).
   virtual Result<std::size_t> countActiveInRole(std::string_view role) = 0;
+};
+
+/// While one lives, read-only LDAP operations made on this thread may be served by a directory
+/// replica (Settings::readUris), provided the replica is known to hold everything the providers
+/// held at `writtenAtMs` plus a second (the instances' clocks may differ that much): the time
+/// (unix milliseconds) of the calling client's last write, 0 when it has none. Without replicas
+/// it changes nothing. The gateway opens one for each reading request.
+class ReplicaReads {
+ public:
+  explicit ReplicaReads(std::int64_t writtenAtMs);
+  ~ReplicaReads();
+  ReplicaReads(const ReplicaReads&) = delete;
+  ReplicaReads& operator=(const ReplicaReads&) = delete;
+
+ private:
+  std::optional<std::int64_t> previous_;
 };
 
 /// The user and group directories of one process.

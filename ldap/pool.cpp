@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "ldap/detail/replicas.h"
+
 namespace scimgate::ldap::detail {
 namespace {
 
@@ -107,8 +109,16 @@ void Lease::discard() {
   handle_.reset();
 }
 
-Pool::Pool(Settings settings) : settings_(std::move(settings)) {
+Pool::Pool(Settings settings, Stats* counters)
+    : settings_(std::move(settings)), counters_(counters) {
   stats_.poolSize.store(settings_.poolSize, std::memory_order_relaxed);
+  if (!settings_.readUris.empty()) replicas_ = std::make_unique<Replicas>(*this, settings_);
+}
+
+Pool* Pool::replicaForRead() {
+  const auto& after = replicaReadsAfter();
+  if (!replicas_ || !after) return nullptr;
+  return replicas_->forRead(*after);
 }
 
 // LDAPv3, no referral chasing, the configured network and operation timeouts, and TLS: the
@@ -262,7 +272,7 @@ scim::Result<LdapHandle> Pool::connectTo(std::size_t index, std::string& error,
   berval cred{};
   cred.bv_val = const_cast<char*>(settings_.bindPassword.c_str());
   cred.bv_len = settings_.bindPassword.size();
-  threadStats() = &stats_;
+  threadStats() = &counters();
   const int rc = counted(OpKind::Bind, [&] {
     return ldap_sasl_bind_s(ld.get(), settings_.bindDn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr,
                             nullptr, nullptr);
@@ -322,7 +332,7 @@ int Pool::bindAs(const std::string& dn, const std::string& password,
     berval cred{};
     cred.bv_val = const_cast<char*>(password.c_str());
     cred.bv_len = password.size();
-    threadStats() = &stats_;
+    threadStats() = &counters();
     last = counted(OpKind::Bind, [&] {
       return ldap_sasl_bind_s(ld.get(), dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr,
                               nullptr);
@@ -470,6 +480,7 @@ void Pool::failBack(std::unique_lock<std::mutex>& lock) {
 }
 
 Pool::~Pool() {
+  replicas_.reset();
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

@@ -117,6 +117,14 @@ struct Settings {
   /// again; once one answers, new work goes back to it and connections to the later URI are
   /// closed as they are returned (failback). 0 = stay on the later URI until it breaks.
   int failbackSeconds = 30;
+  /// Directory replicas (OpenLDAP consumers or other providers) that may serve the reads of GET
+  /// requests; writes, and every read made on the way to a write, go to `uris`. Empty: all to
+  /// `uris`. Tried in order like `uris`.
+  std::vector<std::string> readUris;
+  /// How often the replica's contextCSN is compared with the providers' (read-your-writes).
+  int replicaCheckMs = 200;
+  /// A replica not known to hold what the providers held this long ago serves no reads.
+  int replicaMaxLagMs = 5000;
   std::string bindDn;
   std::string bindPassword;  // secret: never logged
   std::string baseDn;

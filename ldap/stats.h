@@ -52,6 +52,13 @@ struct Stats {
   /// The index in ldap.uris of the directory new connections go to (0: the first; more: failed
   /// over to a later one), -1 before the first connection.
   std::atomic<int> serverIndex{-1};
+  /// With ldap.readUris: reads a replica served, reads that went to a provider instead because
+  /// the client had written since the replica's last known catch-up (read-your-writes) or the
+  /// replica lagged or failed, and how far behind the providers the replica is known to be
+  /// (milliseconds; -1 while not known).
+  std::atomic<std::uint64_t> replicaReads{0};
+  std::atomic<std::uint64_t> providerReads{0};
+  std::atomic<std::int64_t> replicaLagMs{-1};
 
   /// One operation: `ok` when the server answered success (or compareTrue/compareFalse).
   void record(OpKind kind, bool ok, double seconds) {

@@ -41,7 +41,10 @@
 #        ldap://127.0.0.1:P1 --secrets-from DIR1 --no-data: it takes the first's
 #        passwords and an empty database, which replication fills (two base
 #        trees loaded apart would be two sets of entries with the same names).
-#        tools/cluster-env.sh does this.
+#        tools/cluster-env.sh does this.  --sync-interval S (1-59): the syncrepl
+#        consumer polls (refreshOnly, every S seconds) instead of staying
+#        connected: a replica that lags behind by up to S seconds, on purpose
+#        (read-your-writes tests).
 # stop   SIGTERM the slapd whose pid is recorded in DIR, wait up to 10 s, then
 #        SIGKILL.  Succeeds when nothing is running.  --wipe also deletes DIR.
 # status Exit 0 when the slapd recorded in DIR is running, 1 otherwise.
@@ -96,7 +99,8 @@ usage() {
   cat >&2 <<EOF
 usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N] [--empty] [--shared-mail]
                          [--tls [--tls-verify-client]]
-                         [--server-id N --peer URL [--secrets-from DIR --no-data]]
+                         [--server-id N --peer URL [--secrets-from DIR --no-data]
+                          [--sync-interval S]]
          (--empty: no demo administrator, ou=people starts empty;
           --shared-mail: mail is not unique, only uid is, for IdPs whose users share a mailbox;
           --tls: a test CA, ldaps:// on a second port and StartTLS (see the script's header);
@@ -104,7 +108,8 @@ usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N] [--empty] [--sha
           --server-id N --peer URL: one of two providers in multi-provider replication
             (syncprov + syncrepl from URL, refreshAndPersist, bound as the rootdn);
           --secrets-from DIR: the bind and root passwords of the slapd in DIR (its peer);
-          --no-data: load nothing: the database fills from the peer)
+          --no-data: load nothing: the database fills from the peer;
+          --sync-interval S: poll the peer every S seconds (refreshOnly), a replica that lags)
        $PROG stop   DIR [--wipe]
        $PROG status DIR
        $PROG restart DIR   (same port and data; for reconnect tests)
@@ -290,7 +295,10 @@ TLSCertificateKeyFile   \"$DIR/tls/key.pem\""
 # --tls-verify-client: a TLS client must present a certificate signed by the test CA.
 TLSVerifyClient         demand"
   fi
-  local replication_global="" replication_db=""
+  local replication_global="" replication_db="" sync_type="type=refreshAndPersist"
+  if [[ -n "$SYNC_INTERVAL" ]]; then
+    sync_type=$(printf 'type=refreshOnly interval=00:00:00:%02d' "$SYNC_INTERVAL")
+  fi
   if [[ -n "$SERVER_ID" ]]; then
     replication_global="
 moduleload      syncprov
@@ -306,7 +314,7 @@ syncrepl        rid=$(printf '%03d' "$SERVER_ID")
                 binddn=\"$ROOT_DN\"
                 credentials=$ROOT_PW
                 searchbase=\"$SUFFIX\"
-                type=refreshAndPersist
+                $sync_type
                 retry=\"1 +\"
                 timeout=3
                 network-timeout=3
@@ -557,6 +565,7 @@ cmd_start() {
   SUFFIX="dc=example,dc=com"
   SERVER_ID=""
   PEER=""
+  SYNC_INTERVAL=""
   local secrets_from="" no_data=0
   while (($#)); do
     case $1 in
@@ -571,6 +580,7 @@ cmd_start() {
       --peer) (($# >= 2)) || usage; PEER=$2; shift 2 ;;
       --secrets-from) (($# >= 2)) || usage; secrets_from=$2; shift 2 ;;
       --no-data) no_data=1; shift ;;
+      --sync-interval) (($# >= 2)) || usage; SYNC_INTERVAL=$2; shift 2 ;;
       --port=*) req_port=${1#*=}; shift ;;
       -h|--help) usage ;;
       -*) die "unknown option: $1" ;;
@@ -586,6 +596,10 @@ cmd_start() {
     [[ -n "$req_port" ]] || die "--server-id needs --port (the peer's --peer names it)"
   fi
   ((!no_data)) || [[ -n "$SERVER_ID" ]] || die "--no-data needs --server-id and --peer"
+  if [[ -n "$SYNC_INTERVAL" ]]; then
+    [[ -n "$SERVER_ID" ]] || die "--sync-interval needs --server-id and --peer"
+    [[ "$SYNC_INTERVAL" =~ ^([1-9]|[1-5][0-9])$ ]] || die "--sync-interval: seconds, 1 to 59"
+  fi
   if [[ -n "$secrets_from" ]]; then
     [[ -r "$secrets_from/env" ]] || die "--secrets-from: $secrets_from/env not found"
   fi

@@ -35,6 +35,7 @@ bool isConnectionLost(int rc);
 scim::Error errorFromLdap(int rc, const std::string& context);
 
 class Pool;
+class Replicas;
 
 /// A bound connection borrowed from the pool; returned on destruction. Call `discard()` when an
 /// operation showed the connection is dead so the pool reconnects instead of reusing it.
@@ -66,7 +67,9 @@ class Lease {
 /// come back.
 class Pool {
  public:
-  explicit Pool(Settings settings);
+  /// `counters`, when set, counts this pool's operations instead of its own stats (a replica
+  /// pool counts into its providers' pool). With settings.readUris, a replica pool is made too.
+  explicit Pool(Settings settings, Stats* counters = nullptr);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -86,6 +89,17 @@ class Pool {
   /// The traffic of this pool's connections and its gauges (ldap/stats.h).
   Stats& stats() { return stats_; }
   const Stats& stats() const { return stats_; }
+  /// Where this pool's operations are counted.
+  Stats& counters() { return counters_ != nullptr ? *counters_ : stats_; }
+
+  /// The replica pool a read-only operation on this thread may use now (ldap::ReplicaReads,
+  /// Replicas::forRead), or null: use this pool.
+  Pool* replicaForRead();
+
+  /// A bound connection to uris[index], outside the pool; on failure `error` says why, and
+  /// `credentialsRefused` whether the bind was refused (the other URIs have the same accounts).
+  scim::Result<LdapHandle> connectTo(std::size_t index, std::string& error,
+                                     bool& credentialsRefused);
 
   /// Binds a fresh, unpooled connection as `dn` with `password` and closes it: the libldap code
   /// (LDAP_SUCCESS, LDAP_INVALID_CREDENTIALS for a wrong password, unknown DN or locked account).
@@ -112,10 +126,6 @@ class Pool {
   /// now (firstUsable_) onwards and then the earlier ones; the pool then uses the one that
   /// answered. `uri` is set to its index.
   scim::Result<LdapHandle> connect(std::size_t& uri);
-  /// A bound connection to uris[index]; on failure `error` says why, and `credentialsRefused`
-  /// whether the bind was refused (the other URIs have the same accounts).
-  scim::Result<LdapHandle> connectTo(std::size_t index, std::string& error,
-                                     bool& credentialsRefused);
   /// The URI indexes in the order to try them: from firstUsable_ on, then the earlier ones.
   std::vector<std::size_t> tryOrder();
   /// Adds a fresh connection to uris[uri] to the open ones' bookkeeping (mutex_ held).
@@ -151,6 +161,8 @@ class Pool {
   bool stopping_ = false;
   std::condition_variable probeWake_;
   std::thread prober_;  // started the first time the directory is unresponsive or fails over
+  Stats* counters_ = nullptr;
+  std::unique_ptr<Replicas> replicas_;  // with settings.readUris; stopped first
 };
 
 /// The stats that operations in this thread count into: those of the pool whose connection the
@@ -161,7 +173,7 @@ inline Stats*& threadStats() {
 }
 
 inline LDAP* Lease::get() const {
-  if (pool_ != nullptr) threadStats() = &pool_->stats_;
+  if (pool_ != nullptr) threadStats() = &pool_->counters();
   return handle_.get();
 }
 

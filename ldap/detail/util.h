@@ -245,11 +245,10 @@ class ModList {
   std::vector<LDAPMod*> pointers_;
 };
 
-/// Runs an operation on a pooled connection. A lost connection is discarded; read-only
-/// operations are retried once on a fresh one (writes are not: they may have been applied).
+/// Runs an operation on a connection of `pool` (see withConnection).
 template <typename T>
-Result<T> withConnection(Pool& pool, bool retryable,
-                         const std::function<Result<T>(LDAP*)>& operation) {
+Result<T> withConnectionOn(Pool& pool, bool retryable,
+                           const std::function<Result<T>(LDAP*)>& operation) {
   for (int attempt = 0;; ++attempt) {
     auto lease = pool.acquire();
     if (!lease) return lease.error();
@@ -263,6 +262,26 @@ Result<T> withConnection(Pool& pool, bool retryable,
     lease->discard();
     if (!retryable || attempt > 0) return result;
   }
+}
+
+/// Runs an operation on a pooled connection. A lost connection is discarded; read-only
+/// operations (`retryable`) are retried once on a fresh one (writes are not: they may have been
+/// applied). A read-only operation goes to a replica when the thread's ldap::ReplicaReads allows
+/// it, and to the providers when the replica is unavailable.
+template <typename T>
+Result<T> withConnection(Pool& pool, bool retryable,
+                         const std::function<Result<T>(LDAP*)>& operation) {
+  if (retryable) {
+    if (Pool* replica = pool.replicaForRead()) {
+      auto result = withConnectionOn<T>(*replica, true, operation);
+      if (result.ok() || result.error().kind != scim::ErrorKind::Unavailable) {
+        pool.stats().replicaReads.fetch_add(1, std::memory_order_relaxed);
+        return result;
+      }
+      pool.stats().providerReads.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return withConnectionOn<T>(pool, retryable, operation);
 }
 
 /// The request controls for a write: the Assertion control when `csn` is set and the directory

@@ -155,6 +155,12 @@ class StateStore {
   /// The time before which the user's sessions are void, or nullopt when none was set.
   virtual Result<std::optional<std::int64_t>> sessionsValidAfter(std::string_view userId) = 0;
 
+  /// Records that the client `client` (a provisioning client or a person) wrote at `time` (unix
+  /// ms): reads from directory replicas wait for the replica to hold it. Never moves back.
+  virtual Result<void> noteClientWrite(std::string_view client, std::int64_t time) = 0;
+  /// The time of the client's last recorded write, or nullopt.
+  virtual Result<std::optional<std::int64_t>> lastClientWrite(std::string_view client) = 0;
+
   /// Turns the code-by-message second factor on (a channel) or off (nullopt) for the user.
   virtual Result<void> setCodeFactor(std::string_view userId, std::optional<CodeChannel> channel,
                                      std::int64_t now) = 0;
@@ -185,6 +191,6 @@ class StateStore {
 Result<std::unique_ptr<StateStore>> openStateStore(const StoreSettings& settings);
 
 /// The newest schema version this build knows; a store at a newer version is refused.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 }  // namespace scimgate::policy::mfa

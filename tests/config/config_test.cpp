@@ -84,6 +84,49 @@ TEST_CASE("explicit values override the defaults", "[config]") {
         std::map<std::string, std::string>{{"userName", "uid"}, {"emails[primary].value", "mail"}});
 }
 
+TEST_CASE("directory replicas and failback: defaults, settings and what is refused", "[config]") {
+  const auto defaults = config::loadText(minimalConfig(), "test.json", kNoEnvironment);
+  REQUIRE(defaults.problems.empty());
+  CHECK(defaults.config.ldap.failbackSeconds == 30);
+  CHECK(defaults.config.ldap.readUris.empty());
+  CHECK(defaults.config.ldap.replicaCheckMs == 200);
+  CHECK(defaults.config.ldap.replicaMaxLagMs == 5000);
+
+  auto withLdap = [](const std::string& extra) {
+    return R"({"tokens": [{"name": "entra", "sha256": ")" + kTokenHash +
+           R"("}], "ldap": {"uris": ["ldap://a.example.com"], "bindDn": "cn=a,dc=example,dc=com",
+           "bindPassword": "pw", "baseDn": "dc=example,dc=com", )" +
+           extra + "}}";
+  };
+  const auto set =
+      config::loadText(withLdap(R"("failbackSeconds": 0, "readUris": ["ldap://r1.example.com",
+               "ldaps://r2.example.com"], "replicaCheckMs": 50, "replicaMaxLagMs": 2000)"),
+                       "test.json", kNoEnvironment);
+  INFO(joined(set.problems));
+  REQUIRE(set.problems.empty());
+  CHECK(set.config.ldap.failbackSeconds == 0);
+  CHECK(set.config.ldap.readUris ==
+        std::vector<std::string>{"ldap://r1.example.com", "ldaps://r2.example.com"});
+  CHECK(set.config.ldap.replicaCheckMs == 50);
+  CHECK(set.config.ldap.replicaMaxLagMs == 2000);
+
+  const auto bad =
+      config::loadText(withLdap(R"("failbackSeconds": -1, "readUris": ["http://r1.example.com"],
+               "replicaCheckMs": 0, "replicaMaxLagMs": 10)"),
+                       "test.json", kNoEnvironment);
+  for (const char* path : {"$.ldap.failbackSeconds", "$.ldap.readUris[0]", "$.ldap.replicaCheckMs",
+                           "$.ldap.replicaMaxLagMs"}) {
+    CAPTURE(path);
+    CHECK(hasProblemAt(bad.problems, path));
+  }
+
+  // Whether a replica holds a client's write is read from OpenLDAP's contextCSN.
+  const auto on389 =
+      config::loadText(withLdap(R"("profile": "389ds", "readUris": ["ldap://r1.example.com"])"),
+                       "test.json", kNoEnvironment);
+  CHECK(hasProblemAt(on389.problems, "$.ldap.readUris"));
+}
+
 TEST_CASE("the fault timeouts have their documented defaults and can be set", "[config]") {
   const auto defaults = config::loadText(minimalConfig(), "test.json", kNoEnvironment);
   REQUIRE(defaults.problems.empty());
@@ -111,7 +154,7 @@ TEST_CASE("the fault timeouts have their documented defaults and can be set", "[
 
   const auto tooShort = config::loadText(
       R"({"server": {"headerTimeoutMs": 10}, "tokens": [{"name": "entra", "sha256": ")" +
-          std::string(kTokenHash) +
+          kTokenHash +
           R"("}], "ldap": {"uris": ["ldap://a"], "bindDn": "cn=a", "bindPassword": "pw",
           "baseDn": "dc=x"}})",
       "test.json", kNoEnvironment);

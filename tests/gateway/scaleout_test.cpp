@@ -38,12 +38,16 @@ using namespace std::chrono_literals;
 constexpr char kSessionKeyHex[] =
     "5c1a9e0f3b7d2c4e6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8a1c3b5d7f9e0a";
 constexpr char kMfaKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+/// A second provisioning client ("other"), next to kToken's ("test").
+constexpr char kOtherToken[] = "other-client-token-9876543210";
 
 /// The config both instances share: `directory` (its bind account, reached at `uris`, in that
-/// order), the PostgreSQL database `postgres` as state store, one session key, mail to `smtpPort`;
-/// four password failures per user lock it.
+/// order; reads of GET requests from `readUris` when set), the PostgreSQL database `postgres` as
+/// state store, one session key, mail to `smtpPort`; four password failures per user lock it;
+/// two provisioning clients, "test" (kToken) and "other" (kOtherToken).
 std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
-                         const std::vector<std::string>& uris, const std::string& postgres) {
+                         const std::vector<std::string>& uris, const std::string& postgres,
+                         const std::vector<std::string>& readUris = {}) {
   Poco::JSON::Object root;
   Poco::JSON::Object server;
   server.set("listen", "127.0.0.1");
@@ -53,13 +57,24 @@ std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
   Poco::JSON::Object token;
   token.set("name", "test");
   token.set("sha256", config::sha256Hex(kToken));
+  Poco::JSON::Object other;
+  other.set("name", "other");
+  other.set("sha256", config::sha256Hex(kOtherToken));
   Poco::JSON::Array tokens;
   tokens.add(token);
+  tokens.add(other);
   root.set("tokens", tokens);
   Poco::JSON::Object ldap;
   Poco::JSON::Array uriList;
   for (const auto& uri : uris) uriList.add(uri);
   ldap.set("uris", uriList);
+  if (!readUris.empty()) {
+    Poco::JSON::Array readList;
+    for (const auto& uri : readUris) readList.add(uri);
+    ldap.set("readUris", readList);
+    ldap.set("replicaCheckMs", 100);
+    ldap.set("replicaMaxLagMs", 15000);
+  }
   ldap.set("bindDn", directory.bindDn);
   ldap.set("bindPassword", directory.bindPassword);
   ldap.set("baseDn", directory.suffix);
@@ -115,11 +130,13 @@ struct TwoInstances {
 
   /// In front of the slapd fixture.
   TwoInstances() : TwoInstances(fixtureSlapd(), {fixtureSlapd().url}) {}
-  /// In front of `directory`, reached at `uris`.
-  TwoInstances(const SlapdEnv& directory, const std::vector<std::string>& uris) {
+  /// In front of `directory`, reached at `uris` (reads of GET requests at `readUris`, if any).
+  TwoInstances(const SlapdEnv& directory, const std::vector<std::string>& uris,
+               const std::vector<std::string>& readUris = {}) {
     std::filesystem::create_directories(dir / "a");
     std::filesystem::create_directories(dir / "b");
-    const std::string config = sharedConfig(sink.port(), directory, uris, database.conninfo());
+    const std::string config =
+        sharedConfig(sink.port(), directory, uris, database.conninfo(), readUris);
     instanceA = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "a").string(), config);
     instanceB = std::make_unique<ChildGateway>(SCIMGATE_BINARY, (dir / "b").string(), config);
   }
@@ -448,6 +465,70 @@ TEST_CASE("after a failover the directory pool moves back to the first provider 
   REQUIRE(dirs.users->ping().ok());
   CHECK(connectionsTo(portOf(second.url)) == 0);
   CHECK(connectionsTo(portOf(first.url)) >= 1);
+}
+
+TEST_CASE(
+    "with a lagging read replica, a client reads its own writes on either instance at once, and "
+    "other clients' reads are served by the replica",
+    "[scaleout][replication][postgres]") {
+  // The second slapd polls the first every 3 s: a replica behind by up to 3 s, on purpose.
+  ReplicatedSlapds directories("scaleout-replica", 3);
+  const auto& provider = directories.first();
+  const auto& replica = directories.second();
+  TwoInstances gateways(provider, {provider.url}, {replica.url});
+  const std::string prefix = "ryw-" + uniqueSuffix();
+
+  std::map<int, int> otherSaw;  // status -> count of the other client's immediate reads
+  std::string lastId;
+  for (int round = 0; round < 4; ++round) {
+    const std::string name = prefix + "-" + std::to_string(round);
+    INFO("round " << round);
+    const auto created =
+        gateways.a().request("POST", "/scim/v2/Users", R"({"userName":")" + name + R"("})");
+    REQUIRE(created.status == 201);
+    const std::string id = created.json()->getValue<std::string>("id");
+    lastId = id;
+    // The writer, at once, on the instance it wrote through and on the other one.
+    CHECK(gateways.a().request("GET", "/scim/v2/Users/" + id).status == 200);
+    CHECK(gateways.b().request("GET", "/scim/v2/Users/" + id).status == 200);
+    std::string filter;
+    Poco::URI::encode("userName eq \"" + name + "\"", "&=+?#\"", filter);
+    const auto listed = gateways.b().request("GET", "/scim/v2/Users?filter=" + filter);
+    REQUIRE(listed.status == 200);
+    CHECK(listed.json()->getValue<int>("totalResults") == 1);
+    const auto patched =
+        gateways.a().request("PATCH", "/scim/v2/Users/" + id,
+                             patchBody(R"({"op":"replace","path":"displayName","value":"Round )" +
+                                       std::to_string(round) + R"("})"));
+    REQUIRE(patched.status == 200);
+    const auto read = gateways.b().request("GET", "/scim/v2/Users/" + id);
+    REQUIRE(read.status == 200);
+    CHECK(read.json()->getValue<std::string>("displayName") == "Round " + std::to_string(round));
+    // Another client, at once: the replica answers, which most likely has not polled yet.
+    ++otherSaw[gateways.a().request("GET", "/scim/v2/Users/" + id, "", kOtherToken).status];
+    std::this_thread::sleep_for(500ms);
+  }
+  INFO("the other client's immediate reads: 200x" << otherSaw[200] << " 404x" << otherSaw[404]);
+  // Each of those is 200 or 404, and some were 404: reads did go to the lagging replica, so
+  // the writer's answers above are read-your-writes, not a replica that happened to be current.
+  CHECK(otherSaw[200] + otherSaw[404] == 4);
+  CHECK(otherSaw[404] >= 1);
+
+  // Within the replica's poll, the other client sees the user too.
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (
+      (status = gateways.b().request("GET", "/scim/v2/Users/" + lastId, "", kOtherToken).status) !=
+          200 &&
+      std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+  }
+  CHECK(status == 200);
+
+  // The replica stops: reads go to the provider.
+  stopSlapd(replica);
+  CHECK(gateways.a().request("GET", "/scim/v2/Users/" + lastId, "", kOtherToken).status == 200);
+  CHECK(gateways.b().request("GET", "/scim/v2/Users/" + lastId, "", kOtherToken).status == 200);
 }
 
 }  // namespace scimgate::testing

@@ -20,7 +20,7 @@ TEMPLATE_TEST_CASE("store migrations create the schema once and record its versi
   REQUIRE(version.ok());
   CHECK(*version == mfa::kSchemaVersion);
   CHECK(backend.rawColumn("SELECT CAST(version AS TEXT) FROM schema_version") ==
-        std::vector<std::string>{"1", "2"});
+        std::vector<std::string>{"1", "2", "3"});
 }
 
 TEMPLATE_TEST_CASE("store claims a TOTP step once and only forwards", "[mfa][store]", SqliteBackend,

@@ -95,6 +95,22 @@ TEMPLATE_TEST_CASE("store ends sessions before a time that only moves forward", 
   CHECK(*store->sessionsValidAfter(user) == std::optional<std::int64_t>(600));
 }
 
+TEMPLATE_TEST_CASE("store keeps each client's last write, only moving it forward", "[mfa][store]",
+                   SqliteBackend, PostgresBackend) {
+  TestType backend;
+  auto store = openStore(backend);
+  const std::string client = "client:" + uniqueUserId();
+  const std::string other = "user:" + uniqueUserId();
+  CHECK_FALSE(store->lastClientWrite(client)->has_value());
+  REQUIRE(store->noteClientWrite(client, 1'700'000'000'500).ok());
+  CHECK(*store->lastClientWrite(client) == std::optional<std::int64_t>(1'700'000'000'500));
+  REQUIRE(store->noteClientWrite(client, 1'700'000'000'400).ok());
+  CHECK(*store->lastClientWrite(client) == std::optional<std::int64_t>(1'700'000'000'500));
+  REQUIRE(store->noteClientWrite(client, 1'700'000'000'600).ok());
+  CHECK(*store->lastClientWrite(client) == std::optional<std::int64_t>(1'700'000'000'600));
+  CHECK_FALSE(store->lastClientWrite(other)->has_value());
+}
+
 TEMPLATE_TEST_CASE("store keeps the code factor per user", "[mfa][store]", SqliteBackend,
                    PostgresBackend) {
   TestType backend;

@@ -138,7 +138,7 @@ int freeLocalPort() {
 
 }  // namespace
 
-ReplicatedSlapds::ReplicatedSlapds(const std::string& name) {
+ReplicatedSlapds::ReplicatedSlapds(const std::string& name, int secondSyncSeconds) {
   const auto base =
       std::filesystem::temp_directory_path() / ("scimgate-" + name + "-" + uniqueSuffix());
   firstDir_ = base.string() + "-1";
@@ -151,8 +151,9 @@ ReplicatedSlapds::ReplicatedSlapds(const std::string& name) {
     run(scriptPath() + " start '" + firstDir_ + "' --empty --port " + std::to_string(firstPort) +
         " --server-id 1" + peer(secondPort) + " > /dev/null");
     run(scriptPath() + " start '" + secondDir_ + "' --port " + std::to_string(secondPort) +
-        " --server-id 2" + peer(firstPort) + " --secrets-from '" + firstDir_ +
-        "' --no-data > /dev/null");
+        " --server-id 2" + peer(firstPort) + " --secrets-from '" + firstDir_ + "' --no-data" +
+        (secondSyncSeconds > 0 ? " --sync-interval " + std::to_string(secondSyncSeconds) : "") +
+        " > /dev/null");
     first_ = readEnv(firstDir_ + "/env");
     second_ = readEnv(secondDir_ + "/env");
   } catch (...) {

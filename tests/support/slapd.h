@@ -74,7 +74,9 @@ class PrivateSlapd {
 /// the test ends.
 class ReplicatedSlapds {
  public:
-  explicit ReplicatedSlapds(const std::string& name);
+  /// `secondSyncSeconds` > 0: the second polls the first every that many seconds
+  /// (slapd-env.sh --sync-interval) instead of staying connected: a replica that lags.
+  explicit ReplicatedSlapds(const std::string& name, int secondSyncSeconds = 0);
   ~ReplicatedSlapds();
   ReplicatedSlapds(const ReplicatedSlapds&) = delete;
   ReplicatedSlapds& operator=(const ReplicatedSlapds&) = delete;

@@ -102,6 +102,12 @@ const std::vector<std::vector<std::string>> kMigrations = {
         " last_error TEXT)",
         "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
     },
+    // Issue #19: each client's last write, for reads from directory replicas (read-your-writes).
+    {
+        "CREATE TABLE client_writes ("
+        " client TEXT PRIMARY KEY,"
+        " written_at BIGINT NOT NULL)",
+    },
 };
 
 std::string channelName(CodeChannel channel) {
@@ -422,6 +428,29 @@ class SqlStateStore final : public StateStore {
           std::vector<Int64> times;
           session << sql("SELECT valid_after FROM session_epochs WHERE user_id = ?"), into(times),
               bind(std::string(userId)), now;
+          if (times.empty()) return std::optional<std::int64_t>();
+          return std::optional<std::int64_t>(times.front());
+        });
+  }
+
+  Result<void> noteClientWrite(std::string_view client, std::int64_t time) override {
+    return run<void>("recording a client's write", [&](Session& session) -> Result<void> {
+      session << sql(
+          "INSERT INTO client_writes (client, written_at) VALUES (?, ?)"
+          " ON CONFLICT (client) DO UPDATE SET written_at = excluded.written_at"
+          " WHERE client_writes.written_at < excluded.written_at"),
+          bind(std::string(client)), bind(Int64{time}), now;
+      return {};
+    });
+  }
+
+  Result<std::optional<std::int64_t>> lastClientWrite(std::string_view client) override {
+    return run<std::optional<std::int64_t>>(
+        "reading a client's last write",
+        [&](Session& session) -> Result<std::optional<std::int64_t>> {
+          std::vector<Int64> times;
+          session << sql("SELECT written_at FROM client_writes WHERE client = ?"), into(times),
+              bind(std::string(client)), now;
           if (times.empty()) return std::optional<std::int64_t>();
           return std::optional<std::int64_t>(times.front());
         });
