@@ -21,6 +21,7 @@ namespace {
 using namespace scimgate;
 using namespace std::chrono_literals;
 using testing::Gateway;
+using testing::postJson;
 using testing::Reply;
 using testing::SmtpSink;
 using testing::uniqueSuffix;
@@ -29,11 +30,6 @@ using testing::TempDir;
 
 config::Config deliveryConfig(const TempDir& dir, int smtpPort) {
   return testing::mailGatewayConfig(dir.sqliteStore(), smtpPort);
-}
-
-Reply post(Gateway& gw, const std::string& path, const std::string& body,
-           const std::string& token = "") {
-  return gw.request("POST", path, body, token, "application/json");
 }
 
 std::string sixDigits(const std::string& text) {
@@ -67,7 +63,7 @@ TEST_CASE("a login code goes by SMS through the webhook to the mobile number",
     return webhook.requests();
   };
 
-  auto enrol = post(gw, "/mfa/code", R"({"channel":"sms"})", session);
+  auto enrol = postJson(gw, "/mfa/code", R"({"channel":"sms"})", session);
   CAPTURE(enrol.body);
   REQUIRE(enrol.status == 202);
   CHECK(enrol.json()->getValue<std::string>("sentTo") == "***23");
@@ -79,10 +75,12 @@ TEST_CASE("a login code goes by SMS through the webhook to the mobile number",
   const std::string code = sixDigits(texts[0].body);
   REQUIRE(code.size() == 6);
   // The code was sent by SMS: it does not turn on the email factor.
-  CHECK(post(gw, "/mfa/code/confirm", R"({"channel":"email","code":")" + code + R"("})", session)
-            .status == 400);
-  REQUIRE(post(gw, "/mfa/code/confirm", R"({"channel":"sms","code":")" + code + R"("})", session)
-              .status == 200);
+  CHECK(
+      postJson(gw, "/mfa/code/confirm", R"({"channel":"email","code":")" + code + R"("})", session)
+          .status == 400);
+  REQUIRE(
+      postJson(gw, "/mfa/code/confirm", R"({"channel":"sms","code":")" + code + R"("})", session)
+          .status == 200);
   auto me = gw.request("GET", "/scim/v2/Me", "", session);
   CHECK(me.body.find(R"("codeFactor":"sms")") != std::string::npos);
 
@@ -91,9 +89,9 @@ TEST_CASE("a login code goes by SMS through the webhook to the mobile number",
   CHECK(required.json()->getValue<std::string>("codeSentTo") == "***23");
   texts = waitForTexts(2);
   REQUIRE(texts.size() == 2);
-  auto login = post(gw, "/auth/login",
-                    R"({"userName":")" + name + R"(","password":")" + testing::kPassword +
-                        R"(","code":")" + sixDigits(texts[1].body) + R"("})");
+  auto login = postJson(gw, "/auth/login",
+                        R"({"userName":")" + name + R"(","password":")" + testing::kPassword +
+                            R"(","code":")" + sixDigits(texts[1].body) + R"("})");
   CHECK(login.status == 200);
   CHECK(sink.messages().empty());  // nothing went by mail
 }
@@ -110,9 +108,8 @@ TEST_CASE("two gateways sharing one state store send each mail once", "[gateway]
     const std::string email = "twice-" + std::to_string(i) + "-" + uniqueSuffix() + "@example.com";
     addresses.insert(email);
     auto& gw = i % 2 == 0 ? first : second;
-    REQUIRE(
-        post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken).status ==
-        201);
+    REQUIRE(postJson(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken)
+                .status == 201);
   }
   auto messages = sink.waitForMessages(addresses.size(), 10s);
   std::this_thread::sleep_for(1s);  // a duplicate would arrive meanwhile
@@ -135,7 +132,8 @@ TEST_CASE("mails and tokens leave an audit trail without secrets", "[gateway][ma
   cfg.auth.auditPath = auditPath.string();
   Gateway gw(cfg);
   const std::string email = "audited-" + uniqueSuffix() + "@example.com";
-  auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
+  auto invited =
+      postJson(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
   REQUIRE(invited.status == 201);
   auto messages = sink.waitForMessages(1, 10s);
   REQUIRE(messages.size() == 1);
@@ -144,9 +142,9 @@ TEST_CASE("mails and tokens leave an audit trail without secrets", "[gateway][ma
   REQUIRE(at != std::string::npos);
   const std::string token = messages[0].text.substr(at + prefix.size(), 43);
   CHECK(gw.request("GET", "/invitations/wrong-token", "", "").status == 404);
-  CHECK(post(gw, "/invitations/" + token + "/accept",
-             R"({"password":")" + std::string(testing::kPassword) + R"(","confirmPassword":")" +
-                 testing::kPassword + R"("})")
+  CHECK(postJson(gw, "/invitations/" + token + "/accept",
+                 R"({"password":")" + std::string(testing::kPassword) + R"(","confirmPassword":")" +
+                     testing::kPassword + R"("})")
             .status == 200);
 
   std::this_thread::sleep_for(200ms);

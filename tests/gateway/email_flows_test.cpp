@@ -23,6 +23,7 @@ namespace {
 using namespace scimgate;
 using namespace std::chrono_literals;
 using testing::Gateway;
+using testing::postJson;
 using testing::Reply;
 using testing::SinkMessage;
 using testing::SmtpSink;
@@ -36,11 +37,6 @@ config::Config mailConfig(const policy::mfa::StoreSettings& store, int smtpPort)
   auto cfg = testing::mailGatewayConfig(store, smtpPort);
   cfg.mail.settings.productName = "Acme Directory";
   return cfg;
-}
-
-Reply post(Gateway& gw, const std::string& path, const std::string& body,
-           const std::string& token = "") {
-  return gw.request("POST", path, body, token, "application/json");
 }
 
 // The messages to `address`, waiting until there are `count` of them (or 10 s passed).
@@ -114,9 +110,9 @@ void invitationFlow(const policy::mfa::StoreSettings& store) {
   Gateway gw(mailConfig(store, sink.port()));
   const std::string email = "ana-" + uniqueSuffix() + "@example.com";
   auto invited =
-      post(gw, "/invitations",
-           R"({"emails":[{"email":")" + email + R"(","givenName":"Ana"}],"role":"Agent"})",
-           testing::kToken);
+      postJson(gw, "/invitations",
+               R"({"emails":[{"email":")" + email + R"(","givenName":"Ana"}],"role":"Agent"})",
+               testing::kToken);
   CAPTURE(invited.body);
   REQUIRE(invited.status == 201);
   auto entry = invited.json()->getArray("invitations")->getObject(0);
@@ -145,17 +141,17 @@ void invitationFlow(const policy::mfa::StoreSettings& store) {
   CHECK(shown.json()->getObject("passwordRules")->getValue<int>("minLength") > 0);
 
   // Refusals leave the link usable.
-  auto mismatch = post(gw, "/invitations/" + token + "/accept",
-                       acceptBody(testing::kPassword, "Something-Else-42!"));
+  auto mismatch = postJson(gw, "/invitations/" + token + "/accept",
+                           acceptBody(testing::kPassword, "Something-Else-42!"));
   CHECK(mismatch.status == 400);
-  auto weak = post(gw, "/invitations/" + token + "/accept", acceptBody("short", "short"));
+  auto weak = postJson(gw, "/invitations/" + token + "/accept", acceptBody("short", "short"));
   CHECK(weak.status == 400);
 
   // The person may correct their name while accepting.
   auto accepted =
-      post(gw, "/invitations/" + token + "/accept",
-           R"({"password":")" + std::string(testing::kPassword) + R"(","confirmPassword":")" +
-               testing::kPassword + R"(","name":{"givenName":"Anna"}})");
+      postJson(gw, "/invitations/" + token + "/accept",
+               R"({"password":")" + std::string(testing::kPassword) + R"(","confirmPassword":")" +
+                   testing::kPassword + R"(","name":{"givenName":"Anna"}})");
   CAPTURE(accepted.body);
   REQUIRE(accepted.status == 200);
   const std::string session = accepted.json()->getValue<std::string>("token");
@@ -167,8 +163,8 @@ void invitationFlow(const policy::mfa::StoreSettings& store) {
             ->getValue<std::string>("givenName") == "Anna");
   CHECK(testing::tryLogin(gw, email, testing::kPassword).status == 200);
 
-  auto again = post(gw, "/invitations/" + token + "/accept",
-                    acceptBody(testing::kPassword, testing::kPassword));
+  auto again = postJson(gw, "/invitations/" + token + "/accept",
+                        acceptBody(testing::kPassword, testing::kPassword));
   CHECK(again.status == 400);
   CHECK(testing::errorDetail(again).find("already accepted") != std::string::npos);
   CHECK(gw.request("GET", "/invitations/" + token, "", "").status == 400);
@@ -184,14 +180,14 @@ void forgotFlow(const policy::mfa::StoreSettings& store) {
   const std::string oldSession = testing::loginAs(gw, name, testing::kPassword);
 
   // Known and unknown logins get the same answer.
-  auto known = post(gw, "/auth/password/forgot", R"({"login":")" + name + R"("})");
+  auto known = postJson(gw, "/auth/password/forgot", R"({"login":")" + name + R"("})");
   auto unknown =
-      post(gw, "/auth/password/forgot", R"({"login":"nobody-)" + uniqueSuffix() + R"("})");
+      postJson(gw, "/auth/password/forgot", R"({"login":"nobody-)" + uniqueSuffix() + R"("})");
   CHECK(known.status == 202);
   CHECK(unknown.status == 202);
   CHECK(known.body == unknown.body);
   // By email address too: a second link.
-  CHECK(post(gw, "/auth/password/forgot", R"({"login":")" + email + R"("})").status == 202);
+  CHECK(postJson(gw, "/auth/password/forgot", R"({"login":")" + email + R"("})").status == 202);
   auto mails = mailsTo(sink, email, 2);
   REQUIRE(mails.size() == 2);
   const std::string first = tokenIn(mails[0].text, "/console/#/reset-password/");
@@ -203,9 +199,9 @@ void forgotFlow(const policy::mfa::StoreSettings& store) {
   const std::string next = "Brand-New-Secret-77?";
   auto reset = [&](const std::string& token, const std::string& password,
                    const std::string& confirmation) {
-    return post(gw, "/auth/password/reset",
-                R"({"token":")" + token + R"(","newPassword":")" + password +
-                    R"(","confirmPassword":")" + confirmation + R"("})");
+    return postJson(gw, "/auth/password/reset",
+                    R"({"token":")" + token + R"(","newPassword":")" + password +
+                        R"(","confirmPassword":")" + confirmation + R"("})");
   };
   CHECK(reset(second, next, "not the same").status == 400);
   auto done = reset(second, next, next);
@@ -244,7 +240,7 @@ TEST_CASE("invitations keep the caller's role and account limits", "[gateway][ma
       std::string(R"(,")") + kExt + R"(":{"accounts":[{"value":")" + north + R"("}]})");
   const std::string manager = testing::person(gw, "manager-" + uniqueSuffix(), "Manager");
   auto invite = [&](const std::string& session, const std::string& body) {
-    return post(gw, "/invitations", body, session);
+    return postJson(gw, "/invitations", body, session);
   };
   const std::string someone = "x-" + uniqueSuffix() + "@example.com";
 
@@ -282,11 +278,13 @@ TEST_CASE("resending an invitation voids the earlier link and revoking voids all
   SmtpSink sink;
   Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string email = "re-" + uniqueSuffix() + "@example.com";
-  auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
+  auto invited =
+      postJson(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
   REQUIRE(invited.status == 201);
   const std::string id =
       invited.json()->getArray("invitations")->getObject(0)->getValue<std::string>("userId");
-  auto resent = post(gw, "/invitations/resend", R"({"userId":")" + id + R"("})", testing::kToken);
+  auto resent =
+      postJson(gw, "/invitations/resend", R"({"userId":")" + id + R"("})", testing::kToken);
   CAPTURE(resent.body);
   REQUIRE(resent.status == 200);
   auto mails = mailsTo(sink, email, 2);
@@ -305,14 +303,13 @@ TEST_CASE("resending an invitation voids the earlier link and revoking voids all
                                 scimEmail + R"(","primary":true}]})");
   REQUIRE(created.status == 201);
   const std::string scimId = created.json()->getValue<std::string>("id");
-  auto byId = post(gw, "/invitations", R"({"userIds":[")" + scimId + R"("]})", testing::kToken);
+  auto byId = postJson(gw, "/invitations", R"({"userIds":[")" + scimId + R"("]})", testing::kToken);
   CAPTURE(byId.body);
   CHECK(byId.status == 200);
   CHECK(mailsTo(sink, scimEmail).size() == 1);
 
-  REQUIRE(
-      post(gw, "/invitations/revoke", R"({"userId":")" + id + R"("})", testing::kToken).status ==
-      204);
+  REQUIRE(postJson(gw, "/invitations/revoke", R"({"userId":")" + id + R"("})", testing::kToken)
+              .status == 204);
   CHECK(gw.request("GET", "/invitations/" + current, "", "").status == 400);
   CHECK(statusOf(gw, id) == "pending");
 
@@ -320,7 +317,7 @@ TEST_CASE("resending an invitation voids the earlier link and revoking voids all
   const std::string actName = "act-" + uniqueSuffix();
   const std::string active = activeUser(gw, actName, actName + "@example.com");
   auto refused =
-      post(gw, "/invitations/resend", R"({"userId":")" + active + R"("})", testing::kToken);
+      postJson(gw, "/invitations/resend", R"({"userId":")" + active + R"("})", testing::kToken);
   CHECK(refused.status == 400);
   CHECK(testing::errorDetail(refused).find("reset") != std::string::npos);
 }
@@ -330,7 +327,8 @@ TEST_CASE("an expired invitation is refused in words", "[gateway][mail][slapd]")
   SmtpSink sink;
   Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   const std::string email = "late-" + uniqueSuffix() + "@example.com";
-  auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
+  auto invited =
+      postJson(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
   REQUIRE(invited.status == 201);
   const std::string id =
       invited.json()->getArray("invitations")->getObject(0)->getValue<std::string>("userId");
@@ -347,8 +345,8 @@ TEST_CASE("an expired invitation is refused in words", "[gateway][mail][slapd]")
   auto shown = gw.request("GET", "/invitations/expired-link", "", "");
   CHECK(shown.status == 400);
   CHECK(testing::errorDetail(shown).find("expired") != std::string::npos);
-  auto accept = post(gw, "/invitations/expired-link/accept",
-                     acceptBody(testing::kPassword, testing::kPassword));
+  auto accept = postJson(gw, "/invitations/expired-link/accept",
+                         acceptBody(testing::kPassword, testing::kPassword));
   CHECK(accept.status == 400);
   CHECK(statusOf(gw, id) == "pending");
 }
@@ -364,7 +362,7 @@ TEST_CASE(
   const std::string id = activeUser(gw, name, email);
   // Three requests in a row per login are mailed (auth.forgotThrottle), the fourth is not.
   for (int i = 0; i < 4; ++i) {
-    CHECK(post(gw, "/auth/password/forgot", R"({"login":")" + name + R"("})").status == 202);
+    CHECK(postJson(gw, "/auth/password/forgot", R"({"login":")" + name + R"("})").status == 202);
   }
   CHECK(mailsTo(sink, email, 3).size() == 3);
   std::this_thread::sleep_for(500ms);
@@ -375,11 +373,11 @@ TEST_CASE(
   REQUIRE(gw.request("PATCH", "/scim/v2/Users/" + otherId,
                      testing::patchBody(R"({"op":"replace","path":"active","value":false})"))
               .status == 200);
-  CHECK(post(gw, "/auth/password/forgot", R"({"login":")" + other + R"("})").status == 202);
+  CHECK(postJson(gw, "/auth/password/forgot", R"({"login":")" + other + R"("})").status == 202);
   std::this_thread::sleep_for(500ms);
   for (const auto& m : sink.messages())
     CHECK(m.to != std::vector<std::string>{other + "@example.com"});
-  CHECK(post(gw, "/auth/password/forgot", R"({"nope":1})").status == 400);
+  CHECK(postJson(gw, "/auth/password/forgot", R"({"nope":1})").status == 400);
 }
 
 TEST_CASE("an administrator has a reset link mailed without seeing it", "[gateway][mail][slapd]") {
@@ -390,10 +388,10 @@ TEST_CASE("an administrator has a reset link mailed without seeing it", "[gatewa
   const std::string email = name + "@example.com";
   const std::string id = activeUser(gw, name, email);
   const std::string viewer = testing::person(gw, "viewer-" + uniqueSuffix(), "Viewer");
-  CHECK(post(gw, "/auth/password/reset-link", R"({"userId":")" + id + R"("})", viewer).status ==
+  CHECK(postJson(gw, "/auth/password/reset-link", R"({"userId":")" + id + R"("})", viewer).status ==
         403);
   auto sent =
-      post(gw, "/auth/password/reset-link", R"({"userId":")" + id + R"("})", testing::kToken);
+      postJson(gw, "/auth/password/reset-link", R"({"userId":")" + id + R"("})", testing::kToken);
   CAPTURE(sent.body);
   REQUIRE(sent.status == 202);
   auto mails = mailsTo(sink, email);
@@ -402,9 +400,9 @@ TEST_CASE("an administrator has a reset link mailed without seeing it", "[gatewa
   REQUIRE(!token.empty());
   CHECK(sent.body.find(token) == std::string::npos);
   const std::string next = "Fresh-Start-55%x";
-  CHECK(post(gw, "/auth/password/reset",
-             R"({"token":")" + token + R"(","newPassword":")" + next + R"(","confirmPassword":")" +
-                 next + R"("})")
+  CHECK(postJson(gw, "/auth/password/reset",
+                 R"({"token":")" + token + R"(","newPassword":")" + next +
+                     R"(","confirmPassword":")" + next + R"("})")
             .status == 204);
   CHECK(testing::tryLogin(gw, name, next).status == 200);
 }
@@ -415,7 +413,8 @@ TEST_CASE("a mail server that is down delays the mail and loses none", "[gateway
   Gateway gw(mailConfig(dir.sqliteStore(), sink.port()));
   sink.stop();
   const std::string email = "patient-" + uniqueSuffix() + "@example.com";
-  auto invited = post(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
+  auto invited =
+      postJson(gw, "/invitations", R"({"emails":[")" + email + R"("]})", testing::kToken);
   CAPTURE(invited.body);
   REQUIRE(invited.status == 201);       // created and queued: delivery is the outbox's job
   std::this_thread::sleep_for(1500ms);  // at least one attempt fails meanwhile
@@ -434,7 +433,7 @@ TEST_CASE("a code by email is a second factor that works once", "[gateway][mail]
   const std::string email = name + "@example.com";
   activeUser(gw, name, email);
   const std::string session = testing::loginAs(gw, name, testing::kPassword);
-  auto enrol = post(gw, "/mfa/code", R"({"channel":"email"})", session);
+  auto enrol = postJson(gw, "/mfa/code", R"({"channel":"email"})", session);
   CAPTURE(enrol.body);
   REQUIRE(enrol.status == 202);
   CHECK(enrol.json()->getValue<std::string>("sentTo").find("***@example.com") != std::string::npos);
@@ -443,8 +442,8 @@ TEST_CASE("a code by email is a second factor that works once", "[gateway][mail]
   const std::string enrolCode = codeIn(mails[0].text);
   REQUIRE(enrolCode.size() == 6);
   const std::string wrong = enrolCode == "000000" ? "111111" : "000000";
-  CHECK(post(gw, "/mfa/code/confirm", R"({"code":")" + wrong + R"("})", session).status == 400);
-  auto confirmed = post(gw, "/mfa/code/confirm", R"({"code":")" + enrolCode + R"("})", session);
+  CHECK(postJson(gw, "/mfa/code/confirm", R"({"code":")" + wrong + R"("})", session).status == 400);
+  auto confirmed = postJson(gw, "/mfa/code/confirm", R"({"code":")" + enrolCode + R"("})", session);
   CAPTURE(confirmed.body);
   REQUIRE(confirmed.status == 200);
 
@@ -460,9 +459,9 @@ TEST_CASE("a code by email is a second factor that works once", "[gateway][mail]
   CHECK(mailsNow(sink, email).size() == 2);  // no second mail for the second attempt
   const std::string code = codeIn(mails[1].text);
   auto withCode = [&](const std::string& c) {
-    return post(gw, "/auth/login",
-                R"({"userName":")" + name + R"(","password":")" + testing::kPassword +
-                    R"(","code":")" + c + R"("})");
+    return postJson(gw, "/auth/login",
+                    R"({"userName":")" + name + R"(","password":")" + testing::kPassword +
+                        R"(","code":")" + c + R"("})");
   };
   CHECK(withCode(code).status == 200);
   CHECK(withCode(code).status == 401);  // used up

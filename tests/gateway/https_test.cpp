@@ -105,32 +105,17 @@ scimgate::config::Config httpsConfig(const TestCa& ca, const std::string& name) 
   return cfg;
 }
 
-struct Answer {
-  int status = 0;
-  std::string body;
-};
+using scimgate::testing::Reply;
 
 constexpr char kNoToken[] = "";
 
-Answer send(Poco::Net::HTTPSClientSession& session, const std::string& method,
-            const std::string& path, const std::string& body = "",
-            const std::map<std::string, std::string>& headers = {},
-            const std::string& token = scimgate::testing::kToken) {
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!token.empty()) request.set("Authorization", "Bearer " + token);
-  request.setKeepAlive(true);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  if (!body.empty()) {
-    request.setContentType("application/scim+json");
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
-  }
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  Answer answer;
-  answer.status = static_cast<int>(response.getStatus());
-  Poco::StreamCopier::copyToString(in, answer.body);
-  return answer;
+// One request on the session's kept-alive connection.
+Reply send(Poco::Net::HTTPSClientSession& session, const std::string& method,
+           const std::string& path, const std::string& body = "",
+           const std::map<std::string, std::string>& headers = {},
+           const std::string& token = scimgate::testing::kToken) {
+  return scimgate::testing::requestOn(session, headers, method, path, body, token,
+                                      "application/scim+json", true);
 }
 
 // The common name of the certificate the session's connection was served.

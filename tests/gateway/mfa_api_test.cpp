@@ -17,6 +17,7 @@ namespace {
 
 using namespace scimgate;
 using testing::Gateway;
+using testing::postJson;
 using testing::Reply;
 using testing::uniqueSuffix;
 
@@ -41,11 +42,6 @@ config::Config mfaConfig(const policy::mfa::StoreSettings& store) {
   return cfg;
 }
 
-Reply post(Gateway& gw, const std::string& path, const std::string& body,
-           const std::string& token = "") {
-  return gw.request("POST", path, body, token, "application/json");
-}
-
 // Login with an optional second-factor code, and a TOTP code at now + offset.
 Reply login(Gateway& gw, const std::string& name, const std::string& password,
             const std::string& code = "") {
@@ -67,15 +63,15 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
   const std::string session = first.json()->getValue<std::string>("token");
 
   // Enrol: the secret, the otpauth URI and a QR code come back once.
-  auto enrol = post(gw, "/mfa/totp", "", session);
+  auto enrol = postJson(gw, "/mfa/totp", "", session);
   CAPTURE(enrol.body);
   REQUIRE(enrol.status == 201);
   const std::string secret = enrol.json()->getValue<std::string>("secret");
   CHECK(enrol.json()->getValue<std::string>("otpauthUri").rfind("otpauth://totp/", 0) == 0);
   CHECK(enrol.json()->getValue<std::string>("qrSvg").find("<svg") != std::string::npos);
-  CHECK(post(gw, "/mfa/totp/confirm", R"({"code":"000000"})", session).status == 400);
-  REQUIRE(post(gw, "/mfa/totp/confirm",
-               R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})", session)
+  CHECK(postJson(gw, "/mfa/totp/confirm", R"({"code":"000000"})", session).status == 400);
+  REQUIRE(postJson(gw, "/mfa/totp/confirm",
+                   R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})", session)
               .status == 200);
 
   // Enrolled: the password alone is not enough.
@@ -103,8 +99,8 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
   CHECK(user.body.find(secret) == std::string::npos);
 
   // Lost device: an administrator generates backup codes; each works exactly once.
-  CHECK(post(gw, "/mfa/backup-codes", R"({"userId":")" + id + R"("})", session).status == 403);
-  auto codes = post(gw, "/mfa/backup-codes", R"({"userId":")" + id + R"("})", testing::kToken);
+  CHECK(postJson(gw, "/mfa/backup-codes", R"({"userId":")" + id + R"("})", session).status == 403);
+  auto codes = postJson(gw, "/mfa/backup-codes", R"({"userId":")" + id + R"("})", testing::kToken);
   CAPTURE(codes.body);
   REQUIRE(codes.status == 201);
   auto list = codes.json()->getArray("codes");
@@ -119,10 +115,10 @@ void loginFlow(const policy::mfa::StoreSettings& store) {
             ->getValue<int>("backupCodesRemaining") == 9);
 
   // /auth/verify answers who it is without a session.
-  auto verified = post(gw, "/auth/verify",
-                       R"({"userName":")" + name + R"(","password":")" + kPassword +
-                           R"(","code":")" + list->getElement<std::string>(1) + R"("})",
-                       testing::kToken);
+  auto verified = postJson(gw, "/auth/verify",
+                           R"({"userName":")" + name + R"(","password":")" + kPassword +
+                               R"(","code":")" + list->getElement<std::string>(1) + R"("})",
+                           testing::kToken);
   CAPTURE(verified.body);
   REQUIRE(verified.status == 200);
   CHECK(verified.json()->getValue<std::string>("id") == id);
@@ -174,11 +170,12 @@ TEST_CASE("a role that requires a second factor gets an enrolment-only session",
     CHECK(first.json()->getValue<bool>("mfaEnrollmentRequired"));
     const std::string session = first.json()->getValue<std::string>("token");
     CHECK(gw.request("GET", "/scim/v2/Users", "", session).status == 403);
-    auto enrol = post(gw, "/mfa/totp", "", session);
+    auto enrol = postJson(gw, "/mfa/totp", "", session);
     REQUIRE(enrol.status == 201);
     const std::string secret = enrol.json()->getValue<std::string>("secret");
-    REQUIRE(post(gw, "/mfa/totp/confirm",
-                 R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})", session)
+    REQUIRE(postJson(gw, "/mfa/totp/confirm",
+                     R"({"code":")" + totpCodeAt(secret, std::chrono::seconds(0)) + R"("})",
+                     session)
                 .status == 200);
     auto full = login(gw, name, kPassword, totpCodeAt(secret, std::chrono::seconds(30)));
     REQUIRE(full.status == 200);

@@ -173,11 +173,6 @@ int connectionsTo(int port) {
   return count;
 }
 
-Reply postJson(const ChildGateway& gw, const std::string& path, const std::string& body,
-               const std::string& token = "") {
-  return gw.request("POST", path, body, token, "application/json");
-}
-
 }  // namespace
 
 TEST_CASE_METHOD(

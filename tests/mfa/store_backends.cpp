@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -33,13 +32,6 @@ std::vector<std::string> query(const std::string& connector, const std::string& 
   std::vector<std::string> values;
   session << sql, into(values), now;
   return values;
-}
-
-std::string unquote(std::string value) {  // tools/pg-env.sh quotes with '...' when needed
-  if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-    value = value.substr(1, value.size() - 2);
-  }
-  return value;
 }
 
 }  // namespace
@@ -79,53 +71,15 @@ std::string SqliteBackend::rawFiles() const {
   return all;
 }
 
-PostgresBackend::PostgresBackend() {
-  const char* envFile = std::getenv("SCIMGATE_TEST_PG_ENV");
-  if (envFile == nullptr || *envFile == '\0') {
-    FAIL(
-        "SCIMGATE_TEST_PG_ENV is not set: run the PostgreSQL cases through ctest (fixture "
-        "pg_start, tools/pg-env.sh), which starts a private server and points here to its env");
-  }
-  std::ifstream in(envFile);
-  if (!in) {
-    FAIL("cannot read " << envFile
-                        << ": did the pg_start fixture (tools/pg-env.sh start) fail? "
-                           "Is the Debian package postgresql installed?");
-  }
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("PG_CONNINFO=", 0) == 0) conninfo_ = unquote(line.substr(12));
-  }
-  if (conninfo_.empty()) FAIL(envFile << " has no PG_CONNINFO line");
-  // A database of this case's own, so that cases running in parallel (ctest -j) never see each
-  // other's rows (the outbox hands out every due message).
-  database_ = "case_" + randomHex(12);
-  Poco::Data::PostgreSQL::Connector::registerConnector();
-  {
-    Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, conninfo_);
-    admin << "CREATE DATABASE " + database_, Poco::Data::Keywords::now;
-  }
-  adminConninfo_ = conninfo_;
-  conninfo_ += " dbname=" + database_;  // libpq: a later keyword overrides an earlier one
-}
-
-PostgresBackend::~PostgresBackend() {
-  try {
-    Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, adminConninfo_);
-    admin << "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)", Poco::Data::Keywords::now;
-  } catch (...) {  // NOLINT(bugprone-empty-catch): the fixture's cleanup wipes the server anyway
-  }
-}
-
 policy::mfa::StoreSettings PostgresBackend::settings() const {
   policy::mfa::StoreSettings settings;
   settings.kind = "postgres";
-  settings.postgres = conninfo_;
+  settings.postgres = database_.conninfo();
   return settings;
 }
 
 std::vector<std::string> PostgresBackend::rawColumn(const std::string& sql) const {
-  return query(Poco::Data::PostgreSQL::Connector::KEY, conninfo_, sql);
+  return query(Poco::Data::PostgreSQL::Connector::KEY, database_.conninfo(), sql);
 }
 
 std::string PostgresBackend::rawFiles() const {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "policy/mfa/state_store.h"
+#include "support/private_database.h"
 
 // The two StateStore implementations the contract cases run on (TEMPLATE_TEST_CASE types).
 namespace scimgate::testing {
@@ -31,18 +32,14 @@ class SqliteBackend {
 /// The PostgreSQL server of the pg_start fixture (DIR/env named by SCIMGATE_TEST_PG_ENV).
 class PostgresBackend {
  public:
-  PostgresBackend();
-  ~PostgresBackend();
-  PostgresBackend(const PostgresBackend&) = delete;
-  PostgresBackend& operator=(const PostgresBackend&) = delete;
   policy::mfa::StoreSettings settings() const;
   std::vector<std::string> rawColumn(const std::string& query) const;
   std::string rawFiles() const;  // the concatenated rawColumn values of every MFA table
 
  private:
-  std::string conninfo_;
-  std::string adminConninfo_;
-  std::string database_;
+  // A database of this case's own, so that cases running in parallel (ctest -j) never see each
+  // other's rows (the outbox hands out every due message).
+  PrivateDatabase database_;
 };
 
 /// Opens the backend's store; fails the test with the store's error otherwise.

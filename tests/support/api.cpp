@@ -27,19 +27,30 @@ std::string createGroup(const Endpoint& gw, const std::string& name, const std::
   return reply.json()->getValue<std::string>("id");
 }
 
+Reply postJson(const Endpoint& gw, const std::string& path, const std::string& body,
+               const std::string& token) {
+  return gw.request("POST", path, body, token, "application/json");
+}
+
+namespace {
+
+std::string loginBody(const std::string& name, const std::string& password,
+                      const std::string& code) {
+  return R"({"userName":")" + name + R"(","password":")" + password + R"(")" +
+         (code.empty() ? "" : R"(,"code":")" + code + R"(")") + "}";
+}
+
+}  // namespace
+
 Reply tryLogin(const Endpoint& gw, const std::string& name, const std::string& password,
                const std::map<std::string, std::string>& headers) {
-  return gw.requestWith(headers, "POST", "/auth/login",
-                        R"({"userName":")" + name + R"(","password":")" + password + R"("})", "",
+  return gw.requestWith(headers, "POST", "/auth/login", loginBody(name, password, ""), "",
                         "application/json");
 }
 
 Reply tryLoginWithCode(const Endpoint& gw, const std::string& name, const std::string& password,
                        const std::string& code) {
-  return gw.request("POST", "/auth/login",
-                    R"({"userName":")" + name + R"(","password":")" + password + R"(")" +
-                        (code.empty() ? "" : R"(,"code":")" + code + R"(")") + "}",
-                    "", "application/json");
+  return postJson(gw, "/auth/login", loginBody(name, password, code));
 }
 
 std::string totpCodeAt(const std::string& secretBase32, std::chrono::seconds offset) {

@@ -21,6 +21,10 @@ std::string createUser(const Endpoint& gw, const std::string& name, const std::s
 std::string createGroup(const Endpoint& gw, const std::string& name, const std::string& kind);
 /// Logs a person in; fails the test unless 200. Returns the session token.
 std::string loginAs(const Endpoint& gw, const std::string& name, const std::string& password);
+/// A POST of a JSON body (application/json, as the console and people's browsers send); `token`
+/// "" sends no Authorization header.
+Reply postJson(const Endpoint& gw, const std::string& path, const std::string& body,
+               const std::string& token = "");
 /// POST /auth/login with this userName and password (as a person's browser sends it).
 Reply tryLogin(const Endpoint& gw, const std::string& name, const std::string& password,
                const std::map<std::string, std::string>& headers = {});

@@ -61,12 +61,13 @@ config::Config Gateway::defaultConfig() {
   return cfg;
 }
 
-Reply httpRequest(int port, const std::map<std::string, std::string>& headers,
-                  const std::string& method, const std::string& path, const std::string& body,
-                  const std::string& token, const std::string& contentType) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+Reply requestOn(Poco::Net::HTTPClientSession& session,
+                const std::map<std::string, std::string>& headers, const std::string& method,
+                const std::string& path, const std::string& body, const std::string& token,
+                const std::string& contentType, bool keepAlive) {
   Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!token.empty()) req.set("Authorization", "Bearer " + token);
+  if (keepAlive) req.setKeepAlive(true);
   for (const auto& [name, value] : headers) req.set(name, value);
   if (!body.empty()) {
     req.setContentType(contentType);
@@ -81,6 +82,13 @@ Reply httpRequest(int port, const std::map<std::string, std::string>& headers,
   for (const auto& [name, value] : res) reply.headers[name] = value;
   reply.contentType = res.getContentType();
   return reply;
+}
+
+Reply httpRequest(int port, const std::map<std::string, std::string>& headers,
+                  const std::string& method, const std::string& path, const std::string& body,
+                  const std::string& token, const std::string& contentType) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  return requestOn(session, headers, method, path, body, token, contentType);
 }
 
 StandardErrorCapture::StandardErrorCapture() {

@@ -3,6 +3,7 @@
 // client for it: what every gateway test needs.
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPClientSession.h>
 
 #include <functional>
 #include <map>
@@ -30,6 +31,13 @@ struct Reply {
 
 /// An RFC 7644 3.5.2 PatchOp body with these operations (a comma-separated list of JSON objects).
 std::string patchBody(const std::string& operations);
+
+/// One HTTP/1.1 request on `session` (plain or HTTPS, maybe already connected); `token` "" sends
+/// no Authorization header; `keepAlive` asks the server to keep the connection for the next one.
+Reply requestOn(Poco::Net::HTTPClientSession& session,
+                const std::map<std::string, std::string>& headers, const std::string& method,
+                const std::string& path, const std::string& body, const std::string& token,
+                const std::string& contentType = "application/scim+json", bool keepAlive = false);
 
 /// One HTTP/1.1 request to 127.0.0.1:`port` on a fresh connection; `token` "" sends no
 /// Authorization header.

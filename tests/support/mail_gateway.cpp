@@ -1,11 +1,6 @@
 #include "support/mail_gateway.h"
 
-#include <Poco/Data/PostgreSQL/Connector.h>
-#include <Poco/Data/Session.h>
-
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <fstream>
 
 #include "support/gateway.h"
 #include "support/slapd.h"
@@ -52,41 +47,6 @@ config::Config mailGatewayConfig(const policy::mfa::StoreSettings& store, int sm
   mail.retry.pollMilliseconds = 50;
   mail.defaultTemplatesDir = std::string(SCIMGATE_SOURCE_DIR) + "/mail/templates";
   return cfg;
-}
-
-std::string postgresConninfo() {
-  const char* envFile = std::getenv("SCIMGATE_TEST_PG_ENV");
-  if (envFile == nullptr) {
-    FAIL("SCIMGATE_TEST_PG_ENV is not set: run through ctest (pg_start fixture)");
-  }
-  std::ifstream in(envFile);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("PG_CONNINFO=", 0) == 0) {
-      std::string value = line.substr(12);
-      if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
-        value = value.substr(1, value.size() - 2);
-      }
-      return value;
-    }
-  }
-  FAIL(envFile << " has no PG_CONNINFO");
-  return {};
-}
-
-PrivateDatabase::PrivateDatabase() : server_(postgresConninfo()), name_("case_" + uniqueSuffix()) {
-  Poco::Data::PostgreSQL::Connector::registerConnector();
-  Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, server_);
-  admin << "CREATE DATABASE " + name_, Poco::Data::Keywords::now;
-  conninfo_ = server_ + " dbname=" + name_;  // libpq: a later keyword overrides an earlier one
-}
-
-PrivateDatabase::~PrivateDatabase() {
-  try {
-    Poco::Data::Session admin(Poco::Data::PostgreSQL::Connector::KEY, server_);
-    admin << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)", Poco::Data::Keywords::now;
-  } catch (...) {  // NOLINT(bugprone-empty-catch): the fixture's cleanup wipes the server anyway
-  }
 }
 
 }  // namespace scimgate::testing

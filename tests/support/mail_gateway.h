@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "policy/mfa/state_store.h"
+#include "support/private_database.h"
 
 namespace scimgate::testing {
 
@@ -32,27 +33,5 @@ class TempDir {
 /// `smtpPort` (a testing::SmtpSink), retries after 1 s polled every 50 ms, the shipped templates,
 /// kTestPublicUrl and a short refusal floor.
 config::Config mailGatewayConfig(const policy::mfa::StoreSettings& store, int smtpPort);
-
-/// PG_CONNINFO of the pg_start fixture (the file SCIMGATE_TEST_PG_ENV names); fails the test
-/// when it is not there.
-std::string postgresConninfo();
-
-/// A database of its own on the pg_start fixture's server (CREATE DATABASE), dropped by the
-/// destructor: gateways of cases that run at the same time never share a state store (the outbox
-/// hands every due message to whichever gateway claims it, with that gateway's mail settings).
-class PrivateDatabase {
- public:
-  PrivateDatabase();
-  ~PrivateDatabase();
-  PrivateDatabase(const PrivateDatabase&) = delete;
-  PrivateDatabase& operator=(const PrivateDatabase&) = delete;
-  /// The fixture's conninfo naming this database.
-  const std::string& conninfo() const { return conninfo_; }
-
- private:
-  std::string server_;
-  std::string name_;
-  std::string conninfo_;
-};
 
 }  // namespace scimgate::testing
