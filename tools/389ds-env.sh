@@ -8,6 +8,7 @@
 #   tools/389ds-env.sh stop    DIR [--wipe]
 #   tools/389ds-env.sh status  DIR
 #   tools/389ds-env.sh restart DIR   (same port and data)
+#   tools/389ds-env.sh replicate DIR1 DIR2   (multi-supplier; see below)
 #
 # Needs: root, Debian 12 packages 389-ds-base and python3-lib389 (run with
 # /usr/bin/python3, not a pyenv python3; DS_ENV_PYTHON overrides), ldap-utils.
@@ -44,6 +45,14 @@
 #        "start" also removes leftovers of instances sg-* whose DIR is gone
 #        (a DIR deleted by hand without "stop --wipe") and that do not run.
 # status Exit 0 when the ns-slapd recorded in DIR is running, 1 otherwise.
+# replicate DIR1 DIR2 (issue #19): two instances this script started (same suffix) become
+#        suppliers of each other (multi-supplier replication): a replication manager
+#        (cn=replication manager,cn=config, a random password kept in each DIR/.replpw), a
+#        supplier replica of the suffix (replica ids 1 and 2), an agreement each way over plain
+#        LDAP on 127.0.0.1; DIR2 is initialised from DIR1 (a total update: DIR1's entries,
+#        DIR2's are gone) and its env then names DIR1's service account password. memberOf and
+#        entryusn are not replicated: each server's plugins keep their own (entryusn counts per
+#        server, so an ETag read on one is not the other's).
 #
 # Logs: DIR/log/errors and DIR/log/access (buffered), DIR/log/setup.log.
 # Local admin access as root: ldapsearch -Y EXTERNAL -H ldapi://<socket, / as %2F>
@@ -168,6 +177,8 @@ usage: $PROG start  DIR [--suffix dc=example,dc=com] [--port N] [--empty] [--sha
        $PROG stop   DIR [--wipe]
        $PROG status DIR
        $PROG restart DIR   (same port and data; for reconnect tests)
+       $PROG replicate DIR1 DIR2   (two running instances become multi-suppliers of the
+                                    suffix; DIR1's data wins; see the script's header)
 EOF
   exit 2
 }
@@ -860,6 +871,113 @@ cmd_restart() { # DIR -> stops and starts the same server again: same port, same
   fi
   write_env
   cat "$DIR/env"
+}
+
+# The mapping tree entry of the suffix in the running instance of $URL.
+mapping_tree_dn() {
+  root_ldap ldapsearch -LLL -o ldif-wrap=no -b "cn=mapping tree,cn=config" -s one \
+    "(cn=$SUFFIX)" dn | sed -n 's/^dn: //p' | head -n 1
+}
+
+use_instance() { # DIR -> URL PORT DIR ROOT_DN SUFFIX ... of the instance recorded in DIR
+  DIR=$(abs_dir "$1")
+  [[ -r "$DIR/env" ]] || die "$DIR/env not found: start the directory first"
+  # shellcheck disable=SC1091
+  source "$DIR/env"
+  URL=$SLAPD_URL PORT=$SLAPD_PORT SUFFIX=$SLAPD_SUFFIX BIND_DN=$SLAPD_BIND_DN
+  BIND_PW=$SLAPD_BIND_PASSWORD ROOT_DN=$SLAPD_ROOT_DN ROOT_PW=$SLAPD_ROOT_PASSWORD PID=$SLAPD_PID
+  INSTANCE=$(recorded_instance "$DIR")
+  [[ -n "$INSTANCE" ]] || die "no 389 instance recorded in $DIR"
+}
+
+# The replication manager and the supplier replica of the suffix on the instance in $DIR.
+enable_supplier() { # replica_id replication_password
+  local id=$1 replpw=$2 tree out
+  tree=$(mapping_tree_dn)
+  [[ -n "$tree" ]] || die "$URL: no mapping tree entry for $SUFFIX"
+  (umask 077; printf '%s' "$replpw" >"$DIR/.replpw")
+  out=$(root_ldap ldapmodify -a 2>&1 <<EOF
+dn: cn=replication manager,cn=config
+objectClass: top
+objectClass: person
+cn: replication manager
+sn: replication manager
+userPassword: $replpw
+passwordExpirationTime: 20380119031407Z
+
+dn: cn=replica,$tree
+objectClass: top
+objectClass: nsds5replica
+objectClass: extensibleObject
+cn: replica
+nsDS5ReplicaRoot: $SUFFIX
+nsDS5ReplicaId: $id
+nsDS5ReplicaType: 3
+nsDS5Flags: 1
+nsDS5ReplicaBindDN: cn=replication manager,cn=config
+EOF
+  ) || { printf '%s\n' "$out" >&2; die "$URL: enabling replication failed"; }
+  REPLICA_DN="cn=replica,$tree"
+}
+
+add_agreement() { # name peer_port replication_password
+  local out
+  out=$(root_ldap ldapmodify -a 2>&1 <<EOF
+dn: cn=$1,$REPLICA_DN
+objectClass: top
+objectClass: nsds5replicationagreement
+cn: $1
+nsDS5ReplicaRoot: $SUFFIX
+nsDS5ReplicaHost: 127.0.0.1
+nsDS5ReplicaPort: $2
+nsDS5ReplicaTransportInfo: LDAP
+nsDS5ReplicaBindMethod: SIMPLE
+nsDS5ReplicaBindDN: cn=replication manager,cn=config
+nsDS5ReplicaCredentials: $3
+nsDS5ReplicatedAttributeList: (objectclass=*) \$ EXCLUDE memberOf entryusn
+nsDS5ReplicatedAttributeListTotal: (objectclass=*) \$ EXCLUDE entryusn
+EOF
+  ) || { printf '%s\n' "$out" >&2; die "$URL: adding the agreement $1 failed"; }
+}
+
+cmd_replicate() { # DIR1 DIR2
+  (($# == 2)) || usage
+  require_tools
+  local replpw first_dir first_port first_bind_pw second_dir second_port status="" i out
+  replpw=$(od -An -tx1 -N18 /dev/urandom | tr -d ' \n')
+  use_instance "$2"
+  second_dir=$DIR second_port=$PORT
+  enable_supplier 2 "$replpw"
+  local second_replica=$REPLICA_DN
+  use_instance "$1"
+  first_dir=$DIR first_port=$PORT first_bind_pw=$BIND_PW
+  enable_supplier 1 "$replpw"
+  add_agreement to-peer "$second_port" "$replpw"
+  # The total update: the second gets the first's entries.
+  out=$(root_ldap ldapmodify 2>&1 <<EOF
+dn: cn=to-peer,$REPLICA_DN
+changetype: modify
+replace: nsds5BeginReplicaRefresh
+nsds5BeginReplicaRefresh: start
+EOF
+  ) || { printf '%s\n' "$out" >&2; die "$URL: starting the total update failed"; }
+  for ((i = 0; i < 300; i++)); do
+    status=$(root_ldap ldapsearch -LLL -o ldif-wrap=no -b "cn=to-peer,$REPLICA_DN" -s base \
+      nsds5replicaLastInitStatus | sed -n 's/^nsds5replicaLastInitStatus: //p')
+    # "Error (0) Total update in progress" while it runs; a failure has a code other than 0.
+    [[ "$status" == *"succeeded"* || "$status" =~ ^Error\ \(-?[1-9] ]] && break
+    sleep 0.1
+  done
+  [[ "$status" == *"succeeded"* ]] \
+    || die "$URL: initialising the peer failed: ${status:-no status after 30 s} (see $first_dir/log/errors)"
+  use_instance "$second_dir"
+  REPLICA_DN=$second_replica
+  add_agreement to-peer "$first_port" "$replpw"
+  # The second now holds the first's service account.
+  BIND_PW=$first_bind_pw
+  write_env
+  use_instance "$first_dir"
+  printf 'replicating: %s <-> ldap://127.0.0.1:%s\n' "$URL" "$second_port"
 }
 
 cmd_status() {

@@ -1,8 +1,9 @@
 // Several gateways in front of one directory and one PostgreSQL state store (issue #19): two
 // scimgate processes, each the real binary with its own config file, the CTest fixtures' slapd
 // and PostgreSQL, and a real SMTP sink. What one instance does, the other sees: users, one-time
-// codes, password-guessing counts, sessions and their end, list cursors, the mail outbox; and
-// two replicating OpenLDAP providers, one of them killed while both gateways write.
+// codes, password-guessing counts, sessions and their end, list cursors, the mail outbox; two
+// replicating OpenLDAP providers and two 389-DS suppliers, the first killed while both gateways
+// write; failback to the first provider; reads from a lagging replica with read-your-writes.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
@@ -78,6 +79,7 @@ std::string sharedConfig(int smtpPort, const SlapdEnv& directory,
   ldap.set("bindDn", directory.bindDn);
   ldap.set("bindPassword", directory.bindPassword);
   ldap.set("baseDn", directory.suffix);
+  ldap.set("profile", directory.profile);
   root.set("ldap", ldap);
   Poco::JSON::Object throttle;
   throttle.set("maxFailuresPerUser", 4);
@@ -329,10 +331,12 @@ TEST_CASE_METHOD(TwoInstances, "a list cursor started on one instance continues 
   CHECK(seen == created);
 }
 
-TEST_CASE("a provider killed under writes through two gateways loses no acknowledged write",
-          "[scaleout][replication][postgres]") {
-  // Two OpenLDAP providers replicating each other; both gateways list the first, then the second.
-  ReplicatedSlapds directories("scaleout-ha");
+namespace {
+
+// Both gateways list the first provider, then the second; the first is killed (SIGKILL, its pid)
+// while one writer per gateway creates users; after it restarts, every acknowledged user is on
+// both.
+void killFirstUnderWrites(const ReplicatedSlapds& directories) {
   const auto& first = directories.first();
   const auto& second = directories.second();
   TwoInstances gateways(first, {first.url, second.url});
@@ -421,6 +425,18 @@ TEST_CASE("a provider killed under writes through two gateways loses no acknowle
   CAPTURE(missing);
   CHECK(missing.empty());
   CHECK(onFirst == onSecond);
+}
+
+}  // namespace
+
+TEST_CASE("a provider killed under writes through two gateways loses no acknowledged write",
+          "[scaleout][replication][postgres]") {
+  killFirstUnderWrites(ReplicatedSlapds("scaleout-ha"));  // two OpenLDAP providers
+}
+
+TEST_CASE("a 389-DS supplier killed under writes through two gateways loses no acknowledged write",
+          "[scaleout][replication][postgres][389ds]") {
+  killFirstUnderWrites(ReplicatedSlapds("scaleout-ha389", ReplicatedSlapds::Product::Ds389));
 }
 
 TEST_CASE("after a failover the directory pool moves back to the first provider once it answers",

@@ -68,15 +68,19 @@ class PrivateSlapd {
   SlapdEnv env_;
 };
 
-/// Two private slapd in multi-provider replication (tools/slapd-env.sh --server-id, --peer), each
-/// in a fresh temporary directory named after `name`: the first loaded with the base tree, the
-/// second filled from it by replication, both with the same passwords. Stopped and wiped however
-/// the test ends.
+/// Two private directories replicating each other: slapd in multi-provider replication
+/// (tools/slapd-env.sh --server-id, --peer), each in a fresh temporary directory named after
+/// `name`: the first loaded with the base tree, the second filled from it by replication, both with
+/// the same passwords. Stopped and wiped however the test ends.
 class ReplicatedSlapds {
  public:
   /// `secondSyncSeconds` > 0: the second polls the first every that many seconds
   /// (slapd-env.sh --sync-interval) instead of staying connected: a replica that lags.
   explicit ReplicatedSlapds(const std::string& name, int secondSyncSeconds = 0);
+  /// OpenLDAP providers (as above), or two 389-DS suppliers (tools/389ds-env.sh start, start,
+  /// replicate: the second initialised from the first, an agreement each way).
+  enum class Product { OpenLdap, Ds389 };
+  ReplicatedSlapds(const std::string& name, Product product, int secondSyncSeconds = 0);
   ~ReplicatedSlapds();
   ReplicatedSlapds(const ReplicatedSlapds&) = delete;
   ReplicatedSlapds& operator=(const ReplicatedSlapds&) = delete;
@@ -85,6 +89,7 @@ class ReplicatedSlapds {
   const SlapdEnv& second() const { return second_; }
 
  private:
+  std::string script_;  // the tools/ script that runs them
   std::string firstDir_;
   std::string secondDir_;
   SlapdEnv first_;

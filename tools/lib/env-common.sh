@@ -177,12 +177,12 @@ report_status() { # name is_ours_fn -> "<name> running (pid N)" and 0 when $DIR'
   return 1
 }
 
-dispatch() { # command args... -> runs cmd_<command> (start, stop, status, restart where defined); usage otherwise
+dispatch() { # command args... -> runs cmd_<command> (start, stop, status, restart, replicate where defined); usage otherwise
   (($# >= 1)) || usage
   local cmd=$1
   shift
   case $cmd in
-    start|stop|status|restart)
+    start|stop|status|restart|replicate)
       declare -F "cmd_$cmd" >/dev/null || { note "unknown command: $cmd"; usage; }
       "cmd_$cmd" "$@" ;;
     -h|--help|help) usage ;;
