@@ -149,8 +149,8 @@ void writeLdap(Exposition& out, const ldap::Stats& stats) {
   out.sample("scimgate_ldap_replica_reads_total", {{"served_by", "provider"}},
              static_cast<double>(stats.providerReads.load()));
   out.family("scimgate_ldap_replica_lag_seconds",
-             "How long ago the providers held what the replica is known to hold (-1: not known, "
-             "or no ldap.readUris)",
+             "How long ago the providers held what a replica is known to hold, the least of "
+             "ldap.readUris (-1: not known, or none)",
              "gauge");
   {
     const auto lag = stats.replicaLagMs.load();

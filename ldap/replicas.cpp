@@ -34,11 +34,13 @@ std::string serverIdOf(const std::string& csn) {
                     third == std::string::npos ? std::string::npos : third - second - 1);
 }
 
-Settings replicaSettings(const Settings& settings) {
-  Settings replicas = settings;
-  replicas.uris = settings.readUris;
-  replicas.readUris.clear();
-  return replicas;
+// The settings of one replica's pool: its URI only (no failover to another replica, which
+// would serve reads unchecked), no replicas of its own.
+Settings replicaSettings(const Settings& settings, const std::string& uri) {
+  Settings replica = settings;
+  replica.uris = {uri};
+  replica.readUris.clear();
+  return replica;
 }
 
 // Samples kept waiting for the replica: at one per replicaCheckMs, enough for the longest lag
@@ -55,11 +57,14 @@ bool covers(const CsnSet& replica, const CsnSet& providers) {
   return true;
 }
 
+Replicas::Replica::Replica(const Settings& settings, Stats& counters) : pool(settings, &counters) {}
+
 Replicas::Replicas(Pool& providers, const Settings& settings)
-    : providers_(providers),
-      settings_(settings),
-      pool_(replicaSettings(settings), &providers.stats()),
-      providerConnections_(settings.uris.size()) {
+    : providers_(providers), settings_(settings), providerConnections_(settings.uris.size()) {
+  for (const auto& uri : settings.readUris) {
+    replicas_.push_back(
+        std::make_unique<Replica>(replicaSettings(settings, uri), providers.stats()));
+  }
   watcher_ = std::thread([this] { watch(); });
 }
 
@@ -73,9 +78,14 @@ Replicas::~Replicas() {
 }
 
 Pool* Replicas::forRead(std::int64_t writtenAtMs) {
-  const std::int64_t caught = caughtUpTo();
-  const bool fresh = caught != 0 && unixMillis() - caught <= settings_.replicaMaxLagMs;
-  if (fresh && (writtenAtMs == 0 || caught > writtenAtMs + kClockAllowanceMs)) return &pool_;
+  const std::int64_t now = unixMillis();
+  for (auto& replica : replicas_) {
+    const std::int64_t caught = replica->caughtUpTo.load(std::memory_order_acquire);
+    const bool fresh = caught != 0 && now - caught <= settings_.replicaMaxLagMs;
+    if (fresh && (writtenAtMs == 0 || caught > writtenAtMs + kClockAllowanceMs)) {
+      return &replica->pool;
+    }
+  }
   providers_.stats().providerReads.fetch_add(1, std::memory_order_relaxed);
   return nullptr;
 }
@@ -136,28 +146,26 @@ void Replicas::watch() {
         if (held[sid] < csn) held[sid] = csn;
       }
     }
-    if (any) {
-      samples_.push_back({at, std::move(held)});
-      if (samples_.size() > kMaxSamples) samples_.pop_front();
-    }
-    // The replica the pool reads from: its first URI until the pool has connected.
-    const int index = std::max(0, pool_.stats().serverIndex.load(std::memory_order_relaxed));
-    if (index != replicaIndex_) {
-      replicaConnection_.reset();
-      replicaIndex_ = index;
-      caughtUpTo_.store(0, std::memory_order_release);  // another replica: nothing known yet
-    }
-    if (auto replica = readFrom(pool_, static_cast<std::size_t>(index), replicaConnection_)) {
-      std::int64_t caught = 0;
-      while (!samples_.empty() && covers(*replica, samples_.front().csns)) {
-        caught = samples_.front().at;
-        samples_.pop_front();
+    std::int64_t lag = -1;  // the least known lag of any replica
+    for (auto& replica : replicas_) {
+      if (any) {
+        replica->samples.push_back({at, held});
+        if (replica->samples.size() > kMaxSamples) replica->samples.pop_front();
       }
-      if (caught != 0) caughtUpTo_.store(caught, std::memory_order_release);
+      if (auto csns = readFrom(replica->pool, 0, replica->connection)) {
+        std::int64_t caught = 0;
+        while (!replica->samples.empty() && covers(*csns, replica->samples.front().csns)) {
+          caught = replica->samples.front().at;
+          replica->samples.pop_front();
+        }
+        if (caught != 0) replica->caughtUpTo.store(caught, std::memory_order_release);
+      }
+      if (const std::int64_t known = replica->caughtUpTo.load(std::memory_order_acquire);
+          known != 0 && (lag < 0 || unixMillis() - known < lag)) {
+        lag = unixMillis() - known;
+      }
     }
-    const std::int64_t known = caughtUpTo();
-    providers_.stats().replicaLagMs.store(known == 0 ? -1 : unixMillis() - known,
-                                          std::memory_order_relaxed);
+    providers_.stats().replicaLagMs.store(lag, std::memory_order_relaxed);
     lock.lock();
     wake_.wait_for(lock, std::chrono::milliseconds(settings_.replicaCheckMs),
                    [&] { return stopping_; });

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,10 +24,12 @@ using CsnSet = std::map<std::string, std::string>;
 /// late (CSNs of one server id order as text).
 bool covers(const CsnSet& replica, const CsnSet& providers);
 
-/// The replica pool (ldap.readUris) and what is known of how far it has caught up. A background
-/// thread reads, every ldap.replicaCheckMs, the contextCSN of every provider (ldap.uris) and
-/// remembers it with the time it was read; once the replica's contextCSN covers such a sample,
-/// the replica holds every write the providers had acknowledged at that time.
+/// The replicas (ldap.readUris), each with a pool of its own, and what is known of how far each
+/// has caught up. A background thread reads, every ldap.replicaCheckMs, the contextCSN of every
+/// provider (ldap.uris) and remembers it with the time it was read; once a replica's contextCSN
+/// covers such a sample, that replica holds every write the providers had acknowledged at that
+/// time. A replica's pool connects to that replica only, so a read never lands on another
+/// replica than the one checked.
 class Replicas {
  public:
   Replicas(Pool& providers, const Settings& settings);
@@ -34,20 +37,27 @@ class Replicas {
   Replicas(const Replicas&) = delete;
   Replicas& operator=(const Replicas&) = delete;
 
-  /// The replica pool when a read of a client that last wrote at `writtenAtMs` (unix ms; 0:
-  /// never) may go there, else null (the read goes to the providers).
+  /// The pool of the first replica (in ldap.readUris order) a read of a client that last wrote
+  /// at `writtenAtMs` (unix ms; 0: never) may go to, else null (the read goes to the providers).
   Pool* forRead(std::int64_t writtenAtMs);
-  /// Latest time (unix ms) whose provider state the replica is known to hold; 0 while unknown.
-  std::int64_t caughtUpTo() const { return caughtUpTo_.load(std::memory_order_acquire); }
 
   /// Allowance for the instances' clocks: a write recorded at W by another instance counts as
-  /// held by the replica only once it has caught up to W plus this.
+  /// held by a replica only once it has caught up to W plus this.
   static constexpr std::int64_t kClockAllowanceMs = 1000;
 
  private:
   struct Sample {
     std::int64_t at = 0;
     CsnSet csns;
+  };
+  /// One replica: its pool, its check connection, and the provider states it does not hold yet.
+  struct Replica {
+    Replica(const Settings& settings, Stats& counters);
+    Pool pool;
+    LdapHandle connection;       // the watcher's own
+    std::deque<Sample> samples;  // the watcher's own
+    /// Latest time (unix ms) whose provider state the replica is known to hold; 0 while unknown.
+    std::atomic<std::int64_t> caughtUpTo{0};
   };
   void watch();
   /// The contextCSN of the database (ldap.baseDn) on `ld`; nullopt when it cannot be read.
@@ -57,12 +67,8 @@ class Replicas {
 
   Pool& providers_;
   Settings settings_;
-  Pool pool_;  // the replicas, counting into the providers' stats
-  std::atomic<std::int64_t> caughtUpTo_{0};
-  std::deque<Sample> samples_;  // the watcher's own: provider states not yet seen on the replica
-  std::vector<LdapHandle> providerConnections_;
-  LdapHandle replicaConnection_;
-  int replicaIndex_ = -1;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  std::vector<LdapHandle> providerConnections_;  // the watcher's own
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

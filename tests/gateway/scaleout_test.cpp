@@ -480,13 +480,14 @@ TEST_CASE("after a failover the directory pool moves back to the first provider 
 
 TEST_CASE(
     "with a lagging read replica, a client reads its own writes on either instance at once, and "
-    "other clients' reads are served by the replica",
+    "other clients' reads are served by the replica (the first of two listed is down)",
     "[scaleout][replication][postgres]") {
   // The second slapd polls the first every 3 s: a replica behind by up to 3 s, on purpose.
   ReplicatedSlapds directories("scaleout-replica", 3);
   const auto& provider = directories.first();
   const auto& replica = directories.second();
-  TwoInstances gateways(provider, {provider.url}, {replica.url});
+  // The first read replica listed is not there: the second serves.
+  TwoInstances gateways(provider, {provider.url}, {"ldap://127.0.0.1:1", replica.url});
   const std::string prefix = "ryw-" + uniqueSuffix();
 
   std::map<int, int> otherSaw;  // status -> count of the other client's immediate reads
