@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <strings.h>
-#include <sys/time.h>
 
 #include <cstring>
 
@@ -10,13 +9,6 @@
 
 namespace scimgate::ldap::detail {
 namespace {
-
-timeval toTimeval(int ms) {
-  timeval tv{};
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-  return tv;
-}
 
 // A bound idle connection has nothing to read; if its socket is readable or in error, the server
 // closed it (restart, idle timeout) and it must not be reused.
@@ -317,6 +309,19 @@ bool Pool::failbackDue() const { return firstUsable_ > 0 && settings_.failbackSe
 
 void Pool::adopt(LDAP* ld, std::size_t uri) { uriOf_[ld] = uri; }
 
+void Pool::park(LdapHandle fresh, std::size_t uri) {
+  if (open_ >= settings_.poolSize) return;  // full meanwhile: `fresh` is closed
+  ++open_;
+  adopt(fresh.get(), uri);
+  idle_.push_back(std::move(fresh));
+}
+
+void Pool::forget(LDAP* ld) {
+  sortContexts_.erase(ld);
+  uriOf_.erase(ld);
+  --open_;
+}
+
 int Pool::bindAs(const std::string& dn, const std::string& password,
                  const std::function<int(LDAP*)>& then) {
   int last = LDAP_SERVER_DOWN;
@@ -361,9 +366,7 @@ scim::Result<Lease> Pool::acquire() {
         publish();
         return Lease(this, std::move(handle));
       }
-      sortContexts_.erase(handle.get());
-      uriOf_.erase(handle.get());
-      --open_;  // dead: dropped here, a fresh one is opened below
+      forget(handle.get());  // dead: dropped here, a fresh one is opened below
     }
     if (open_ < settings_.poolSize) {
       ++open_;
@@ -433,12 +436,8 @@ void Pool::probe() {
     lock.lock();
     if (fresh) {
       unresponsive_ = false;
-      if (open_ < settings_.poolSize) {
-        ++open_;
-        adopt(fresh->get(), uri);
-        idle_.push_back(std::move(*fresh));
-        publish();
-      }
+      park(std::move(*fresh), uri);
+      publish();
       available_.notify_all();
       continue;
     }
@@ -462,16 +461,10 @@ void Pool::failBack(std::unique_lock<std::mutex>& lock) {
     useUri(index);
     std::erase_if(idle_, [&](LdapHandle& idle) {
       if (uriOf_[idle.get()] <= index) return false;
-      sortContexts_.erase(idle.get());
-      uriOf_.erase(idle.get());
-      --open_;
+      forget(idle.get());
       return true;
     });
-    if (open_ < settings_.poolSize) {
-      ++open_;
-      adopt(fresh->get(), index);
-      idle_.push_back(std::move(*fresh));
-    }
+    park(std::move(*fresh), index);
     publish();
     available_.notify_all();
     return;
@@ -506,18 +499,15 @@ void Pool::release(LdapHandle handle) {
   LDAP* const ld = handle.get();
   if (auto used = sortContexts_.find(ld);
       handle && used != sortContexts_.end() && used->second >= sortContextsPerConnection()) {
-    sortContexts_.erase(used);
     handle.reset();  // retired: its sort contexts are freed with it; a fresh one opens on demand
   }
   if (auto uri = uriOf_.find(ld); handle && uri != uriOf_.end() && uri->second > firstUsable_) {
-    sortContexts_.erase(ld);
     handle.reset();  // to a URI the pool has moved back from (failback)
   }
   if (handle) {
     idle_.push_back(std::move(handle));
   } else {
-    uriOf_.erase(ld);
-    --open_;
+    forget(ld);
   }
   publish();
   available_.notify_one();

@@ -93,8 +93,7 @@ Pool* Replicas::forRead(std::int64_t writtenAtMs) {
 std::optional<CsnSet> Replicas::contextCsns(LDAP* ld) const {
   char attribute[] = "contextCSN";
   char* attrs[] = {attribute, nullptr};
-  timeval timeout{settings_.operationTimeoutMs / 1000,
-                  (settings_.operationTimeoutMs % 1000) * 1000};
+  timeval timeout = toTimeval(settings_.operationTimeoutMs);
   LDAPMessage* raw = nullptr;
   const int rc = ldap_search_ext_s(ld, settings_.baseDn.c_str(), LDAP_SCOPE_BASE, "(objectClass=*)",
                                    attrs, 0, nullptr, nullptr, &timeout, 1, &raw);

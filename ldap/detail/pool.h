@@ -1,6 +1,7 @@
 #pragma once
 
 #include <ldap.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -36,6 +37,14 @@ scim::Error errorFromLdap(int rc, const std::string& context);
 
 class Pool;
 class Replicas;
+
+/// `ms` milliseconds as the timeval libldap's timeouts take.
+inline timeval toTimeval(int ms) {
+  timeval tv{};
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+  return tv;
+}
 
 /// A bound connection borrowed from the pool; returned on destruction. Call `discard()` when an
 /// operation showed the connection is dead so the pool reconnects instead of reusing it.
@@ -130,6 +139,12 @@ class Pool {
   std::vector<std::size_t> tryOrder();
   /// Adds a fresh connection to uris[uri] to the open ones' bookkeeping (mutex_ held).
   void adopt(LDAP* ld, std::size_t uri);
+  /// With mutex_ held: a fresh connection to uris[uri] made off the request path joins the idle
+  /// ones, if the pool has room for it (else it is closed).
+  void park(LdapHandle fresh, std::size_t uri);
+  /// With mutex_ held: an open connection (`ld`, null for one already discarded) is gone; its
+  /// bookkeeping goes with it.
+  void forget(LDAP* ld);
   /// With mutex_ held: the pool now uses uris[uri] (after a failover or failback).
   void useUri(std::size_t uri);
   void startWatcher();       // with mutex_ held: the probe thread, once
